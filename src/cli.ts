@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Entry point: picks the command, turns expected failures into one line and an exit code.
+import { SockscopeError, UsageError } from './errors';
+import { VERSION } from './version';
+
+type CommandModule = { run(argv: string[]): Promise<number> };
+
+// Lazy imports keep `--version` and `--help` instant and keep Ink out of jsonl runs.
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  live: { summary: 'capture live (TUI, or --format jsonl)', load: () => import('./commands/live') },
+  record: { summary: 'capture live to a recording file', load: () => import('./commands/record') },
+  replay: { summary: 'replay a recording (TUI, or --format jsonl)', load: () => import('./commands/replay') },
+  info: { summary: 'header and summary of a recording', load: () => import('./commands/info') },
+  doctor: { summary: 'what this kernel and this user can do, and what is missing', load: () => import('./commands/doctor') },
+};
+
+export const USAGE = `sockscope ${VERSION}: every TCP connection and UDP flow with the process, user and container behind it
+
+usage:
+  sockscope                                   live TUI (the demo recording when live capture is not possible)
+  sockscope live [--format jsonl] [--duration D] [--interval I]
+  sockscope record -o FILE [--duration D] [--interval I]
+  sockscope replay FILE [--speed X] [--format jsonl]
+  sockscope info FILE
+  sockscope doctor
+  sockscope --help | --version | COMMAND --help
+
+D and I take 500ms, 10s, 5m, 1h. Exit codes: 0 ok, 1 runtime failure, 2 bad usage,
+3 missing privileges, 4 kernel or library not supported, 5 unreadable recording.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-V') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (first === undefined) return (await import('./commands/default')).run(rest);
+  const command = COMMANDS[first];
+  if (!command) throw new UsageError(`unknown command '${first}'; try 'sockscope --help'`);
+  return (await command.load()).run(rest);
+}
+
+function fail(err: unknown): never {
+  if (err instanceof SockscopeError) {
+    process.stderr.write(`sockscope: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+  process.stderr.write(`sockscope: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, fail);

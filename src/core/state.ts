@@ -1,0 +1,91 @@
+// The shape of what the reducer knows. Owned and mutated only by src/core/reducer.ts;
+// everything else reads it (selectors, JSON output, the TUI).
+import type { Container, Direction, Family, Owner, Proto } from '../events/types';
+
+export interface Flow {
+  flowId: number;
+  cookie: number;
+  proto: Proto;
+  family: Family;
+  laddr: string;
+  lport: number;
+  raddr: string;
+  rport: number;
+  direction: Direction;
+  owner: Owner;
+  state: string; // 'open', 'closed', or a TCP state name
+  seenAtStart: boolean;
+  startTs: number; // monotonic ns
+  endTs: number | null;
+  bytesSent: number;
+  bytesReceived: number;
+  packetsSent: number | null;
+  packetsReceived: number | null;
+  retransmits: number | null;
+  srttUs: number | null;
+  connectLatencyUs: number | null;
+  /** Rates over the last completed interval, bytes per second. */
+  txRate: number;
+  rxRate: number;
+  /** Bytes at the previous tick, to compute rates. */
+  prevBytesSent: number;
+  prevBytesReceived: number;
+  /** Rate history for the detail view, newest last, bounded length. */
+  history: Array<{ ts: number; tx: number; rx: number }>;
+  /** Lifecycle events of this flow, for the detail view. */
+  lifecycle: Array<{ ts: number; what: string }>;
+}
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number | null;
+  comm: string | null;
+  exe: string | null;
+  cmdline: string | null;
+  uid: number | null;
+  exitedTs: number | null;
+}
+
+export interface CgroupInfo {
+  cgroupId: number;
+  path: string | null;
+  container: Container | null;
+}
+
+export interface Totals {
+  flowsOpen: number;
+  newFlowsPerSec: number;
+  txRate: number;
+  rxRate: number;
+  eventsPerSec: number;
+  lost: number;
+  evicted: number; // kernel map evictions + reducer flow-cap evictions
+  connectFailures: number;
+  /** Total throughput (tx + rx bytes/s) per interval, newest last, bounded. */
+  throughputHistory: number[];
+}
+
+export interface CoreOptions {
+  /** How long closed flows stay visible, ns. */
+  lingerNs: number;
+  /** Cap on tracked flows; beyond it the oldest closed (then oldest idle) flows go. */
+  maxFlows: number;
+  /** Length of per-flow and total rate histories. */
+  historyLength: number;
+}
+
+export interface CoreState {
+  options: CoreOptions;
+  now: number; // ts of the last event applied (monotonic ns)
+  wallAtNow: number | null; // wall clock ms matching `now`, from the last tick
+  bootWallMs: number | null; // wall ms at monotonic 0, from ticks
+  flows: Map<number, Flow>;
+  processes: Map<number, ProcessInfo>;
+  users: Map<number, string | null>;
+  groups: Map<number, string | null>;
+  cgroups: Map<number, CgroupInfo>;
+  containerNames: Map<string, string | null>;
+  failures: Array<{ ts: number; what: string; owner: Owner; raddr: string; rport: number }>;
+  totals: Totals;
+  ticks: number;
+}
