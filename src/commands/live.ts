@@ -1,0 +1,116 @@
+// `sockscope live`: capture on this host; the TUI on a terminal, JSON lines otherwise.
+import { parseArgs } from 'node:util';
+import { parseDuration } from '../duration';
+import { UsageError } from '../errors';
+import type { AppEvent, EventSource } from '../events/types';
+
+export const LIVE_HELP = `usage: sockscope live [--format jsonl|tui] [--duration D] [--interval I]
+
+Captures every TCP connection and UDP flow on this host (needs root, or CAP_BPF +
+CAP_PERFMON + CAP_NET_ADMIN). On a terminal it opens the TUI; with --format jsonl, or when
+standard output is not a terminal, it prints one JSON object per flow seen, in its final
+state, when --duration ends or on Ctrl-C/SIGTERM.`;
+
+export interface LiveOptions {
+  format: 'jsonl' | 'tui';
+  durationMs: number | null;
+  intervalMs: number;
+}
+
+export function parseLiveArgs(argv: string[], help: string): LiveOptions | null {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        format: { type: 'string' },
+        duration: { type: 'string' },
+        interval: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}; try --help`);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(`${help}\n`);
+    return null;
+  }
+  const format = values.format ?? (process.stdout.isTTY ? 'tui' : 'jsonl');
+  if (format !== 'jsonl' && format !== 'tui') throw new UsageError(`--format takes jsonl or tui, not '${format}'`);
+  return {
+    format,
+    durationMs: values.duration ? parseDuration(values.duration, '--duration') : null,
+    intervalMs: values.interval ? parseDuration(values.interval, '--interval') : 1000,
+  };
+}
+
+/** Opens the live source with enrichment; the one place live capture starts. */
+export async function openEnrichedLiveSource(intervalMs: number): Promise<EventSource> {
+  const [{ openLiveSource }, { createEnricher }] = await Promise.all([import('../live/source'), import('../enrich/index')]);
+  const enricher = createEnricher();
+  return openLiveSource({ intervalMs, enrich: (batch) => enricher.observe(batch) });
+}
+
+/** Ends `promise`'s wait when the duration passes or on Ctrl-C/SIGTERM. */
+export function untilStopped(durationMs: number | null): { stopped: Promise<void>; dispose(): void } {
+  let resolve!: () => void;
+  const stopped = new Promise<void>((r) => (resolve = r));
+  const timer = durationMs === null ? null : setTimeout(resolve, durationMs);
+  process.once('SIGINT', resolve);
+  process.once('SIGTERM', resolve);
+  return {
+    stopped,
+    dispose() {
+      if (timer) clearTimeout(timer);
+      process.removeListener('SIGINT', resolve);
+      process.removeListener('SIGTERM', resolve);
+    },
+  };
+}
+
+async function runJsonl(opts: LiveOptions): Promise<number> {
+  const { createCoreState, applyBatch } = await import('../core/reducer');
+  const { toJsonFlow } = await import('../core/flow-json');
+  const source = await openEnrichedLiveSource(opts.intervalMs);
+  const state = createCoreState({ lingerNs: Infinity, maxFlows: Number.MAX_SAFE_INTEGER });
+  const stop = untilStopped(opts.durationMs);
+  const iterator = source.batches()[Symbol.asyncIterator]();
+  // The pending next() is kept across the stop so that no batch is dropped: after close()
+  // the source yields its final batch (last counters) and then ends.
+  let pending: Promise<IteratorResult<AppEvent[]>> | null = iterator.next();
+  try {
+    for (;;) {
+      const next = await Promise.race([pending, stop.stopped.then(() => null)]);
+      if (next === null) break;
+      if (next.done) {
+        pending = null;
+        break;
+      }
+      applyBatch(state, next.value);
+      pending = iterator.next();
+    }
+  } finally {
+    stop.dispose();
+    await source.close();
+  }
+  for (let r = pending ? await pending : null; r && !r.done; r = await iterator.next()) applyBatch(state, r.value);
+  const out: string[] = [];
+  for (const flow of state.flows.values()) out.push(JSON.stringify(toJsonFlow(state, flow)));
+  if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}
+
+async function runTui(opts: LiveOptions): Promise<number> {
+  const { runLiveTui } = await import('../tui/run-live');
+  const source = await openEnrichedLiveSource(opts.intervalMs);
+  return runLiveTui(source, { durationMs: opts.durationMs });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const opts = parseLiveArgs(argv, LIVE_HELP);
+  if (!opts) return 0;
+  return opts.format === 'jsonl' ? runJsonl(opts) : runTui(opts);
+}
