@@ -1,0 +1,39 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, runCli } from '../helpers/cli';
+
+beforeAll(() => ensureBuilt());
+
+describe('CLI surface (CONTRACT.md)', () => {
+  it('--version prints the package version', async () => {
+    const { version } = (await import('../../package.json', { with: { type: 'json' } })).default;
+    const r = runCli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(version);
+  });
+
+  it('--help lists every command', () => {
+    const r = runCli(['--help']);
+    expect(r.code).toBe(0);
+    for (const cmd of ['live', 'record', 'replay', 'info', 'doctor']) expect(r.stdout).toContain(`sockscope ${cmd}`);
+  });
+
+  it('an unknown command is bad usage: exit 2, one line, no stack trace', () => {
+    const r = runCli(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+
+  it('a malformed duration is bad usage: exit 2', () => {
+    const r = runCli(['live', '--format', 'jsonl', '--duration', '10 parsecs']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--duration takes a duration like/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('plain sockscope without a terminal points to --format jsonl', () => {
+    const r = runCli([], { stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--format jsonl/);
+  });
+});
