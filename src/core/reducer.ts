@@ -1,0 +1,434 @@
+// The one reducer: folds the AppEvent stream into CoreState (src/core/state.ts).
+//
+// It mutates the state it owns, for speed (replay targets >= 1M events/s), but it is
+// deterministic: no I/O, no Date.now(), no timers. Time comes only from event `ts`
+// (monotonic ns) and from ticks, which also pair monotonic time with the wall clock.
+//
+// API
+//   createCoreState(options?)         a fresh state (defaults: DEFAULT_CORE_OPTIONS)
+//   applyEvent(state, event)          fold one event
+//   applyBatch(state, events)         fold a batch (what an EventSource yields)
+// Lookups (read-only; used by the TUI selectors and by flow-json):
+//   flowProcess(state, flow)    ProcessInfo of the owning process, or null
+//   flowUser(state, flow)       user name of the owner's uid, or null
+//   flowGroup(state, flow)      group name of the owner's gid, or null
+//   flowCgroup(state, flow)     CgroupInfo of the owner's cgroup id, or null
+//   flowContainer(state, flow)  the owner's container, its name filled in from
+//                               container-name facts, or null
+//   wallMsAt(state, ts)         wall-clock ms for a monotonic ts, or null before a tick
+//
+// Correlation: a flow carries the kernel ids of its owner (Owner). Names come from facts
+// (process, user, group, cgroup, container-name) and from process lifecycle events, kept
+// in maps keyed by those ids, so a process that exited right after connecting keeps its
+// attribution as long as one of its flows is tracked.
+import type { AppEvent, Container, FlowOpenEvent, Owner, TickEvent } from '../events/types';
+import type { CgroupInfo, CoreOptions, CoreState, Flow, ProcessInfo } from './state';
+
+export const DEFAULT_CORE_OPTIONS: CoreOptions = {
+  lingerNs: 5e9,
+  maxFlows: 50_000,
+  historyLength: 60,
+};
+
+/** Connect failures kept for display (the count in totals is exact). */
+const MAX_FAILURES = 200;
+/** Lifecycle entries kept per flow (open, states, close: a TCP flow has about 6). */
+const MAX_LIFECYCLE = 32;
+
+/** Bookkeeping that is not part of the public state shape. */
+interface Book {
+  lastTickTs: number | null;
+  firstTs: number | null;
+  eventsSinceTick: number;
+  newFlowsSinceTick: number;
+  /** Flow ids in the order they closed; evicted first when the cap is reached. */
+  closedOrder: number[];
+  closedHead: number;
+  /** Flows tracked per owning pid, so exited processes go only when nothing needs them. */
+  flowsPerPid: Map<number, number>;
+  /** pids in exit order, pruned after linger. */
+  exitedOrder: number[];
+  exitedHead: number;
+  reducerEvicted: number;
+  kernelEvicted: number;
+}
+
+type State = CoreState & { book: Book };
+
+export function createCoreState(options?: Partial<CoreOptions>): CoreState {
+  const state: State = {
+    options: { ...DEFAULT_CORE_OPTIONS, ...options },
+    now: 0,
+    wallAtNow: null,
+    bootWallMs: null,
+    flows: new Map(),
+    processes: new Map(),
+    users: new Map(),
+    groups: new Map(),
+    cgroups: new Map(),
+    containerNames: new Map(),
+    failures: [],
+    totals: {
+      flowsOpen: 0,
+      newFlowsPerSec: 0,
+      txRate: 0,
+      rxRate: 0,
+      eventsPerSec: 0,
+      lost: 0,
+      evicted: 0,
+      connectFailures: 0,
+      throughputHistory: [],
+    },
+    ticks: 0,
+    book: {
+      lastTickTs: null,
+      firstTs: null,
+      eventsSinceTick: 0,
+      newFlowsSinceTick: 0,
+      closedOrder: [],
+      closedHead: 0,
+      flowsPerPid: new Map(),
+      exitedOrder: [],
+      exitedHead: 0,
+      reducerEvicted: 0,
+      kernelEvicted: 0,
+    },
+  };
+  return state;
+}
+
+export function applyBatch(state: CoreState, events: readonly AppEvent[]): void {
+  for (let i = 0; i < events.length; i++) applyEvent(state, events[i]);
+}
+
+export function applyEvent(state: CoreState, e: AppEvent): void {
+  const s = state as State;
+  const book = s.book;
+  book.eventsSinceTick++;
+  if ('ts' in e) {
+    if (book.firstTs === null) book.firstTs = e.ts;
+    if (e.ts > s.now) s.now = e.ts;
+  }
+  switch (e.type) {
+    case 'flow-open':
+      openFlow(s, e);
+      break;
+    case 'flow-state': {
+      const f = s.flows.get(e.flowId);
+      if (f && f.endTs === null) {
+        f.state = e.state;
+        pushLifecycle(f, e.ts, e.state);
+      }
+      break;
+    }
+    case 'flow-close': {
+      const f = s.flows.get(e.flowId);
+      if (!f || f.endTs !== null) break;
+      setCounters(f, e.counters);
+      f.state = 'closed';
+      f.endTs = e.ts;
+      pushLifecycle(f, e.ts, 'closed');
+      s.totals.flowsOpen--;
+      book.closedOrder.push(f.flowId);
+      break;
+    }
+    case 'connect-fail':
+      s.totals.connectFailures++;
+      s.failures.push({ ts: e.ts, what: e.reason, owner: e.owner, raddr: e.raddr, rport: e.rport });
+      if (s.failures.length > MAX_FAILURES) s.failures.splice(0, s.failures.length - MAX_FAILURES);
+      noteOwner(s, e.owner);
+      break;
+    case 'counters': {
+      const list = e.flows;
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i];
+        const f = s.flows.get(c.flowId);
+        // Counters after close would reopen a closed flow's numbers; the close carries
+        // the final ones.
+        if (f && f.endTs === null) setCounters(f, c);
+      }
+      break;
+    }
+    case 'tick':
+      tick(s, e);
+      break;
+    case 'proc-exec': {
+      const p = processEntry(s, e.pid);
+      p.ppid = e.ppid;
+      p.uid = e.uid;
+      p.comm = e.comm;
+      // The exec'd filename is the best exe we have until a process fact says better.
+      p.exe = e.filename;
+      p.cmdline = null;
+      p.exitedTs = null;
+      break;
+    }
+    case 'proc-fork': {
+      const parent = s.processes.get(e.ppid);
+      const p = processEntry(s, e.pid);
+      p.ppid = e.ppid;
+      p.comm = e.comm;
+      p.exitedTs = null;
+      // A forked child runs its parent's image until it execs.
+      if (parent) {
+        p.exe = parent.exe;
+        p.cmdline = parent.cmdline;
+        p.uid = parent.uid;
+      }
+      break;
+    }
+    case 'proc-exit': {
+      const p = s.processes.get(e.pid);
+      if (p && p.exitedTs === null) {
+        p.exitedTs = e.ts;
+        book.exitedOrder.push(e.pid);
+      }
+      break;
+    }
+    case 'process': {
+      const p = processEntry(s, e.pid);
+      if (e.ppid !== null) p.ppid = e.ppid;
+      if (e.exe !== null) p.exe = e.exe;
+      if (e.cmdline !== null) p.cmdline = e.cmdline;
+      break;
+    }
+    case 'user':
+      s.users.set(e.uid, e.name);
+      break;
+    case 'group':
+      s.groups.set(e.gid, e.name);
+      break;
+    case 'cgroup':
+      s.cgroups.set(e.cgroupId, { cgroupId: e.cgroupId, path: e.path, container: e.container });
+      break;
+    case 'container-name':
+      s.containerNames.set(e.id, e.name);
+      break;
+  }
+}
+
+function processEntry(s: State, pid: number): ProcessInfo {
+  let p = s.processes.get(pid);
+  if (!p) {
+    p = { pid, ppid: null, comm: null, exe: null, cmdline: null, uid: null, exitedTs: null };
+    s.processes.set(pid, p);
+  }
+  return p;
+}
+
+/** The kernel's view of the owner fills what facts have not (yet) said. */
+function noteOwner(s: State, o: Owner): void {
+  const p = processEntry(s, o.pid);
+  if (p.comm === null) p.comm = o.comm;
+  if (p.ppid === null && o.ppid > 0) p.ppid = o.ppid;
+  if (p.uid === null) p.uid = o.uid;
+}
+
+function openFlow(s: State, e: FlowOpenEvent): void {
+  const book = s.book;
+  const existing = s.flows.get(e.flowId);
+  if (existing) removeFlow(s, existing); // a repeated id replaces the old flow
+  if (s.flows.size >= s.options.maxFlows) evictOne(s);
+  const f: Flow = {
+    flowId: e.flowId,
+    cookie: e.cookie,
+    proto: e.proto,
+    family: e.family,
+    laddr: e.laddr,
+    lport: e.lport,
+    raddr: e.raddr,
+    rport: e.rport,
+    direction: e.direction,
+    owner: e.owner,
+    state: e.state,
+    seenAtStart: e.seenAtStart,
+    startTs: e.ts,
+    endTs: null,
+    bytesSent: 0,
+    bytesReceived: 0,
+    packetsSent: null,
+    packetsReceived: null,
+    retransmits: null,
+    srttUs: null,
+    connectLatencyUs: e.connectLatencyUs,
+    txRate: 0,
+    rxRate: 0,
+    prevBytesSent: 0,
+    prevBytesReceived: 0,
+    history: [],
+    lifecycle: [{ ts: e.ts, what: e.seenAtStart ? 'seen at start' : e.state === 'open' ? 'open' : e.state }],
+  };
+  s.flows.set(f.flowId, f);
+  s.totals.flowsOpen++;
+  book.newFlowsSinceTick++;
+  book.flowsPerPid.set(e.owner.pid, (book.flowsPerPid.get(e.owner.pid) ?? 0) + 1);
+  noteOwner(s, e.owner);
+}
+
+function removeFlow(s: State, f: Flow): void {
+  s.flows.delete(f.flowId);
+  if (f.endTs === null) s.totals.flowsOpen--;
+  const book = s.book;
+  const pid = f.owner.pid;
+  const n = (book.flowsPerPid.get(pid) ?? 1) - 1;
+  if (n > 0) {
+    book.flowsPerPid.set(pid, n);
+    return;
+  }
+  book.flowsPerPid.delete(pid);
+  // The last flow of an exited process is gone: its facts are no longer needed once
+  // the linger time after its exit has passed (else pruneProcesses takes it later).
+  const p = s.processes.get(pid);
+  if (p && p.exitedTs !== null && s.now - p.exitedTs >= s.options.lingerNs) s.processes.delete(pid);
+}
+
+/** The cap is reached: the oldest closed flow goes, else the oldest idle one, else the
+ * oldest. Counted in totals.evicted, like kernel map evictions. */
+function evictOne(s: State): void {
+  const book = s.book;
+  while (book.closedHead < book.closedOrder.length) {
+    const id = book.closedOrder[book.closedHead++];
+    const f = s.flows.get(id);
+    if (f && f.endTs !== null) {
+      removeFlow(s, f);
+      compactClosed(book);
+      book.reducerEvicted++;
+      return;
+    }
+  }
+  let victim: Flow | null = null;
+  for (const f of s.flows.values()) {
+    if (victim === null) victim = f;
+    if (f.txRate === 0 && f.rxRate === 0) {
+      victim = f;
+      break;
+    }
+  }
+  if (victim) {
+    removeFlow(s, victim);
+    book.reducerEvicted++;
+  }
+}
+
+function compactClosed(book: Book): void {
+  if (book.closedHead > 4096 && book.closedHead * 2 > book.closedOrder.length) {
+    book.closedOrder = book.closedOrder.slice(book.closedHead);
+    book.closedHead = 0;
+  }
+}
+
+function setCounters(
+  f: Flow,
+  c: { bytesSent: number; bytesReceived: number; packetsSent: number | null; packetsReceived: number | null; retransmits: number | null; srttUs: number | null },
+): void {
+  f.bytesSent = c.bytesSent;
+  f.bytesReceived = c.bytesReceived;
+  f.packetsSent = c.packetsSent;
+  f.packetsReceived = c.packetsReceived;
+  f.retransmits = c.retransmits;
+  f.srttUs = c.srttUs;
+}
+
+function pushLifecycle(f: Flow, ts: number, what: string): void {
+  if (f.lifecycle.length < MAX_LIFECYCLE) f.lifecycle.push({ ts, what });
+}
+
+function tick(s: State, e: TickEvent): void {
+  const book = s.book;
+  const opts = s.options;
+  const since = book.lastTickTs ?? book.firstTs ?? e.ts;
+  const dtNs = e.ts - since;
+  // Rates need a positive interval; a first tick with nothing before it has none.
+  const perSec = dtNs > 0 ? 1e9 / dtNs : 0;
+  let tx = 0;
+  let rx = 0;
+  const hist = opts.historyLength;
+  const linger = opts.lingerNs;
+  for (const f of s.flows.values()) {
+    const dTx = f.bytesSent - f.prevBytesSent;
+    const dRx = f.bytesReceived - f.prevBytesReceived;
+    // A closed flow that already reported zero rates needs no more work.
+    if (f.endTs !== null && dTx === 0 && dRx === 0 && f.txRate === 0 && f.rxRate === 0) {
+      if (e.ts - f.endTs >= linger) removeFlow(s, f);
+      continue;
+    }
+    f.txRate = dTx > 0 ? dTx * perSec : 0;
+    f.rxRate = dRx > 0 ? dRx * perSec : 0;
+    f.prevBytesSent = f.bytesSent;
+    f.prevBytesReceived = f.bytesReceived;
+    tx += f.txRate;
+    rx += f.rxRate;
+    if (hist > 0) {
+      f.history.push({ ts: e.ts, tx: f.txRate, rx: f.rxRate });
+      if (f.history.length > hist) f.history.shift();
+    }
+    if (f.endTs !== null && e.ts - f.endTs >= linger) removeFlow(s, f);
+  }
+  const t = s.totals;
+  t.txRate = tx;
+  t.rxRate = rx;
+  t.newFlowsPerSec = book.newFlowsSinceTick * perSec;
+  t.eventsPerSec = book.eventsSinceTick * perSec;
+  t.lost = e.lost;
+  book.kernelEvicted = e.evicted;
+  t.evicted = book.kernelEvicted + book.reducerEvicted;
+  if (hist > 0) {
+    t.throughputHistory.push(tx + rx);
+    if (t.throughputHistory.length > hist) t.throughputHistory.shift();
+  }
+  book.newFlowsSinceTick = 0;
+  book.eventsSinceTick = 0;
+  book.lastTickTs = e.ts;
+  s.wallAtNow = e.wallMs + (s.now - e.ts) / 1e6;
+  s.bootWallMs = e.wallMs - e.ts / 1e6;
+  s.ticks++;
+  pruneProcesses(s, e.ts);
+  compactClosed(book);
+}
+
+/** Exited processes go after linger, unless a tracked flow still needs their facts. */
+function pruneProcesses(s: State, now: number): void {
+  const book = s.book;
+  const linger = s.options.lingerNs;
+  while (book.exitedHead < book.exitedOrder.length) {
+    const pid = book.exitedOrder[book.exitedHead];
+    const p = s.processes.get(pid);
+    if (p && p.exitedTs !== null && now - p.exitedTs < linger) break;
+    book.exitedHead++;
+    if (p && p.exitedTs !== null && !book.flowsPerPid.has(pid)) s.processes.delete(pid);
+  }
+  if (book.exitedHead > 4096 && book.exitedHead * 2 > book.exitedOrder.length) {
+    book.exitedOrder = book.exitedOrder.slice(book.exitedHead);
+    book.exitedHead = 0;
+  }
+}
+
+// ---- lookups ---------------------------------------------------------------------
+
+export function flowProcess(state: CoreState, flow: Flow): ProcessInfo | null {
+  return state.processes.get(flow.owner.pid) ?? null;
+}
+
+export function flowUser(state: CoreState, flow: Flow): string | null {
+  return state.users.get(flow.owner.uid) ?? null;
+}
+
+export function flowGroup(state: CoreState, flow: Flow): string | null {
+  return state.groups.get(flow.owner.gid) ?? null;
+}
+
+export function flowCgroup(state: CoreState, flow: Flow): CgroupInfo | null {
+  return state.cgroups.get(flow.owner.cgroupId) ?? null;
+}
+
+export function flowContainer(state: CoreState, flow: Flow): Container | null {
+  const c = state.cgroups.get(flow.owner.cgroupId)?.container ?? null;
+  if (!c) return null;
+  const name = state.containerNames.get(c.id);
+  return name !== undefined && name !== null && name !== c.name ? { ...c, name } : c;
+}
+
+/** Wall-clock ms for a monotonic ts, from the pairing the last tick carried. */
+export function wallMsAt(state: CoreState, ts: number): number | null {
+  return state.bootWallMs === null ? null : state.bootWallMs + ts / 1e6;
+}

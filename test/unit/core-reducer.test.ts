@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { applyBatch, applyEvent, createCoreState, flowContainer, flowCgroup, flowProcess, flowUser } from '../../src/core/reducer';
+import type { AppEvent, FlowOpenEvent, Owner, TickEvent } from '../../src/events/types';
+import { syntheticBatches } from '../replay/synthetic';
+
+const S = 1e9;
+const owner: Owner = { pid: 10, tid: 11, ppid: 1, uid: 1000, gid: 1000, comm: 'curl', cgroupId: 77, netns: 1 };
+
+function open(flowId: number, ts: number, extra: Partial<FlowOpenEvent> = {}): FlowOpenEvent {
+  return {
+    type: 'flow-open', ts, flowId, cookie: flowId, direction: 'outbound', owner, proto: 'tcp', family: 4,
+    laddr: '127.0.0.1', lport: 40000 + flowId, raddr: '127.0.0.1', rport: 80, state: 'ESTABLISHED',
+    connectLatencyUs: 120, seenAtStart: false, ...extra,
+  };
+}
+const tick = (ts: number, lost = 0, evicted = 0): TickEvent => ({ type: 'tick', ts, wallMs: 1_000_000 + ts / 1e6, lost, evicted });
+const counters = (ts: number, flowId: number, sent: number, recv: number): AppEvent => ({
+  type: 'counters', ts, flows: [{ flowId, bytesSent: sent, bytesReceived: recv, packetsSent: 1, packetsReceived: 2, retransmits: 0, srttUs: 50 }],
+});
+const close = (ts: number, flowId: number, sent = 0, recv = 0): AppEvent => ({
+  type: 'flow-close', ts, flowId, counters: { bytesSent: sent, bytesReceived: recv, packetsSent: 3, packetsReceived: 4, retransmits: 1, srttUs: 60 },
+});
+
+describe('reducer', () => {
+  it('computes per-flow and total rates over the interval since the previous tick', () => {
+    const s = createCoreState();
+    applyBatch(s, [tick(0), open(1, 0.1 * S), counters(0.9 * S, 1, 1000, 4000), tick(S)]);
+    const f = s.flows.get(1)!;
+    expect(f.txRate).toBe(1000);
+    expect(f.rxRate).toBe(4000);
+    expect(s.totals.txRate).toBe(1000);
+    expect(s.totals.newFlowsPerSec).toBe(1);
+    // Half-second interval, 500 more bytes: 1000 B/s.
+    applyBatch(s, [counters(1.4 * S, 1, 1500, 4000), tick(1.5 * S)]);
+    expect(f.txRate).toBe(1000);
+    expect(f.rxRate).toBe(0);
+    expect(f.history.map((h) => h.tx)).toEqual([1000, 1000]);
+    expect(s.totals.throughputHistory).toEqual([0, 5000, 1000]); // the first tick had nothing before it
+    expect(s.totals.eventsPerSec).toBe(4); // counters + tick in 0.5 s
+    expect(s.wallAtNow).toBe(1_000_000 + 1500);
+  });
+
+  it('follows the lifecycle: open, state changes, close with final counters', () => {
+    const s = createCoreState();
+    applyBatch(s, [open(1, 1), { type: 'flow-state', ts: 2, flowId: 1, state: 'FIN_WAIT1' }]);
+    expect(s.totals.flowsOpen).toBe(1);
+    expect(s.flows.get(1)!.state).toBe('FIN_WAIT1');
+    applyBatch(s, [close(3, 1, 10, 20), counters(4, 1, 999, 999)]);
+    const f = s.flows.get(1)!;
+    expect(f.state).toBe('closed');
+    expect(f.endTs).toBe(3);
+    expect([f.bytesSent, f.bytesReceived, f.retransmits]).toEqual([10, 20, 1]); // counters after close ignored
+    expect(f.lifecycle.map((l) => l.what)).toEqual(['ESTABLISHED', 'FIN_WAIT1', 'closed']);
+    expect(s.totals.flowsOpen).toBe(0);
+  });
+
+  it('counts a connect failure without making it a flow', () => {
+    const s = createCoreState();
+    applyEvent(s, { type: 'connect-fail', ts: 5, owner, proto: 'tcp', family: 4, laddr: '127.0.0.1', lport: 1, raddr: '127.0.0.1', rport: 9, reason: 'refused', latencyUs: 40 });
+    expect(s.flows.size).toBe(0);
+    expect(s.totals.connectFailures).toBe(1);
+    expect(s.failures[0]).toMatchObject({ what: 'refused', rport: 9 });
+  });
+
+  it('keeps closed flows for lingerNs, then drops them', () => {
+    const s = createCoreState({ lingerNs: 2 * S });
+    applyBatch(s, [open(1, 0), close(0.5 * S, 1, 5, 5), tick(S), tick(2 * S)]);
+    expect(s.flows.has(1)).toBe(true);
+    applyEvent(s, tick(2.5 * S));
+    expect(s.flows.has(1)).toBe(false);
+  });
+
+  it('caps tracked flows: oldest closed goes first, then an idle one; evictions are counted', () => {
+    const s = createCoreState({ maxFlows: 2, lingerNs: Infinity });
+    applyBatch(s, [open(1, 1), open(2, 2), close(3, 1), open(3, 4)]);
+    expect([...s.flows.keys()]).toEqual([2, 3]);
+    applyBatch(s, [counters(5, 3, 100, 0), tick(S, 0, 7)]); // flow 3 busy, 2 idle
+    applyEvent(s, open(4, S + 1));
+    expect([...s.flows.keys()]).toEqual([3, 4]);
+    applyEvent(s, tick(2 * S, 0, 7));
+    expect(s.totals.evicted).toBe(7 + 2);
+    expect(s.totals.flowsOpen).toBe(2);
+  });
+
+  it('correlates a flow with its process, user, cgroup and container', () => {
+    const s = createCoreState();
+    const cid = 'a'.repeat(64);
+    applyBatch(s, [
+      { type: 'user', uid: 1000, name: 'alice' },
+      { type: 'cgroup', cgroupId: 77, path: `/libpod_parent/libpod-${cid}`, container: { id: cid, runtime: 'podman', name: null, pod: null, namespace: null } },
+      { type: 'container-name', id: cid, name: 'web' },
+      { type: 'proc-exec', ts: 1, pid: 10, ppid: 1, uid: 1000, comm: 'curl', filename: '/usr/bin/curl' },
+      { type: 'process', ts: 1, pid: 10, ppid: 1, exe: null, cmdline: 'curl http://x' },
+      open(1, 2),
+      { type: 'proc-exit', ts: 3, pid: 10 },
+      tick(100 * S),
+    ]);
+    const f = s.flows.get(1)!;
+    // Exited long ago, but its flow still needs its facts.
+    expect(flowProcess(s, f)).toMatchObject({ exe: '/usr/bin/curl', cmdline: 'curl http://x', exitedTs: 3 });
+    expect(flowUser(s, f)).toBe('alice');
+    expect(flowCgroup(s, f)?.path).toContain('libpod-');
+    expect(flowContainer(s, f)).toMatchObject({ id: cid, name: 'web', runtime: 'podman' });
+  });
+
+  it('inherits exe and cmdline across fork, and prunes exited processes nobody needs', () => {
+    const s = createCoreState({ lingerNs: S });
+    applyBatch(s, [
+      { type: 'process', ts: 0, pid: 20, ppid: 1, exe: '/usr/sbin/nginx', cmdline: 'nginx: master' },
+      { type: 'proc-fork', ts: 1, pid: 21, ppid: 20, comm: 'nginx' },
+    ]);
+    expect(s.processes.get(21)).toMatchObject({ exe: '/usr/sbin/nginx', cmdline: 'nginx: master', ppid: 20 });
+    applyBatch(s, [{ type: 'proc-exit', ts: 2, pid: 21 }, tick(0.5 * S)]);
+    expect(s.processes.has(21)).toBe(true);
+    applyEvent(s, tick(2 * S));
+    expect(s.processes.has(21)).toBe(false);
+    expect(s.processes.has(20)).toBe(true);
+  });
+
+  it('is deterministic: the same events give the same state', () => {
+    const run = () => {
+      const s = createCoreState({ lingerNs: 3 * S, maxFlows: 300 });
+      for (const b of syntheticBatches({ seconds: 15, seed: 7 })) applyBatch(s, b);
+      return JSON.stringify({ flows: [...s.flows.values()], totals: s.totals, procs: [...s.processes.entries()] });
+    };
+    const a = run();
+    expect(run()).toBe(a);
+    expect(a.length).toBeGreaterThan(1000);
+  });
+});
