@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sockscope kernel side. Stable tracepoints (tp_btf / tp) plus cgroup programs on the v2
+ * root; no kprobes or fentry (not available here, and not stable across kernels).
+ *
+ * Cost model: nothing runs per TCP packet or per TCP send/recv except the one-compare
+ * early return in sock_send_length/sock_recv_length. TCP counters are what struct
+ * tcp_sock already keeps, read at state changes and once per interval by the `snapshot`
+ * program that user space runs with BPF_PROG_TEST_RUN. UDP bytes are counted per call
+ * (UDP has no such kernel counters per peer). Lifecycle events go to one ring buffer;
+ * counters stay in maps. See bpf/README.md. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "sockscope.h"
+#include "helpers.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Sizes are defaults; the loader overrides them with setMapMaxEntries before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+/* Every TCP socket sockscope follows, keyed by its struct sock address. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct ss_tcp_sock);
+} tcp_socks SEC(".maps");
+
+/* UDP counters per (socket cookie, peer). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ss_udp_key);
+	__type(value, struct ss_udp_flow);
+} udp_flows SEC(".maps");
+
+/* UDP sockets that have at least one flow (so that release emits a record only for them). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, __u8);
+} udp_socks SEC(".maps");
+
+/* UDP sockets found open at start: their flows are marked seen_at_start. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, __u8);
+} udp_start SEC(".maps");
+
+/* Peer of the sendmsg/recvmsg in progress, per thread id. LRU: a stash that is never
+ * consumed (a failed call) must not fill the map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct ss_peer_stash);
+} peer_stash SEC(".maps");
+
+/* Per-CPU loss counters (enum ss_stat): nothing is dropped silently. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SS_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+__u32 next_flow_id = 0;
+
+static __always_inline void count_stat(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void *reserve(__u64 size)
+{
+	void *rec = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!rec)
+		count_stat(SS_STAT_LOST);
+	return rec;
+}
+
+static __always_inline __u32 new_flow_id(void)
+{
+	return __sync_fetch_and_add(&next_flow_id, 1) + 1;
+}
+
+/* One FLOW_OPEN / FLOW_CLOSE / CONNECT_FAIL record for a TCP socket. */
+static __always_inline void emit_tcp(__u32 type, const struct sock *sk, const struct ss_tcp_sock *v,
+				     __u8 state, __u8 reason, __u32 latency_us)
+{
+	struct ss_flow_record *r = reserve(sizeof(*r));
+
+	if (!r)
+		return;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->type = type;
+	r->flow_id = v->flow_id;
+	r->ts = bpf_ktime_get_ns();
+	r->cookie = v->cookie;
+	r->direction = v->direction;
+	r->state = state;
+	r->reason = reason;
+	r->seen_at_start = v->seen_at_start;
+	r->latency_us = latency_us;
+	tuple_from_sk(&r->tuple, sk, IPPROTO_TCP);
+	r->owner = v->owner;
+	if (type == SS_REC_FLOW_CLOSE)
+		r->counters = v->counters;
+	bpf_ringbuf_submit(r, 0);
+}
+
+static __always_inline void emit_state(__u32 type, __u32 flow_id, __u64 cookie, __u8 state, __u8 old_state)
+{
+	struct ss_state_record *r = reserve(sizeof(*r));
+
+	if (!r)
+		return;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->type = type;
+	r->flow_id = flow_id;
+	r->ts = bpf_ktime_get_ns();
+	r->cookie = cookie;
+	r->state = state;
+	r->old_state = old_state;
+	bpf_ringbuf_submit(r, 0);
+}
+
+/* Start tracking a socket as a flow: id, cookie, zero point. */
+static __always_inline void start_flow(struct ss_tcp_sock *v, const struct sock *sk, __u8 direction, __u64 cookie)
+{
+	v->phase = SS_TCP_TRACKED;
+	v->direction = direction;
+	v->flow_id = new_flow_id();
+	v->cookie = cookie;
+	tcp_baseline(v, sk);
+}
+
+/* Final counters, one close record, forget the socket. */
+static __always_inline void close_tcp(const struct sock *sk, __u64 key, struct ss_tcp_sock *v, int oldstate)
+{
+	if (v->phase == SS_TCP_TRACKED) {
+		tcp_read_counters(sk, v, &v->counters);
+		emit_tcp(SS_REC_FLOW_CLOSE, sk, v, TCP_CLOSE, 0, 0);
+	} else if (v->phase == SS_TCP_CONNECTING) {
+		int err = BPF_CORE_READ(sk, sk_err);
+		__u64 lat = (bpf_ktime_get_ns() - v->start_ts) / 1000;
+
+		v->cookie = bpf_get_socket_cookie((void *)sk);
+		emit_tcp(SS_REC_CONNECT_FAIL, sk, v, TCP_CLOSE, fail_reason(err), lat);
+	} else if (v->phase == SS_TCP_PENDING_ACCEPT) {
+		/* Closed before any accept(): report it with an unknown owner rather than drop it. */
+		tcp_read_counters(sk, v, &v->counters);
+		emit_tcp(SS_REC_FLOW_OPEN, sk, v, oldstate, 0, 0);
+		emit_tcp(SS_REC_FLOW_CLOSE, sk, v, TCP_CLOSE, 0, 0);
+	}
+	bpf_map_delete_elem(&tcp_socks, &key);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	__u64 key = (__u64)sk;
+	struct ss_tcp_sock *v;
+
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+
+	if (newstate == TCP_SYN_SENT) {
+		/* connect() in the connecting task: the owner is current. */
+		struct ss_tcp_sock nv = {};
+
+		nv.phase = SS_TCP_CONNECTING;
+		nv.direction = SS_DIR_OUTBOUND;
+		nv.start_ts = bpf_ktime_get_ns();
+		owner_from_current(&nv.owner, sk);
+		if (bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_ANY))
+			count_stat(SS_STAT_EVICTED);
+		return 0;
+	}
+
+	v = bpf_map_lookup_elem(&tcp_socks, &key);
+
+	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT) {
+		if (!v) {
+			/* connect() began before capture: owner unknown. */
+			struct ss_tcp_sock nv = {};
+
+			nv.start_ts = bpf_ktime_get_ns();
+			nv.owner.netns = sk_netns(sk);
+			if (bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST))
+				return count_stat(SS_STAT_EVICTED), 0;
+			v = bpf_map_lookup_elem(&tcp_socks, &key);
+			if (!v)
+				return 0;
+		}
+		__u64 lat = v->start_ts ? (bpf_ktime_get_ns() - v->start_ts) / 1000 : 0;
+
+		start_flow(v, sk, SS_DIR_OUTBOUND, bpf_get_socket_cookie((void *)sk));
+		v->start_ts = bpf_ktime_get_ns();
+		emit_tcp(SS_REC_FLOW_OPEN, sk, v, TCP_ESTABLISHED, 0, lat);
+		return 0;
+	}
+
+	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_RECV) {
+		/* Softirq: current is whoever was interrupted. Park the socket until accept()
+		 * names its owner (sys_exit_accept4). An entry may already exist (TFO child
+		 * accepted in SYN_RECV): keep it. */
+		struct ss_tcp_sock nv = {};
+
+		if (v)
+			return 0;
+		start_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
+		nv.phase = SS_TCP_PENDING_ACCEPT;
+		nv.start_ts = bpf_ktime_get_ns();
+		nv.owner.netns = sk_netns(sk);
+		if (bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST))
+			count_stat(SS_STAT_EVICTED);
+		return 0;
+	}
+
+	if (!v)
+		return 0;
+	if (newstate == TCP_CLOSE) {
+		close_tcp(sk, key, v, oldstate);
+		return 0;
+	}
+	if (v->phase == SS_TCP_TRACKED)
+		emit_state(SS_REC_FLOW_STATE, v->flow_id, v->cookie, newstate, oldstate);
+	return 0;
+}
+
+/* Safety net: a tracked socket destroyed without passing through TCP_CLOSE above. */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(on_tcp_destroy_sock, struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct ss_tcp_sock *v = bpf_map_lookup_elem(&tcp_socks, &key);
+
+	if (v)
+		close_tcp(sk, key, v, BPF_CORE_READ(sk, __sk_common.skc_state));
+	return 0;
+}
+
+/* accept()/accept4() returned fd in the accepting task: that task owns the socket, even
+ * a forked worker that never called listen(). fd -> file -> socket -> sock. */
+static __always_inline int on_accept_exit(long ret)
+{
+	struct task_struct *task;
+	struct file **fds;
+	struct file *file;
+	struct socket *sock;
+	struct sock *sk;
+	__u64 key;
+	struct ss_tcp_sock *v;
+
+	if (ret < 0)
+		return 0;
+	task = bpf_get_current_task_btf();
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[ret]) || !file)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock)
+		return 0;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	key = (__u64)sk;
+	v = bpf_map_lookup_elem(&tcp_socks, &key);
+	if (!v) {
+		/* Not seen established (accepted in SYN_RECV, or before capture). */
+		struct ss_tcp_sock nv = {};
+
+		/* tp programs cannot call bpf_get_socket_cookie: read the cookie the socket
+		 * already has (0 when none was generated yet; snapshot then compares 0s). */
+		start_flow(&nv, sk, SS_DIR_INBOUND, BPF_CORE_READ(sk, __sk_common.skc_cookie.counter));
+		nv.start_ts = bpf_ktime_get_ns();
+		if (bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST))
+			return count_stat(SS_STAT_EVICTED), 0;
+		v = bpf_map_lookup_elem(&tcp_socks, &key);
+		if (!v)
+			return 0;
+	} else if (v->phase != SS_TCP_PENDING_ACCEPT) {
+		return 0;
+	}
+	v->phase = SS_TCP_TRACKED;
+	owner_from_current(&v->owner, sk);
+	emit_tcp(SS_REC_FLOW_OPEN, sk, v, BPF_CORE_READ(sk, __sk_common.skc_state), 0, 0);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_accept4")
+int on_sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_accept")
+int on_sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept_exit(ctx->ret);
+}
+
+/* ---- UDP ---- */
+
+static __always_inline void stash_peer(struct bpf_sock_addr *ctx, int v6)
+{
+	struct ss_peer_stash s = {};
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	s.cookie = bpf_get_socket_cookie(ctx);
+	s.rport = bpf_ntohs((__u16)ctx->user_port);
+	if (v6) {
+		s.family = AF_INET6;
+		((__u32 *)s.raddr)[0] = ctx->user_ip6[0];
+		((__u32 *)s.raddr)[1] = ctx->user_ip6[1];
+		((__u32 *)s.raddr)[2] = ctx->user_ip6[2];
+		((__u32 *)s.raddr)[3] = ctx->user_ip6[3];
+	} else {
+		s.family = AF_INET;
+		((__u32 *)s.raddr)[0] = ctx->user_ip4;
+	}
+	bpf_map_update_elem(&peer_stash, &tid, &s, BPF_ANY);
+}
+
+SEC("cgroup/sendmsg4")
+int on_sendmsg4(struct bpf_sock_addr *ctx) { if (ctx->protocol == IPPROTO_UDP) stash_peer(ctx, 0); return 1; }
+SEC("cgroup/sendmsg6")
+int on_sendmsg6(struct bpf_sock_addr *ctx) { if (ctx->protocol == IPPROTO_UDP) stash_peer(ctx, 1); return 1; }
+SEC("cgroup/recvmsg4")
+int on_recvmsg4(struct bpf_sock_addr *ctx) { if (ctx->protocol == IPPROTO_UDP) stash_peer(ctx, 0); return 1; }
+SEC("cgroup/recvmsg6")
+int on_recvmsg6(struct bpf_sock_addr *ctx) { if (ctx->protocol == IPPROTO_UDP) stash_peer(ctx, 1); return 1; }
+
+static __always_inline void udp_count(struct sock *sk, int ret, int sending)
+{
+	struct ss_udp_key key = {};
+	struct ss_peer_stash *s;
+	struct ss_udp_flow *f;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u16 family = sk->__sk_common.skc_family;
+
+	if (family != AF_INET && family != AF_INET6)
+		return;
+	key.cookie = bpf_get_socket_cookie(sk);
+	s = bpf_map_lookup_elem(&peer_stash, &tid);
+	if (s && s->cookie == key.cookie) {
+		/* Unconnected socket: the peer of this very call, from the cgroup hook. */
+		__builtin_memcpy(key.raddr, s->raddr, sizeof(key.raddr));
+		key.rport = s->rport;
+		key.family = s->family;
+		bpf_map_delete_elem(&peer_stash, &tid);
+	} else {
+		/* Connected socket (or recv without a source address): the socket's peer. */
+		struct ss_tuple t = {};
+
+		tuple_from_sk(&t, sk, IPPROTO_UDP);
+		__builtin_memcpy(key.raddr, t.raddr, sizeof(key.raddr));
+		key.rport = t.rport;
+		key.family = t.family;
+	}
+
+	f = bpf_map_lookup_elem(&udp_flows, &key);
+	if (!f) {
+		struct ss_udp_flow nf = {};
+		struct ss_flow_record *r;
+		__u8 one = 1;
+
+		nf.flow_id = new_flow_id();
+		if (bpf_map_update_elem(&udp_flows, &key, &nf, BPF_NOEXIST)) {
+			f = bpf_map_lookup_elem(&udp_flows, &key); /* lost a race: count there */
+			if (!f)
+				return count_stat(SS_STAT_EVICTED);
+		} else {
+			f = bpf_map_lookup_elem(&udp_flows, &key);
+			if (!f)
+				return;
+			bpf_map_update_elem(&udp_socks, &key.cookie, &one, BPF_ANY);
+			r = reserve(sizeof(*r));
+			if (r) {
+				__builtin_memset(r, 0, sizeof(*r));
+				r->type = SS_REC_FLOW_OPEN;
+				r->flow_id = nf.flow_id;
+				r->ts = bpf_ktime_get_ns();
+				r->cookie = key.cookie;
+				r->direction = sending ? SS_DIR_OUTBOUND : SS_DIR_INBOUND;
+				r->seen_at_start = bpf_map_lookup_elem(&udp_start, &key.cookie) ? 1 : 0;
+				tuple_from_sk(&r->tuple, sk, IPPROTO_UDP);
+				/* The peer of this flow, and the family of the peer (a v6 socket may
+				 * talk to a v4-mapped peer: decode reports that as family 4). */
+				__builtin_memcpy(r->tuple.raddr, key.raddr, sizeof(key.raddr));
+				r->tuple.rport = key.rport;
+				owner_from_current(&r->owner, sk);
+				bpf_ringbuf_submit(r, 0);
+			}
+		}
+	}
+	if (sending) {
+		__sync_fetch_and_add(&f->counters.bytes_sent, ret);
+		__sync_fetch_and_add(&f->counters.packets_sent, 1);
+	} else {
+		__sync_fetch_and_add(&f->counters.bytes_received, ret);
+		__sync_fetch_and_add(&f->counters.packets_received, 1);
+	}
+}
+
+/* Fires for every sendmsg/recvmsg of every socket: TCP returns after one compare. */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(on_sock_send_length, struct sock *sk, int ret, int flags)
+{
+	if (sk->sk_protocol != IPPROTO_UDP || ret <= 0)
+		return 0;
+	udp_count(sk, ret, 1);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(on_sock_recv_length, struct sock *sk, int ret, int flags)
+{
+	if (sk->sk_protocol != IPPROTO_UDP || ret <= 0 || (flags & MSG_PEEK))
+		return 0;
+	udp_count(sk, ret, 0);
+	return 0;
+}
+
+/* A UDP socket with flows goes away: user space closes its flows with the final counters
+ * it reads from udp_flows, then deletes those entries. */
+SEC("cgroup/sock_release")
+int on_sock_release(struct bpf_sock *ctx)
+{
+	__u64 cookie;
+
+	if (ctx->protocol != IPPROTO_UDP)
+		return 1;
+	cookie = bpf_get_socket_cookie(ctx);
+	bpf_map_delete_elem(&udp_start, &cookie);
+	if (bpf_map_delete_elem(&udp_socks, &cookie) == 0)
+		emit_state(SS_REC_UDP_RELEASE, 0, cookie, 0, 0);
+	return 1;
+}
+
+/* ---- per-interval TCP snapshot (run by user space with BPF_PROG_TEST_RUN) ---- */
+
+static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v, void *ctx)
+{
+	const struct sock *sk = (const struct sock *)*key;
+	__u64 cookie;
+
+	if (v->phase != SS_TCP_TRACKED)
+		return 0;
+	/* The address may have been freed and reused since: trust it only while the cookie
+	 * still matches the one recorded for this flow. */
+	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	if (cookie != v->cookie)
+		return 0;
+	tcp_read_counters(sk, v, &v->counters);
+	v->snap_ts = *(__u64 *)ctx;
+	return 0;
+}
+
+SEC("raw_tp")
+int snapshot(void *ctx)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	bpf_for_each_map_elem(&tcp_socks, snapshot_one, &now, 0);
+	return 0;
+}
+
+/* ---- sockets that exist at start (iter/task_file: every task in every netns) ---- */
+
+SEC("iter/task_file")
+int list_sockets(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct socket *sock;
+	struct sock *sk;
+	__u16 family, proto;
+	__u8 state;
+	__u64 key;
+
+	if (!task || !file)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = sock->sk; /* a BTF pointer (not a probe read) so that helpers accept it */
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	if (proto == IPPROTO_UDP) {
+		__u64 cookie = bpf_get_socket_cookie(sk);
+		__u8 one = 1;
+
+		bpf_map_update_elem(&udp_start, &cookie, &one, BPF_ANY);
+		return 0;
+	}
+	if (proto != IPPROTO_TCP)
+		return 0;
+	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (state == TCP_LISTEN || state == TCP_CLOSE || state == TCP_SYN_SENT)
+		return 0;
+
+	struct ss_tcp_sock nv = {};
+
+	start_flow(&nv, sk, SS_DIR_UNKNOWN, bpf_get_socket_cookie(sk));
+	nv.seen_at_start = 1;
+	nv.start_ts = bpf_ktime_get_ns();
+	owner_from_task(&nv.owner, task, sk);
+	key = (__u64)sk;
+	/* NOEXIST: a socket shared by several processes, or one the tracepoints already
+	 * follow, is reported once. */
+	if (bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST))
+		return 0;
+	emit_tcp(SS_REC_FLOW_OPEN, sk, &nv, state, 0, 0);
+	return 0;
+}
+
+/* ---- process lifecycle ---- */
+
+static __always_inline struct ss_proc_record *proc_record(__u32 type, __u32 pid, __u32 ppid)
+{
+	struct ss_proc_record *r = reserve(sizeof(*r));
+
+	if (!r)
+		return 0;
+	r->type = type;
+	r->pid = pid;
+	r->ts = bpf_ktime_get_ns();
+	r->ppid = ppid;
+	r->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	r->filename[0] = 0;
+	return r;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct ss_proc_record *r = proc_record(SS_REC_PROC_EXEC, p->tgid, BPF_CORE_READ(p, real_parent, tgid));
+
+	if (!r)
+		return 0;
+	bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename));
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct ss_proc_record *r;
+
+	if (child->pid != child->tgid) /* a new thread, not a new process */
+		return 0;
+	r = proc_record(SS_REC_PROC_FORK, child->tgid, parent->tgid);
+	if (r)
+		bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
+{
+	struct ss_proc_record *r;
+
+	if (!group_dead) /* another thread of a process that lives on */
+		return 0;
+	r = proc_record(SS_REC_PROC_EXIT, p->tgid, 0);
+	if (r)
+		bpf_ringbuf_submit(r, 0);
+	return 0;
+}

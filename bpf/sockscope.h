@@ -1,0 +1,155 @@
+/* The one definition of what crosses the kernel/user boundary: ring-buffer records and
+ * the map values user space reads each interval. Fixed-width types and explicit padding
+ * only, so the layout is the same for clang -target bpf and for the TypeScript decoder
+ * (src/events/layout.ts), which test/unit/layout.test.ts checks against this object's BTF.
+ * Included by sockscope.bpf.c after vmlinux.h (which supplies the __u8..__u64 types). */
+#ifndef SOCKSCOPE_H
+#define SOCKSCOPE_H
+
+#define SS_COMM_LEN 16
+#define SS_FILENAME_LEN 256
+
+/* Ring-buffer record types: the first __u32 of every record. */
+enum ss_record_type {
+	SS_REC_FLOW_OPEN = 1,    /* struct ss_flow_record: TCP established/accepted, first UDP datagram, or found at start */
+	SS_REC_FLOW_STATE = 2,   /* struct ss_state_record: a TCP state change of a tracked flow */
+	SS_REC_FLOW_CLOSE = 3,   /* struct ss_flow_record: TCP socket closed, with final counters */
+	SS_REC_CONNECT_FAIL = 4, /* struct ss_flow_record: SYN_SENT -> CLOSE, reason in `reason` */
+	SS_REC_UDP_RELEASE = 5,  /* struct ss_state_record: a UDP socket with flows was released (cookie) */
+	SS_REC_PROC_EXEC = 6,    /* struct ss_proc_record */
+	SS_REC_PROC_FORK = 7,    /* struct ss_proc_record */
+	SS_REC_PROC_EXIT = 8,    /* struct ss_proc_record */
+};
+
+enum ss_direction { SS_DIR_UNKNOWN = 0, SS_DIR_OUTBOUND = 1, SS_DIR_INBOUND = 2 };
+
+/* Why a connect failed; user space maps these to ConnectFailEvent.reason. */
+enum ss_fail_reason { SS_FAIL_CLOSED = 0, SS_FAIL_REFUSED = 1, SS_FAIL_RESET = 2, SS_FAIL_TIMEOUT = 3, SS_FAIL_UNREACHABLE = 4 };
+
+/* Index into the per-CPU `stats` array. */
+enum ss_stat { SS_STAT_LOST = 0, SS_STAT_EVICTED = 1, SS_STAT_MAX = 4 };
+
+/* Phase of an entry in the tcp_socks map. */
+enum ss_tcp_phase { SS_TCP_CONNECTING = 1, SS_TCP_PENDING_ACCEPT = 2, SS_TCP_TRACKED = 3 };
+
+/* Who owned a socket when ownership was established (56 bytes). */
+struct ss_owner {
+	__u32 tgid;
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 gid;
+	__u32 netns;      /* network namespace inode number (of the socket) */
+	__u64 cgroup_id;  /* cgroup v2 inode number */
+	char comm[SS_COMM_LEN];
+	__u64 _reserved;
+};
+
+/* Addresses in network byte order, IPv4 in the first 4 bytes; ports in host order (40 bytes). */
+struct ss_tuple {
+	__u8 laddr[16];
+	__u8 raddr[16];
+	__u16 lport;
+	__u16 rport;
+	__u8 family;   /* AF_INET (2) or AF_INET6 (10) */
+	__u8 proto;    /* IPPROTO_TCP (6) or IPPROTO_UDP (17) */
+	__u8 _pad[2];
+};
+
+/* Cumulative counters since the flow was first seen (40 bytes). */
+struct ss_counters {
+	__u64 bytes_sent;
+	__u64 bytes_received;
+	__u64 packets_sent;
+	__u64 packets_received;
+	__u32 retransmits;
+	__u32 srtt_us;
+};
+
+/* FLOW_OPEN, FLOW_CLOSE and CONNECT_FAIL records (168 bytes). */
+struct ss_flow_record {
+	__u32 type;
+	__u32 flow_id;
+	__u64 ts;          /* bpf_ktime_get_ns */
+	__u64 cookie;      /* socket cookie */
+	__u8 direction;    /* enum ss_direction */
+	__u8 state;        /* TCP state number (0 for UDP) */
+	__u8 reason;       /* enum ss_fail_reason (CONNECT_FAIL) */
+	__u8 seen_at_start;
+	__u32 latency_us;  /* connect latency (open) or SYN -> failure (connect-fail) */
+	struct ss_tuple tuple;
+	struct ss_owner owner;
+	struct ss_counters counters; /* FLOW_CLOSE: final counters */
+};
+
+/* FLOW_STATE and UDP_RELEASE records (32 bytes). */
+struct ss_state_record {
+	__u32 type;
+	__u32 flow_id;
+	__u64 ts;
+	__u64 cookie;
+	__u8 state;
+	__u8 old_state;
+	__u8 _pad[6];
+};
+
+/* PROC_* records (296 bytes). */
+struct ss_proc_record {
+	__u32 type;
+	__u32 pid;
+	__u64 ts;
+	__u32 ppid;
+	__u32 uid;
+	char comm[SS_COMM_LEN];
+	char filename[SS_FILENAME_LEN]; /* PROC_EXEC only */
+};
+
+/* Value of tcp_socks (key: the struct sock address). `counters`/`snap_ts` are written by
+ * the snapshot program and at close; the base_* fields are the zero point (192 bytes). */
+struct ss_tcp_sock {
+	__u64 cookie;
+	__u64 start_ts;
+	__u32 flow_id;
+	__u8 phase;        /* enum ss_tcp_phase */
+	__u8 direction;
+	__u8 seen_at_start;
+	__u8 _pad0;
+	__u64 base_bytes_acked;
+	__u64 base_bytes_received;
+	__u32 base_segs_out;
+	__u32 base_segs_in;
+	__u32 base_retrans;
+	__u32 _pad1;
+	struct ss_owner owner;
+	struct ss_counters counters;
+	__u64 snap_ts;
+};
+
+/* Key of udp_flows: one UDP socket and one peer (40 bytes). */
+struct ss_udp_key {
+	__u64 cookie;
+	__u8 raddr[16];
+	__u16 rport;
+	__u8 family;
+	__u8 _pad[5];
+	__u64 _reserved;
+};
+
+/* Value of udp_flows (48 bytes). */
+struct ss_udp_flow {
+	__u32 flow_id;
+	__u32 _pad;
+	struct ss_counters counters; /* retransmits/srtt_us unused (0) */
+};
+
+/* Peer of the current sendmsg/recvmsg, stashed per thread by the cgroup sock_addr
+ * programs and consumed by the sock_send_length/sock_recv_length tracepoints (32 bytes). */
+struct ss_peer_stash {
+	__u64 cookie;
+	__u8 raddr[16];
+	__u16 rport;
+	__u8 family;
+	__u8 _pad[5];
+};
+
+#endif /* SOCKSCOPE_H */
