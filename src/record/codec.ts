@@ -1,0 +1,85 @@
+// How a frame's records become bytes and back: msgpackr with every option that matters
+// set explicitly (never library defaults, which may change between versions), then a
+// compression codec. Writer and reader share this file so they cannot disagree.
+import { Packr, Unpackr, type Options } from 'msgpackr';
+import * as zlib from 'node:zlib';
+import { Codec } from './format';
+
+const MSGPACK_OPTIONS: Options = {
+  // Records (msgpackr's structure extension) make repeated object shapes cheap. Each frame
+  // is one pack() call, so its structures are defined inside it and no state crosses
+  // frames: any frame decodes on its own.
+  useRecords: true,
+  structures: undefined,
+  maxSharedStructures: 0,
+  mapsAsObjects: true,
+  // 64-bit integers (a writer may emit uint64 for large counters) decode as JS numbers;
+  // our numbers stay below 2^53 (ns of monotonic time, byte counts).
+  int64AsType: 'number',
+  largeBigIntToFloat: true,
+  useFloat32: 0, // never lossy
+  moreTypes: false,
+  bundleStrings: false,
+  sequential: false,
+  structuredClone: false,
+  copyBuffers: false,
+  useTimestamp32: false,
+  encodeUndefinedAsNil: true,
+};
+
+const packr = new Packr(MSGPACK_OPTIONS);
+const unpackr = new Unpackr(MSGPACK_OPTIONS);
+
+export function packValue(value: unknown): Buffer {
+  return packr.pack(value);
+}
+
+export function unpackValue(bytes: Uint8Array): unknown {
+  return unpackr.unpack(bytes);
+}
+
+/** The codec new recordings use; chosen by measurement (docs/recording-format.md). */
+export const DEFAULT_CODEC = Codec.Zstd;
+
+export function compress(codec: Codec, raw: Buffer): Buffer {
+  switch (codec) {
+    case Codec.None:
+      return raw;
+    case Codec.DeflateRaw:
+      return zlib.deflateRawSync(raw, { level: 6 });
+    case Codec.Gzip:
+      return zlib.gzipSync(raw, { level: 6 });
+    case Codec.Brotli:
+      return zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } });
+    case Codec.Zstd:
+      return zlib.zstdCompressSync(raw, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 3 } });
+  }
+}
+
+/** Decompresses at most `rawLength` bytes (the frame's declared size, itself capped), so
+ * a forged frame cannot make the reader allocate without bound. Throws on any damage. */
+export function decompress(codec: Codec, payload: Buffer, rawLength: number): Buffer {
+  const opts = { maxOutputLength: Math.max(rawLength, 1) };
+  let out: Buffer;
+  switch (codec) {
+    case Codec.None:
+      out = payload;
+      break;
+    case Codec.DeflateRaw:
+      out = zlib.inflateRawSync(payload, opts);
+      break;
+    case Codec.Gzip:
+      out = zlib.gunzipSync(payload, opts);
+      break;
+    case Codec.Brotli:
+      out = zlib.brotliDecompressSync(payload, opts);
+      break;
+    case Codec.Zstd:
+      out = zlib.zstdDecompressSync(payload, opts);
+      break;
+    default:
+      throw new Error(`unknown codec ${codec as number}`);
+  }
+  if (out.length !== rawLength) throw new Error(`decoded ${out.length} bytes, the frame says ${rawLength}`);
+  return out;
+}

@@ -1,0 +1,202 @@
+// Reads a recording as an EventSource (docs/recording-format.md).
+//
+//   const src = await openRecording(path);   // throws BadFileError if not even the
+//                                            // header is readable, or the version is newer
+//   for await (const batch of src.batches()) ...   // one batch per event frame
+//   src.damage()   // null, or the BadFileError describing where the file went bad;
+//                  // everything before that point was yielded
+//   src.end()      // the end frame's summary when the file was finished cleanly
+//
+// Damage never throws from batches(): the iteration just ends, so callers replay what is
+// valid and then report. A file without its end frame (recorder killed) is damage too.
+import { open, type FileHandle } from 'node:fs/promises';
+import { BadFileError } from '../errors';
+import type { AppEvent, EventSource, SourceInfo } from '../events/types';
+import { checkEvents } from './check-events';
+import { decompress, unpackValue } from './codec';
+import { FORMAT_VERSION, FRAME_HEADER_SIZE, FrameKind, MAGIC, PREAMBLE_SIZE, decodeFrameHeader, frameCrc, type FrameHeader } from './format';
+import { checkEnd, checkHeader, headerToInfo, type EndSummary, type RecordingHeader } from './header';
+
+export interface RecordingSource extends EventSource {
+  readonly path: string;
+  readonly header: RecordingHeader;
+  readonly formatVersion: number;
+  /** File size when opened. */
+  readonly size: number;
+  damage(): BadFileError | null;
+  end(): EndSummary | null;
+}
+
+interface Frame {
+  header: FrameHeader;
+  payload: Buffer; // decoded (decompressed) bytes
+  offset: number;
+}
+
+type FrameResult = Frame | { damage: string } | null; // null: clean end of file
+
+class FileReader {
+  constructor(
+    readonly fh: FileHandle,
+    readonly size: number,
+  ) {}
+
+  private async readAt(pos: number, len: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const { bytesRead } = await this.fh.read(buf, got, len - got, pos + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got === len ? buf : buf.subarray(0, got);
+  }
+
+  preamble(): Promise<Buffer> {
+    return this.readAt(0, Math.min(PREAMBLE_SIZE, this.size));
+  }
+
+  /** The frame at `pos`, checked and decoded. Sizes are checked against the caps and the
+   * file size before anything is allocated. */
+  async frame(pos: number): Promise<FrameResult> {
+    if (pos === this.size) return null;
+    if (pos + FRAME_HEADER_SIZE > this.size) return { damage: `truncated frame header (${this.size - pos} of ${FRAME_HEADER_SIZE} bytes)` };
+    const h = await this.readAt(pos, FRAME_HEADER_SIZE);
+    const header = decodeFrameHeader(h);
+    if (typeof header === 'string') return { damage: header };
+    const end = pos + FRAME_HEADER_SIZE + header.payloadLength;
+    if (end > this.size) return { damage: `truncated frame (${this.size - pos - FRAME_HEADER_SIZE} of ${header.payloadLength} payload bytes)` };
+    const payload = await this.readAt(pos + FRAME_HEADER_SIZE, header.payloadLength);
+    if (frameCrc(h, payload) !== h.readUInt32LE(12)) return { damage: 'checksum mismatch (corrupted)' };
+    try {
+      return { header, payload: decompress(header.codec, payload, header.rawLength), offset: pos };
+    } catch (err) {
+      return { damage: `cannot decompress: ${(err as Error).message}` };
+    }
+  }
+}
+
+function unpack(payload: Buffer): unknown {
+  try {
+    return unpackValue(payload);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function openRecording(path: string): Promise<RecordingSource> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new BadFileError(`cannot open recording ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)}`);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new BadFileError(`${path} is not a regular file`);
+    const reader = new FileReader(fh, st.size);
+    const pre = await reader.preamble();
+    if (pre.length < MAGIC.length || !pre.subarray(0, MAGIC.length).equals(MAGIC)) {
+      throw new BadFileError(`${path} is not a sockscope recording (no recording signature at byte 0)`);
+    }
+    if (pre.length < PREAMBLE_SIZE) throw new BadFileError(`${path} is truncated at byte ${pre.length}, inside the file preamble`);
+    const version = pre.readUInt16LE(8);
+    if (version > FORMAT_VERSION) {
+      throw new BadFileError(`${path} uses recording format version ${version}, newer than this sockscope reads (up to ${FORMAT_VERSION}); upgrade sockscope`);
+    }
+    if (version < 1 || pre.readUInt16LE(10) !== 0) throw new BadFileError(`${path} has an invalid preamble (format version ${version}) at byte 8`);
+    const first = await reader.frame(PREAMBLE_SIZE);
+    const where = `${path}: header at byte ${PREAMBLE_SIZE}`;
+    if (first === null) throw new BadFileError(`${where}: missing (file ends after the preamble)`);
+    if ('damage' in first) throw new BadFileError(`${where}: ${first.damage}`);
+    if (first.header.kind !== FrameKind.Header) throw new BadFileError(`${where}: the first frame is not a header`);
+    const header = checkHeader(unpack(first.payload));
+    if (typeof header === 'string') throw new BadFileError(`${where}: ${header}`);
+    return new Recording(path, reader, header, version, PREAMBLE_SIZE + FRAME_HEADER_SIZE + first.header.payloadLength);
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
+class Recording implements RecordingSource {
+  readonly info: SourceInfo;
+  private damaged: BadFileError | null = null;
+  private ended: EndSummary | null = null;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly reader: FileReader,
+    readonly header: RecordingHeader,
+    readonly formatVersion: number,
+    private readonly firstFramePos: number,
+  ) {
+    this.info = headerToInfo(header, path);
+  }
+
+  get size(): number {
+    return this.reader.size;
+  }
+
+  damage(): BadFileError | null {
+    return this.damaged;
+  }
+
+  end(): EndSummary | null {
+    return this.ended;
+  }
+
+  async *batches(): AsyncIterable<AppEvent[]> {
+    let pos = this.firstFramePos;
+    for (let chunk = 1; !this.closed; chunk++) {
+      let f: FrameResult;
+      try {
+        f = await this.reader.frame(pos);
+      } catch (err) {
+        if (this.closed) return; // closed while a read was in flight
+        this.fail(`chunk ${chunk} at byte ${pos}: read error ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        return;
+      }
+      const at = `chunk ${chunk} at byte ${pos}`;
+      if (f === null) {
+        this.fail(`truncated at byte ${pos} after chunk ${chunk - 1}: no end marker (the recorder was killed or the file cut)`);
+        return;
+      }
+      if ('damage' in f) {
+        this.fail(`${at}: ${f.damage}`);
+        return;
+      }
+      const next = pos + FRAME_HEADER_SIZE + f.header.payloadLength;
+      if (f.header.kind === FrameKind.End) {
+        const end = checkEnd(unpack(f.payload));
+        if (typeof end === 'string') this.fail(`${at}: ${end}`);
+        else if (next !== this.reader.size) this.fail(`${this.reader.size - next} unexpected bytes after the end marker at byte ${next}`);
+        else this.ended = end;
+        return;
+      }
+      if (f.header.kind !== FrameKind.Events) {
+        this.fail(`${at}: unexpected header frame`);
+        return;
+      }
+      const events = checkEvents(unpack(f.payload));
+      if (typeof events === 'number') {
+        this.fail(events < 0 ? `${at}: the chunk is not a list of events` : `${at}: malformed event #${events}`);
+        return;
+      }
+      pos = next;
+      yield events;
+    }
+  }
+
+  private fail(what: string): void {
+    this.damaged = new BadFileError(`${this.path}: ${what}`);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.reader.fh.close();
+  }
+}

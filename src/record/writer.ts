@@ -1,0 +1,179 @@
+// Writes a recording (docs/recording-format.md): preamble, header frame, event frames
+// flushed at least once a second, end frame on a clean finish. Writes are synchronous so
+// a flushed frame is in the kernel's hands before the next batch is taken, and a full
+// disk surfaces right where it happens.
+import { closeSync, fchmodSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { RuntimeError } from '../errors';
+import type { AppEvent, SourceInfo } from '../events/types';
+import { DEFAULT_CODEC, compress, packValue } from './codec';
+import { Codec, FORMAT_VERSION, FrameKind, MAX_FRAME_RAW, encodeFrame, encodePreamble } from './format';
+import type { EndSummary, RecordingHeader } from './header';
+
+export interface WriterOptions {
+  codec?: Codec;
+  /** Pending events are written at least this often (ms); the format promises <= 1000. */
+  flushIntervalMs?: number;
+  /** A frame holds at most this many events (bounds frame size for readers). */
+  maxFrameEvents?: number;
+  /** Extra capture options stored in the header. */
+  capture?: Record<string, unknown>;
+  /** Clock for flush scheduling only (never stored); injectable for tests. */
+  clock?: () => number;
+}
+
+/** Counters snapshots larger than this are split so that no frame nears MAX_FRAME_RAW. */
+const MAX_COUNTERS_PER_EVENT = 50_000;
+
+export class RecordingWriter {
+  private fd: number | null;
+  private pending: AppEvent[] = [];
+  private lastFlush: number;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly codec: Codec;
+  private readonly flushIntervalMs: number;
+  private readonly maxFrameEvents: number;
+  private readonly clock: () => number;
+  bytesWritten = 0;
+  events = 0;
+  frames = 0;
+  private firstTs: number | null = null;
+  private lastTs: number | null = null;
+
+  private constructor(
+    readonly path: string,
+    fd: number,
+    opts: WriterOptions,
+  ) {
+    this.fd = fd;
+    this.codec = opts.codec ?? DEFAULT_CODEC;
+    this.flushIntervalMs = opts.flushIntervalMs ?? 1000;
+    this.maxFrameEvents = opts.maxFrameEvents ?? 20_000;
+    this.clock = opts.clock ?? Date.now;
+    this.lastFlush = this.clock();
+  }
+
+  /** Creates FILE with mode 0600 (recordings hold command lines and addresses) and
+   * writes the preamble and header. */
+  static create(path: string, info: SourceInfo, opts: WriterOptions = {}): RecordingWriter {
+    let fd: number;
+    try {
+      fd = openSync(path, 'w', 0o600);
+      fchmodSync(fd, 0o600); // an existing file keeps its mode on open: fix it
+    } catch (err) {
+      throw new RuntimeError(`cannot create ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const w = new RecordingWriter(path, fd, opts);
+    const header: RecordingHeader = {
+      formatVersion: FORMAT_VERSION,
+      sockscopeVersion: info.sockscopeVersion,
+      hostname: info.hostname,
+      kernel: info.kernel,
+      cpus: info.cpus,
+      bootTimeMs: info.bootTimeMs,
+      cgroupRoot: info.cgroupRoot,
+      hooks: info.hooks,
+      intervalMs: info.intervalMs,
+      capture: opts.capture ?? {},
+    };
+    const raw = packValue(header);
+    w.writeBytes(Buffer.concat([encodePreamble(), encodeFrame(FrameKind.Header, Codec.None, raw.length, raw)]));
+    return w;
+  }
+
+  /** Starts a timer that flushes pending events every flushIntervalMs, so data that
+   * arrived stays at most that long in memory even if no further batch comes. */
+  startAutoFlush(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.flush(), this.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  write(batch: readonly AppEvent[]): void {
+    for (const e of batch) {
+      if (e.type === 'counters' && e.flows.length > MAX_COUNTERS_PER_EVENT) {
+        for (let i = 0; i < e.flows.length; i += MAX_COUNTERS_PER_EVENT) {
+          this.push({ type: 'counters', ts: e.ts, flows: e.flows.slice(i, i + MAX_COUNTERS_PER_EVENT) });
+        }
+      } else this.push(e);
+    }
+    if (this.clock() - this.lastFlush >= this.flushIntervalMs) this.flush();
+  }
+
+  private push(e: AppEvent): void {
+    this.pending.push(e);
+    if ('ts' in e) {
+      if (this.firstTs === null) this.firstTs = e.ts;
+      this.lastTs = e.ts;
+    }
+    if (this.pending.length >= this.maxFrameEvents) this.flush();
+  }
+
+  /** Writes pending events as one frame. */
+  flush(): void {
+    this.lastFlush = this.clock();
+    if (this.pending.length === 0 || this.fd === null) return;
+    const events = this.pending;
+    this.pending = [];
+    this.writeEvents(events);
+  }
+
+  private writeEvents(events: AppEvent[]): void {
+    const raw = packValue(events);
+    if (raw.length > MAX_FRAME_RAW && events.length > 1) {
+      const half = events.length >> 1;
+      this.writeEvents(events.slice(0, half));
+      this.writeEvents(events.slice(half));
+      return;
+    }
+    this.writeBytes(encodeFrame(FrameKind.Events, this.codec, raw.length, compress(this.codec, raw)));
+    this.events += events.length;
+    this.frames++;
+  }
+
+  /** Flushes, writes the end frame and closes: the file is then complete. */
+  close(): void {
+    if (this.fd === null) return;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    try {
+      this.flush();
+      const end: EndSummary = { events: this.events, frames: this.frames, firstTs: this.firstTs, lastTs: this.lastTs };
+      const raw = packValue(end);
+      this.writeBytes(encodeFrame(FrameKind.End, Codec.None, raw.length, raw));
+      fsyncSync(this.fd);
+    } finally {
+      this.abandon();
+    }
+  }
+
+  /** Closes the file without an end frame (after a write error). */
+  abandon(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.fd !== null) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already failing; the write error is what the user needs to see
+      }
+      this.fd = null;
+    }
+  }
+
+  private writeBytes(buf: Buffer): void {
+    if (this.fd === null) return;
+    let off = 0;
+    try {
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const kept = this.bytesWritten;
+      this.abandon();
+      if (code === 'ENOSPC' || code === 'EDQUOT') {
+        throw new RuntimeError(`disk full writing ${this.path}: the recording keeps what was flushed (${kept} bytes) and replays up to there`);
+      }
+      throw new RuntimeError(`cannot write ${this.path}: ${code ?? (err as Error).message}`);
+    }
+    this.bytesWritten += buf.length;
+  }
+}
