@@ -2,7 +2,7 @@
 // -> load -> attach -> read (ring buffers, maps, test runs) -> close. Each phase fails with
 // its own typed error; every pointer libbpf returns is checked before it is used again;
 // close() frees links, ring buffers and the object, and runs on process exit too.
-import { existsSync, openSync, closeSync, constants as fsConstants } from 'node:fs';
+import { existsSync, openSync, closeSync, readSync, constants as fsConstants } from 'node:fs';
 import { NotSupportedError, PermissionError, RuntimeError } from '../errors';
 import { libbpf, type Ptr, type TestRunOpts } from './libbpf';
 import { captureLibbpfLog, logMark, logSince } from './libbpf-log';
@@ -287,6 +287,41 @@ export class BpfObject {
     const err = b.bpf.bpf_prog_test_run_opts(fd, opts);
     if (err < 0) throw runtimeFailure(`running program '${progName}'`, err);
     return opts.retval;
+  }
+
+  /**
+   * Runs a BPF iterator program (SEC("iter/...")) over everything it iterates, now, and
+   * returns what it wrote with bpf_seq_write/BPF_SEQ_PRINTF (empty when it only updates
+   * maps or the ring buffer). Synchronous: the kernel walks all tasks/files in read().
+   */
+  runIterator(progName: string): Buffer {
+    this.requirePhase('loaded', 'runIterator');
+    const b = libbpf();
+    const prog = this.program(progName);
+    const what = `running iterator '${progName}'`;
+    const mark = logMark();
+    const link = b.bpf.bpf_program__attach_iter(prog, null);
+    if (link === null) {
+      throw attachFailure({ what, err: b.errno(), privileges: ownBpfPrivileges(), log: logSince(mark), hook: `iterator ${this.programSection(progName)}` });
+    }
+    try {
+      const iterFd = b.bpf.bpf_iter_create(b.bpf.bpf_link__fd(link));
+      if (iterFd < 0) throw runtimeFailure(what, iterFd);
+      try {
+        const chunks: Buffer[] = [];
+        const buf = Buffer.alloc(64 * 1024);
+        for (;;) {
+          const n = readSync(iterFd, buf, 0, buf.length, null);
+          if (n === 0) break;
+          chunks.push(Buffer.from(buf.subarray(0, n)));
+        }
+        return Buffer.concat(chunks);
+      } finally {
+        closeSync(iterFd);
+      }
+    } finally {
+      b.bpf.bpf_link__destroy(link);
+    }
   }
 
   /** Detaches and frees everything; idempotent, never throws. */

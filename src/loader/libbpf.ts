@@ -54,6 +54,9 @@ export interface Libbpf {
   bpf_program__attach(prog: Ptr): Ptr | null;
   bpf_program__attach_cgroup(prog: Ptr, cgroupFd: number): Ptr | null;
   bpf_link__destroy(link: Ptr): number;
+  bpf_program__attach_iter(prog: Ptr, opts: null): Ptr | null;
+  bpf_link__fd(link: Ptr): number;
+  bpf_iter_create(linkFd: number): number;
   bpf_prog_test_run_opts(progFd: number, opts: TestRunOpts): number;
   // raw map syscalls (return 0 or -errno in libbpf 1.x mode)
   bpf_map_lookup_elem(fd: number, key: Buffer, value: Buffer): number;
@@ -206,6 +209,9 @@ export function libbpf(): Bindings {
     bpf_program__attach: f('void *bpf_program__attach(void *prog)'),
     bpf_program__attach_cgroup: f('void *bpf_program__attach_cgroup(void *prog, int cgroup_fd)'),
     bpf_link__destroy: f('int bpf_link__destroy(void *link)'),
+    bpf_program__attach_iter: f('void *bpf_program__attach_iter(void *prog, const void *opts)'),
+    bpf_link__fd: f('int bpf_link__fd(void *link)'),
+    bpf_iter_create: f('int bpf_iter_create(int link_fd)'),
     bpf_prog_test_run_opts: lib.func('bpf_prog_test_run_opts', 'int', ['int', koffi.inout(koffi.pointer(TestRunOptsType))]),
     bpf_map_lookup_elem: f('int bpf_map_lookup_elem(int fd, const void *key, _Out_ uint8_t *value)'),
     bpf_map_update_elem: f('int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)'),
