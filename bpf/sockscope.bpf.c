@@ -79,6 +79,13 @@ struct {
 
 __u32 next_flow_id = 0;
 
+/* Record types reach the ring buffer only through casts, which leave no BTF; these unused
+ * pointers keep their definitions in the object so that the layout test can check them. */
+const struct ss_flow_record *_btf_flow_record __attribute__((unused));
+const struct ss_state_record *_btf_state_record __attribute__((unused));
+const struct ss_proc_record *_btf_proc_record __attribute__((unused));
+const struct ss_tuple *_btf_tuple __attribute__((unused));
+
 static __always_inline void count_stat(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
