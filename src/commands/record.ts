@@ -1,0 +1,109 @@
+// `sockscope record -o FILE [--duration D] [--interval I]`: live capture with enrichment,
+// every batch written to a recording. Ends on --duration, Ctrl-C or SIGTERM with a
+// complete file; a write error (disk full) ends with one line, keeping what was flushed.
+import { parseArgs } from 'node:util';
+import { parseDuration } from '../duration';
+import { UsageError } from '../errors';
+import type { AppEvent } from '../events/types';
+import { RecordingWriter } from '../record/writer';
+import { openEnrichedLiveSource, untilStopped } from './live';
+
+export const RECORD_HELP = `usage: sockscope record -o FILE [--duration D] [--interval I]
+
+Captures live (like 'sockscope live') into FILE (created with mode 0600: it holds
+command lines and addresses), until --duration passes or Ctrl-C/SIGTERM. The file is
+flushed at least once a second, so even a killed recorder leaves a file that replays up
+to its last second. D and I take 500ms, 10s, 5m, 1h; the interval defaults to 1s.`;
+
+interface Progress {
+  flows: number;
+  events: number;
+  lost: number;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        output: { type: 'string', short: 'o' },
+        duration: { type: 'string' },
+        interval: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}; try 'sockscope record --help'`);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(`${RECORD_HELP}\n`);
+    return 0;
+  }
+  if (!values.output) throw new UsageError("record needs -o FILE; try 'sockscope record --help'");
+  const durationMs = values.duration ? parseDuration(values.duration, '--duration') : null;
+  const intervalMs = values.interval ? parseDuration(values.interval, '--interval') : 1000;
+
+  const source = await openEnrichedLiveSource(intervalMs);
+  let writer: RecordingWriter;
+  try {
+    writer = RecordingWriter.create(values.output, source.info, { capture: { durationMs, intervalMs } });
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
+  writer.startAutoFlush();
+  const progress: Progress = { flows: 0, events: 0, lost: 0 };
+  const take = (batch: AppEvent[]) => {
+    writer.write(batch);
+    progress.events += batch.length;
+    for (const e of batch) {
+      if (e.type === 'flow-open') progress.flows++;
+      else if (e.type === 'tick') progress.lost = e.lost;
+    }
+  };
+  const started = performance.now();
+  const tty = process.stderr.isTTY === true;
+  const show = () => process.stderr.write(`\r\x1b[2K${progressLine(progress, performance.now() - started, writer.bytesWritten)}`);
+  const ticker = tty ? setInterval(show, 1000) : null;
+  const stop = untilStopped(durationMs);
+  const iterator = source.batches()[Symbol.asyncIterator]();
+  // As in live --format jsonl: the pending next() survives the stop so that the source's
+  // final batch (last counters, read on close) still lands in the file.
+  let pending: Promise<IteratorResult<AppEvent[]>> | null = iterator.next();
+  try {
+    for (;;) {
+      const next = await Promise.race([pending, stop.stopped.then(() => null)]);
+      if (next === null) break;
+      if (next.done) {
+        pending = null;
+        break;
+      }
+      take(next.value);
+      pending = iterator.next();
+    }
+    stop.dispose();
+    await source.close();
+    for (let r = pending ? await pending : null; r && !r.done; r = await iterator.next()) take(r.value);
+    writer.close();
+  } catch (err) {
+    writer.abandon();
+    throw err;
+  } finally {
+    stop.dispose();
+    if (ticker) clearInterval(ticker);
+    await source.close();
+  }
+  if (tty) process.stderr.write('\r\x1b[2K');
+  process.stderr.write(`recorded ${values.output}: ${progressLine(progress, performance.now() - started, writer.bytesWritten)}\n`);
+  return 0;
+}
+
+function progressLine(p: Progress, elapsedMs: number, bytes: number): string {
+  const s = Math.floor(elapsedMs / 1000);
+  const hms = `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  const size = bytes < 1 << 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+  return `${hms} elapsed, ${p.flows} flows, ${p.events} events, ${p.lost} lost, ${size} written`;
+}

@@ -1,0 +1,80 @@
+// `sockscope replay FILE [--speed X] [--format jsonl]`: the TUI on a terminal; otherwise
+// (or with --format jsonl) the whole file reduced as fast as possible and one JSON line
+// per flow. A damaged file replays up to the damage, then exits 5 with one line.
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors';
+import type { RecordingSource } from '../record/reader';
+
+export const REPLAY_HELP = `usage: sockscope replay FILE [--speed X] [--format jsonl|tui]
+
+Replays a recording made by 'sockscope record'. On a terminal it opens the TUI at
+--speed X times the recorded pace (default 1). With --format jsonl, or when standard
+output is not a terminal, it prints one JSON object per flow of the recording, in its
+final state, and exits 0 (5 if the file is damaged, after printing what precedes the
+damage).`;
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { speed: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}; try 'sockscope replay --help'`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${REPLAY_HELP}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError("replay takes one FILE; try 'sockscope replay --help'");
+  const speed = values.speed === undefined ? 1 : Number(values.speed);
+  if (!(speed > 0) || !Number.isFinite(speed)) throw new UsageError(`--speed takes a number greater than zero, not '${values.speed}'`);
+  const format = values.format ?? (process.stdout.isTTY ? 'tui' : 'jsonl');
+  if (format !== 'jsonl' && format !== 'tui') throw new UsageError(`--format takes jsonl or tui, not '${format}'`);
+
+  const { openRecording } = await import('../record/reader');
+  const source = await openRecording(positionals[0]);
+  if (format === 'tui' && process.stdout.isTTY) return runTui(source, speed);
+  return runJsonl(source);
+}
+
+/** The TUI seam: src/tui/run-replay owns the screen and plays at `speed`. */
+async function runTui(source: RecordingSource, speed: number): Promise<number> {
+  const { runReplayTui } = await import('../tui/run-replay');
+  return runReplayTui(source, source.info, { speed });
+}
+
+async function runJsonl(source: RecordingSource): Promise<number> {
+  const { createCoreState, applyBatch } = await import('../core/reducer');
+  const { toJsonFlow } = await import('../core/flow-json');
+  // Every flow of the file is printed, however short: nothing lingers out, nothing is capped.
+  const state = createCoreState({ lingerNs: Infinity, maxFlows: Number.MAX_SAFE_INTEGER, historyLength: 0 });
+  try {
+    for await (const batch of source.batches()) applyBatch(state, batch);
+  } finally {
+    await source.close();
+  }
+  let lines: string[] = [];
+  for (const flow of state.flows.values()) {
+    lines.push(JSON.stringify(toJsonFlow(state, flow, source.header.bootTimeMs)));
+    if (lines.length >= 2000) {
+      await writeOut(lines);
+      lines = [];
+    }
+  }
+  await writeOut(lines);
+  const damage = source.damage();
+  if (damage) throw damage;
+  return 0;
+}
+
+function writeOut(lines: string[]): Promise<void> {
+  if (lines.length === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    if (process.stdout.write(`${lines.join('\n')}\n`)) resolve();
+    else process.stdout.once('drain', resolve);
+  });
+}
