@@ -6,6 +6,17 @@ import { readFile } from 'node:fs/promises';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 
+// Ink loads its React devtools bridge only when DEV=true and react-devtools-core is
+// installed; neither is true of sockscope, so the bridge is left out of the bundle (kept
+// in, its static import of an absent package would fail at start).
+const noInkDevtools = {
+  name: 'no-ink-devtools',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/devtools\.js$/ }, (args) => (args.importer.includes('/ink/') ? { path: 'ink-devtools', namespace: 'empty' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: '', loader: 'js' }));
+  },
+};
+
 await build({
   entryPoints: ['src/cli.ts'],
   outfile: 'dist/sockscope.mjs',
@@ -14,7 +25,8 @@ await build({
   format: 'esm',
   target: 'node22',
   jsx: 'automatic',
-  external: ['koffi', 'react-devtools-core'],
+  external: ['koffi'],
+  plugins: [noInkDevtools],
   define: { __SOCKSCOPE_VERSION__: JSON.stringify(pkg.version) },
   // Ink's dependencies are CommonJS in places; give them a require in ESM.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },

@@ -1,6 +1,44 @@
-// The kernel hooks sockscope's BPF program uses: the one list `sockscope doctor` checks.
-// The bpf engineer owns this list's contents; keep it in step with bpf/sockscope.bpf.c.
+// The BPF programs of bpf/sockscope.bpf.c and where each one attaches: the live source
+// attaches from this list, `sockscope doctor` checks each tracepoint it names. One list,
+// so the two can never disagree.
 
+export type HookKind =
+  | 'tp_btf' // BTF-typed raw tracepoint: bpf_program__attach
+  | 'tp' // classic tracepoint (needs tracefs): bpf_program__attach
+  | 'cgroup' // cgroup v2 root: bpf_program__attach_cgroup
+  | 'test_run' // not attached: run on demand with BPF_PROG_TEST_RUN
+  | 'iter'; // not attached: run on demand as a BPF iterator
+
+export interface Hook {
+  /** Program name in the object. */
+  prog: string;
+  kind: HookKind;
+  /** Tracepoint `category/name` (tp_btf/tp), cgroup attach point, or what runs it. */
+  target: string;
+  /** What sockscope loses without it. */
+  why: string;
+}
+
+export const HOOKS: readonly Hook[] = [
+  { prog: 'on_inet_sock_set_state', kind: 'tp_btf', target: 'sock/inet_sock_set_state', why: 'TCP lifecycle: owner at connect, connect latency, failures, close with final counters' },
+  { prog: 'on_tcp_destroy_sock', kind: 'tp_btf', target: 'tcp/tcp_destroy_sock', why: 'close of a TCP socket that skipped TCP_CLOSE' },
+  { prog: 'on_sys_exit_accept4', kind: 'tp', target: 'syscalls/sys_exit_accept4', why: 'owner of inbound TCP connections (the accepting task)' },
+  { prog: 'on_sys_exit_accept', kind: 'tp', target: 'syscalls/sys_exit_accept', why: 'owner of inbound TCP connections (the accepting task)' },
+  { prog: 'on_sock_send_length', kind: 'tp_btf', target: 'sock/sock_send_length', why: 'UDP bytes/datagrams sent per peer' },
+  { prog: 'on_sock_recv_length', kind: 'tp_btf', target: 'sock/sock_recv_length', why: 'UDP bytes/datagrams received per peer' },
+  { prog: 'on_sendmsg4', kind: 'cgroup', target: 'cgroup/sendmsg4', why: 'peer of unconnected UDP/IPv4 sends' },
+  { prog: 'on_sendmsg6', kind: 'cgroup', target: 'cgroup/sendmsg6', why: 'peer of unconnected UDP/IPv6 sends' },
+  { prog: 'on_recvmsg4', kind: 'cgroup', target: 'cgroup/recvmsg4', why: 'peer of unconnected UDP/IPv4 receives' },
+  { prog: 'on_recvmsg6', kind: 'cgroup', target: 'cgroup/recvmsg6', why: 'peer of unconnected UDP/IPv6 receives' },
+  { prog: 'on_sock_release', kind: 'cgroup', target: 'cgroup/sock_release', why: 'close of UDP flows' },
+  { prog: 'on_exec', kind: 'tp_btf', target: 'sched/sched_process_exec', why: 'exe of processes that exit quickly' },
+  { prog: 'on_fork', kind: 'tp_btf', target: 'sched/sched_process_fork', why: 'parent of new processes' },
+  { prog: 'on_exit', kind: 'tp_btf', target: 'sched/sched_process_exit', why: 'process exit times' },
+  { prog: 'snapshot', kind: 'test_run', target: 'each interval', why: 'TCP bytes, packets, retransmits and RTT of open connections' },
+  { prog: 'list_sockets', kind: 'iter', target: 'iter/task_file', why: 'connections that exist when capture starts' },
+];
+
+/** How doctor (src/loader/probe.ts) sees a tracepoint the hooks use. */
 export interface TracepointUse {
   /** "category:name", as in /sys/kernel/tracing/events/<category>/<name>. */
   name: string;
@@ -11,16 +49,20 @@ export interface TracepointUse {
   why: string;
 }
 
-export const TRACEPOINTS: TracepointUse[] = [
-  { name: 'sock:inet_sock_set_state', via: 'tp_btf', why: 'TCP connection lifecycle' },
-  { name: 'sock:sock_send_length', via: 'tp_btf', optional: true, why: 'UDP bytes sent' },
-  { name: 'sock:sock_recv_length', via: 'tp_btf', optional: true, why: 'UDP bytes received' },
-  { name: 'tcp:tcp_retransmit_skb', via: 'tp_btf', optional: true, why: 'TCP retransmissions' },
-  { name: 'tcp:tcp_destroy_sock', via: 'tp_btf', why: 'TCP close with final counters' },
-  { name: 'tcp:tcp_receive_reset', via: 'tp_btf', optional: true, why: 'connection resets' },
-  { name: 'sched:sched_process_exec', via: 'tp_btf', why: 'process exec' },
-  { name: 'sched:sched_process_fork', via: 'tp_btf', why: 'process fork' },
-  { name: 'sched:sched_process_exit', via: 'tp_btf', why: 'process exit' },
-  { name: 'syscalls:sys_exit_accept4', via: 'tp', why: 'inbound TCP owner (accept4)' },
-  { name: 'syscalls:sys_exit_accept', via: 'tp', why: 'inbound TCP owner (accept)' },
-];
+/** Hooks the live source can run without (it warns and goes on): UDP accounting and
+ * process lifecycle add detail; TCP lifecycle and ownership are the core. */
+export const OPTIONAL_PROGS = new Set([
+  'on_sock_send_length', 'on_sock_recv_length', 'on_sendmsg4', 'on_sendmsg6', 'on_recvmsg4', 'on_recvmsg6',
+  'on_sock_release', 'on_exec', 'on_fork', 'on_exit', 'on_tcp_destroy_sock', 'list_sockets',
+]);
+
+/** The tracepoints of HOOKS, for feature probing (doctor). */
+export const TRACEPOINTS: TracepointUse[] = HOOKS.filter((h) => h.kind === 'tp_btf' || h.kind === 'tp').map((h) => ({
+  name: h.target.replace('/', ':'),
+  via: h.kind as 'tp_btf' | 'tp',
+  ...(OPTIONAL_PROGS.has(h.prog) ? { optional: true } : {}),
+  why: h.why,
+}));
+
+/** Map names whose size the loader may change (setMapMaxEntries) before load. */
+export const SIZABLE_MAPS = { ring: 'events', tcp: 'tcp_socks', udp: 'udp_flows', udpSockets: 'udp_socks' } as const;

@@ -1,0 +1,26 @@
+// Summaries for repeated measurements: the median and the spread (min..max), never a mean of
+// noisy samples alone.
+export function summary(values) {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = Math.floor(v.length / 2);
+  const median = v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+  return { median, min: v[0], max: v[v.length - 1], n: v.length };
+}
+
+export function fmt(x, digits = 2) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
+  return x.toFixed(digits);
+}
+
+export function fmtInt(x) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
+  return Math.round(x).toLocaleString('en-US');
+}
+
+// "0.97 (0.95-0.99, n=5)"
+export function fmtSummary(s, digits = 2) {
+  if (!s) return 'n/a';
+  if (s.n === 1) return `${fmt(s.median, digits)} (n=1)`;
+  return `${fmt(s.median, digits)} (${fmt(s.min, digits)}-${fmt(s.max, digits)}, n=${s.n})`;
+}

@@ -1,0 +1,127 @@
+// Section 2, capacity: the highest rate of new TCP connections/s this machine produces on
+// loopback (tcp_churn), then the same churn with sockscope attached, and whether sockscope
+// reports every one of those connections (zero lost) - through `live --format jsonl` and
+// through `record` + `replay --format jsonl`. Also sockscope's CPU per 10k connections/s and
+// the BPF map sizes (ring buffer included) it ran with.
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { run, start, stop, treePids, cpuSeconds, bpfObjects, sleep } from '../lib/proc.mjs';
+import { snapshot, delta } from '../lib/bpfstats.mjs';
+import { sockscopePaths, waitForBpf, finishJsonl, replayJsonl, firstLine, lostMentions } from '../lib/sockscope.mjs';
+import { summary } from '../lib/stats.mjs';
+
+const MAX_CONNECTIONS = 2_000_000; // bound per run whatever the machine's speed
+const MAP_TYPES = { 1: 'hash', 2: 'array', 5: 'percpu_hash', 6: 'percpu_array', 9: 'lru_hash', 10: 'lru_percpu_hash', 27: 'ringbuf', 21: 'sk_storage', 12: 'array_of_maps' };
+
+async function churn(ctx, port, seconds, clients) {
+  const r = await run(ctx.tools.tcp_churn, [String(port), String(seconds), String(MAX_CONNECTIONS), String(clients)], { timeoutMs: (seconds + 30) * 1000 });
+  try { return JSON.parse(r.stdout.trim().split('\n').pop()); } catch { throw new Error(`tcp_churn failed: ${r.stderr.trim()}`); }
+}
+
+// Count the flows sockscope reported for the churn's port: outbound = client sockets,
+// inbound = the accepted ones. Each established connection must appear at least as the
+// client's outbound flow.
+export function countChurnFlows(flows, port) {
+  let outbound = 0, inbound = 0;
+  for (const f of flows) {
+    if (f.proto !== 'tcp') continue;
+    if (f.rport === port && f.lport !== port) outbound++;
+    else if (f.lport === port) inbound++;
+  }
+  return { outbound, inbound };
+}
+
+export async function runCapacity(ctx) {
+  const { opts, log } = ctx;
+  const seconds = opts.quick ? 2 : 5;
+  let port = opts.basePort + 100;
+  // 1. The machine's maximum: try a few client counts with nothing attached.
+  const probes = [];
+  for (const clients of opts.quick ? [1, 2] : [1, 2, 4]) {
+    const r = await churn(ctx, port++, opts.quick ? 1 : 3, clients);
+    probes.push(r);
+    log(`capacity: ${clients} client(s): ${Math.round(r.rate)} conn/s`);
+  }
+  const best = probes.reduce((a, b) => (b.rate > a.rate ? b : a));
+  const result = { seconds, probes, clients: best.clients, maxRate: best.rate, runs: [], maps: null, unavailable: null,
+    command: `tcp_churn PORT ${seconds} ${MAX_CONNECTIONS} ${best.clients}   # bench/c/tcp_churn.c` };
+  if (!ctx.sockscopeOk) { result.unavailable = ctx.sockscopeReason; return result; }
+
+  // 2. The same churn under sockscope, interleaved with runs with nothing attached.
+  const { node, cli } = sockscopePaths(ctx.repoDir);
+  const reps = opts.quick ? 1 : 3;
+  for (let rep = 0; rep < reps; rep++) {
+    for (const mode of ['none', 'live', 'record']) {
+      const p = port++;
+      if (mode === 'none') {
+        const r = await churn(ctx, p, seconds, best.clients);
+        result.runs.push({ rep, mode, rate: r.rate, connections: r.connections });
+        continue;
+      }
+      const file = path.join(ctx.workDir, `capacity-${rep}.ssrec`);
+      const args = mode === 'live' ? [cli, 'live', '--format', 'jsonl'] : [cli, 'record', '-o', file];
+      const child = start(node, args, { name: `sockscope ${mode}` });
+      const isAlive = () => child.exitCode === null && child.signalCode === null;
+      const progs = await waitForBpf(child.pid, isAlive);
+      if (!progs) {
+        await stop(child, 'SIGINT', 3000);
+        result.runs.push({ rep, mode, failed: `sockscope ${mode} did not attach: ${firstLine(child.err)}` });
+        log(`capacity: ${mode}: not available: ${firstLine(child.err)}`);
+        continue;
+      }
+      await sleep(500);
+      result.maps ??= describeMaps(bpfObjects(treePids(child.pid)).maps);
+      const pids = treePids(child.pid);
+      const cpu0 = cpuSeconds(pids); const bpf0 = await snapshot(); const t0 = Date.now();
+      const r = await churn(ctx, p, seconds, best.clients);
+      // Give the ring buffer consumer a moment to catch up before stopping: drops that happen
+      // now are real drops, a late consumer is not.
+      await sleep(1000);
+      const wall = (Date.now() - t0) / 1000;
+      const cpu1 = cpuSeconds(pids); const bpf1 = await snapshot();
+      const fin = await finishJsonl(child, 60000);
+      let flows = fin.flows, reason = null, info = null, fileBytes = null;
+      if (mode === 'record') {
+        try { fileBytes = statSync(file).size; } catch { /* no file */ }
+        const rep2 = await replayJsonl(ctx.repoDir, file);
+        flows = rep2.flows; reason = rep2.ok ? null : rep2.reason;
+        const i = await run(node, [cli, 'info', file], { timeoutMs: 60000 });
+        info = i.code === 0 ? lostMentions(i.stdout) : [`info exited ${i.code}: ${firstLine(i.stderr)}`];
+      } else if (fin.code !== 0 && fin.code !== 130) {
+        reason = `live exited ${fin.code ?? fin.signal}: ${firstLine(fin.stderr)}`;
+      }
+      const counted = countChurnFlows(flows, p);
+      const cpuSec = cpu1.total - cpu0.total;
+      const run1 = {
+        rep, mode, rate: r.rate, connections: r.connections, ...counted,
+        lost: Math.max(0, r.connections - counted.outbound),
+        cpuPct: (100 * cpuSec) / wall, cpuPer10k: ((100 * cpuSec) / wall) / (r.rate / 10000),
+        bpf: delta(bpf0, bpf1, progs), wall,
+        stderrLost: lostMentions(fin.stderr), info, fileBytes, failed: reason,
+      };
+      result.runs.push(run1);
+      log(`capacity: ${mode}: ${r.connections} connections at ${Math.round(r.rate)}/s; sockscope reported ${counted.outbound} out / ${counted.inbound} in; cpu ${run1.cpuPct.toFixed(1)}%${reason ? `; ${reason}` : ''}`);
+    }
+  }
+  const ok = (m) => result.runs.filter((x) => x.mode === m && !x.failed);
+  const base = ok('none');
+  for (const m of ['live', 'record']) {
+    const runs = ok(m);
+    result[m] = runs.length === 0 ? null : {
+      rate: summary(runs.map((x) => x.rate)),
+      ratio: summary(runs.map((x) => x.rate / (base.find((b) => b.rep === x.rep)?.rate ?? NaN))),
+      lost: summary(runs.map((x) => x.lost)),
+      cpuPct: summary(runs.map((x) => x.cpuPct)),
+      cpuPer10k: summary(runs.map((x) => x.cpuPer10k)),
+      bpfNsPerRun: summary(runs.filter((x) => x.bpf.runCnt).map((x) => x.bpf.runTimeNs / x.bpf.runCnt)),
+      bpfPct: summary(runs.map((x) => (100 * x.bpf.runTimeNs) / 1e9 / x.wall)),
+      bytesPerConnection: summary(runs.filter((x) => x.fileBytes).map((x) => x.fileBytes / Math.max(1, x.outbound + x.inbound))),
+    };
+  }
+  return result;
+}
+
+function describeMaps(maps) {
+  return [...maps.values()].map((m) => ({ ...m, type: MAP_TYPES[m.type] ?? `type ${m.type}` }))
+    .sort((a, b) => b.memlock - a.memlock);
+}

@@ -1,0 +1,43 @@
+// Sections 4 and 5: replay and TUI figures come from scripts the core and TUI engineers own
+// (scripts/bench-replay.mjs, scripts/bench-tui.mjs); each prints one JSON object. We run
+// them with the same Node, pass --quick through, and keep whatever they measured.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { run } from '../lib/proc.mjs';
+import { firstLine } from '../lib/sockscope.mjs';
+
+export async function runExternal(ctx, which) {
+  const script = path.join(ctx.repoDir, 'scripts', `bench-${which}.mjs`);
+  const rel = path.relative(ctx.repoDir, script);
+  if (!existsSync(script)) return { present: false, command: `node ${rel}`, reason: `${rel} does not exist yet` };
+  const args = [script, ...(ctx.opts.quick ? ['--quick'] : [])];
+  ctx.log(`${which}: node ${rel}${ctx.opts.quick ? ' --quick' : ''}`);
+  const r = await run(process.execPath, args, { timeoutMs: (ctx.opts.quick ? 180 : 900) * 1000, cwd: ctx.repoDir });
+  const command = `node ${rel}${ctx.opts.quick ? ' --quick' : ''}`;
+  if (r.code !== 0) return { present: true, command, reason: `exited ${r.code ?? r.signal}${r.timedOut ? ' (timed out)' : ''}: ${firstLine(r.stderr)}` };
+  const json = parseLastJson(r.stdout);
+  if (!json) return { present: true, command, reason: `printed no JSON: ${firstLine(r.stdout)}` };
+  return { present: true, command, json };
+}
+
+// The whole output as JSON, or else the last line that parses.
+function parseLastJson(text) {
+  try { return JSON.parse(text); } catch { /* try lines */ }
+  const lines = text.trim().split('\n').reverse();
+  for (const l of lines) { try { return JSON.parse(l); } catch { /* next */ } }
+  return null;
+}
+
+// Find a numeric field by a name pattern anywhere in the (nested) JSON, for the target table.
+export function findNumber(obj, pattern, prefix = '') {
+  if (!obj || typeof obj !== 'object') return null;
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (typeof v === 'number' && pattern.test(key)) return { key, value: v };
+  }
+  for (const [k, v] of Object.entries(obj)) {
+    const hit = findNumber(v, pattern, prefix ? `${prefix}.${k}` : k);
+    if (hit) return hit;
+  }
+  return null;
+}

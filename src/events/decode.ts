@@ -1,0 +1,209 @@
+// Raw kernel bytes -> typed values. Pure functions over Buffers, offsets only from
+// ./layout (checked against the object's BTF). Ring-buffer records become AppEvents
+// (plus one internal record, the release of a UDP socket, that the live source turns
+// into flow-close events); map entries become counters.
+import type {
+  AppEvent,
+  ConnectFailEvent,
+  Direction,
+  Family,
+  FlowCounters,
+  FlowOpenEvent,
+  Owner,
+  Tuple,
+} from './types';
+import { COUNTERS, FLOW_RECORD, OWNER, PROC_RECORD, REC, STATE_RECORD, TCP_PHASE, TCP_SOCK, TUPLE, UDP_FLOW, UDP_KEY, type Field } from './layout';
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+
+/** Linux TCP states (include/net/tcp_states.h), by number. */
+export const TCP_STATES = [
+  'UNKNOWN', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT',
+  'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING', 'NEW_SYN_RECV',
+] as const;
+
+export function tcpStateName(n: number): string {
+  return TCP_STATES[n] ?? `STATE_${n}`;
+}
+
+const DIRECTIONS: Direction[] = ['unknown', 'outbound', 'inbound'];
+const FAIL_REASONS: ConnectFailEvent['reason'][] = ['closed', 'refused', 'reset', 'timeout', 'unreachable'];
+
+const u8 = (b: Buffer, base: number, fld: Field) => b.readUInt8(base + fld.offset);
+const u16 = (b: Buffer, base: number, fld: Field) => b.readUInt16LE(base + fld.offset);
+const u32 = (b: Buffer, base: number, fld: Field) => b.readUInt32LE(base + fld.offset);
+const u64 = (b: Buffer, base: number, fld: Field) => Number(b.readBigUInt64LE(base + fld.offset));
+
+function cstring(b: Buffer, base: number, fld: Field): string {
+  const raw = b.subarray(base + fld.offset, base + fld.offset + fld.size);
+  const nul = raw.indexOf(0);
+  return raw.subarray(0, nul < 0 ? raw.length : nul).toString('utf8');
+}
+
+/** An address as the kernel stores it (network order, IPv4 in the first 4 bytes). An
+ * IPv4-mapped IPv6 address (::ffff:a.b.c.d) is reported as IPv4, as CONTRACT.md says. */
+export function formatAddr(bytes: Buffer, family: number): { family: Family; addr: string } {
+  if (family === AF_INET) return { family: 4, addr: `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}` };
+  const mapped = bytes.subarray(0, 10).every((x) => x === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  if (mapped) return { family: 4, addr: `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}` };
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i));
+  return { family: 6, addr: compressIpv6(groups) };
+}
+
+/** RFC 5952: lowercase, longest run (>= 2) of zero groups becomes "::". */
+function compressIpv6(groups: number[]): string {
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+export function decodeOwner(b: Buffer, base: number): Owner {
+  const m = OWNER.members;
+  return {
+    pid: u32(b, base, m.tgid),
+    tid: u32(b, base, m.tid),
+    ppid: u32(b, base, m.ppid),
+    uid: u32(b, base, m.uid),
+    gid: u32(b, base, m.gid),
+    comm: cstring(b, base, m.comm),
+    cgroupId: u64(b, base, m.cgroup_id),
+    netns: u32(b, base, m.netns),
+  };
+}
+
+export function decodeTuple(b: Buffer, base: number): Tuple {
+  const m = TUPLE.members;
+  const fam = u8(b, base, m.family);
+  const l = formatAddr(b.subarray(base + m.laddr.offset, base + m.laddr.offset + 16), fam);
+  const r = formatAddr(b.subarray(base + m.raddr.offset, base + m.raddr.offset + 16), fam);
+  // A v6 socket with an unspecified local address talking to a mapped v4 peer: the
+  // peer decides the family.
+  const family: Family = r.family === 4 || (l.family === 4 && r.addr === '::') ? 4 : 6;
+  return {
+    proto: u8(b, base, m.proto) === 17 ? 'udp' : 'tcp',
+    family,
+    laddr: family === 4 && l.family === 6 ? (l.addr === '::' ? '0.0.0.0' : l.addr) : l.addr,
+    lport: u16(b, base, m.lport),
+    raddr: r.addr,
+    rport: u16(b, base, m.rport),
+  };
+}
+
+export function decodeCounters(b: Buffer, base: number, proto: 'tcp' | 'udp'): FlowCounters {
+  const m = COUNTERS.members;
+  const tcp = proto === 'tcp';
+  return {
+    bytesSent: u64(b, base, m.bytes_sent),
+    bytesReceived: u64(b, base, m.bytes_received),
+    packetsSent: u64(b, base, m.packets_sent),
+    packetsReceived: u64(b, base, m.packets_received),
+    retransmits: tcp ? u32(b, base, m.retransmits) : null,
+    srttUs: tcp ? u32(b, base, m.srtt_us) : null,
+  };
+}
+
+/** The release of a UDP socket that had flows: the live source closes them. */
+export interface UdpReleaseRecord {
+  type: 'udp-release';
+  ts: number;
+  cookie: number;
+}
+
+export type DecodedRecord = AppEvent | UdpReleaseRecord;
+
+/** One ring-buffer record. Returns null for a record too short for its type or of an
+ * unknown type (a newer object than this decoder): never guessed. */
+export function decodeRecord(b: Buffer): DecodedRecord | null {
+  if (b.length < 4) return null;
+  const type = b.readUInt32LE(0);
+  switch (type) {
+    case REC.FLOW_OPEN:
+    case REC.FLOW_CLOSE:
+    case REC.CONNECT_FAIL:
+      return b.length < FLOW_RECORD.size ? null : decodeFlowRecord(b, type);
+    case REC.FLOW_STATE:
+    case REC.UDP_RELEASE: {
+      if (b.length < STATE_RECORD.size) return null;
+      const m = STATE_RECORD.members;
+      const ts = u64(b, 0, m.ts);
+      if (type === REC.UDP_RELEASE) return { type: 'udp-release', ts, cookie: u64(b, 0, m.cookie) };
+      return { type: 'flow-state', ts, flowId: u32(b, 0, m.flow_id), state: tcpStateName(u8(b, 0, m.state)) };
+    }
+    case REC.PROC_EXEC:
+    case REC.PROC_FORK:
+    case REC.PROC_EXIT: {
+      if (b.length < PROC_RECORD.size) return null;
+      const m = PROC_RECORD.members;
+      const ts = u64(b, 0, m.ts);
+      const pid = u32(b, 0, m.pid);
+      if (type === REC.PROC_EXIT) return { type: 'proc-exit', ts, pid };
+      const ppid = u32(b, 0, m.ppid);
+      const comm = cstring(b, 0, m.comm);
+      if (type === REC.PROC_FORK) return { type: 'proc-fork', ts, pid, ppid, comm };
+      return { type: 'proc-exec', ts, pid, ppid, uid: u32(b, 0, m.uid), comm, filename: cstring(b, 0, m.filename) };
+    }
+    default:
+      return null;
+  }
+}
+
+function decodeFlowRecord(b: Buffer, type: number): AppEvent {
+  const m = FLOW_RECORD.members;
+  const ts = u64(b, 0, m.ts);
+  const flowId = u32(b, 0, m.flow_id);
+  const tuple = decodeTuple(b, m.tuple.offset);
+  const owner = decodeOwner(b, m.owner.offset);
+  const latencyUs = u32(b, 0, m.latency_us);
+  if (type === REC.FLOW_CLOSE) {
+    return { type: 'flow-close', ts, flowId, counters: decodeCounters(b, m.counters.offset, tuple.proto) };
+  }
+  if (type === REC.CONNECT_FAIL) {
+    return { type: 'connect-fail', ts, ...tuple, owner, reason: FAIL_REASONS[u8(b, 0, m.reason)] ?? 'closed', latencyUs };
+  }
+  const direction = DIRECTIONS[u8(b, 0, m.direction)] ?? 'unknown';
+  const open: FlowOpenEvent = {
+    type: 'flow-open',
+    ts,
+    flowId,
+    cookie: u64(b, 0, m.cookie),
+    ...tuple,
+    direction,
+    owner,
+    state: tuple.proto === 'udp' ? 'open' : tcpStateName(u8(b, 0, m.state)),
+    connectLatencyUs: tuple.proto === 'tcp' && direction === 'outbound' && latencyUs > 0 ? latencyUs : null,
+    seenAtStart: u8(b, 0, m.seen_at_start) !== 0,
+  };
+  return open;
+}
+
+/** A tcp_socks value: only TRACKED entries are flows with counters. */
+export function decodeTcpSock(v: Buffer): { flowId: number; cookie: number; tracked: boolean; snapTs: number; counters: FlowCounters } {
+  const m = TCP_SOCK.members;
+  return {
+    flowId: u32(v, 0, m.flow_id),
+    cookie: u64(v, 0, m.cookie),
+    tracked: u8(v, 0, m.phase) === TCP_PHASE.TRACKED,
+    snapTs: u64(v, 0, m.snap_ts),
+    counters: decodeCounters(v, m.counters.offset, 'tcp'),
+  };
+}
+
+export function decodeUdpKey(k: Buffer): { cookie: number } {
+  return { cookie: u64(k, 0, UDP_KEY.members.cookie) };
+}
+
+export function decodeUdpFlow(v: Buffer): { flowId: number; counters: FlowCounters } {
+  const m = UDP_FLOW.members;
+  return { flowId: u32(v, 0, m.flow_id), counters: decodeCounters(v, m.counters.offset, 'udp') };
+}

@@ -1,0 +1,61 @@
+// Brings the capture object up in the kernel: open -> size the maps -> load -> attach
+// every hook of src/loader/hooks.ts. Core hooks (TCP lifecycle and ownership) must
+// attach or capture fails with the loader's typed error; optional hooks (UDP, process
+// lifecycle) that fail are reported as warnings and capture goes on without them.
+import { BpfObject } from '../loader';
+import { HOOKS, OPTIONAL_PROGS, SIZABLE_MAPS } from '../loader/hooks';
+import { cgroup2MountPoint, readMountinfo } from '../loader/mountinfo';
+import { BPF_OBJECT_PATH } from '../assets';
+import { NotSupportedError } from '../errors';
+
+export interface CaptureSizes {
+  /** Ring buffer bytes (power of two, >= page size). Default 16 MiB. */
+  ringBytes?: number;
+  /** Max TCP sockets followed at once. Default 65536. */
+  tcpEntries?: number;
+  /** Max UDP (socket, peer) flows at once. Default 65536. */
+  udpEntries?: number;
+}
+
+export interface KernelCapture {
+  obj: BpfObject;
+  /** Programs attached (or runnable), in HOOKS order. */
+  hooks: string[];
+  /** One line per optional hook that could not attach. */
+  warnings: string[];
+  cgroupRoot: string | null;
+}
+
+export function openKernelCapture(objectPath = BPF_OBJECT_PATH, sizes: CaptureSizes = {}): KernelCapture {
+  const obj = BpfObject.open(objectPath);
+  try {
+    if (sizes.ringBytes) obj.setMapMaxEntries(SIZABLE_MAPS.ring, sizes.ringBytes);
+    if (sizes.tcpEntries) obj.setMapMaxEntries(SIZABLE_MAPS.tcp, sizes.tcpEntries);
+    if (sizes.udpEntries) {
+      obj.setMapMaxEntries(SIZABLE_MAPS.udp, sizes.udpEntries);
+      obj.setMapMaxEntries(SIZABLE_MAPS.udpSockets, sizes.udpEntries);
+    }
+    obj.load();
+
+    const cgroupRoot = cgroup2MountPoint(readMountinfo());
+    const hooks: string[] = [];
+    const warnings: string[] = [];
+    for (const h of HOOKS) {
+      try {
+        if (h.kind === 'tp_btf' || h.kind === 'tp') obj.attach(h.prog);
+        else if (h.kind === 'cgroup') {
+          if (!cgroupRoot) throw new NotSupportedError(`no cgroup v2 mount: cannot attach ${h.target}`);
+          obj.attachCgroup(h.prog, cgroupRoot);
+        }
+        hooks.push(h.prog);
+      } catch (err) {
+        if (!OPTIONAL_PROGS.has(h.prog)) throw err;
+        warnings.push(`${h.target} unavailable (${h.why} will be missing): ${(err as Error).message}`);
+      }
+    }
+    return { obj, hooks, warnings, cgroupRoot };
+  } catch (err) {
+    obj.close();
+    throw err;
+  }
+}

@@ -1,0 +1,49 @@
+// The flow table: a header line with each column's sort key, then only the rows that fit
+// (the caller passes the window). Each row is one pre-formatted line: cheap to render.
+import { Box, Text } from 'ink';
+import { headerText, type LaidOutColumn } from '../../core/select/columns';
+import { fit } from '../../core/select/format';
+import type { SortSpec } from '../../core/select/sort';
+import type { TableRow } from '../../core/select/rows';
+import { useTheme } from '../theme';
+
+export interface TableProps {
+  columns: LaidOutColumn[];
+  rows: readonly TableRow[]; // the visible slice only
+  cursor: number; // index into `rows`, -1 for none
+  sort: SortSpec;
+  height: number; // lines available for rows
+  width: number;
+  empty: string; // what to say when there are no rows
+}
+
+export function Table({ columns, rows, cursor, sort, height, width, empty }: TableProps) {
+  const theme = useTheme();
+  const header = columns
+    .map(({ column, width: w }) => {
+      const mark = column.id === sort.column ? (sort.descending ? '▼' : '▲') : '';
+      return fit(headerText(column) + mark, w, column.align);
+    })
+    .join(' ');
+  return (
+    <Box flexDirection="column" width={width} height={height + 1}>
+      <Text inverse wrap="truncate">{fit(header, width)}</Text>
+      {rows.length === 0 ? <Text dimColor wrap="truncate">{empty}</Text> : null}
+      {rows.map((row, i) => (
+        <Text key={row.key} inverse={i === cursor} dimColor={theme.dim && row.state === 'CLOSED' && i !== cursor} wrap="truncate">
+          {fit(formatRow(row, columns), width)}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+export function formatRow(row: TableRow, columns: LaidOutColumn[]): string {
+  let line = '';
+  for (let i = 0; i < columns.length; i++) {
+    const { column, width } = columns[i];
+    if (i > 0) line += ' ';
+    line += fit(column.format(row), width, column.align);
+  }
+  return line;
+}

@@ -1,0 +1,53 @@
+// What the screen reads data from: a live source folded by the reducer as batches arrive,
+// or the replay player. The screen subscribes and redraws when the feed says something
+// changed (once per interval: a batch that ends with a tick), never by polling.
+import type { CoreState } from '../core/state';
+import type { SourceInfo } from '../events/types';
+
+export interface ReplayStatus {
+  position: number; // intervals played
+  total: number; // intervals in the recording (so far, while loading)
+  speed: number;
+  paused: boolean;
+  atEnd: boolean;
+  loading: boolean;
+}
+
+export interface FeedStatus {
+  version: number; // bumps whenever state() changed
+  ended: boolean; // the source has no more data
+  error: string | null;
+  replay: ReplayStatus | null;
+}
+
+export interface ReplayControls {
+  togglePause(): void;
+  faster(): void;
+  slower(): void;
+  step(dir: 1 | -1): void;
+  seek(deltaIntervals: number): void;
+  toStart(): void;
+  toEnd(): void;
+}
+
+export interface TuiFeed {
+  readonly info: SourceInfo;
+  state(): CoreState;
+  /** Same object until something changes (useSyncExternalStore relies on it). */
+  status(): FeedStatus;
+  subscribe(listener: () => void): () => void;
+  readonly controls: ReplayControls | null;
+  close(): Promise<void>;
+}
+
+/** Listener bookkeeping shared by the feeds. */
+export class Emitter {
+  private listeners = new Set<() => void>();
+  subscribe = (l: () => void): (() => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+  emit(): void {
+    for (const l of this.listeners) l();
+  }
+}

@@ -1,0 +1,29 @@
+// Mounts the App on the real terminal: alternate screen, Ctrl-C handled by the key table
+// (not by Ink) so that quitting always goes through the one place that exits.
+import { render } from 'ink';
+import { App, type Recorder } from './App';
+import type { TuiFeed } from './feed';
+
+export async function mountTui(feed: TuiFeed, opts: { recorder?: Recorder; durationMs?: number | null } = {}): Promise<number> {
+  const instance = render(<App feed={feed} recorder={opts.recorder} />, {
+    alternateScreen: true,
+    exitOnCtrlC: false,
+    patchConsole: true,
+    // One frame per interval is the norm; key presses may redraw faster.
+    maxFps: 30,
+  });
+  const timer = opts.durationMs ? setTimeout(() => instance.unmount(), opts.durationMs) : null;
+  // SIGTERM (and SIGINT from outside the terminal) leave the same way q does.
+  const onSignal = () => instance.unmount();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    if (timer) clearTimeout(timer);
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGINT', onSignal);
+    await feed.close();
+  }
+  return 0;
+}
