@@ -5,7 +5,11 @@
 // - close runs on normal exit, SIGINT, SIGTERM and an uncaught exception, once;
 // - a signal is not swallowed: after cleanup the process exits the way the caller says
 //   (the code its shutdown hook returns) or, without a code, dies of the same signal;
-// - the CLI gets a hook to finish its own output (print flows, end a recording) first.
+// - the CLI gets a hook to finish its own output (print flows, end a recording) first;
+// - when the program listens for the signal itself (process.on('SIGTERM')) and has no
+//   hook here, the first signal is its to handle: nothing is closed under its feet (it may
+//   still read the maps for a final report) and the exit listener frees what is left. A
+//   second signal closes everything and dies of it.
 
 type Closer = () => void;
 export type ShutdownHook = (signal: NodeJS.Signals) => number | void | Promise<number | void>;
@@ -70,6 +74,7 @@ async function onSignal(signal: NodeJS.Signals): Promise<void> {
     return;
   }
   shuttingDown = true;
+  if (hooks.length === 0 && process.listenerCount(signal) > 1) return;
   let code: number | undefined;
   for (const hook of [...hooks]) {
     try {
