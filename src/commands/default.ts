@@ -21,10 +21,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   const demo = demoRecordingPath();
   if (!demo) throw new RuntimeError(`live capture is not possible (${why}) and no demo recording is installed`);
-  process.stderr.write(`sockscope: live capture is not possible: ${why}. Showing the bundled demo recording instead.\n`);
-  await new Promise((r) => setTimeout(r, 1500));
+  const line = `live capture is not possible: ${why}. Showing the bundled demo recording (a replay) instead.`;
+  // Said twice: on stderr, where it stays after the screen closes, and on the screen.
+  process.stderr.write(`sockscope: ${line}\n`);
   const { openRecording } = await import('../record/reader');
   const { runReplayTui } = await import('../tui/run-replay');
   const source = await openRecording(demo);
-  return runReplayTui(source, source.info);
+  return runReplayTui(source, source.info, { notice: line });
 }

@@ -20,20 +20,13 @@ import { useSnapshot } from './hooks/use-snapshot';
 import { makeTheme, noColorFromEnv, ThemeContext } from './theme';
 import { SEEK_INTERVALS } from './replay-player';
 
-/** Starts and stops recording the live session (wired by the live command). */
-export interface Recorder {
-  start(path: string): Promise<void> | void;
-  stop(): Promise<void> | void;
-  /** Where a new recording goes; default `sockscope-<UTC time>.ssrec` in the current directory. */
-  defaultPath?(): string;
-}
-
 export interface AppProps {
   feed: TuiFeed;
   /** A fixed size (tests, benchmarks); otherwise the terminal's, following resizes. */
   size?: { columns: number; rows: number };
   noColor?: boolean;
-  recorder?: Recorder;
+  /** Shown in the footer until the first key. */
+  notice?: string;
   /** Called once, from the one place that quits, before Ink exits. */
   onQuit?: () => void;
 }
@@ -50,7 +43,7 @@ export function App(props: AppProps) {
 /** Lines used by everything but the table rows: header (3), table header, footer. */
 const CHROME_LINES = 5;
 
-function Screen({ feed, size, recorder, onQuit }: AppProps) {
+function Screen({ feed, size, onQuit, notice }: AppProps) {
   const { exit } = useApp();
   const terminal = useWindowSize();
   const width = Math.max(20, (size ?? terminal).columns);
@@ -59,8 +52,9 @@ function Screen({ feed, size, recorder, onQuit }: AppProps) {
   const status = useFeedStatus(feed);
   const [view, setView] = useState<ViewState>(() => initialViewState());
   const [helpOffset, setHelpOffset] = useState(0);
-  const [recording, setRecording] = useState<string | null>(null);
-  const [note, setNote] = useState<string | undefined>(undefined);
+  const [note, setNote] = useState<string | undefined>(notice);
+  // A feed's note (recording saved) shows until the next key, like the screen's own notes.
+  const [seenNote, setSeenNote] = useState<string | null>(null);
   const snap = useSnapshot(feed, status.version, view.frozen);
 
   const showFilter = view.editing !== null || view.query.source !== '';
@@ -81,31 +75,17 @@ function Screen({ feed, size, recorder, onQuit }: AppProps) {
 
   const quitting = useRef(false);
   const quit = useCallback(() => {
-    // The one place that exits: stop a running recording so the file is complete.
+    // The one place that exits. Closing the feed (mount.tsx) completes a running recording.
     if (quitting.current) return;
     quitting.current = true;
     onQuit?.();
-    Promise.resolve(recording && recorder ? recorder.stop() : undefined).finally(() => exit());
-  }, [exit, onQuit, recorder, recording]);
+    exit();
+  }, [exit, onQuit]);
 
   const toggleRecording = useCallback(() => {
-    if (!recorder) {
-      setNote('recording from this screen is not available here');
-      return;
-    }
-    if (recording) {
-      Promise.resolve(recorder.stop()).then(
-        () => { setNote(`recorded to ${recording}`); setRecording(null); },
-        (err: unknown) => setNote(`recording: ${err instanceof Error ? err.message : String(err)}`),
-      );
-      return;
-    }
-    const path = recorder.defaultPath?.() ?? `sockscope-${new Date().toISOString().replace(/[:.]/g, '-')}.ssrec`;
-    Promise.resolve(recorder.start(path)).then(
-      () => { setRecording(path); setNote(undefined); },
-      (err: unknown) => setNote(`recording: ${err instanceof Error ? err.message : String(err)}`),
-    );
-  }, [recorder, recording]);
+    if (!feed.recorder) return setNote('recording from the screen works in live mode only');
+    feed.recorder.toggle();
+  }, [feed]);
 
   const perform = useCallback((a: Action) => {
     const c = feed.controls;
@@ -142,6 +122,7 @@ function Screen({ feed, size, recorder, onQuit }: AppProps) {
       return setView((v) => ({ ...v, help: false }));
     }
     setNote(undefined);
+    setSeenNote(status.note);
     const b = findBinding(input, k, mode);
     if (b) perform(b.action);
   });
@@ -173,13 +154,13 @@ function Screen({ feed, size, recorder, onQuit }: AppProps) {
     <Box flexDirection="column" width={width} height={height}>
       <Header
         info={feed.info} status={status} totals={snap.totals} wallMs={snap.wallMs} width={width}
-        recording={recording} crumbs={crumbs} frozen={view.frozen}
+        recording={status.recording} crumbs={crumbs} frozen={view.frozen}
       />
       {body}
       {showFilter && !view.help ? (
         <FilterBar editing={view.editing !== null} query={view.query} matched={selection.matched} total={selection.total} />
       ) : null}
-      <Footer mode={mode} width={width} note={note} />
+      <Footer mode={mode} width={width} note={note ?? (status.note !== seenNote ? (status.note ?? undefined) : undefined)} />
     </Box>
   );
 }

@@ -18,6 +18,15 @@ export interface FeedStatus {
   ended: boolean; // the source has no more data
   error: string | null;
   replay: ReplayStatus | null;
+  /** The file the live session is being recorded to, shown in the header. */
+  recording: string | null;
+  /** A one-off message for the footer (recording saved, or why it failed). */
+  note: string | null;
+}
+
+/** Records the live session from the screen (R). */
+export interface SessionRecorder {
+  toggle(): void;
 }
 
 export interface ReplayControls {
@@ -37,6 +46,7 @@ export interface TuiFeed {
   status(): FeedStatus;
   subscribe(listener: () => void): () => void;
   readonly controls: ReplayControls | null;
+  readonly recorder?: SessionRecorder;
   close(): Promise<void>;
 }
 

@@ -1,20 +1,31 @@
 // The live feed: drains the EventSource in the background and folds each batch into the
 // reducer's state; tells the screen once per tick. The screen never waits on the source.
+// It also records the session on request (R): a writer tap on the same batches, after a
+// snapshot of what is already known so that the file replays on its own.
+import { resolve } from 'node:path';
 import { applyBatch, createCoreState } from '../core/reducer';
 import type { CoreOptions, CoreState } from '../core/state';
-import type { EventSource } from '../events/types';
-import { Emitter, type FeedStatus, type TuiFeed } from './feed';
+import type { AppEvent, EventSource } from '../events/types';
+import { RecordingWriter } from '../record/writer';
+import { Emitter, type FeedStatus, type SessionRecorder, type TuiFeed } from './feed';
+import { defaultRecordingName, snapshotEvents } from './session-snapshot';
 
 export class LiveFeed implements TuiFeed {
   readonly controls = null;
+  readonly recorder: SessionRecorder;
   private core: CoreState;
-  private current: FeedStatus = { version: 0, ended: false, error: null, replay: null };
+  private current: FeedStatus = { version: 0, ended: false, error: null, replay: null, recording: null, note: null };
   private emitter = new Emitter();
   private closed = false;
+  private writer: RecordingWriter | null = null;
   readonly done: Promise<void>;
 
-  constructor(private source: EventSource, options?: Partial<CoreOptions>) {
+  constructor(private source: EventSource, options?: Partial<CoreOptions> & { recordDir?: string }) {
     this.core = createCoreState(options);
+    const dir = options?.recordDir ?? process.cwd();
+    this.recorder = {
+      toggle: () => (this.writer ? this.stopRecording() : this.startRecording(resolve(dir, defaultRecordingName()))),
+    };
     this.done = this.pump();
   }
 
@@ -32,6 +43,7 @@ export class LiveFeed implements TuiFeed {
   private async pump(): Promise<void> {
     try {
       for await (const batch of this.source.batches()) {
+        if (this.writer) this.record(batch);
         applyBatch(this.core, batch);
         // Redraw once per interval: only a tick completes an interval's numbers.
         if (batch.some((e) => e.type === 'tick')) this.update({});
@@ -43,6 +55,44 @@ export class LiveFeed implements TuiFeed {
     }
   }
 
+  // ---- recording -----------------------------------------------------------------------
+
+  startRecording(path: string): void {
+    if (this.writer) return;
+    try {
+      const w = RecordingWriter.create(path, this.source.info, { capture: { intervalMs: this.source.info.intervalMs, from: 'tui' } });
+      w.write(snapshotEvents(this.core));
+      w.startAutoFlush();
+      this.writer = w;
+      this.update({ recording: path, note: null });
+    } catch (err) {
+      this.update({ note: `cannot record: ${message(err)}` });
+    }
+  }
+
+  stopRecording(): void {
+    const w = this.writer;
+    if (!w) return;
+    this.writer = null;
+    try {
+      w.close();
+      this.update({ recording: null, note: `recorded ${w.path} (${w.events} events)` });
+    } catch (err) {
+      this.update({ recording: null, note: `recording stopped: ${message(err)}` });
+    }
+  }
+
+  /** A write error (disk full) stops the recording, never the screen. */
+  private record(batch: AppEvent[]): void {
+    try {
+      this.writer!.write(batch);
+    } catch (err) {
+      this.writer?.abandon();
+      this.writer = null;
+      this.update({ recording: null, note: `recording stopped: ${message(err)}` });
+    }
+  }
+
   private update(patch: Partial<FeedStatus>): void {
     this.current = { ...this.current, ...patch, version: this.current.version + 1 };
     this.emitter.emit();
@@ -51,6 +101,12 @@ export class LiveFeed implements TuiFeed {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Quitting while recording leaves a complete file.
+    this.stopRecording();
     await this.source.close();
   }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -1,11 +1,11 @@
 // Mounts the App on the real terminal: alternate screen, Ctrl-C handled by the key table
 // (not by Ink) so that quitting always goes through the one place that exits.
 import { render } from 'ink';
-import { App, type Recorder } from './App';
+import { App } from './App';
 import type { TuiFeed } from './feed';
 
-export async function mountTui(feed: TuiFeed, opts: { recorder?: Recorder; durationMs?: number | null } = {}): Promise<number> {
-  const instance = render(<App feed={feed} recorder={opts.recorder} />, {
+export async function mountTui(feed: TuiFeed, opts: { durationMs?: number | null; notice?: string } = {}): Promise<number> {
+  const instance = render(<App feed={feed} notice={opts.notice} />, {
     alternateScreen: true,
     exitOnCtrlC: false,
     patchConsole: true,
@@ -23,6 +23,7 @@ export async function mountTui(feed: TuiFeed, opts: { recorder?: Recorder; durat
     if (timer) clearTimeout(timer);
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('SIGINT', onSignal);
+    // Closing the feed also completes a recording started with R.
     await feed.close();
   }
   return 0;

@@ -96,6 +96,10 @@ export class ReplayPlayer implements TuiFeed, ReplayControls {
         }
         this.schedule();
       }
+      // A damaged file ends the iteration quietly (src/record/reader.ts): say so on screen,
+      // after playing everything before the damage.
+      const damage = (source as { damage?: () => Error | null }).damage?.();
+      if (damage) this.error = damage.message;
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
     } finally {
@@ -219,6 +223,8 @@ export class ReplayPlayer implements TuiFeed, ReplayControls {
       version,
       ended: !this.loading && this.position >= this.segments.length,
       error: this.error,
+      recording: null,
+      note: null,
       replay: {
         position: this.position,
         total: this.segments.length,

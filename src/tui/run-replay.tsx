@@ -5,8 +5,19 @@ import { ReplayPlayer } from './replay-player';
 import { mountTui } from './mount';
 import { assertTty } from './tty';
 
-export async function runReplayTui(source: EventSource, info: SourceInfo, opts: { speed?: number } = {}): Promise<number> {
-  assertTty(`replay ${info.file ?? 'FILE'}`);
+export interface ReplayTuiOptions {
+  speed?: number;
+  /** A line shown on the screen until the first key (why the demo replaces live). */
+  notice?: string;
+}
+
+export async function runReplayTui(source: EventSource, info: SourceInfo, opts: ReplayTuiOptions = {}): Promise<number> {
+  try {
+    assertTty(`replay ${info.file ?? 'FILE'}`);
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
   const player = new ReplayPlayer({ ...info, mode: 'replay' }, source, { speed: opts.speed });
-  return mountTui(player);
+  return mountTui(player, { notice: opts.notice });
 }

@@ -2,7 +2,7 @@
 // `PID(i)` idiom), width, how to read the sort value and how to print it. Sorting belongs
 // to the column, so adding a column adds its sort for free.
 import type { TableRow } from './rows';
-import { formatBytes, formatCount, formatMicros, formatRate } from './format';
+import { formatBytes, formatCount, formatMicros, shortState } from './format';
 
 export type ColumnId =
   | 'flows' | 'pid' | 'process' | 'user' | 'container' | 'proto' | 'local' | 'remote' | 'state'
@@ -34,19 +34,20 @@ export const COLUMNS: readonly Column[] = [
   col('flows', 'FLOWS', 'f', 8, 6, 'right', 0, true, (r) => r.flows, (r) => formatCount(r.flows), true),
   col('pid', 'PID', 'i', 7, 6, 'right', 1, true, (r) => r.pid, (r) => num(r.pid)),
   col('process', 'PROCESS', 'n', 15, 10, 'left', 1, false, (r) => r.process, (r) => str(r.process)),
-  col('user', 'USER', 'u', 9, 7, 'left', 4, false, (r) => r.user, (r) => r.user),
-  col('container', 'CONTAINER', 'c', 13, 12, 'left', 3, false, (r) => r.container, (r) => r.container),
-  col('proto', 'PROTO', 'o', 8, 8, 'left', 5, false, (r) => r.proto, (r) => r.proto),
-  col('local', 'LOCAL', 'l', 21, 9, 'left', 6, false, (r) => r.local, (r) => r.local),
-  col('remote', 'REMOTE', 'r', 21, 12, 'left', 1, false, (r) => r.remote, (r) => r.remote),
-  col('state', 'STATE', 's', 11, 8, 'left', 2, false, (r) => r.state, (r) => r.state),
-  col('txRate', 'TX/s', 't', 10, 9, 'right', 1, true, (r) => r.txRate, (r) => formatRate(r.txRate)),
-  col('rxRate', 'RX/s', 'x', 10, 9, 'right', 1, true, (r) => r.rxRate, (r) => formatRate(r.rxRate)),
-  col('tx', 'TX', 'T', 9, 8, 'right', 4, true, (r) => r.tx, (r) => formatBytes(r.tx)),
-  col('rx', 'RX', 'X', 9, 8, 'right', 4, true, (r) => r.rx, (r) => formatBytes(r.rx)),
-  col('retr', 'RETR', 'e', 7, 7, 'right', 5, true, (r) => r.retr, (r) => formatCount(r.retr)),
-  col('rtt', 'RTT', 'd', 8, 7, 'right', 5, true, (r) => r.rttUs, (r) => formatMicros(r.rttUs)),
-  col('connect', 'CONNECT', 'w', 10, 10, 'right', 7, true, (r) => r.connectUs, (r) => formatMicros(r.connectUs)),
+  col('user', 'USER', 'u', 9, 7, 'left', 3, false, (r) => r.user, (r) => r.user),
+  col('container', 'CONTAINER', 'c', 13, 12, 'left', 2, false, (r) => r.container, (r) => r.container),
+  col('proto', 'PROTO', 'o', 8, 8, 'left', 3, false, (r) => r.proto, (r) => r.proto),
+  col('local', 'LOCAL', 'l', 21, 15, 'left', 4, false, (r) => r.local, (r) => r.local),
+  col('remote', 'REMOTE', 'r', 21, 15, 'left', 1, false, (r) => r.remote, (r) => r.remote),
+  col('state', 'STATE', 's', 10, 9, 'left', 2, false, (r) => r.state, (r) => shortState(r.state)),
+  // Rates: the header says `/s`, so cells show the amount per second only ("1.5 MiB").
+  col('txRate', 'TX/s', 't', 8, 8, 'right', 1, true, (r) => r.txRate, (r) => formatRateCell(r.txRate)),
+  col('rxRate', 'RX/s', 'x', 8, 8, 'right', 1, true, (r) => r.rxRate, (r) => formatRateCell(r.rxRate)),
+  col('tx', 'TX', 'T', 8, 8, 'right', 5, true, (r) => r.tx, (r) => formatBytes(r.tx)),
+  col('rx', 'RX', 'X', 8, 8, 'right', 5, true, (r) => r.rx, (r) => formatBytes(r.rx)),
+  col('retr', 'RETR', 'e', 7, 7, 'right', 4, true, (r) => r.retr, (r) => formatCount(r.retr)),
+  col('rtt', 'RTT', 'd', 7, 7, 'right', 4, true, (r) => r.rttUs, (r) => formatMicros(r.rttUs)),
+  col('connect', 'CONNECT', 'w', 11, 11, 'right', 6, true, (r) => r.connectUs, (r) => formatMicros(r.connectUs)),
 ];
 
 export const COLUMN_BY_ID: ReadonlyMap<ColumnId, Column> = new Map(COLUMNS.map((c) => [c.id, c]));
@@ -55,6 +56,12 @@ export const COLUMN_BY_SORT_KEY: ReadonlyMap<string, Column> = new Map(COLUMNS.m
 /** `PID(i)`: the header text, which a column must be wide enough to show. */
 export function headerText(c: Column): string {
   return `${c.title}(${c.sortKey})`;
+}
+
+/** A rate cell: "0", "850 B", "1.5 MiB" (per second, as the header says). */
+export function formatRateCell(bytesPerSec: number): string {
+  if (!Number.isFinite(bytesPerSec) || bytesPerSec < 0) return '-';
+  return bytesPerSec === 0 ? '0' : formatBytes(bytesPerSec);
 }
 
 export interface LaidOutColumn {
@@ -69,9 +76,11 @@ export function layoutColumns(totalWidth: number, grouped: boolean): LaidOutColu
   const need = (cols: readonly Column[], w: (c: Column) => number) =>
     cols.reduce((s, c) => s + w(c), 0) + Math.max(0, cols.length - 1);
   const headerMin = (c: Column) => Math.max(c.minWidth, headerText(c).length);
-  // Drop by priority until the minimum widths fit.
+  // Group rows rarely share a local endpoint: LOCAL goes first there.
+  const prio = (c: Column) => (grouped && c.id === 'local' ? 99 : c.priority);
+  // Drop by priority until the minimum widths fit (the later column first on a tie).
   while (chosen.length > 1 && need(chosen, headerMin) > totalWidth) {
-    const worst = chosen.reduce((a, b) => (b.priority >= a.priority ? b : a));
+    const worst = chosen.reduce((a, b) => (prio(b) >= prio(a) ? b : a));
     chosen = chosen.filter((c) => c !== worst);
   }
   const widths = new Map(chosen.map((c) => [c.id, headerMin(c)]));

@@ -56,6 +56,11 @@ export function formatState(state: string): string {
   return state.replace(/^TCP_/i, '').toUpperCase();
 }
 
+/** The table's STATE cell: ESTABLISHED is `ESTAB`, as `ss` writes it; the rest fit. */
+export function shortState(state: string): string {
+  return state === 'ESTABLISHED' ? 'ESTAB' : state;
+}
+
 /** Monotonic ns relative to a reference, as "+12.345s". */
 export function formatOffset(ts: number, ref: number): string {
   return `+${((ts - ref) / 1e9).toFixed(3)}s`;

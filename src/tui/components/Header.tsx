@@ -28,7 +28,7 @@ export function Header({ info, status, totals, wallMs, width, recording, crumbs,
       : 'LIVE';
   const file = info.file ? `${info.file.slice(info.file.lastIndexOf('/') + 1)} · ` : '';
   const where = `${file}${info.hostname} · ${info.kernel} · ${formatClock(wallMs)} UTC`;
-  const rec = recording ? ` ● REC ${recording}` : '';
+  const rec = recording ? ` ● REC ${recording.slice(recording.lastIndexOf('/') + 1)}` : '';
   const warnLost = totals.lost > 0 || totals.evicted > 0;
   const spark = sparkline(totals.throughputHistory, Math.min(20, Math.max(0, width - 70)));
   const line2 = [

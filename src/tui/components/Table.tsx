@@ -21,8 +21,10 @@ export function Table({ columns, rows, cursor, sort, height, width, empty }: Tab
   const theme = useTheme();
   const header = columns
     .map(({ column, width: w }) => {
+      // The direction mark when there is room; the title line says it in any case.
+      const text = headerText(column);
       const mark = column.id === sort.column ? (sort.descending ? '▼' : '▲') : '';
-      return fit(headerText(column) + mark, w, column.align);
+      return fit(text.length + mark.length <= w ? text + mark : text, w, column.align);
     })
     .join(' ');
   return (
