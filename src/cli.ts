@@ -53,6 +53,12 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
+// A typed error thrown from a timer or a stream callback (a ring buffer that fails while
+// the TUI runs) is still one line and its exit code; BPF links are closed first by
+// src/loader/shutdown.ts (uncaughtExceptionMonitor) and by the exit listener.
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 }, fail);

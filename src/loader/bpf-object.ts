@@ -14,8 +14,9 @@ import { RingReader, type RecordHandler } from './ring-reader';
 import { ensureTracefs, tracefsHasEvent } from './tracefs';
 import { closeOnExit } from './shutdown';
 import { describeHook, type HookDescription } from './sections';
+import { kernelBtfOverridden, kernelBtfPath, VMLINUX_BTF } from './env';
 
-export const VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
+export { VMLINUX_BTF };
 
 type Phase = 'opened' | 'loaded' | 'closed';
 export type RodataValue = number | bigint | boolean | Buffer;
@@ -51,7 +52,14 @@ export class BpfObject {
       throw new RuntimeError(`${what} failed: the file does not exist (run npm run build:bpf, or reinstall sockscope)`);
     }
     const mark = logMark();
-    const obj = b.bpf.bpf_object__open_file(objectPath, null);
+    // SOCKSCOPE_BTF: CO-RE relocations against that BTF instead of the kernel's own.
+    const opts = kernelBtfOverridden()
+      ? {
+          sz: b.openOptsSize, object_name: null, relaxed_maps: false, pin_root_path: null, _unused: 0,
+          kconfig: null, btf_custom_path: kernelBtfPath(), kernel_log_buf: null, kernel_log_size: 0, kernel_log_level: 0,
+        }
+      : null;
+    const obj = b.bpf.bpf_object__open_file(objectPath, opts);
     if (obj === null) {
       throw openFailure({ what, err: b.errno(), privileges: ownBpfPrivileges(), log: logSince(mark) });
     }
@@ -149,10 +157,13 @@ export class BpfObject {
       this.close();
       throw new PermissionError(privilegeHint(privileges));
     }
-    if (!existsSync(VMLINUX_BTF)) {
+    const btfPath = kernelBtfPath();
+    if (!existsSync(btfPath)) {
       this.close();
       throw new NotSupportedError(
-        `this kernel has no BTF (${VMLINUX_BTF} is missing): sockscope needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or newer)`,
+        kernelBtfOverridden()
+          ? `kernel BTF ${btfPath} (from SOCKSCOPE_BTF) does not exist: point SOCKSCOPE_BTF at a BTF file, or unset it`
+          : `this kernel has no BTF (${btfPath} is missing): sockscope needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or newer)`,
       );
     }
     const mark = logMark();

@@ -2,6 +2,7 @@
 // the layout-drift test (src/events/ decodes with offsets that must match these).
 import { RuntimeError } from '../errors';
 import { libbpf } from './libbpf';
+import { captureLibbpfLog } from './libbpf-log';
 import { structLayout, type StructLayout } from './btf';
 import { errnoName } from './failures';
 
@@ -14,6 +15,7 @@ export type { StructLayout };
  */
 export function readStructLayouts(objectPath: string, structNames: string[]): Record<string, StructLayout> {
   const b = libbpf();
+  captureLibbpfLog();
   const btf = b.bpf.btf__parse_elf(objectPath, null);
   if (btf === null) {
     throw new RuntimeError(`cannot read BTF from ${objectPath}: ${errnoName(b.errno())} (build it with clang -g)`);

@@ -5,10 +5,10 @@
 // dereferences what it gets, and a NULL object pointer crashes the whole process.
 import koffi, { type LibraryHandle } from 'koffi';
 import { LibraryMissingError } from '../errors';
+import { LIBBPF_SONAME, libbpfPath } from './env';
 
 export type Ptr = bigint;
 
-const LIBBPF_SONAME = 'libbpf.so.1';
 const LIBC_SONAME = 'libc.so.6';
 
 /** libbpf_print_level */
@@ -26,7 +26,7 @@ export interface Libbpf {
   libbpf_probe_bpf_prog_type(progType: number, opts: null): number;
   libbpf_strerror(err: number, buf: Buffer, size: number): number;
   // object
-  bpf_object__open_file(path: string, opts: null): Ptr | null;
+  bpf_object__open_file(path: string, opts: OpenOpts | null): Ptr | null;
   bpf_object__load(obj: Ptr): number;
   bpf_object__close(obj: Ptr): void;
   bpf_object__name(obj: Ptr): string;
@@ -81,6 +81,20 @@ export interface Libbpf {
   btf__resolve_size(btf: Ptr, id: number): number;
 }
 
+/** struct bpf_object_open_opts as libbpf 1.1 declares it; only btf_custom_path is used. */
+export interface OpenOpts {
+  sz: number;
+  object_name: string | null;
+  relaxed_maps: boolean;
+  pin_root_path: string | null;
+  _unused: number;
+  kconfig: string | null;
+  btf_custom_path: string | null;
+  kernel_log_buf: null;
+  kernel_log_size: number;
+  kernel_log_level: number;
+}
+
 /** struct bpf_test_run_opts as libbpf 1.1 declares it (sz first, for ABI compatibility). */
 export interface TestRunOpts {
   sz: number;
@@ -122,6 +136,10 @@ export interface Bindings {
   readBytes(ptr: Ptr, size: number): Buffer;
   /** sizeof(struct bpf_test_run_opts) for its `sz` field. */
   testRunOptsSize: number;
+  /** sizeof(struct bpf_object_open_opts) for its `sz` field. */
+  openOptsSize: number;
+  /** The library file that was loaded (libbpf.so.1, or SOCKSCOPE_LIBBPF). */
+  libbpfPath: string;
   setPrint(fn: ((level: number, fmt: Ptr, args: Ptr) => number) | null): void;
 }
 
@@ -131,11 +149,13 @@ let bindings: Bindings | null = null;
 export function libbpf(): Bindings {
   if (bindings) return bindings;
   let lib: LibraryHandle;
+  const libPath = libbpfPath();
   try {
-    lib = koffi.load(LIBBPF_SONAME);
+    lib = koffi.load(libPath);
   } catch (err) {
+    const which = libPath === LIBBPF_SONAME ? LIBBPF_SONAME : `${libPath} (from SOCKSCOPE_LIBBPF)`;
     throw new LibraryMissingError(
-      `${LIBBPF_SONAME} not found (${firstLine(err)}): install the Debian/Ubuntu package libbpf1 (Fedora: libbpf)`,
+      `cannot load ${which}: ${firstLine(err)}; install the Debian/Ubuntu package libbpf1 (Fedora: libbpf)`,
     );
   }
   let c: LibraryHandle;
@@ -162,6 +182,18 @@ export function libbpf(): Bindings {
     cpu: 'uint32_t',
     batch_size: 'uint32_t',
   });
+  const OpenOptsType = koffi.struct('bpf_object_open_opts', {
+    sz: 'size_t',
+    object_name: 'const char *',
+    relaxed_maps: 'bool',
+    pin_root_path: 'const char *',
+    _unused: 'uint32_t', // __u32 :32, where attach_prog_fd used to be
+    kconfig: 'const char *',
+    btf_custom_path: 'const char *',
+    kernel_log_buf: 'char *',
+    kernel_log_size: 'size_t',
+    kernel_log_level: 'uint32_t',
+  });
   const SampleFn = koffi.proto('int ring_buffer_sample_fn(void *ctx, void *data, size_t size)');
   // va_list on x86_64/arm64 Linux decays to a pointer when passed to a function.
   const PrintFn = koffi.proto('int libbpf_print_fn_t(int level, void *fmt, void *args)');
@@ -183,7 +215,7 @@ export function libbpf(): Bindings {
     libbpf_probe_bpf_map_type: f('int libbpf_probe_bpf_map_type(int map_type, const void *opts)'),
     libbpf_probe_bpf_prog_type: f('int libbpf_probe_bpf_prog_type(int prog_type, const void *opts)'),
     libbpf_strerror: f('int libbpf_strerror(int err, _Out_ uint8_t *buf, size_t size)'),
-    bpf_object__open_file: f('void *bpf_object__open_file(const char *path, const void *opts)'),
+    bpf_object__open_file: lib.func('bpf_object__open_file', 'void *', ['const char *', koffi.pointer(OpenOptsType)]),
     bpf_object__load: f('int bpf_object__load(void *obj)'),
     bpf_object__close: f('void bpf_object__close(void *obj)'),
     bpf_object__name: f('const char *bpf_object__name(void *obj)'),
@@ -252,6 +284,8 @@ export function libbpf(): Bindings {
     view: (ptr, size) => Buffer.from(koffi.view(ptr, size)),
     readBytes: (ptr, size) => Buffer.from(Buffer.from(koffi.view(ptr, size))),
     testRunOptsSize: koffi.sizeof(TestRunOptsType),
+    openOptsSize: koffi.sizeof(OpenOptsType),
+    libbpfPath: libPath,
     setPrint(fn) {
       // The callback stays registered for the life of the process: libbpf may log at any
       // time, and re-registering on every call would leak koffi's callback slots.

@@ -6,12 +6,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { release, machine } from 'node:os';
 import { SockscopeError } from '../errors';
 import { libbpf, type Ptr } from './libbpf';
+import { captureLibbpfLog } from './libbpf-log';
 import { BTF_KIND } from './btf';
 import { CAPS, bpfPrivileges, ownCapEff, type CapName } from './caps';
 import { cgroup2MountPoint, readMountinfo, tracefsMountPoints } from './mountinfo';
 import { TRACEPOINTS, type TracepointUse } from './hooks';
 import { TRACEFS, tracefsEventsDir } from './tracefs';
-import { VMLINUX_BTF } from './bpf-object';
+import { kernelBtfOverridden, kernelBtfPath } from './env';
 
 /** Oldest kernel with everything sockscope relies on (BPF ring buffer: 5.8). */
 export const MIN_KERNEL: [number, number] = [5, 8];
@@ -117,19 +118,26 @@ function gather(): ProbeReport {
   let bindingsOk = false;
   try {
     const { bpf } = libbpf();
+    captureLibbpfLog(); // btf__parse below must not print to the terminal
     const version = `${bpf.libbpf_major_version()}.${bpf.libbpf_minor_version()}`;
     const old = bpf.libbpf_major_version() < 1 || (bpf.libbpf_major_version() === 1 && bpf.libbpf_minor_version() < 1);
-    libbpfCheck = { ok: !old, version, detail: old ? `${version} is older than 1.1` : `${version} (libbpf.so.1)` };
+    const file = libbpf().libbpfPath;
+    libbpfCheck = { ok: !old, version, detail: old ? `${version} is older than 1.1 (${file})` : `${version} (${file})` };
     bindingsOk = true;
   } catch (err) {
     libbpfCheck = { ok: false, version: null, detail: err instanceof SockscopeError ? err.message : String(err) };
   }
 
-  const hasBtf = existsSync(VMLINUX_BTF);
-  const btf = { ok: hasBtf, detail: hasBtf ? VMLINUX_BTF : `${VMLINUX_BTF} is missing (kernel built without CONFIG_DEBUG_INFO_BTF)` };
-
+  const btfPath = kernelBtfPath();
+  const from = kernelBtfOverridden() ? ' (from SOCKSCOPE_BTF)' : '';
+  const hasBtf = existsSync(btfPath);
   let vmlinux: Ptr | null = null;
-  if (hasBtf && bindingsOk) vmlinux = libbpf().bpf.btf__parse(VMLINUX_BTF, null);
+  if (hasBtf && bindingsOk) vmlinux = libbpf().bpf.btf__parse(btfPath, null);
+  const btf = !hasBtf
+    ? { ok: false, detail: from ? `${btfPath}${from} does not exist` : `${btfPath} is missing (kernel built without CONFIG_DEBUG_INFO_BTF)` }
+    : bindingsOk && vmlinux === null
+      ? { ok: false, detail: `${btfPath}${from} is not readable BTF` }
+      : { ok: true, detail: `${btfPath}${from}` };
   try {
     const ringBuffer = probeRingBuffer(kernel.tooOld, p.canTrace, bindingsOk, vmlinux);
     const tracepoints = TRACEPOINTS.map((tp) => checkTracepoint(tp, vmlinux, hasBtf));

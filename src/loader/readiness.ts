@@ -13,7 +13,7 @@ export function liveCaptureBlocker(r: ProbeReport): SockscopeError | null {
     return r.libbpf.version === null ? new LibraryMissingError(r.libbpf.detail) : new NotSupportedError(`libbpf ${r.libbpf.detail}: install libbpf 1.1 or newer`);
   }
   if (r.kernel.tooOld) return new NotSupportedError(`kernel ${r.kernel.detail}: sockscope needs Linux 5.8 or newer`);
-  if (!r.btf.ok) return new NotSupportedError(`this kernel has no BTF: ${r.btf.detail}; sockscope needs CONFIG_DEBUG_INFO_BTF=y`);
+  if (!r.btf.ok) return new NotSupportedError(`no kernel BTF: ${r.btf.detail}; sockscope needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or newer)`);
   if (!r.ringBuffer.ok) return new NotSupportedError(`BPF ring buffer: ${r.ringBuffer.detail}`);
   const missing = r.tracepoints.filter((t) => !t.ok && !t.optional);
   if (missing.length > 0) {

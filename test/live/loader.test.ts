@@ -2,7 +2,7 @@
 // (test/live/fixtures/loader-fixture.bpf.c): every phase, the typed error of each phase's
 // failures, and that close() really detaches (the kernel's own view: fdinfo and bpftool).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -294,3 +294,45 @@ function catchErr(fn: () => unknown): Error {
   }
   throw new Error('expected a throw');
 }
+
+describe.skipIf(!canRunBpf.ok)('SOCKSCOPE_BTF: CO-RE against another BTF file', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sockscope-btf-'));
+  });
+  afterAll(() => {
+    delete process.env.SOCKSCOPE_BTF;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a copy of the kernel BTF works like the original', () => {
+    process.env.SOCKSCOPE_BTF = join(dir, 'vmlinux.btf');
+    copyFileSync('/sys/kernel/btf/vmlinux', process.env.SOCKSCOPE_BTF);
+    const obj = openFixture();
+    try {
+      obj.load();
+      obj.attach('fixture_exec');
+      expect(obj.attachments()).toHaveLength(1);
+    } finally {
+      obj.close();
+    }
+  });
+
+  it('a file that is not BTF fails the load with a typed error naming it', () => {
+    process.env.SOCKSCOPE_BTF = join(dir, 'garbage.btf');
+    writeFileSync(process.env.SOCKSCOPE_BTF, Buffer.alloc(4096, 0xab));
+    const obj = openFixture();
+    const err = catchErr(() => obj.load());
+    expect(err).toBeInstanceOf(NotSupportedError);
+    expect(err.message).toMatch(/garbage\.btf/);
+    expect(obj.isClosed).toBe(true);
+  });
+
+  it('a missing file is NotSupportedError before anything reaches the kernel', () => {
+    process.env.SOCKSCOPE_BTF = join(dir, 'absent.btf');
+    const obj = openFixture();
+    const err = catchErr(() => obj.load());
+    expect(err).toBeInstanceOf(NotSupportedError);
+    expect(err.message).toMatch(/absent\.btf \(from SOCKSCOPE_BTF\) does not exist/);
+  });
+});
