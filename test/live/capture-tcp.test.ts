@@ -1,0 +1,117 @@
+// TCP as sockscope reports it, against real processes on loopback whose pid, uid and
+// payload the test knows: outbound and inbound ownership (a forked worker that accepts),
+// exact payload bytes both ways, connect latency, close with final counters, IPv6 and
+// IPv4-mapped peers, a refused connect, and a process that exits right after sending.
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { byPorts, canCapture, closedFlow, skipWhy, startCapture, type Capture } from './helpers/capture';
+import { PYTHON, runTraffic, tcpServer, type Helper } from './helpers/procs';
+
+/** A port nothing listens on: bound then released by this process. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe.skipIf(!canCapture.ok)(`live TCP capture${skipWhy}`, () => {
+  let cap: Capture;
+  const helpers: Helper[] = [];
+  const track = (h: Helper) => (helpers.push(h), h);
+
+  beforeAll(async () => {
+    cap = await startCapture({ intervalMs: 200 });
+  });
+  afterAll(async () => {
+    for (const h of helpers) h.kill();
+    await cap?.stop();
+  });
+
+  /** One exchange: the client sends `send` bytes, the server replies `reply`, both close. */
+  async function exchange(serverHost: string, clientHost: string, send: number, reply: number, serverArgs: string[] = []) {
+    const t0 = Date.now();
+    const { server, port, worker } = await tcpServer(serverHost, ['--expect', String(send), '--reply', String(reply), ...serverArgs]);
+    track(server);
+    const client = track(runTraffic(['client-tcp', clientHost, String(port), '--send', String(send), '--recv', String(reply)]));
+    const { lport } = (await client.next('connected')) as unknown as { lport: number };
+    expect(await client.exited).toBe(0);
+    expect(await server.exited).toBe(0);
+    const out = await closedFlow(cap, 'the client flow', byPorts('tcp', lport, port));
+    const inn = await closedFlow(cap, 'the server flow', byPorts('tcp', port, lport));
+    return { out, inn, client, server, worker, port, lport, t0, t1: Date.now() };
+  }
+
+  it('outbound and inbound on 127.0.0.1: owners, exact payload both ways, latency, close', async () => {
+    const { out, inn, client, server, t0, t1 } = await exchange('127.0.0.1', '127.0.0.1', 12345, 54321);
+    expect(out).toMatchObject({
+      family: 4, laddr: '127.0.0.1', raddr: '127.0.0.1', direction: 'outbound',
+      pid: client.pid, tid: client.pid, ppid: process.pid, comm: 'python3.11', exe: PYTHON, uid: 0, gid: 0, user: 'root',
+      bytes_sent: 12345, bytes_received: 54321, state: 'closed', seen_at_start: false, retransmits: 0,
+    });
+    expect(inn).toMatchObject({
+      family: 4, direction: 'inbound', pid: server.pid, comm: 'python3.11', exe: PYTHON, uid: 0,
+      bytes_sent: 54321, bytes_received: 12345, state: 'closed', connect_latency_us: null, retransmits: 0,
+    });
+    expect(out.connect_latency_us).toBeGreaterThan(0);
+    expect(out.connect_latency_us).toBeLessThan(1_000_000);
+    for (const f of [out, inn]) {
+      expect(f.srtt_us).toBeGreaterThan(0);
+      expect(f.packets_sent).toBeGreaterThanOrEqual(1);
+      expect(f.packets_received).toBeGreaterThanOrEqual(1);
+      // Wall-clock start/end inside the test's own window (1 s slack for clock rounding).
+      const start = Date.parse(f.start!);
+      const end = Date.parse(f.end!);
+      expect(end).toBeGreaterThanOrEqual(start);
+      expect(start).toBeGreaterThanOrEqual(t0 - 1000);
+      expect(end).toBeLessThanOrEqual(t1 + 1000);
+    }
+    console.log(`connect latency ${out.connect_latency_us} us, srtt ${out.srtt_us}/${inn.srtt_us} us`);
+  });
+
+  it('inbound accepted by a forked worker that never called listen(): the worker owns it', async () => {
+    const { inn, out, server, worker, client } = await exchange('127.0.0.1', '127.0.0.1', 4000, 6000, ['--fork']);
+    expect(worker).not.toBeNull();
+    expect(worker).not.toBe(server.pid);
+    expect(inn).toMatchObject({ direction: 'inbound', pid: worker, tid: worker, ppid: server.pid, bytes_received: 4000, bytes_sent: 6000 });
+    expect(out).toMatchObject({ pid: client.pid, bytes_sent: 4000, bytes_received: 6000 });
+  });
+
+  it('IPv6 on ::1', async () => {
+    const { out, inn, client, server } = await exchange('::1', '::1', 3333, 7777);
+    expect(out).toMatchObject({ family: 6, laddr: '::1', raddr: '::1', pid: client.pid, direction: 'outbound', bytes_sent: 3333, bytes_received: 7777 });
+    expect(inn).toMatchObject({ family: 6, laddr: '::1', raddr: '::1', pid: server.pid, direction: 'inbound', bytes_sent: 7777, bytes_received: 3333 });
+    expect(out.connect_latency_us).toBeGreaterThan(0);
+  });
+
+  it('an IPv4 client of a dual-stack (::) server: the mapped peer is family 4 with dotted addresses', async () => {
+    const { out, inn, server } = await exchange('::', '127.0.0.1', 1111, 2222);
+    expect(inn).toMatchObject({ family: 4, laddr: '127.0.0.1', raddr: '127.0.0.1', pid: server.pid, bytes_received: 1111, bytes_sent: 2222 });
+    expect(out).toMatchObject({ family: 4, laddr: '127.0.0.1', raddr: '127.0.0.1' });
+  });
+
+  it('a refused connect is a connect-fail event with its owner, and no flow', async () => {
+    const port = await freePort('127.0.0.1');
+    const client = track(runTraffic(['refused', '127.0.0.1', String(port)]));
+    expect((await client.next('refused')).errno).toBe(111);
+    const fail = await cap.waitFor('the connect failure', () => cap.state.failures.find((f) => f.owner.pid === client.pid && f.rport === port));
+    expect(fail).toMatchObject({ what: 'refused', raddr: '127.0.0.1', owner: { pid: client.pid, uid: 0, comm: 'python3.11' } });
+    expect(cap.state.totals.connectFailures).toBeGreaterThanOrEqual(1);
+    await cap.nextTick();
+    expect(cap.flows().filter((f) => f.rport === port || f.lport === port)).toEqual([]);
+  });
+
+  it('a process that exits right after sending is still attributed, exe included', async () => {
+    const { server, port } = await tcpServer('127.0.0.1', ['--expect', '5000']);
+    track(server);
+    const client = track(runTraffic(['client-tcp', '127.0.0.1', String(port), '--send', '5000', '--exit-now']));
+    const { lport } = (await client.next('connected')) as unknown as { lport: number };
+    expect(await client.exited).toBe(0);
+    const out = await closedFlow(cap, 'the flow of the exited client', byPorts('tcp', lport, port));
+    expect(out).toMatchObject({ pid: client.pid, comm: 'python3.11', exe: PYTHON, uid: 0, user: 'root', bytes_sent: 5000, bytes_received: 0 });
+  });
+});

@@ -1,0 +1,106 @@
+// Live capture in the test process, wired exactly as `sockscope live` wires it:
+// openLiveSource -> createEnricher -> reducer, with the CONTRACT JSON of each flow.
+// Batches are applied in the background; tests wait for the flows they expect.
+import { existsSync } from 'node:fs';
+import { openLiveSource } from '../../../src/live/source';
+import type { CaptureSizes } from '../../../src/live/kernel';
+import { createEnricher } from '../../../src/enrich';
+import { applyBatch, createCoreState } from '../../../src/core/reducer';
+import { toJsonFlow, type JsonFlow } from '../../../src/core/flow-json';
+import type { AppEvent, EventSource, TickEvent } from '../../../src/events/types';
+import type { CoreState, Flow } from '../../../src/core/state';
+
+/** Live capture needs root and kernel BTF; the CI guard makes sure CI never skips. */
+export const canCapture: { ok: boolean; why: string } = process.getuid?.() !== 0
+  ? { ok: false, why: 'not root' }
+  : !existsSync('/sys/kernel/btf/vmlinux')
+    ? { ok: false, why: 'no /sys/kernel/btf/vmlinux' }
+    : { ok: true, why: '' };
+
+export const skipWhy = canCapture.ok ? '' : ` (skipped: ${canCapture.why})`;
+
+export interface Capture {
+  source: EventSource;
+  state: CoreState;
+  /** Every batch, as the enricher returned it (for the recording round trip). */
+  batches: AppEvent[][];
+  ticks: TickEvent[];
+  /** The CONTRACT JSON of every flow the reducer holds, with the reducer's flow. */
+  flows(): Array<JsonFlow & { flowId: number }>;
+  /** Polls `fn` after each batch until it returns a value (not undefined/null/false). */
+  waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  /** Waits for one more full interval, so counters read after this moment are in. */
+  nextTick(): Promise<TickEvent>;
+  stop(): Promise<void>;
+}
+
+export async function startCapture(opts: { intervalMs?: number; sizes?: CaptureSizes } = {}): Promise<Capture> {
+  const enricher = createEnricher();
+  const source = await openLiveSource({
+    intervalMs: opts.intervalMs ?? 200,
+    sizes: opts.sizes,
+    enrich: (b) => enricher.observe(b),
+  });
+  // Closed flows stay: the tests look at them after they end.
+  const state = createCoreState({ lingerNs: Infinity, maxFlows: Number.MAX_SAFE_INTEGER, historyLength: 0 });
+  const batches: AppEvent[][] = [];
+  const ticks: TickEvent[] = [];
+  let waiters: Array<() => void> = [];
+  let failure: unknown = null;
+  const loop = (async () => {
+    try {
+      for await (const batch of source.batches()) {
+        applyBatch(state, batch);
+        batches.push(batch);
+        for (const e of batch) if (e.type === 'tick') ticks.push(e);
+        const w = waiters;
+        waiters = [];
+        for (const f of w) f();
+      }
+    } catch (err) {
+      failure = err;
+    }
+  })();
+  const afterBatch = () => new Promise<void>((r) => waiters.push(r));
+
+  const capture: Capture = {
+    source,
+    state,
+    batches,
+    ticks,
+    flows: () => [...state.flows.values()].map((f: Flow) => ({ ...toJsonFlow(state, f), flowId: f.flowId })),
+    async waitFor(what, fn, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (failure) throw failure;
+        const v = fn();
+        if (v !== undefined && v !== null && v !== false) return v as NonNullable<typeof v>;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await Promise.race([afterBatch(), new Promise((r) => setTimeout(r, 1000))]);
+      }
+    },
+    async nextTick() {
+      const n = ticks.length;
+      await capture.waitFor('a tick', () => ticks.length > n + 1);
+      return ticks[ticks.length - 1];
+    },
+    async stop() {
+      await source.close();
+      await loop;
+      enricher.close();
+      if (failure) throw failure;
+    },
+  };
+  // The first batch (connections found at start) has been applied before tests begin.
+  await capture.waitFor('the first batch', () => batches.length > 0);
+  return capture;
+}
+
+/** Matches a flow by protocol and local/remote ports (every test uses fresh ports). */
+export function byPorts(proto: 'tcp' | 'udp', lport: number, rport: number) {
+  return (f: JsonFlow) => f.proto === proto && f.lport === lport && f.rport === rport;
+}
+
+export function closedFlow(cap: Capture, what: string, match: (f: JsonFlow) => boolean): Promise<JsonFlow & { flowId: number }> {
+  return cap.waitFor(what, () => cap.flows().find((f) => match(f) && f.state === 'closed'));
+}

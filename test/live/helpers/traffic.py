@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Traffic generators for the live capture tests: each mode does one known exchange and
+prints JSON lines (one per step) with its pid and ports, so the test knows exactly which
+flows sockscope must report and with how many payload bytes.
+
+Modes:
+  serve-tcp HOST [--expect N] [--reply M] [--count K] [--fork]
+      listen on (HOST, 0); for each of K connections read N bytes, send M, read to EOF,
+      close. --fork: the parent only listens; a forked worker accepts and serves.
+  client-tcp HOST PORT [--pre P] [--send N] [--recv M] [--wait-stdin] [--exit-now]
+      connect, send P bytes, [wait for a line on stdin], send N, [exit at once], read M,
+      close and read to EOF.
+  burst-tcp HOST PORT COUNT   COUNT sequential connections, each sends 1 byte, closes.
+  hold-tcp HOST PORT COUNT    COUNT connections held open until stdin closes.
+  refused HOST PORT           connect to a closed port; report the errno.
+  udp-multi FAMILY            one unconnected socket A talks to two peers B and C
+      (FAMILY 4: 127.0.0.1, 6: ::1, mapped: A is v6 on :: and the peers are IPv4).
+"""
+import argparse
+import json
+import os
+import socket
+import sys
+
+
+def say(**kv):
+    kv.setdefault("pid", os.getpid())
+    sys.stdout.write(json.dumps(kv) + "\n")
+    sys.stdout.flush()
+
+
+def family_of(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def recv_exact(s, n):
+    got = 0
+    while got < n:
+        b = s.recv(min(65536, n - got))
+        if not b:
+            break
+        got += len(b)
+    return got
+
+
+def drain_to_eof(s):
+    n = 0
+    while True:
+        b = s.recv(65536)
+        if not b:
+            return n
+        n += len(b)
+
+
+def serve_one(conn, expect, reply):
+    received = recv_exact(conn, expect)
+    if reply:
+        conn.sendall(b"r" * reply)
+    received += drain_to_eof(conn)
+    lport, rport = conn.getsockname()[1], conn.getpeername()[1]
+    conn.close()
+    say(event="served", lport=lport, rport=rport, received=received)
+
+
+def serve_tcp(a):
+    ls = socket.socket(family_of(a.host), socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((a.host, 0))
+    ls.listen(1024)
+    if a.fork:
+        child = os.fork()
+        if child == 0:
+            # The worker never called listen(): it inherited the socket and accepts.
+            say(event="worker")
+            for _ in range(a.count):
+                conn, _ = ls.accept()
+                serve_one(conn, a.expect, a.reply)
+            os._exit(0)
+        say(event="listening", port=ls.getsockname()[1], worker=child)
+        os.waitpid(child, 0)
+        return
+    say(event="listening", port=ls.getsockname()[1])
+    for _ in range(a.count):
+        conn, _ = ls.accept()
+        serve_one(conn, a.expect, a.reply)
+
+
+def client_tcp(a):
+    s = socket.create_connection((a.host, a.port))
+    say(event="connected", lport=s.getsockname()[1])
+    if a.pre:
+        s.sendall(b"p" * a.pre)
+    if a.wait_stdin:
+        sys.stdin.readline()
+    if a.send:
+        s.sendall(b"s" * a.send)
+    if a.exit_now:
+        os._exit(0)
+    got = recv_exact(s, a.recv)
+    s.shutdown(socket.SHUT_WR)
+    got += drain_to_eof(s)
+    s.close()
+    say(event="done", received=got)
+
+
+def burst_tcp(a):
+    for _ in range(a.count):
+        s = socket.create_connection((a.host, a.port))
+        s.sendall(b"b")
+        s.close()
+    say(event="done")
+
+
+def hold_tcp(a):
+    socks = [socket.create_connection((a.host, a.port)) for _ in range(a.count)]
+    say(event="holding", lports=[s.getsockname()[1] for s in socks])
+    sys.stdin.read()
+    for s in socks:
+        s.close()
+
+
+def refused(a):
+    s = socket.socket(family_of(a.host), socket.SOCK_STREAM)
+    err = s.connect_ex((a.host, a.port))
+    say(event="refused", errno=err)
+
+
+def udp_multi(a):
+    if a.family == "mapped":
+        A = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        A.bind(("::", 0))
+        peer_host, to_host = "127.0.0.1", "::ffff:127.0.0.1"
+    else:
+        host = "::1" if a.family == "6" else "127.0.0.1"
+        A = socket.socket(family_of(host), socket.SOCK_DGRAM)
+        A.bind((host, 0))
+        peer_host = to_host = host
+    B = socket.socket(family_of(peer_host), socket.SOCK_DGRAM)
+    C = socket.socket(family_of(peer_host), socket.SOCK_DGRAM)
+    B.bind((peer_host, 0))
+    C.bind((peer_host, 0))
+    bport, cport = B.getsockname()[1], C.getsockname()[1]
+    # A -> B: 3 datagrams, 1000 bytes; A -> C: 2 datagrams, 2000 bytes.
+    for n in (100, 200, 700):
+        A.sendto(b"a" * n, (to_host, bport))
+    for n in (1500, 500):
+        A.sendto(b"a" * n, (to_host, cport))
+    for _ in range(3):
+        B.recvfrom(65536)
+    for _ in range(2):
+        C.recvfrom(65536)
+    aport = A.getsockname()[1]
+    # B replies 300 in one datagram, C 700 in two; A peeks at each before reading it.
+    B.sendto(b"b" * 300, (peer_host, aport))
+    C.sendto(b"c" * 350, (peer_host, aport))
+    C.sendto(b"c" * 350, (peer_host, aport))
+    got = 0
+    for _ in range(3):
+        A.recvfrom(65536, socket.MSG_PEEK)
+        got += len(A.recvfrom(65536)[0])
+    say(event="done", aport=aport, bport=bport, cport=cport, received=got)
+    if a.wait_stdin:
+        sys.stdin.readline()
+    for s in (A, B, C):
+        s.close()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="mode", required=True)
+    s = sub.add_parser("serve-tcp")
+    s.add_argument("host")
+    s.add_argument("--expect", type=int, default=0)
+    s.add_argument("--reply", type=int, default=0)
+    s.add_argument("--count", type=int, default=1)
+    s.add_argument("--fork", action="store_true")
+    s.set_defaults(fn=serve_tcp)
+    c = sub.add_parser("client-tcp")
+    c.add_argument("host")
+    c.add_argument("port", type=int)
+    c.add_argument("--pre", type=int, default=0)
+    c.add_argument("--send", type=int, default=0)
+    c.add_argument("--recv", type=int, default=0)
+    c.add_argument("--wait-stdin", action="store_true")
+    c.add_argument("--exit-now", action="store_true")
+    c.set_defaults(fn=client_tcp)
+    b = sub.add_parser("burst-tcp")
+    b.add_argument("host")
+    b.add_argument("port", type=int)
+    b.add_argument("count", type=int)
+    b.set_defaults(fn=burst_tcp)
+    h = sub.add_parser("hold-tcp")
+    h.add_argument("host")
+    h.add_argument("port", type=int)
+    h.add_argument("count", type=int)
+    h.set_defaults(fn=hold_tcp)
+    r = sub.add_parser("refused")
+    r.add_argument("host")
+    r.add_argument("port", type=int)
+    r.set_defaults(fn=refused)
+    u = sub.add_parser("udp-multi")
+    u.add_argument("family", choices=["4", "6", "mapped"])
+    u.add_argument("--wait-stdin", action="store_true")
+    u.set_defaults(fn=udp_multi)
+    a = p.parse_args()
+    a.fn(a)
+
+
+if __name__ == "__main__":
+    main()
