@@ -33,7 +33,7 @@ const { values } = parseArgs({
     duration: { type: 'string' },
     sections: { type: 'string' },
     out: { type: 'string' },
-    'base-port': { type: 'string', default: '38080' },
+    'base-port': { type: 'string', default: '18080' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });

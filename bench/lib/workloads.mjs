@@ -1,6 +1,6 @@
 // The host workloads whose throughput a monitor may cost: nginx driven by wrk over loopback
 // (keep-alive, and a new connection per request) and a UDP request/response pair.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run, start, stop, sleep, waitFor } from './proc.mjs';
 import net from 'node:net';
@@ -9,6 +9,9 @@ const CONNECTIONS = 32; // wrk connections; enough to keep one nginx worker busy
 
 export async function startNginx({ benchDir, workDir, port }) {
   const dir = path.join(workDir, 'nginx');
+  // nginx workers drop to an unprivileged user: the work dir (mkdtemp makes it 0700) must be
+  // traversable, or every request is a 403 and wrk measures error pages.
+  chmodSync(workDir, 0o755);
   for (const d of ['www', 'client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(path.join(dir, d), { recursive: true });
   // A small response: 128 bytes of body, what a health check or tiny API answer looks like.
   writeFileSync(path.join(dir, 'www', 'index.html'), `${'x'.repeat(127)}\n`);
@@ -21,6 +24,11 @@ export async function startNginx({ benchDir, workDir, port }) {
   if (!up) {
     await stop(child, 'SIGQUIT');
     throw new Error(`nginx did not listen on 127.0.0.1:${port}: ${child.err.trim() || 'see ' + dir}`);
+  }
+  const check = await run('wrk', ['-t1', '-c1', '-d1s', `http://127.0.0.1:${port}/index.html`], { timeoutMs: 20000 });
+  if (/Non-2xx/.test(check.stdout)) {
+    await stop(child, 'SIGQUIT');
+    throw new Error(`nginx answers with errors (see ${dir}/nginx-error.log)`);
   }
   return { child, confPath, url: `http://127.0.0.1:${port}/index.html` };
 }
@@ -52,7 +60,9 @@ export async function runWrk(url, seconds, close) {
   return {
     rps: Number.isFinite(rps) ? rps : null,
     errors: (r.stdout.match(errors) ?? []).join('; ') || null,
-    failed: r.code !== 0 || !Number.isFinite(rps) ? (r.stderr.trim() || `wrk exited ${r.code}`) : null,
+    failed: r.code !== 0 || !Number.isFinite(rps) ? (r.stderr.trim() || `wrk exited ${r.code}`)
+      // Error pages are not the workload we mean to measure.
+      : /Non-2xx/.test(r.stdout) ? 'nginx answered with errors' : null,
   };
 }
 

@@ -1,6 +1,6 @@
 // Sections 4 and 5: replay and TUI figures come from scripts the core and TUI engineers own
 // (scripts/bench-replay.mjs, scripts/bench-tui.mjs); each prints one JSON object. We run
-// them with the same Node, pass --quick through, and keep whatever they measured.
+// them with the same Node and keep whatever they measured.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { run } from '../lib/proc.mjs';
@@ -10,10 +10,11 @@ export async function runExternal(ctx, which) {
   const script = path.join(ctx.repoDir, 'scripts', `bench-${which}.mjs`);
   const rel = path.relative(ctx.repoDir, script);
   if (!existsSync(script)) return { present: false, command: `node ${rel}`, reason: `${rel} does not exist yet` };
-  const args = [script, ...(ctx.opts.quick ? ['--quick'] : [])];
-  ctx.log(`${which}: node ${rel}${ctx.opts.quick ? ' --quick' : ''}`);
-  const r = await run(process.execPath, args, { timeoutMs: (ctx.opts.quick ? 180 : 900) * 1000, cwd: ctx.repoDir });
-  const command = `node ${rel}${ctx.opts.quick ? ' --quick' : ''}`;
+  // Each script has its own options: replay takes --runs N; the TUI script takes --quick.
+  const extra = which === 'replay' ? ['--runs', ctx.opts.quick ? '1' : '5'] : ctx.opts.quick ? ['--quick'] : [];
+  const command = ['node', rel, ...extra].join(' ');
+  ctx.log(`${which}: ${command}`);
+  const r = await run(process.execPath, [script, ...extra], { timeoutMs: (ctx.opts.quick ? 120 : 900) * 1000, cwd: ctx.repoDir });
   if (r.code !== 0) return { present: true, command, reason: `exited ${r.code ?? r.signal}${r.timedOut ? ' (timed out)' : ''}: ${firstLine(r.stderr)}` };
   const json = parseLastJson(r.stdout);
   if (!json) return { present: true, command, reason: `printed no JSON: ${firstLine(r.stdout)}` };
