@@ -370,9 +370,20 @@ static __always_inline void udp_count(struct sock *sk, int ret, int sending)
 	s = bpf_map_lookup_elem(&peer_stash, &tid);
 	if (s && s->cookie == key.cookie) {
 		/* Unconnected socket: the peer of this very call, from the cgroup hook. */
-		__builtin_memcpy(key.raddr, s->raddr, sizeof(key.raddr));
 		key.rport = s->rport;
-		key.family = s->family;
+		if (family == AF_INET6 && s->family == AF_INET) {
+			/* A v6 socket sending to a mapped v4 peer runs the sendmsg4 hook (the v4
+			 * path), while its receives run recvmsg6 with the mapped address: key both
+			 * the v6 way (::ffff:a.b.c.d), as the socket itself would, so that they
+			 * meet in one flow. */
+			key.raddr[10] = 0xff;
+			key.raddr[11] = 0xff;
+			__builtin_memcpy(&key.raddr[12], s->raddr, 4);
+			key.family = AF_INET6;
+		} else {
+			__builtin_memcpy(key.raddr, s->raddr, sizeof(key.raddr));
+			key.family = s->family;
+		}
 		bpf_map_delete_elem(&peer_stash, &tid);
 	} else {
 		/* Connected socket (or recv without a source address): the socket's peer. */
