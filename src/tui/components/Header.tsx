@@ -30,16 +30,22 @@ export function Header({ info, status, totals, wallMs, width, recording, crumbs,
   const where = `${file}${info.hostname} · ${info.kernel} · ${formatClock(wallMs)} UTC`;
   const rec = recording ? ` ● REC ${recording.slice(recording.lastIndexOf('/') + 1)}` : '';
   const warnLost = totals.lost > 0 || totals.evicted > 0;
-  const spark = sparkline(totals.throughputHistory, Math.min(20, Math.max(0, width - 70)));
-  const line2 = [
-    `flows ${formatCount(totals.flowsOpen)}`,
-    `new ${formatPerSec(totals.newFlowsPerSec)}`,
-    `TX ${formatRate(totals.txRate)}`,
-    `RX ${formatRate(totals.rxRate)}`,
-    `ev ${formatPerSec(totals.eventsPerSec)}`,
-  ].join(' · ');
-  const lossText = ` · lost ${formatCount(totals.lost)} · evicted ${formatCount(totals.evicted)}`;
-  const tail = `${spark ? ` ${spark}` : ''}`;
+  // The totals line: items in a fixed order; on a narrow screen the least needed go first,
+  // so that lost/evicted (highlighted when non-zero) always stay in sight.
+  const items: Array<{ text: string; keep: number; warn?: boolean; spark?: boolean }> = [
+    { text: `flows ${formatCount(totals.flowsOpen)}`, keep: 0 },
+    { text: `new ${formatPerSec(totals.newFlowsPerSec)}`, keep: 3 },
+    { text: `TX ${formatRate(totals.txRate)}`, keep: 1 },
+    { text: `RX ${formatRate(totals.rxRate)}`, keep: 1 },
+    { text: `ev ${formatPerSec(totals.eventsPerSec)}`, keep: 4 },
+    { text: `lost ${formatCount(totals.lost)}`, keep: 0, warn: totals.lost > 0 },
+    { text: `evicted ${formatCount(totals.evicted)}`, keep: 0, warn: totals.evicted > 0 },
+  ];
+  const lineLen = (list: typeof items) => list.reduce((n, it) => n + it.text.length, 0) + 3 * (list.length - 1);
+  let shown = items;
+  for (let drop = 4; drop > 0 && lineLen(shown) > width; drop--) shown = shown.filter((it) => it.keep < drop);
+  const sparkW = Math.min(24, width - lineLen(shown) - 1);
+  const spark = sparkW >= 4 ? sparkline(totals.throughputHistory, sparkW) : '';
   const frozenText = frozen ? ' FROZEN' : '';
   const modeText = ` ${mode} `;
   return (
@@ -54,9 +60,13 @@ export function Header({ info, status, totals, wallMs, width, recording, crumbs,
         {fit(where, Math.max(0, width - 11 - modeText.length - rec.length))}
       </Text>
       <Text wrap="truncate">
-        {line2}
-        <Text color={warnLost ? theme.warn : undefined} bold={warnLost}>{lossText}</Text>
-        <Text color={theme.accent}>{tail}</Text>
+        {shown.map((it, i) => (
+          <Text key={it.text.split(' ')[0]}>
+            {i > 0 ? ' · ' : ''}
+            <Text color={it.warn ? theme.warn : undefined} bold={it.warn} inverse={it.warn && theme.warn === undefined}>{it.text}</Text>
+          </Text>
+        ))}
+        {spark ? <Text color={theme.accent}> {spark}</Text> : null}
       </Text>
       <Text wrap="truncate">
         <Text bold>{crumbs}</Text>
