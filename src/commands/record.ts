@@ -54,7 +54,14 @@ export async function run(argv: string[]): Promise<number> {
     await source.close();
     throw err;
   }
-  writer.startAutoFlush();
+  // A write error in the flush timer ends the run like a stop, then is reported.
+  let writeError: unknown = null;
+  let onWriteError!: () => void;
+  const failed = new Promise<null>((r) => (onWriteError = () => r(null)));
+  writer.startAutoFlush((err) => {
+    writeError = err;
+    onWriteError();
+  });
   const progress: Progress = { flows: 0, events: 0, lost: 0 };
   const take = (batch: AppEvent[]) => {
     writer.write(batch);
@@ -68,14 +75,18 @@ export async function run(argv: string[]): Promise<number> {
   const tty = process.stderr.isTTY === true;
   const show = () => process.stderr.write(`\r\x1b[2K${progressLine(progress, performance.now() - started, writer.bytesWritten)}`);
   const ticker = tty ? setInterval(show, 1000) : null;
+  if (tty) show();
   const stop = untilStopped(durationMs);
+  // While the file is being finished, a second Ctrl-C must not kill the process half-way.
+  const ignore = () => {};
   const iterator = source.batches()[Symbol.asyncIterator]();
   // As in live --format jsonl: the pending next() survives the stop so that the source's
   // final batch (last counters, read on close) still lands in the file.
   let pending: Promise<IteratorResult<AppEvent[]>> | null = iterator.next();
   try {
     for (;;) {
-      const next = await Promise.race([pending, stop.stopped.then(() => null)]);
+      const next = await Promise.race([pending, stop.stopped.then(() => null), failed]);
+      if (writeError) throw writeError;
       if (next === null) break;
       if (next.done) {
         pending = null;
@@ -84,6 +95,7 @@ export async function run(argv: string[]): Promise<number> {
       take(next.value);
       pending = iterator.next();
     }
+    process.on('SIGINT', ignore).on('SIGTERM', ignore);
     stop.dispose();
     await source.close();
     for (let r = pending ? await pending : null; r && !r.done; r = await iterator.next()) take(r.value);
@@ -94,9 +106,10 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     stop.dispose();
     if (ticker) clearInterval(ticker);
+    if (tty) process.stderr.write('\r\x1b[2K');
     await source.close();
+    process.removeListener('SIGINT', ignore).removeListener('SIGTERM', ignore);
   }
-  if (tty) process.stderr.write('\r\x1b[2K');
   process.stderr.write(`recorded ${values.output}: ${progressLine(progress, performance.now() - started, writer.bytesWritten)}\n`);
   return 0;
 }

@@ -2,7 +2,7 @@
 // flushed at least once a second, end frame on a clean finish. Writes are synchronous so
 // a flushed frame is in the kernel's hands before the next batch is taken, and a full
 // disk surfaces right where it happens.
-import { closeSync, fchmodSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { RuntimeError } from '../errors';
 import type { AppEvent, SourceInfo } from '../events/types';
 import { DEFAULT_CODEC, compress, packValue } from './codec';
@@ -58,7 +58,9 @@ export class RecordingWriter {
     let fd: number;
     try {
       fd = openSync(path, 'w', 0o600);
-      fchmodSync(fd, 0o600); // an existing file keeps its mode on open: fix it
+      // An existing file keeps its mode on open: fix it. Only for regular files: a device
+      // or FIFO given as FILE (/dev/full, a pipe) must keep its own mode.
+      if (fstatSync(fd).isFile()) fchmodSync(fd, 0o600);
     } catch (err) {
       throw new RuntimeError(`cannot create ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
@@ -81,10 +83,19 @@ export class RecordingWriter {
   }
 
   /** Starts a timer that flushes pending events every flushIntervalMs, so data that
-   * arrived stays at most that long in memory even if no further batch comes. */
-  startAutoFlush(): void {
+   * arrived stays at most that long in memory even if no further batch comes. A write
+   * error in the timer goes to `onError` (by default: thrown, to the process's handler). */
+  startAutoFlush(onError: (err: unknown) => void = (err) => {
+    throw err;
+  }): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.flush(), this.flushIntervalMs);
+    this.timer = setInterval(() => {
+      try {
+        this.flush();
+      } catch (err) {
+        onError(err); // the file is abandoned already; the owner reports and stops
+      }
+    }, this.flushIntervalMs);
     this.timer.unref();
   }
 
@@ -140,7 +151,13 @@ export class RecordingWriter {
       const end: EndSummary = { events: this.events, frames: this.frames, firstTs: this.firstTs, lastTs: this.lastTs };
       const raw = packValue(end);
       this.writeBytes(encodeFrame(FrameKind.End, Codec.None, raw.length, raw));
-      fsyncSync(this.fd);
+      try {
+        fsyncSync(this.fd);
+      } catch (err) {
+        // Pipes and character devices cannot be synced; a regular file's failure is real.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EINVAL') throw new RuntimeError(`cannot sync ${this.path}: ${code ?? (err as Error).message}`);
+      }
     } finally {
       this.abandon();
     }
