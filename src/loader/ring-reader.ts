@@ -14,6 +14,7 @@ export class RingReader {
   private timer: NodeJS.Timeout | null = null;
   private pendingError: unknown = null;
   private draining = false;
+  private scratch = Buffer.alloc(4096);
   /** Records handed to the handler since creation. */
   records = 0;
 
@@ -26,7 +27,11 @@ export class RingReader {
     const b = libbpf();
     this.cb = b.registerSampleCallback((_ctx, data, size) => {
       try {
-        this.onRecord(b.view(data, size));
+        // One reusable buffer per reader: records are copied into it, never wrapped in a new
+        // external ArrayBuffer (that allocation, and its GC, dominated the drain's CPU).
+        if (size > this.scratch.length) this.scratch = Buffer.alloc(Math.max(size, 2 * this.scratch.length));
+        b.copyInto(this.scratch, data, size);
+        this.onRecord(this.scratch.subarray(0, size));
         this.records++;
         return 0;
       } catch (err) {
@@ -48,7 +53,7 @@ export class RingReader {
 
   /**
    * Hands every record already in the ring to the handler, synchronously; returns how many.
-   * The Buffer passed to the handler points into the ring: copy it to keep it.
+   * The Buffer passed to the handler is reused for the next record: copy it to keep it.
    */
   drain(): number {
     if (this.rb === null) throw new RuntimeError(`ring buffer '${this.mapName}' used after close`);
