@@ -13,6 +13,7 @@
 #define RCV_SHUTDOWN 1
 #define SEND_SHUTDOWN 2
 
+#define EEXIST 17
 #define ECONNRESET 104
 #define ECONNREFUSED 111
 #define ETIMEDOUT 110

@@ -410,7 +410,9 @@ static __always_inline void udp_count(struct sock *sk, int ret, int sending)
 			f = bpf_map_lookup_elem(&udp_flows, &key);
 			if (!f)
 				return;
-			bpf_map_update_elem(&udp_socks, &key.cookie, &one, BPF_ANY);
+			/* Without this entry the socket's release would not close its flows. */
+			if (bpf_map_update_elem(&udp_socks, &key.cookie, &one, BPF_ANY))
+				count_stat(SS_STAT_EVICTED);
 			r = reserve(sizeof(*r));
 			if (r) {
 				__builtin_memset(r, 0, sizeof(*r));
@@ -514,6 +516,7 @@ int list_sockets(struct bpf_iter__task_file *ctx)
 	__u16 family, proto;
 	__u8 state;
 	__u64 key;
+	long err;
 
 	if (!task || !file)
 		return 0;
@@ -531,7 +534,8 @@ int list_sockets(struct bpf_iter__task_file *ctx)
 		__u64 cookie = bpf_get_socket_cookie(sk);
 		__u8 one = 1;
 
-		bpf_map_update_elem(&udp_start, &cookie, &one, BPF_ANY);
+		if (bpf_map_update_elem(&udp_start, &cookie, &one, BPF_ANY))
+			count_stat(SS_STAT_EVICTED);
 		return 0;
 	}
 	if (proto != IPPROTO_TCP)
@@ -548,9 +552,13 @@ int list_sockets(struct bpf_iter__task_file *ctx)
 	owner_from_task(&nv.owner, task, sk);
 	key = (__u64)sk;
 	/* NOEXIST: a socket shared by several processes, or one the tracepoints already
-	 * follow, is reported once. */
-	if (bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST))
+	 * follow, is reported once. Any other failure is a full map: counted. */
+	err = bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST);
+	if (err) {
+		if (err != -EEXIST)
+			count_stat(SS_STAT_EVICTED);
 		return 0;
+	}
 	emit_tcp(SS_REC_FLOW_OPEN, sk, &nv, state, 0, 0);
 	return 0;
 }

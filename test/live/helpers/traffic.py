@@ -13,8 +13,10 @@ Modes:
   burst-tcp HOST PORT COUNT   COUNT sequential connections, each sends 1 byte, closes.
   hold-tcp HOST PORT COUNT    COUNT connections held open until stdin closes.
   refused HOST PORT           connect to a closed port; report the errno.
-  udp-multi FAMILY            one unconnected socket A talks to two peers B and C
-      (FAMILY 4: 127.0.0.1, 6: ::1, mapped: A is v6 on :: and the peers are IPv4).
+  udp-multi FAMILY [--wait-before] [--wait-stdin]
+      one unconnected socket A talks to two peers B and C (FAMILY 4: 127.0.0.1, 6: ::1,
+      mapped: A is v6 on :: and the peers are IPv4); optionally wait for a stdin line
+      after binding (--wait-before) or before closing (--wait-stdin).
 """
 import argparse
 import json
@@ -140,6 +142,9 @@ def udp_multi(a):
     B.bind((peer_host, 0))
     C.bind((peer_host, 0))
     bport, cport = B.getsockname()[1], C.getsockname()[1]
+    if a.wait_before:
+        say(event="ready", aport=A.getsockname()[1], bport=bport, cport=cport)
+        sys.stdin.readline()
     # A -> B: 3 datagrams, 1000 bytes; A -> C: 2 datagrams, 2000 bytes.
     for n in (100, 200, 700):
         A.sendto(b"a" * n, (to_host, bport))
@@ -201,6 +206,7 @@ def main():
     u = sub.add_parser("udp-multi")
     u.add_argument("family", choices=["4", "6", "mapped"])
     u.add_argument("--wait-stdin", action="store_true")
+    u.add_argument("--wait-before", action="store_true")
     u.set_defaults(fn=udp_multi)
     a = p.parse_args()
     a.fn(a)

@@ -1,0 +1,85 @@
+// Nothing is lost silently: a full map (tiny tcp_socks) shows as `evicted`, a full ring
+// buffer (one page) as `lost`, both carried by ticks into the reducer's totals; and with
+// the default sizes a burst of 2,000 short connections is reported whole, zero lost.
+import { afterEach, describe, expect, it } from 'vitest';
+import { canCapture, skipWhy, startCapture, type Capture } from './helpers/capture';
+import { runTraffic, tcpServer, type Helper } from './helpers/procs';
+
+describe.skipIf(!canCapture.ok)(`live capture limits${skipWhy}`, () => {
+  let cap: Capture | null = null;
+  const helpers: Helper[] = [];
+  afterEach(async () => {
+    for (const h of helpers.splice(0)) {
+      h.child.stdin?.end();
+      h.kill();
+      await h.exited;
+    }
+    await cap?.stop();
+    cap = null;
+  });
+
+  it('more connections than tcp_socks holds, at start and after: evicted > 0 in the ticks and the totals', async () => {
+    // 10 connections open before capture: the start-up listing sees the 10 client
+    // sockets and the one the server accepted (the other 9 wait in its accept queue,
+    // in no fd table: accept() picks them up later), 11 sockets into a map of 4.
+    const { server, port } = await tcpServer('127.0.0.1');
+    helpers.push(server);
+    const before = runTraffic(['hold-tcp', '127.0.0.1', String(port), '10']);
+    helpers.push(before);
+    await before.next('holding');
+    cap = await startCapture({ intervalMs: 200, sizes: { tcpEntries: 4 } });
+    const first = cap.ticks[0];
+    expect(first.lost).toBe(0);
+    expect(first.evicted).toBeGreaterThanOrEqual(7);
+    // 10 more after start: the tracepoints overflow too.
+    const after = runTraffic(['hold-tcp', '127.0.0.1', String(port), '10']);
+    helpers.push(after);
+    await after.next('holding');
+    const tick = await cap.waitFor('a tick with more evictions', () => cap!.ticks.find((t) => t.evicted >= first.evicted + 20));
+    expect(cap.state.totals.evicted).toBeGreaterThanOrEqual(tick.evicted);
+    console.log(`tcp_socks of 4: evicted ${first.evicted} at start (11 sockets visible), ${tick.evicted} after 10 more connections`);
+  });
+
+  it('a ring buffer of one page and a burst of connections: lost > 0 in the ticks and the totals', async () => {
+    cap = await startCapture({ intervalMs: 200, sizes: { ringBytes: 4096 } });
+    const { server, port } = await tcpServer('127.0.0.1', ['--expect', '1', '--count', '300']);
+    helpers.push(server);
+    const burst = runTraffic(['burst-tcp', '127.0.0.1', String(port), '300']);
+    helpers.push(burst);
+    await burst.next('done');
+    const tick = await cap.waitFor('a tick with losses', () => cap!.ticks.find((t) => t.lost > 0));
+    expect(cap.state.totals.lost).toBeGreaterThanOrEqual(tick.lost);
+    console.log(`ring of 4 KiB, 300 connections: lost ${tick.lost} records`);
+  });
+
+  it('2,000 short connections in a burst: every one reported, both ends, zero lost', async () => {
+    cap = await startCapture({ intervalMs: 200 });
+    const n = 2000;
+    const { server, port } = await tcpServer('127.0.0.1', ['--expect', '1', '--count', String(n)]);
+    helpers.push(server);
+    const burst = runTraffic(['burst-tcp', '127.0.0.1', String(port), String(n)], { timeoutMs: 40_000 });
+    helpers.push(burst);
+    const t0 = performance.now();
+    await burst.next('done');
+    expect(await server.exited).toBe(0);
+    const ms = performance.now() - t0;
+    const count = () => {
+      let out = 0;
+      let inn = 0;
+      for (const f of cap!.state.flows.values()) {
+        if (f.proto !== 'tcp' || f.state !== 'closed') continue;
+        if (f.rport === port && f.owner.pid === burst.pid && f.bytesSent === 1) out++;
+        else if (f.lport === port && f.owner.pid === server.pid && f.bytesReceived === 1) inn++;
+      }
+      return { out, inn };
+    };
+    await cap.waitFor('2,000 closed flows each way', () => {
+      const c = count();
+      return c.out === n && c.inn === n;
+    }, 20_000);
+    const last = await cap.nextTick();
+    expect(last.lost).toBe(0);
+    expect(last.evicted).toBe(0);
+    console.log(`2000 connections in ${ms.toFixed(0)} ms: ${JSON.stringify(count())} closed flows, lost ${last.lost}, evicted ${last.evicted}`);
+  });
+});
