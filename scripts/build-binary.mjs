@@ -51,12 +51,21 @@ await fs.outputJson('dist/sea/sea-config.json', {
   useSnapshot: false,
   assets: { 'manifest.json': 'dist/sea/manifest.json', ...files },
 });
-await $`${process.execPath} --experimental-sea-config dist/sea/sea-config.json`;
+await $`${process.execPath} --experimental-sea-config dist/sea/sea-config.json`.quiet();
 
-// The runtime: the Node that runs this script (Node 24 from the `node` npm package).
+// The runtime: the Node that runs this script (Node 24 from the `node` npm package),
+// without its symbol and debug tables (~18 MB: only .dynsym, which native modules such as
+// koffi link against, is needed at run time). The SEA fuse lives in .rodata, which strip
+// keeps; a strip that fails or yields a Node that does not run is not used.
 await fs.copy(process.execPath, 'dist/sockscope');
 await fs.chmod('dist/sockscope', 0o755);
-await $`strip --strip-debug dist/sockscope`.nothrow();
+await fs.copy(process.execPath, 'dist/sea/node-stripped');
+const stripped = await $`strip --strip-all dist/sea/node-stripped`.quiet().nothrow();
+const runs = stripped.exitCode === 0 && (await $`dist/sea/node-stripped -e ${'process.exit(process.version === "v' + process.versions.node + '" ? 0 : 1)'}`.nothrow()).exitCode === 0;
+const hasFuse = runs && (await fs.readFile('dist/sea/node-stripped')).includes('NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2');
+if (hasFuse) await fs.move('dist/sea/node-stripped', 'dist/sockscope', { overwrite: true });
+else console.warn(`build-binary: strip unavailable or unsafe here (${stripped.stderr.trim().split('\n').pop() || 'node did not run'}); the binary keeps its symbols`);
+await fs.remove('dist/sea/node-stripped');
 await $`${process.execPath} node_modules/postject/dist/cli.js dist/sockscope NODE_SEA_BLOB dist/sea/sockscope.blob --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2`;
 const { size } = await fs.stat('dist/sockscope');
 console.log(`dist/sockscope: ${(size / 1048576).toFixed(1)} MiB, node ${process.versions.node}, ${manifest.files.length} embedded files`);

@@ -8,12 +8,15 @@ const os = require('node:os');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 
-function cacheBase() {
+// Where to unpack, best first: a home without a writable cache (a service user, uid 65534
+// with HOME=/nonexistent) falls through to a private folder in the temp dir.
+function cacheBases() {
+  const out = [];
+  if (process.env.XDG_CACHE_HOME) out.push(path.join(process.env.XDG_CACHE_HOME, 'sockscope'));
   const home = os.homedir();
-  const xdg = process.env.XDG_CACHE_HOME;
-  if (xdg) return path.join(xdg, 'sockscope');
-  if (home && home !== '/') return path.join(home, '.cache', 'sockscope');
-  return path.join(os.tmpdir(), `sockscope-${process.getuid()}`);
+  if (home && home !== '/') out.push(path.join(home, '.cache', 'sockscope'));
+  out.push(path.join(os.tmpdir(), `sockscope-${process.getuid()}`));
+  return out;
 }
 
 function privateDir(dir) {
@@ -26,7 +29,20 @@ function privateDir(dir) {
 
 function unpack() {
   const manifest = JSON.parse(sea.getAsset('manifest.json', 'utf8'));
-  const dir = path.join(privateDir(cacheBase()), manifest.hash);
+  let base = null;
+  let lastErr = null;
+  for (const candidate of cacheBases()) {
+    try {
+      base = privateDir(candidate);
+      fs.accessSync(base, fs.constants.W_OK);
+      break;
+    } catch (err) {
+      base = null;
+      lastErr = err;
+    }
+  }
+  if (base === null) throw lastErr;
+  const dir = path.join(base, manifest.hash);
   if (fs.existsSync(path.join(dir, '.complete'))) return dir;
   const tmp = fs.mkdtempSync(`${dir}.tmp-`);
   for (const file of manifest.files) {
