@@ -1,0 +1,98 @@
+// `sockscope live --format jsonl --duration D` as a user runs it (the bundled CLI), with
+// traffic from processes the test knows: the CONTRACT fields, exact bytes, owners. And
+// the same on a machine where tracefs is not mounted (a fresh boot): the run happens in a
+// private mount namespace where the test unmounts /sys/kernel/tracing, so the host (and
+// everything else using tracefs) is untouched; the loader must mount it again itself.
+import { spawn } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { JSON_FLOW_FIELDS } from '../../src/core/flow-json';
+import { HOOKS } from '../../src/loader/hooks';
+import { CLI, ensureBuilt, ROOT } from '../helpers/cli';
+import { canCapture, skipWhy } from './helpers/capture';
+import { bpfFds } from './fixtures/bpf-fds';
+import { PYTHON, runTraffic, tcpServer } from './helpers/procs';
+
+const ATTACHED = HOOKS.filter((h) => h.kind === 'tp_btf' || h.kind === 'tp' || h.kind === 'cgroup').length;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Flow = Record<string, any>;
+
+/** Starts `sockscope live --format jsonl`, behind `prefix`, and waits until every hook is
+ * attached (the kernel's view: BPF links in the process's fd table). */
+async function startLive(durationS: number, prefix: string[] = []) {
+  const argv = [...prefix, process.execPath, CLI, 'live', '--format', 'jsonl', '--duration', `${durationS}s`, '--interval', '200ms'];
+  const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const t0 = performance.now();
+  // The prefix execs in place (same pid), so the links show up in child.pid's fds.
+  while (bpfFds(child.pid!).linkIds.length < ATTACHED) {
+    if (child.exitCode !== null) throw new Error(`live exited early (${child.exitCode}): ${stderr}`);
+    if (performance.now() - t0 > 15_000) throw new Error(`live never attached its hooks: ${stderr}`);
+    await sleep(20);
+  }
+  const readyMs = performance.now() - t0;
+  await sleep(300); // the start-up listing and the first interval
+  return {
+    readyMs,
+    async flows(): Promise<Flow[]> {
+      const code = await exited;
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    },
+  };
+}
+
+async function exchange() {
+  const { server, port } = await tcpServer('127.0.0.1', ['--expect', '12345', '--reply', '54321']);
+  const client = runTraffic(['client-tcp', '127.0.0.1', String(port), '--send', '12345', '--recv', '54321']);
+  const { lport } = (await client.next('connected')) as unknown as { lport: number };
+  expect(await client.exited).toBe(0);
+  expect(await server.exited).toBe(0);
+  return { server, client, port, lport };
+}
+
+function checkExchange(flows: Flow[], x: Awaited<ReturnType<typeof exchange>>) {
+  const out = flows.filter((f) => f.proto === 'tcp' && f.lport === x.lport && f.rport === x.port);
+  const inn = flows.filter((f) => f.proto === 'tcp' && f.lport === x.port && f.rport === x.lport);
+  expect(out).toHaveLength(1);
+  expect(inn).toHaveLength(1);
+  expect(out[0]).toMatchObject({
+    direction: 'outbound', pid: x.client.pid, comm: 'python3.11', exe: PYTHON, uid: 0, user: 'root',
+    bytes_sent: 12345, bytes_received: 54321, state: 'closed', seen_at_start: false,
+  });
+  expect(out[0].connect_latency_us).toBeGreaterThan(0);
+  // The inbound owner comes from the accept4 exit tracepoint (a classic `tp`, via tracefs).
+  expect(inn[0]).toMatchObject({ direction: 'inbound', pid: x.server.pid, bytes_sent: 54321, bytes_received: 12345, state: 'closed' });
+  return out[0];
+}
+
+describe.skipIf(!canCapture.ok)(`sockscope live --format jsonl${skipWhy}`, () => {
+  beforeAll(() => ensureBuilt());
+
+  it('prints every flow of the window with the CONTRACT fields, owners and exact bytes', async () => {
+    const live = await startLive(2);
+    const x = await exchange();
+    const udp = runTraffic(['udp-multi', '4']);
+    const { aport, bport } = (await udp.next('done')) as unknown as { aport: number; bport: number };
+    const flows = await live.flows();
+    for (const f of flows) expect(Object.keys(f)).toEqual([...JSON_FLOW_FIELDS]);
+    const out = checkExchange(flows, x);
+    expect(Date.parse(out.end)).toBeGreaterThanOrEqual(Date.parse(out.start));
+    const ab = flows.filter((f) => f.proto === 'udp' && f.lport === aport && f.rport === bport);
+    expect(ab).toHaveLength(1);
+    expect(ab[0]).toMatchObject({ pid: udp.pid, bytes_sent: 1000, bytes_received: 300, state: 'closed', retransmits: null });
+    console.log(`live ready (hooks attached) in ${live.readyMs.toFixed(0)} ms; ${flows.length} flows in 2 s`);
+  });
+
+  it('works where tracefs is not mounted: the loader mounts it (private mount namespace)', async () => {
+    const noTracefs = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'umount /sys/kernel/tracing 2>/dev/null; test ! -e /sys/kernel/tracing/events && exec "$@"', 'sh'];
+    const live = await startLive(2, noTracefs);
+    const x = await exchange();
+    checkExchange(await live.flows(), x);
+  });
+});
