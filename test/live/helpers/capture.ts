@@ -34,7 +34,14 @@ export interface Capture {
   stop(): Promise<void>;
 }
 
-export async function startCapture(opts: { intervalMs?: number; sizes?: CaptureSizes } = {}): Promise<Capture> {
+export interface CaptureOptions {
+  intervalMs?: number;
+  sizes?: CaptureSizes;
+  /** Sees each enriched batch before the reducer (the recorder's place). */
+  tap?: (batch: AppEvent[], source: EventSource) => void;
+}
+
+export async function startCapture(opts: CaptureOptions = {}): Promise<Capture> {
   const enricher = createEnricher();
   const source = await openLiveSource({
     intervalMs: opts.intervalMs ?? 200,
@@ -50,6 +57,7 @@ export async function startCapture(opts: { intervalMs?: number; sizes?: CaptureS
   const loop = (async () => {
     try {
       for await (const batch of source.batches()) {
+        opts.tap?.(batch, source);
         applyBatch(state, batch);
         batches.push(batch);
         for (const e of batch) if (e.type === 'tick') ticks.push(e);
