@@ -20,24 +20,41 @@ export function nextGrouping(g: GroupBy): GroupBy {
   return GROUPINGS[(GROUPINGS.indexOf(g) + 1) % GROUPINGS.length];
 }
 
-/** The key of the group a flow belongs to, and what the group is called. */
-export function groupOf(row: FlowRow, by: GroupBy): { key: string; label: string } {
+/** The key of the group a flow belongs to. */
+export function groupKeyOf(row: FlowRow, by: GroupBy): string {
   switch (by) {
     case 'flow':
-      return { key: row.key, label: row.key };
+      return row.key;
     case 'process':
-      return { key: `p:${row.pid}:${row.comm}`, label: `${row.process} (pid ${row.pid})` };
+      return `p:${row.pid}:${row.comm}`;
     case 'container':
-      if (row.pod) {
-        const label = `pod ${row.podNamespace ? `${row.podNamespace}/` : ''}${row.pod.slice(0, 13)}`;
-        return { key: `pod:${row.pod}`, label };
-      }
-      return row.containerId ? { key: `c:${row.containerId}`, label: row.container } : { key: 'c:-', label: 'host (no container)' };
+      return row.pod ? `pod:${row.pod}` : row.containerId ? `c:${row.containerId}` : 'c:-';
     case 'user':
-      return { key: `u:${row.uid}`, label: `user ${row.user}` };
+      return `u:${row.uid}`;
     case 'remote':
-      return { key: `r:${row.raddr}`, label: `remote ${row.raddr}` };
+      return `r:${row.raddr}`;
   }
+}
+
+/** What a group is called (the drill-down title), from one of its flows. */
+export function groupLabel(row: FlowRow, by: GroupBy): string {
+  switch (by) {
+    case 'flow':
+      return row.key;
+    case 'process':
+      return `${row.process} (pid ${row.pid})`;
+    case 'container':
+      if (row.pod) return `pod ${row.podNamespace ? `${row.podNamespace}/` : ''}${row.pod.slice(0, 13)}`;
+      return row.containerId ? row.container : 'host (no container)';
+    case 'user':
+      return `user ${row.user}`;
+    case 'remote':
+      return `remote ${row.raddr}`;
+  }
+}
+
+export function groupOf(row: FlowRow, by: GroupBy): { key: string; label: string } {
+  return { key: groupKeyOf(row, by), label: groupLabel(row, by) };
 }
 
 type TextField = 'process' | 'user' | 'container' | 'proto' | 'local' | 'remote' | 'state';
@@ -45,29 +62,33 @@ const TEXT_FIELDS: readonly TextField[] = ['process', 'user', 'container', 'prot
 
 interface Acc {
   row: GroupRow;
-  distinct: Map<TextField, Set<string>>;
-  pids: Set<number | null>;
+  /** Per text field: the first value, and the distinct values once a second one shows up
+   * (most groups never need the set: this is what keeps 10k groups cheap). */
+  first: string[];
+  distinct: Array<Set<string> | null>;
+  onePid: boolean;
   rttSum: number;
   rttN: number;
   connSum: number;
   connN: number;
-  retrSeen: boolean;
 }
 
 export function groupRows(rows: readonly FlowRow[], by: GroupBy): GroupRow[] {
   const groups = new Map<string, Acc>();
+  const nf = TEXT_FIELDS.length;
   for (const r of rows) {
-    const { key, label } = groupOf(r, by);
+    const key = groupKeyOf(r, by);
     let acc = groups.get(key);
     if (!acc) {
       acc = {
         row: {
-          kind: 'group', key: `g:${key}`, groupKey: key, label, flows: 0, pid: r.pid,
+          kind: 'group', key: `g:${key}`, groupKey: key, label: groupLabel(r, by), flows: 0, pid: r.pid,
           process: '', user: '', container: '', proto: '', local: '', remote: '', state: '',
           txRate: 0, rxRate: 0, tx: 0, rx: 0, retr: null, rttUs: null, connectUs: null,
         },
-        distinct: new Map(TEXT_FIELDS.map((f) => [f, new Set<string>()])),
-        pids: new Set(), rttSum: 0, rttN: 0, connSum: 0, connN: 0, retrSeen: false,
+        first: TEXT_FIELDS.map((f) => r[f]),
+        distinct: new Array(nf).fill(null),
+        onePid: true, rttSum: 0, rttN: 0, connSum: 0, connN: 0,
       };
       groups.set(key, acc);
     }
@@ -80,17 +101,22 @@ export function groupRows(rows: readonly FlowRow[], by: GroupBy): GroupRow[] {
     if (r.retr !== null) g.retr = (g.retr ?? 0) + r.retr;
     if (r.rttUs !== null) { acc.rttSum += r.rttUs; acc.rttN++; }
     if (r.connectUs !== null) { acc.connSum += r.connectUs; acc.connN++; }
-    acc.pids.add(r.pid);
-    for (const f of TEXT_FIELDS) acc.distinct.get(f)!.add(r[f]);
+    if (r.pid !== g.pid) acc.onePid = false;
+    for (let i = 0; i < nf; i++) {
+      const v = r[TEXT_FIELDS[i]];
+      if (v === acc.first[i]) continue;
+      const set = acc.distinct[i] ?? (acc.distinct[i] = new Set([acc.first[i]]));
+      set.add(v);
+    }
   }
   const out: GroupRow[] = [];
   for (const acc of groups.values()) {
     const g = acc.row;
-    for (const f of TEXT_FIELDS) {
-      const set = acc.distinct.get(f)!;
-      g[f] = set.size === 1 ? set.values().next().value! : `(${set.size})`;
+    for (let i = 0; i < nf; i++) {
+      const set = acc.distinct[i];
+      g[TEXT_FIELDS[i]] = set ? `(${set.size})` : acc.first[i];
     }
-    g.pid = acc.pids.size === 1 ? g.pid : null;
+    if (!acc.onePid) g.pid = null;
     // Latencies do not add up: a group shows the mean of its flows that have one.
     g.rttUs = acc.rttN ? acc.rttSum / acc.rttN : null;
     g.connectUs = acc.connN ? acc.connSum / acc.connN : null;
@@ -101,5 +127,5 @@ export function groupRows(rows: readonly FlowRow[], by: GroupBy): GroupRow[] {
 
 /** The flows of one group, for the drill-down. */
 export function flowsOfGroup(rows: readonly FlowRow[], by: GroupBy, groupKey: string): FlowRow[] {
-  return rows.filter((r) => groupOf(r, by).key === groupKey);
+  return rows.filter((r) => groupKeyOf(r, by) === groupKey);
 }

@@ -3,7 +3,7 @@
 // the result to the viewport.
 import type { CoreState } from '../state';
 import { filterRows, type Query } from './query';
-import { groupOf, groupRows, type GroupBy } from './group';
+import { groupKeyOf, groupRows, type GroupBy } from './group';
 import { deriveFlowRows, type FlowRow, type TableRow } from './rows';
 import { sortRows, type SortSpec } from './sort';
 
@@ -27,7 +27,7 @@ export function selectTable(flows: readonly FlowRow[], view: TableView): TableSe
   const total = flows.length;
   if (view.openGroup !== null) {
     const key = view.openGroup;
-    matched = matched.filter((r) => groupOf(r, view.groupBy).key === key);
+    matched = matched.filter((r) => groupKeyOf(r, view.groupBy) === key);
     return { rows: sortRows(matched, view.sort), grouped: false, matched: matched.length, total };
   }
   if (view.groupBy === 'flow') return { rows: sortRows(matched, view.sort), grouped: false, matched: matched.length, total };

@@ -1,5 +1,5 @@
 // Flat rows derived from the reducer's state: names resolved (user, container, exe), the
-// values copied. The TUI keeps these when it freezes the view, so a frozen screen does not
+// values copied. A frozen screen keeps the last rows and stops deriving, so it does not
 // change under the user while the reducer keeps running.
 import type { CoreState, Flow } from '../state';
 import { flowContainer, flowProcess, flowUser } from '../reducer';
@@ -55,51 +55,66 @@ export interface GroupRow extends TableRow {
   label: string; // what the group is, for the drill-down title
 }
 
+/** The row of each flow, kept between derives: the derive runs over every flow once per
+ * interval and 10,000 flows is the benchmark, so a row is made once and then only its
+ * changing fields are written. Weak: a flow the reducer dropped takes its row with it.
+ * A row therefore changes under its holder at the next derive; the TUI freezes by not
+ * deriving (use-snapshot.ts). */
+const rowCache = new WeakMap<Flow, FlowRow>();
+const stateNames = new Map<string, string>();
+
+function stateName(state: string): string {
+  let n = stateNames.get(state);
+  if (n === undefined) {
+    n = formatState(state);
+    if (stateNames.size < 256) stateNames.set(state, n);
+  }
+  return n;
+}
+
 export function deriveFlowRow(state: CoreState, flow: Flow): FlowRow {
-  const { owner } = flow;
+  let row = rowCache.get(flow);
+  if (!row) {
+    const { owner } = flow;
+    row = {
+      kind: 'flow', key: `f:${flow.flowId}`, flows: 1, flowId: flow.flowId, pid: owner.pid, process: '', comm: owner.comm,
+      exe: null, uid: owner.uid, userName: null, user: '', containerId: null, containerName: null, pod: null,
+      podNamespace: null, container: '-', proto: flow.proto, family: flow.family, laddr: flow.laddr, lport: flow.lport,
+      raddr: flow.raddr, rport: flow.rport, local: formatEndpoint(flow.laddr, flow.lport, flow.family),
+      remote: formatEndpoint(flow.raddr, flow.rport, flow.family), direction: flow.direction, state: '', closed: false,
+      startTs: flow.startTs, txRate: 0, rxRate: 0, tx: 0, rx: 0, retr: null, rttUs: null, connectUs: null,
+    };
+    rowCache.set(flow, row);
+  }
+  // Names are looked up each time: facts may arrive after the flow.
+  const owner = flow.owner;
   const exe = flowProcess(state, flow)?.exe ?? null;
   const userName = flowUser(state, flow);
   const container = flowContainer(state, flow);
-  const containerName = container?.name ?? null;
-  const local = formatEndpoint(flow.laddr, flow.lport, flow.family);
-  const remote = formatEndpoint(flow.raddr, flow.rport, flow.family);
-  return {
-    kind: 'flow',
-    key: `f:${flow.flowId}`,
-    flows: 1,
-    flowId: flow.flowId,
-    pid: owner.pid,
-    process: owner.comm || (exe ? basename(exe) : '?'),
-    comm: owner.comm,
-    exe,
-    uid: owner.uid,
-    userName,
-    user: userName ?? String(owner.uid),
-    containerId: container?.id ?? null,
-    containerName,
-    pod: container?.pod ?? null,
-    podNamespace: container?.namespace ?? null,
-    container: container ? (containerName ?? container.id.slice(0, 12)) : '-',
-    proto: flow.proto,
-    family: flow.family,
-    laddr: flow.laddr,
-    lport: flow.lport,
-    raddr: flow.raddr,
-    rport: flow.rport,
-    local,
-    remote,
-    direction: flow.direction,
-    state: formatState(flow.state),
-    closed: flow.endTs !== null,
-    startTs: flow.startTs,
-    txRate: flow.txRate,
-    rxRate: flow.rxRate,
-    tx: flow.bytesSent,
-    rx: flow.bytesReceived,
-    retr: flow.retransmits,
-    rttUs: flow.srttUs,
-    connectUs: flow.connectLatencyUs,
-  };
+  row.exe = exe;
+  row.process = owner.comm || (exe ? basename(exe) : '?');
+  row.userName = userName;
+  row.user = userName ?? String(owner.uid);
+  if (container) {
+    row.containerId = container.id;
+    row.containerName = container.name;
+    row.pod = container.pod;
+    row.podNamespace = container.namespace;
+    row.container = container.name ?? container.id.slice(0, 12);
+  } else if (row.containerId !== null) {
+    row.containerId = row.containerName = row.pod = row.podNamespace = null;
+    row.container = '-';
+  }
+  row.state = stateName(flow.state);
+  row.closed = flow.endTs !== null;
+  row.txRate = flow.txRate;
+  row.rxRate = flow.rxRate;
+  row.tx = flow.bytesSent;
+  row.rx = flow.bytesReceived;
+  row.retr = flow.retransmits;
+  row.rttUs = flow.srttUs;
+  row.connectUs = flow.connectLatencyUs;
+  return row;
 }
 
 export function deriveFlowRows(state: CoreState): FlowRow[] {
