@@ -1,0 +1,408 @@
+#!/usr/bin/env node
+// Records the committed recordings on this machine, as root (recordings/README.md says
+// what each scenario does):
+//
+//   node scripts/build.mjs && node scripts/record-fixture.mjs [demo] [churn]
+//
+// All traffic runs in a network namespace this script creates (loopback inside it), so
+// the scenario is isolated from whatever else the host does. sockscope records the whole
+// host; the script then keeps only the flows owned in its namespace (and the facts about
+// their processes, users and cgroups) so the committed file holds the scenario and nothing
+// else. It writes recordings/<name>.expect.json with what the script itself knows (ports,
+// pids, users, the container id, the exact bytes it sent): test/replay/golden.test.ts
+// checks the recording against that.
+import { build } from 'esbuild';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { $, sleep } from 'zx';
+
+$.verbose = false;
+$.quiet = true;
+const root = resolve(import.meta.dirname, '..');
+const CLI = join(root, 'dist/sockscope.mjs');
+const PY = '/usr/bin/python3'; // readable by uid 65534 (a pyenv one under /root is not)
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ['demo', 'churn'];
+
+if (process.getuid() !== 0) {
+  console.error('record-fixture: run as root (live capture, network namespace, podman)');
+  process.exit(3);
+}
+if (!existsSync(CLI)) {
+  console.error('record-fixture: dist/sockscope.mjs is missing; run node scripts/build.mjs first');
+  process.exit(1);
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'sockscope-fixture-'));
+chmodSync(tmp, 0o755);
+const NS = `ssfx${process.pid}`;
+const children = new Set();
+
+// ---- actors: small Python programs whose byte counts are exact -------------------------
+const ACTORS = String.raw`
+import socket, socketserver, sys, time
+def fam(host): return socket.AF_INET6 if ':' in host else socket.AF_INET
+cmd = sys.argv[1]
+if cmd == 'kbserver':  # forked worker per connection; answers n bytes with 2n after EOF
+    host, port = sys.argv[2], int(sys.argv[3])
+    class H(socketserver.BaseRequestHandler):
+        def handle(self):
+            n = 0
+            while True:
+                d = self.request.recv(65536)
+                if not d: break
+                n += len(d)
+            self.request.sendall(b'k' * (2 * n))
+    class S(socketserver.ForkingTCPServer):
+        address_family = fam(host)
+        allow_reuse_address = True
+    S((host, port), H).serve_forever()
+elif cmd == 'kbclient':  # sends n bytes in k chunks spaced s seconds from a fixed port
+    host, port, lport, n, k, s = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
+    c = socket.socket(fam(host), socket.SOCK_STREAM)
+    c.bind((host, lport)); c.connect((host, port))
+    for i in range(k):
+        c.sendall(b'c' * (n // k + (n % k if i == k - 1 else 0)))
+        if s: time.sleep(s)
+    c.shutdown(socket.SHUT_WR)
+    got = 0
+    while True:
+        d = c.recv(65536)
+        if not d: break
+        got += len(d)
+    c.close()
+    if got != 2 * n: sys.exit('kbclient: got %d, want %d' % (got, 2 * n))
+elif cmd == 'udppeer':  # echoes every datagram
+    host, port = sys.argv[2], int(sys.argv[3])
+    u = socket.socket(fam(host), socket.SOCK_DGRAM); u.bind((host, port))
+    while True:
+        d, a = u.recvfrom(65536); u.sendto(d, a)
+elif cmd == 'udpclient':  # one socket, several peers: peer:count:size ...
+    host, lport = sys.argv[2], int(sys.argv[3])
+    u = socket.socket(fam(host), socket.SOCK_DGRAM); u.bind((host, lport)); u.settimeout(5)
+    for spec in sys.argv[4:]:
+        port, count, size = map(int, spec.split(':'))
+        for _ in range(count):
+            u.sendto(b'u' * size, (host, port)); u.recvfrom(65536); time.sleep(0.05)
+    time.sleep(1.5)  # keep the socket past one snapshot
+`;
+writeFileSync(join(tmp, 'actors.py'), ACTORS);
+chmodSync(join(tmp, 'actors.py'), 0o644);
+
+function inNs(argv, opts = {}) {
+  return ['ip', ['netns', 'exec', NS, ...argv], opts];
+}
+/** A background process; its pid is the program's own (ip netns exec and setpriv exec). */
+function bg(cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], ...opts });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+/** Runs to completion; fails the script if the program fails. */
+function run(cmd, args, opts = {}) {
+  return new Promise((res, rej) => {
+    const child = bg(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], ...opts });
+    let out = '';
+    child.stdout?.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? res({ pid: child.pid, out }) : rej(new Error(`${cmd} ${args.join(' ')} exited ${code}`))));
+  });
+}
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([done, sleep(3000)]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+async function waitPort(host, port) {
+  for (let i = 0; i < 100; i++) {
+    const r = await $({ nothrow: true })`ip netns exec ${NS} ${PY} -c ${`import socket,sys\ntry: socket.create_connection((${JSON.stringify(host)},${port}),1).close()\nexcept OSError: sys.exit(1)`}`;
+    if (r.exitCode === 0) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on ${host} port ${port}`);
+}
+
+// ---- environment ------------------------------------------------------------------------
+async function setupNetns() {
+  await $`ip netns add ${NS}`;
+  await $`ip netns exec ${NS} ip link set lo up`;
+  return statSync(`/run/netns/${NS}`).ino;
+}
+
+async function startNginx(port) {
+  const dir = join(tmp, `nginx-${port}`);
+  mkdirSync(join(dir, 'html'), { recursive: true });
+  writeFileSync(join(dir, 'html/index.html'), '<h1>sockscope demo</h1>\n');
+  writeFileSync(join(dir, 'html/f10k'), Buffer.alloc(10_000, 0x6e));
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `user nobody nogroup;
+worker_processes 2;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/tmp;
+  proxy_temp_path ${dir}/tmp;
+  fastcgi_temp_path ${dir}/tmp;
+  uwsgi_temp_path ${dir}/tmp;
+  scgi_temp_path ${dir}/tmp;
+  server { listen 127.0.0.1:${port}; root ${dir}/html; }
+}
+`,
+  );
+  mkdirSync(join(dir, 'tmp'));
+  chmodSync(dir, 0o755);
+  const child = bg(...inNs(['nginx', '-c', join(dir, 'nginx.conf'), '-p', dir, '-g', 'daemon off; master_process on;']));
+  await waitPort('127.0.0.1', port);
+  return child;
+}
+
+function podmanRootfs() {
+  const r = join(tmp, 'rootfs');
+  for (const d of ['bin', 'proc', 'sys', 'dev', 'tmp', 'etc']) mkdirSync(join(r, d), { recursive: true });
+  writeFileSync(join(r, 'bin/busybox'), readFileSync('/bin/busybox'));
+  chmodSync(join(r, 'bin/busybox'), 0o755);
+  symlinkSync('busybox', join(r, 'bin/sh'));
+  symlinkSync('busybox', join(r, 'bin/nc'));
+  symlinkSync('busybox', join(r, 'bin/head'));
+  return r;
+}
+
+// ---- recording and filtering --------------------------------------------------------------
+function startRecorder(file) {
+  const child = bg(process.execPath, [CLI, 'record', '-o', file, '--interval', '1s'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr.on('data', () => {});
+  return child;
+}
+async function waitHeader(file) {
+  for (let i = 0; i < 200 && !(existsSync(file) && statSync(file).size > 12); i++) await sleep(50);
+  await sleep(500); // the first snapshot of already open sockets is taken
+}
+async function stopRecorder(child) {
+  const done = new Promise((r) => child.once('exit', (code) => r(code)));
+  child.kill('SIGINT');
+  const code = await done;
+  if (code !== 0) throw new Error(`sockscope record exited ${code}`);
+}
+
+let lib;
+async function recordLib() {
+  if (lib) return lib;
+  const out = join(tmp, 'record-lib.mjs');
+  await build({
+    stdin: {
+      contents: "export { openRecording } from './src/record/reader'; export { RecordingWriter } from './src/record/writer';",
+      resolveDir: root,
+      loader: 'ts',
+    },
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  return (lib = await import(out));
+}
+
+/** Keeps the flows owned in network namespace `netns` and the facts about their owners. */
+async function filterToNetns(raw, out, netns) {
+  const { openRecording, RecordingWriter } = await recordLib();
+  const src = await openRecording(raw);
+  const batches = [];
+  for await (const b of src.batches()) batches.push(b);
+  await src.close();
+  if (src.damage()) throw new Error(src.damage().message);
+  const flows = new Set();
+  const pids = new Set();
+  const cgroups = new Set();
+  for (const e of batches.flat()) {
+    if ((e.type === 'flow-open' || e.type === 'connect-fail') && e.owner.netns === netns) {
+      if (e.type === 'flow-open') flows.add(e.flowId);
+      pids.add(e.owner.pid);
+      pids.add(e.owner.ppid);
+      cgroups.add(e.owner.cgroupId);
+    }
+  }
+  const containers = new Set();
+  for (const e of batches.flat()) if (e.type === 'cgroup' && cgroups.has(e.cgroupId) && e.container) containers.add(e.container.id);
+  const keep = (e) => {
+    switch (e.type) {
+      case 'flow-open':
+      case 'flow-state':
+      case 'flow-close':
+        return flows.has(e.flowId);
+      case 'connect-fail':
+        return e.owner.netns === netns;
+      case 'proc-exec':
+      case 'proc-fork':
+      case 'proc-exit':
+      case 'process':
+        return pids.has(e.pid);
+      case 'cgroup':
+        return cgroups.has(e.cgroupId);
+      case 'container-name':
+        return containers.has(e.id);
+      default:
+        return true; // ticks, users, groups
+    }
+  };
+  let t = 0;
+  const w = RecordingWriter.create(out, src.info, {
+    capture: { ...src.header.capture, filteredTo: `flows owned in one network namespace (inode ${netns}) by scripts/record-fixture.mjs` },
+    clock: () => t,
+  });
+  for (const b of batches) {
+    const kept = [];
+    for (const e of b) {
+      if (e.type === 'counters') {
+        const f = e.flows.filter((c) => flows.has(c.flowId));
+        if (f.length) kept.push({ ...e, flows: f });
+      } else if (keep(e)) kept.push(e);
+    }
+    w.write(kept);
+    t += 1000;
+    w.flush();
+  }
+  w.close();
+  return { flows: flows.size, bytes: w.bytesWritten };
+}
+
+// ---- scenarios ----------------------------------------------------------------------------
+const kbclient = (host, port, lport, n, k = 1, s = 0) => [PY, join(tmp, 'actors.py'), 'kbclient', host, String(port), String(lport), String(n), String(k), String(s)];
+
+/** The busy mix: see recordings/README.md. Returns the expectations. */
+async function demo() {
+  const ROUNDS = 6;
+  const NG = 8080, KB = 9000, KB6 = 9001, WEB6 = 8086, UA = 5301, UB = 5302;
+  const expect = [];
+  const exact = (name, match, fields, pid) => expect.push({ name, match, count: 1, expect: { ...fields, ...(pid ? { pid } : {}) } });
+  const nginx = await startNginx(NG);
+  const kb = bg(...inNs([PY, join(tmp, 'actors.py'), 'kbserver', '127.0.0.1', String(KB)]));
+  const kb6 = bg(...inNs([PY, join(tmp, 'actors.py'), 'kbserver', '::1', String(KB6)]));
+  const web6 = bg(...inNs([PY, '-m', 'http.server', '--bind', '::1', '--directory', tmp, String(WEB6)]), { stdio: 'ignore' });
+  const ua = bg(...inNs([PY, join(tmp, 'actors.py'), 'udppeer', '127.0.0.1', String(UA)]));
+  const ub = bg(...inNs([PY, join(tmp, 'actors.py'), 'udppeer', '127.0.0.1', String(UB)]));
+  await Promise.all([waitPort('127.0.0.1', KB), waitPort('::1', KB6), waitPort('::1', WEB6)]);
+  const rootfs = podmanRootfs();
+  const ncDir = join(tmp, 'bin');
+  mkdirSync(ncDir);
+  symlinkSync('/bin/busybox', join(ncDir, 'nc'));
+  writeFileSync(join(tmp, 'blob2222'), Buffer.alloc(2222, 0x62));
+
+  const raw = join(tmp, 'demo.raw.ssrec');
+  const rec = startRecorder(raw);
+  await waitHeader(raw);
+
+  // long-lived: 20 chunks of 1000 bytes over ~10 s, counters move every interval
+  const long = run(...inNs(kbclient('127.0.0.1', KB, 41000, 30_000, 30, 0.5)));
+  // keep-alive load on nginx for a few seconds
+  const wrk = run(...inNs(['wrk', '-t1', '-c2', '-d6s', `http://127.0.0.1:${NG}/index.html`]));
+  let lport = 42000;
+  for (let round = 0; round < ROUNDS; round++) {
+    // HTTP client and server: curl against nginx (workers forked by the master, user nobody)
+    const c = await run(...inNs(['curl', '-sS', '-o', '/dev/null', '--local-port', String(lport), `http://127.0.0.1:${NG}/f10k`]));
+    expect.push({ name: `curl -> nginx round ${round}`, match: { proto: 'tcp', laddr: '127.0.0.1', lport, rport: NG }, count: 1, expect: { pid: c.pid, comm: 'curl', exe: '/usr/bin/curl', user: 'root', direction: 'outbound', state: 'closed' }, min: { bytes_received: 10_000 } });
+    expect.push({ name: `nginx serves curl round ${round}`, match: { proto: 'tcp', lport: NG, rport: lport }, count: 1, expect: { comm: 'nginx', user: 'nobody', uid: 65534, exe: '/usr/sbin/nginx', direction: 'inbound' }, min: { bytes_sent: 10_000 } });
+    lport++;
+    // exact bytes, IPv4, root
+    const n = 5000 + 1000 * round;
+    const k4 = await run(...inNs(kbclient('127.0.0.1', KB, lport, n)));
+    exact(`kbclient v4 round ${round}`, { proto: 'tcp', family: 4, laddr: '127.0.0.1', lport, rport: KB }, { comm: 'python3', user: 'root', uid: 0, direction: 'outbound', bytes_sent: n, bytes_received: 2 * n, state: 'closed' }, k4.pid);
+    exact(`kbserver v4 round ${round}`, { proto: 'tcp', family: 4, lport: KB, rport: lport }, { comm: 'python3', direction: 'inbound', bytes_sent: 2 * n, bytes_received: n }, kb.pid);
+    lport++;
+    // IPv6, exact bytes
+    const k6 = await run(...inNs(kbclient('::1', KB6, lport, n + 7)));
+    exact(`kbclient v6 round ${round}`, { proto: 'tcp', family: 6, laddr: '::1', lport, raddr: '::1', rport: KB6 }, { comm: 'python3', direction: 'outbound', bytes_sent: n + 7, bytes_received: 2 * (n + 7) }, k6.pid);
+    exact(`kbserver v6 round ${round}`, { proto: 'tcp', family: 6, lport: KB6, rport: lport }, { direction: 'inbound', bytes_sent: 2 * (n + 7), bytes_received: n + 7 }, kb6.pid);
+    lport++;
+    // a process as another user (nobody)
+    const nb = await run(...inNs(['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups', ...kbclient('127.0.0.1', KB, lport, 7000 + round)]));
+    exact(`kbclient as nobody round ${round}`, { proto: 'tcp', lport, rport: KB }, { user: 'nobody', uid: 65534, gid: 65534, comm: 'python3', bytes_sent: 7000 + round, bytes_received: 2 * (7000 + round) }, nb.pid);
+    lport++;
+    // a short-lived process: busybox nc sends a file and exits
+    // (busybox nc picks its own client port: -p only applies to -l; matched by comm below)
+    await run(...inNs(['sh', '-c', `exec ${ncDir}/nc 127.0.0.1 ${KB} < ${tmp}/blob2222 > /dev/null`]));
+    // IPv6 HTTP: curl against python's http.server
+    const c6 = await run(...inNs(['curl', '-sS', '-g', '-o', '/dev/null', '--local-port', String(lport), `http://[::1]:${WEB6}/actors.py`]));
+    expect.push({ name: `curl -> http.server v6 round ${round}`, match: { proto: 'tcp', family: 6, lport, rport: WEB6 }, count: 1, expect: { pid: c6.pid, comm: 'curl', raddr: '::1' }, min: { bytes_received: ACTORS.length } });
+    expect.push({ name: `http.server v6 serves round ${round}`, match: { proto: 'tcp', family: 6, lport: WEB6, rport: lport }, count: 1, expect: { pid: web6.pid, comm: 'python3' }, min: { bytes_sent: ACTORS.length } });
+    lport++;
+    await sleep(2000);
+  }
+  expect.push({ name: 'short-lived nc processes', match: { proto: 'tcp', comm: 'nc', rport: KB, container: null }, count: ROUNDS, expect: { direction: 'outbound', user: 'root', bytes_sent: 2222, bytes_received: 4444, state: 'closed' } });
+  // UDP to two peers from one socket
+  const udp = await run(...inNs([PY, join(tmp, 'actors.py'), 'udpclient', '127.0.0.1', '5300', `${UA}:10:100`, `${UB}:5:300`]));
+  exact('udp client -> peer A', { proto: 'udp', lport: 5300, rport: UA }, { comm: 'python3', bytes_sent: 1000, bytes_received: 1000, direction: 'outbound' }, udp.pid);
+  exact('udp client -> peer B', { proto: 'udp', lport: 5300, rport: UB }, { comm: 'python3', bytes_sent: 1500, bytes_received: 1500, direction: 'outbound' }, udp.pid);
+  exact('udp peer A', { proto: 'udp', lport: UA, rport: 5300 }, { bytes_sent: 1000, bytes_received: 1000, direction: 'inbound' }, ua.pid);
+  exact('udp peer B', { proto: 'udp', lport: UB, rport: 5300 }, { bytes_sent: 1500, bytes_received: 1500, direction: 'inbound' }, ub.pid);
+  // a podman container (runc, cgroupfs) sharing the namespace: busybox nc inside it
+  const cidfile = join(tmp, 'cid');
+  await run('podman', ['--runtime', 'runc', '--cgroup-manager=cgroupfs', 'run', '--rm', '--cidfile', cidfile, `--net=ns:/run/netns/${NS}`, '--rootfs', rootfs, '/bin/sh', '-c', `head -c 3333 /dev/zero | nc 127.0.0.1 ${KB} > /dev/null; sleep 3`]);
+  const cid = readFileSync(cidfile, 'utf8').trim();
+  // (it sleeps after sending so that its cgroup still exists when sockscope resolves it)
+  exact('podman container nc', { proto: 'tcp', rport: KB, container: { id: cid } }, { container: { id: cid, runtime: 'podman' }, user: 'root', uid: 0, direction: 'outbound', bytes_sent: 3333, bytes_received: 6666 });
+  await Promise.all([long, wrk]);
+  exact('long-lived client', { proto: 'tcp', lport: 41000, rport: KB }, { bytes_sent: 30_000, bytes_received: 60_000, comm: 'python3' });
+  // nginx closes a keep-alive connection after 1000 requests: wrk reconnects
+  expect.push({ name: 'wrk keep-alive connections', match: { proto: 'tcp', comm: 'wrk', rport: NG }, count: { min: 2 }, expect: { exe: '/usr/bin/wrk', user: 'root', direction: 'outbound' } });
+  // wrk stops with connections it opened but never used: few, and empty on both ends
+  expect.push({ name: 'wrk connections that carried nothing', match: { proto: 'tcp', comm: 'wrk', rport: NG, bytes_sent: 0 }, count: { max: 4 }, expect: { bytes_received: 0 } });
+  await sleep(1500);
+  await stopRecorder(rec);
+  for (const c of [nginx, kb, kb6, web6, ua, ub]) await stopChild(c);
+  return { raw, expect, extra: { container: cid, users: ['root', 'nobody'] } };
+}
+
+/** Connection churn: wrk with Connection: close against nginx. */
+async function churn() {
+  const NG = 8090;
+  const nginx = await startNginx(NG);
+  const raw = join(tmp, 'churn.raw.ssrec');
+  const rec = startRecorder(raw);
+  await waitHeader(raw);
+  await run(...inNs(['wrk', '-t1', '-c4', '-d2s', '-H', 'Connection: close', `http://127.0.0.1:${NG}/index.html`]));
+  await sleep(1500);
+  await stopRecorder(rec);
+  await stopChild(nginx);
+  const expect = [
+    { name: 'wrk connections (one per request)', match: { proto: 'tcp', comm: 'wrk', rport: NG }, count: { min: 1000 }, expect: { direction: 'outbound', state: 'closed', user: 'root', exe: '/usr/bin/wrk' } },
+    { name: 'nginx side of each', match: { proto: 'tcp', lport: NG }, count: { min: 1000 }, expect: { direction: 'inbound', comm: 'nginx', user: 'nobody', uid: 65534, state: 'closed' } },
+    // a connection wrk opens and never uses (its first probe, the ones cut at the end)
+    { name: 'wrk connections that carried nothing', match: { proto: 'tcp', comm: 'wrk', rport: NG, bytes_sent: 0 }, count: { max: 10 }, expect: { bytes_received: 0 } },
+    { name: 'nginx never answers an empty connection', match: { proto: 'tcp', comm: 'nginx', lport: NG, bytes_received: 0 }, count: { max: 10 }, expect: { bytes_sent: 0 } },
+  ];
+  return { raw, expect, extra: {} };
+}
+
+// ---- main ---------------------------------------------------------------------------------
+const SCENARIOS = { demo, churn };
+let failed = false;
+try {
+  const netns = await setupNetns();
+  for (const name of wanted) {
+    if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+    const { raw, expect, extra } = await SCENARIOS[name]();
+    console.error(`record-fixture: ${name} recorded, filtering`);
+    const out = join(root, 'recordings', `${name}.ssrec`);
+    const { flows, bytes } = await filterToNetns(raw, out, netns);
+    const rawSize = statSync(raw).size;
+    writeFileSync(join(root, 'recordings', `${name}.expect.json`), `${JSON.stringify({ recording: `${name}.ssrec`, ...extra, flows: expect }, null, 2)}\n`);
+    console.log(JSON.stringify({ scenario: name, file: out, bytes, flows, rawBytes: rawSize }));
+    if (bytes > 2 * 1024 * 1024) throw new Error(`${out} is ${bytes} bytes, over the 2 MB budget`);
+  }
+} catch (err) {
+  console.error(`record-fixture: ${err.message}`);
+  failed = true;
+} finally {
+  for (const c of children) await stopChild(c);
+  await $({ nothrow: true })`ip netns del ${NS}`;
+  rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
