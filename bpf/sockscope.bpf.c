@@ -292,12 +292,15 @@ static __always_inline int on_accept_exit(long ret)
 	key = (__u64)sk;
 	v = bpf_map_lookup_elem(&tcp_socks, &key);
 	if (!v) {
-		/* Not seen established (accepted in SYN_RECV, or before capture). */
+		/* Not seen established: accepted in SYN_RECV (TCP Fast Open), or established
+		 * before capture began and waiting in the accept queue since. The latter
+		 * existed before capture: seen_at_start, counted from here. */
 		struct ss_tcp_sock nv = {};
 
 		/* tp programs cannot call bpf_get_socket_cookie: read the cookie the socket
 		 * already has (0 when none was generated yet; snapshot then compares 0s). */
 		start_flow(&nv, sk, SS_DIR_INBOUND, BPF_CORE_READ(sk, __sk_common.skc_cookie.counter));
+		nv.seen_at_start = BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_SYN_RECV;
 		nv.start_ts = bpf_ktime_get_ns();
 		if (bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST))
 			return count_stat(SS_STAT_EVICTED), 0;
@@ -506,6 +509,41 @@ int snapshot(void *ctx)
 
 /* ---- sockets that exist at start (iter/task_file: every task in every netns) ---- */
 
+/* Longest accept queue walked per listener at start; the rest is counted as evicted. */
+#define SS_ACCEPT_QUEUE_MAX 256
+
+/* Children waiting in a listener's accept queue at start: established before capture,
+ * in no fd table yet. Parked like any inbound connection (counted from now, owner named
+ * by the accept), and marked seen_at_start. Probe reads only: the queue is not locked. */
+static __always_inline void list_accept_queue(const struct sock *listener)
+{
+	const struct inet_connection_sock *icsk = (const struct inet_connection_sock *)listener;
+	struct request_sock *req = BPF_CORE_READ(icsk, icsk_accept_queue.rskq_accept_head);
+	int i;
+
+	for (i = 0; i < SS_ACCEPT_QUEUE_MAX && req; i++) {
+		struct sock *child = BPF_CORE_READ(req, sk);
+
+		if (child) {
+			struct ss_tcp_sock nv = {};
+			__u64 key = (__u64)child;
+			long err;
+
+			start_flow(&nv, child, SS_DIR_INBOUND, BPF_CORE_READ(child, __sk_common.skc_cookie.counter));
+			nv.phase = SS_TCP_PENDING_ACCEPT;
+			nv.seen_at_start = 1;
+			nv.start_ts = bpf_ktime_get_ns();
+			nv.owner.netns = sk_netns(child);
+			err = bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST);
+			if (err && err != -EEXIST)
+				count_stat(SS_STAT_EVICTED);
+		}
+		req = BPF_CORE_READ(req, dl_next);
+	}
+	if (req)
+		count_stat(SS_STAT_EVICTED);
+}
+
 SEC("iter/task_file")
 int list_sockets(struct bpf_iter__task_file *ctx)
 {
@@ -541,7 +579,11 @@ int list_sockets(struct bpf_iter__task_file *ctx)
 	if (proto != IPPROTO_TCP)
 		return 0;
 	state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	if (state == TCP_LISTEN || state == TCP_CLOSE || state == TCP_SYN_SENT)
+	if (state == TCP_LISTEN) {
+		list_accept_queue(sk);
+		return 0;
+	}
+	if (state == TCP_CLOSE || state == TCP_SYN_SENT)
 		return 0;
 
 	struct ss_tcp_sock nv = {};

@@ -40,6 +40,28 @@ describe.skipIf(!canCapture.ok)(`live capture: connections open before start${sk
     expect(cap.flows().filter((f) => f.lport === port && f.rport === 0)).toEqual([]);
   });
 
+  it('a connection established before start but accepted after: the acceptor owns it, seen_at_start', async () => {
+    await cap?.stop();
+    cap = null;
+    const { server, port } = await tcpServer('127.0.0.1', ['--wait-stdin', '--expect', '6000', '--reply', '2500']);
+    helpers.push(server);
+    const client = runTraffic(['client-tcp', '127.0.0.1', String(port), '--pre', '1000', '--wait-stdin', '--send', '5000', '--recv', '2500']);
+    helpers.push(client);
+    const { lport } = (await client.next('connected')) as unknown as { lport: number };
+    await new Promise((r) => setTimeout(r, 100));
+    cap = await startCapture({ intervalMs: 200 });
+    // The client's 5000 bytes arrive while the connection still waits in the accept
+    // queue: after start, so counted, although the accept comes later.
+    client.send('go');
+    await new Promise((r) => setTimeout(r, 100));
+    server.send('accept');
+    expect(await client.exited).toBe(0);
+    expect(await server.exited).toBe(0);
+    const inn = await closedFlow(cap, 'the accepted flow', byPorts('tcp', port, lport));
+    // The 1000 bytes sent before start are not counted; the 5000 after are.
+    expect(inn).toMatchObject({ pid: server.pid, direction: 'inbound', seen_at_start: true, bytes_received: 5000, bytes_sent: 2500 });
+  });
+
   it('UDP sockets open at start: their flows are marked seen_at_start, bytes exact', async () => {
     // The sockets are bound before capture starts; the datagrams flow after.
     await cap?.stop();

@@ -4,9 +4,10 @@ prints JSON lines (one per step) with its pid and ports, so the test knows exact
 flows sockscope must report and with how many payload bytes.
 
 Modes:
-  serve-tcp HOST [--expect N] [--reply M] [--count K] [--fork]
+  serve-tcp HOST [--expect N] [--reply M] [--count K] [--fork] [--wait-stdin]
       listen on (HOST, 0); for each of K connections read N bytes, send M, read to EOF,
       close. --fork: the parent only listens; a forked worker accepts and serves.
+      --wait-stdin: accept only after a line on stdin.
   client-tcp HOST PORT [--pre P] [--send N] [--recv M] [--wait-stdin] [--exit-now]
       connect, send P bytes, [wait for a line on stdin], send N, [exit at once], read M,
       close and read to EOF.
@@ -82,6 +83,8 @@ def serve_tcp(a):
         os.waitpid(child, 0)
         return
     say(event="listening", port=ls.getsockname()[1])
+    if a.wait_stdin:
+        sys.stdin.readline()  # connections wait in the accept queue meanwhile
     for _ in range(a.count):
         conn, _ = ls.accept()
         serve_one(conn, a.expect, a.reply)
@@ -179,6 +182,7 @@ def main():
     s.add_argument("--reply", type=int, default=0)
     s.add_argument("--count", type=int, default=1)
     s.add_argument("--fork", action="store_true")
+    s.add_argument("--wait-stdin", action="store_true")
     s.set_defaults(fn=serve_tcp)
     c = sub.add_parser("client-tcp")
     c.add_argument("host")
