@@ -2,7 +2,7 @@
 // when it is attached, exposes the pids whose CPU it costs and the BPF programs it loaded,
 // and stops by pid. A monitor that cannot start reports why instead of throwing.
 import path from 'node:path';
-import { run, start, stop, alive, waitFor, treePids, sleep } from './proc.mjs';
+import { run, start, stop, alive, waitFor, treePids, sleep, onExitSync } from './proc.mjs';
 import { sockscopePaths, waitForBpf, firstLine } from './sockscope.mjs';
 
 const SETTLE_MS = 500; // after attach, let startup work (enumerating existing sockets, JIT) finish
@@ -45,7 +45,7 @@ export function monitorDefinitions({ repoDir, benchDir, workDir, sockscopeOk, so
     {
       id: 'record',
       label: 'sockscope record',
-      command: `node dist/sockscope.mjs record -o FILE   # stopped with SIGINT`,
+      command: 'node dist/sockscope.mjs record -o FILE',
       start: !sockscopeOk ? unavailable(sockscopeReason) : () => childMonitor('sockscope record', node,
         [cli, 'record', '-o', path.join(workDir, `overhead-${++recordings}.ssrec`)],
         { ready: (child, isAlive) => waitForBpf(child.pid, isAlive) }),
@@ -53,7 +53,7 @@ export function monitorDefinitions({ repoDir, benchDir, workDir, sockscopeOk, so
     {
       id: 'tui',
       label: 'sockscope live (TUI in tmux)',
-      command: `tmux -L ${'sockscope-bench-PID'} new-session -d -x 160 -y 48 'exec node dist/sockscope.mjs live'`,
+      command: `tmux -L ${'sockscope-bench-PID'} new-session -d -x 120 -y 40 'exec node dist/sockscope.mjs live'`,
       start: !sockscopeOk ? unavailable(sockscopeReason) : () => startTui({ node, cli, tmuxSocket, repoDir }),
     },
     {
@@ -85,12 +85,15 @@ export function monitorDefinitions({ repoDir, benchDir, workDir, sockscopeOk, so
 async function startTui({ node, cli, tmuxSocket, repoDir }) {
   const tmux = (...args) => run('tmux', ['-L', tmuxSocket, '-f', '/dev/null', ...args], { timeoutMs: 10000 });
   const cmd = `exec ${node} ${cli} live`;
-  const r = await tmux('new-session', '-d', '-s', 'bench', '-x', '160', '-y', '48', '-c', repoDir, cmd, ';',
+  const r = await tmux('new-session', '-d', '-s', 'bench', '-x', '120', '-y', '40', '-c', repoDir, cmd, ';',
     'set-option', '-t', 'bench', 'remain-on-exit', 'on');
   if (r.code !== 0) return { ok: false, reason: `tmux failed: ${firstLine(r.stderr)}` };
   const info = await tmux('display-message', '-p', '-t', 'bench', '#{pid} #{pane_pid}');
   const [serverPid, panePid] = info.stdout.trim().split(' ').map(Number);
+  // If the benchmark dies, the tmux server (ours, but daemonized) and the TUI in it go too.
+  const unhook = onExitSync(() => { for (const p of [panePid, serverPid]) if (p && alive(p)) process.kill(p, 'SIGKILL'); });
   const killServer = async () => {
+    unhook();
     if (serverPid && alive(serverPid)) {
       try { process.kill(serverPid, 'SIGTERM'); } catch { /* gone */ }
       await waitFor(() => !alive(serverPid), 3000);

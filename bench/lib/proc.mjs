@@ -50,8 +50,14 @@ export async function stop(child, signal = 'SIGTERM', timeoutMs = 5000) {
   return child.exited;
 }
 
+// Things that are ours but not our children (a tmux server daemonizes): stopped on exit too.
+const exitHooks = new Set();
+export function onExitSync(fn) { exitHooks.add(fn); return () => exitHooks.delete(fn); }
+
 // Synchronous last resort for process exit: SIGKILL every child we still own, by pid.
 export function killOwnedSync() {
+  for (const fn of exitHooks) { try { fn(); } catch { /* best effort */ } }
+  exitHooks.clear();
   for (const pid of owned.keys()) {
     try { process.kill(-pid, 'SIGKILL'); } catch { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
   }

@@ -3,7 +3,8 @@
 // reports every one of those connections (zero lost) - through `live --format jsonl` and
 // through `record` + `replay --format jsonl`. Also sockscope's CPU per 10k connections/s and
 // the BPF map sizes (ring buffer included) it ran with.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { summarizeProfile } from '../profile/summarize.mjs';
 import path from 'node:path';
 import { run, start, stop, treePids, cpuSeconds, bpfObjects, sleep } from '../lib/proc.mjs';
 import { snapshot, delta } from '../lib/bpfstats.mjs';
@@ -49,7 +50,7 @@ export async function runCapacity(ctx) {
 
   // 2. The same churn under sockscope, interleaved with runs with nothing attached.
   const { node, cli } = sockscopePaths(ctx.repoDir);
-  const reps = opts.quick ? 1 : 3;
+  const reps = opts.quick ? 1 : 5;
   for (let rep = 0; rep < reps; rep++) {
     for (const mode of ['none', 'live', 'record']) {
       const p = port++;
@@ -80,14 +81,19 @@ export async function runCapacity(ctx) {
       const wall = (Date.now() - t0) / 1000;
       const cpu1 = cpuSeconds(pids); const bpf1 = await snapshot();
       const fin = await finishJsonl(child, 60000);
-      let flows = fin.flows, reason = null, info = null, fileBytes = null;
+      let flows = fin.flows, reason = null, info = null, fileBytes = null, events = null, lostCounter = NaN;
       if (mode === 'record') {
         try { fileBytes = statSync(file).size; } catch { /* no file */ }
         const rep2 = await replayJsonl(ctx.repoDir, file);
         flows = rep2.flows; reason = rep2.ok ? null : rep2.reason;
         const i = await run(node, [cli, 'info', file], { timeoutMs: 60000 });
         info = i.code === 0 ? lostMentions(i.stdout) : [`info exited ${i.code}: ${firstLine(i.stderr)}`];
-      } else if (fin.code !== 0 && fin.code !== 130) {
+        events = Number(/(\d+) events/.exec(i.stdout)?.[1]) || null;
+        lostCounter = Number(/(\d+) lost/.exec(i.stdout)?.[1] ?? NaN);
+      } else {
+        lostCounter = Number(/lost\D{0,20}(\d+)|(\d+) lost/i.exec(fin.stderr)?.slice(1).find(Boolean) ?? NaN);
+      }
+      if (mode === 'live' && fin.code !== 0 && fin.code !== 130) {
         reason = `live exited ${fin.code ?? fin.signal}: ${firstLine(fin.stderr)}`;
       }
       const counted = countChurnFlows(flows, p);
@@ -97,12 +103,13 @@ export async function runCapacity(ctx) {
         lost: Math.max(0, r.connections - counted.outbound),
         cpuPct: (100 * cpuSec) / wall, cpuPer10k: ((100 * cpuSec) / wall) / (r.rate / 10000),
         bpf: delta(bpf0, bpf1, progs), wall,
-        stderrLost: lostMentions(fin.stderr), info, fileBytes, failed: reason,
+        stderrLost: lostMentions(fin.stderr), info, fileBytes, events, lostCounter, failed: reason,
       };
       result.runs.push(run1);
       log(`capacity: ${mode}: ${r.connections} connections at ${Math.round(r.rate)}/s; sockscope reported ${counted.outbound} out / ${counted.inbound} in; cpu ${run1.cpuPct.toFixed(1)}%${reason ? `; ${reason}` : ''}`);
     }
   }
+  result.profile = await profileRecord(ctx, port++, seconds, best.clients);
   const ok = (m) => result.runs.filter((x) => x.mode === m && !x.failed);
   const base = ok('none');
   for (const m of ['live', 'record']) {
@@ -119,6 +126,29 @@ export async function runCapacity(ctx) {
     };
   }
   return result;
+}
+
+// Where sockscope's CPU goes at this rate: the same churn under `record`, with V8's CPU
+// profiler started by a preload once the BPF programs are in (see bench/profile/).
+async function profileRecord(ctx, port, seconds, clients) {
+  const { node, cli } = sockscopePaths(ctx.repoDir);
+  const out = path.join(ctx.workDir, 'record-churn.cpuprofile');
+  const preload = path.join(ctx.benchDir, 'profile', 'late-cpu-profile.cjs');
+  const child = start(node, ['--require', preload, cli, 'record', '-o', path.join(ctx.workDir, 'profile.ssrec')],
+    { name: 'sockscope record (profiled)', env: { ...process.env, SOCKSCOPE_PROFILE_OUT: out, SOCKSCOPE_PROFILE_DELAY_MS: '2500' } });
+  const isAlive = () => child.exitCode === null && child.signalCode === null;
+  if (!(await waitForBpf(child.pid, isAlive))) { await stop(child, 'SIGINT', 3000); return { error: `did not attach: ${firstLine(child.err)}` }; }
+  await sleep(3000);
+  const r = await churn(ctx, port, seconds, clients);
+  await sleep(500);
+  await stop(child, 'SIGINT', 30000);
+  try {
+    const sum = summarizeProfile(JSON.parse(readFileSync(out, 'utf8')), 15);
+    ctx.log(`capacity: profiled record at ${Math.round(r.rate)} conn/s: ${sum.rows.slice(0, 3).map((x) => `${x.fn} ${x.pctOfBusy}%`).join(', ')}`);
+    return { ...sum, rate: r.rate, file: out, command: `SOCKSCOPE_PROFILE_OUT=F node --require bench/profile/late-cpu-profile.cjs dist/sockscope.mjs record -o X; node bench/profile/summarize.mjs F` };
+  } catch (err) {
+    return { error: `no profile written: ${err.message}` };
+  }
 }
 
 function describeMaps(maps) {

@@ -1,10 +1,10 @@
 // Section 3, footprint: resident memory of `sockscope live --format jsonl` while it tracks
-// 1,000 / 10,000 / 100,000 open loopback connections (a fresh sockscope per size), the flows
-// it actually reported for them, its CPU while the host is idle, and the time from starting
-// it to the first connection it captured.
+// 1,000 / 10,000 / 100,000 flows (half as many loopback connections held open: each has two
+// local ends, two flows), a fresh sockscope per size; the flows it actually reported; its CPU
+// while the host is idle; and the time from start to the first flow on the TUI's screen.
 import net from 'node:net';
-import { start, stop, treePids, cpuSeconds, rssKiB, sleep, waitFor } from '../lib/proc.mjs';
-import { startLiveJsonl, finishJsonl } from '../lib/sockscope.mjs';
+import { run, start, stop, treePids, cpuSeconds, rssKiB, sleep, waitFor, alive, onExitSync } from '../lib/proc.mjs';
+import { startLiveJsonl, finishJsonl, sockscopePaths, lostMentions } from '../lib/sockscope.mjs';
 import { summary } from '../lib/stats.mjs';
 
 const PER_HOLDER = 9000; // hold_conns keeps both ends: 18,000 fds under the 20,000 hard limit
@@ -13,39 +13,38 @@ export async function runFootprint(ctx) {
   const { opts, log } = ctx;
   const sizes = opts.quick ? [1000] : [1000, 10000, 100000];
   const result = { sizes: [], firstData: null, idle: null, unavailable: null,
-    command: 'node dist/sockscope.mjs live --format jsonl   # stopped with SIGINT; hold_conns N PORT SECONDS (bench/c/hold_conns.c)' };
+    command: 'node dist/sockscope.mjs live --format jsonl   # stopped with SIGINT; hold_conns N PORT SECONDS (bench/c/hold_conns.c) holds N/2 connections' };
   if (!ctx.sockscopeOk) { result.unavailable = ctx.sockscopeReason; return result; }
   let portBase = opts.basePort + 1000;
-  for (const [i, n] of sizes.entries()) {
-    const probePort = portBase++;
-    // The first size also measures start-to-first-data and idle CPU.
-    const probe = i === 0 ? await startProber(probePort) : null;
-    const spawnedAt = Date.now();
+
+  result.firstData = await firstData(ctx, portBase++, opts.quick ? 1 : 5);
+  log(`footprint: first flow on screen after ${result.firstData.ms?.median ?? 'n/a'} ms (median of ${result.firstData.ms?.n ?? 0})`);
+
+  for (const [i, flows] of sizes.entries()) {
+    const n = flows / 2;
     const live = await startLiveJsonl(ctx.repoDir);
-    const attachedMs = Date.now() - spawnedAt;
     if (!live.ok) {
-      probe?.stop();
       result.unavailable = live.reason;
       log(`footprint: not available: ${live.reason}`);
       return result;
     }
     const pids = () => treePids(live.child.pid);
-    if (probe) {
-      await sleep(1500);
-      probe.stop();
-      await sleep(1000);
-      const idleSeconds = opts.quick ? 3 : 15;
+    if (i === 0) {
+      // Idle: after startup settles, nothing generated (other processes may still talk a little).
+      await sleep(2000);
+      const idleSeconds = opts.quick ? 3 : 20;
       const c0 = cpuSeconds(pids()); const t0 = Date.now();
       await sleep(idleSeconds * 1000);
       const c1 = cpuSeconds(pids());
-      result.idle = { seconds: (Date.now() - t0) / 1000, cpuPct: (100 * (c1.total - c0.total)) / ((Date.now() - t0) / 1000), rssKiB: rssKiB(pids()).rss };
+      const secs = (Date.now() - t0) / 1000;
+      result.idle = { seconds: secs, cpuPct: (100 * (c1.total - c0.total)) / secs, rssKiB: rssKiB(pids()).rss };
       log(`footprint: idle cpu ${result.idle.cpuPct.toFixed(2)}% of a core, rss ${(result.idle.rssKiB / 1024).toFixed(0)} MiB`);
     }
     const before = rssKiB(pids());
     const holders = [];
     const ports = new Set();
     const t0 = Date.now();
-    for (let left = n, k = 0; left > 0; left -= PER_HOLDER, k++) {
+    for (let left = n; left > 0; left -= PER_HOLDER) {
       const port = portBase++;
       ports.add(port);
       holders.push(start(ctx.tools.hold_conns, [String(Math.min(left, PER_HOLDER)), String(port), '600'], { name: 'hold_conns', stdio: ['pipe', 'pipe', 'pipe'] }));
@@ -55,10 +54,9 @@ export async function runFootprint(ctx) {
     const openSeconds = (Date.now() - t0) / 1000;
     // Let sockscope take in every flow (a few of its intervals), sampling RSS meanwhile.
     let peak = 0;
-    const settleMs = opts.quick ? 3000 : 6000;
+    const settleMs = opts.quick ? 3000 : 8000;
     for (let t = 0; t < settleMs; t += 500) { await sleep(500); peak = Math.max(peak, rssKiB(pids()).rss); }
     const during = rssKiB(pids());
-    const cpuNow = cpuSeconds(pids());
     for (const h of holders) h.stdin.end();
     await Promise.all(holders.map((h) => Promise.race([h.exited, sleep(10000)])));
     for (const h of holders) await stop(h, 'SIGTERM', 2000);
@@ -66,37 +64,47 @@ export async function runFootprint(ctx) {
     const fin = await finishJsonl(live.child, 120000);
     let tracked = 0;
     for (const f of fin.flows) if (f.proto === 'tcp' && (ports.has(f.lport) || ports.has(f.rport))) tracked++;
-    const row = { connections: n, opened: openedCount, openSeconds, openedOk: !!opened, trackedFlows: tracked, totalFlows: fin.flows.length,
-      rssBeforeKiB: before.rss, rssKiB: during.rss, rssPeakKiB: Math.max(peak, during.rss), hwmKiB: during.hwm, cpuSeconds: cpuNow.total, attachedMs };
+    const row = { flows, connections: n, opened: openedCount, openSeconds, openedOk: !!opened, trackedFlows: tracked, totalFlows: fin.flows.length,
+      rssBeforeKiB: before.rss, rssKiB: during.rss, rssPeakKiB: Math.max(peak, during.rss), notes: lostMentions(fin.stderr) };
     result.sizes.push(row);
-    log(`footprint: ${n} connections (${openedCount} opened): sockscope rss ${(row.rssKiB / 1024).toFixed(0)} MiB (peak ${(row.rssPeakKiB / 1024).toFixed(0)}), reported ${tracked} flows for them`);
-    if (probe) {
-      const starts = fin.flows.filter((f) => f.proto === 'tcp' && f.rport === probePort && !f.seen_at_start && f.start)
-        .map((f) => Date.parse(f.start)).filter(Number.isFinite);
-      result.firstData = {
-        attachedMs,
-        firstFlowMs: starts.length ? Math.min(...starts) - spawnedAt : null,
-        probesSent: probe.sent, probesSeen: starts.length,
-      };
-      log(`footprint: attached after ${attachedMs} ms; first captured connection ${result.firstData.firstFlowMs ?? 'none'} ms after start`);
-    }
+    log(`footprint: ${flows} flows (${openedCount} connections opened): sockscope rss ${(row.rssKiB / 1024).toFixed(0)} MiB (peak ${(row.rssPeakKiB / 1024).toFixed(0)}), reported ${tracked} flows for them ${row.notes.join('; ')}`);
   }
-  result.rss = summary(result.sizes.map((s) => s.rssKiB));
   return result;
 }
 
-// A connection every 20 ms to a local listener: the first one sockscope reports (by its own
-// start timestamp) tells when capture really began. Bounded: stops itself after 30 s.
-async function startProber(port) {
-  const server = net.createServer((s) => s.destroy());
+// Start to first data, as a user sees it: one connection is already open, the TUI starts in a
+// tmux pane (120x40) and we poll the pane every 25 ms until that connection's port shows.
+async function firstData(ctx, port, reps) {
+  const { node, cli } = sockscopePaths(ctx.repoDir);
+  const server = net.createServer((s) => s.on('error', () => {}));
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
-  let sent = 0;
-  const timer = setInterval(() => {
-    sent++;
-    const c = net.connect({ host: '127.0.0.1', port }, () => c.end());
-    c.on('error', () => {});
-  }, 20);
-  const stopAll = () => { clearInterval(timer); server.close(); };
-  const guard = setTimeout(stopAll, 30000);
-  return { get sent() { return sent; }, stop: () => { clearTimeout(guard); stopAll(); } };
+  const client = net.connect({ host: '127.0.0.1', port });
+  client.on('error', () => {});
+  await new Promise((r) => client.once('connect', r));
+  const samples = [];
+  const notes = [];
+  try {
+    for (let i = 0; i < reps; i++) {
+      const sock = `sockscope-bench-first-${process.pid}-${i}`;
+      const tmux = (...a) => run('tmux', ['-L', sock, '-f', '/dev/null', ...a], { timeoutMs: 10000 });
+      const t0 = performance.now();
+      const r = await tmux('new-session', '-d', '-x', '120', '-y', '40', `exec ${node} ${cli} live`);
+      if (r.code !== 0) { notes.push(`tmux: ${r.stderr.trim()}`); break; }
+      const [serverPid, panePid] = (await tmux('display-message', '-p', '#{pid} #{pane_pid}')).stdout.trim().split(' ').map(Number);
+      const unhook = onExitSync(() => { for (const p of [panePid, serverPid]) if (p && alive(p)) process.kill(p, 'SIGKILL'); });
+      const seen = await waitFor(async () => ((await tmux('capture-pane', '-p')).stdout.includes(`:${port} `) ? true : null), 10000, 25);
+      const ms = performance.now() - t0;
+      if (seen) samples.push(ms); else notes.push(`run ${i + 1}: not on screen within 10 s`);
+      await tmux('send-keys', 'q');
+      await sleep(500);
+      await tmux('kill-server');
+      for (const p of [panePid, serverPid]) if (p && alive(p)) try { process.kill(p, 'SIGTERM'); } catch { /* gone */ }
+      await sleep(300);
+      unhook();
+    }
+  } finally {
+    client.destroy();
+    server.close();
+  }
+  return { ms: summary(samples), samples, notes, command: "tmux new-session -d -x 120 -y 40 'node dist/sockscope.mjs live'; tmux capture-pane -p   # every 25 ms until the open connection's port shows" };
 }

@@ -1,8 +1,10 @@
 // Section 1, host overhead: requests/s of nginx+wrk (keep-alive, Connection: close) and of a
 // UDP request/response pair with each monitor attached, as a fraction of the same repetition
 // with nothing attached; plus the CPU each monitor's processes used and the BPF run time of
-// the programs it loaded. Configurations rotate each repetition (ABCDE, BCDEA, ...) so drift
-// on a shared machine hits every configuration alike.
+// the programs it loaded. The CPU speed of this VM drifts by tens of percent within seconds
+// (see the machine table), so every repetition runs "nothing attached" twice, between the
+// monitors (none A B none C D, monitors rotating each repetition), and each monitor's ratio
+// is taken against its own repetition's baselines.
 import { startNginx, stopNginx, runWrk, runUdp, workloadCommands } from '../lib/workloads.mjs';
 import { monitorDefinitions } from '../lib/monitors.mjs';
 import { cpuSeconds } from '../lib/proc.mjs';
@@ -28,8 +30,7 @@ export async function runOverhead(ctx) {
     log(`overhead: warm-up`);
     await runWrk(nginx.url, 1, false);
     for (let rep = 0; rep < opts.reps; rep++) {
-      const order = monitors.map((_, i) => monitors[(i + rep) % monitors.length]);
-      for (const mon of order) {
+      for (const [slot, mon] of repetitionOrder(monitors, rep).entries()) {
         if (unavailable[mon.id]) continue;
         log(`overhead: rep ${rep + 1}/${opts.reps} ${mon.label}`);
         const handle = await mon.start();
@@ -52,7 +53,7 @@ export async function runOverhead(ctx) {
           const term1 = cpuSeconds(handle.none ? [] : handle.extraPids());
           const died = !handle.none && !handle.alive();
           samples.push({
-            rep, monitor: mon.id, workload: wl.id, rps: died ? null : res.rps, wall,
+            rep, slot, monitor: mon.id, workload: wl.id, rps: died ? null : res.rps, wall,
             cpuUser: cpu1.user - cpu0.user, cpuSys: cpu1.sys - cpu0.sys,
             terminalCpu: term1.total - term0.total,
             bpf: bpf0 ? delta(bpf0, bpf1, handle.progs) : null,
@@ -77,6 +78,15 @@ export async function runOverhead(ctx) {
   };
 }
 
+// none, A, B, none, C, D with the monitors rotated by one each repetition.
+export function repetitionOrder(monitors, rep) {
+  const none = monitors.find((m) => m.id === 'none');
+  const rest = monitors.filter((m) => m.id !== 'none');
+  const rot = rest.map((_, i) => rest[(i + rep) % rest.length]);
+  const half = Math.ceil(rot.length / 2);
+  return [none, ...rot.slice(0, half), none, ...rot.slice(half)];
+}
+
 // Per workload and monitor: median and spread of requests/s, of the ratio to the same
 // repetition's baseline, of monitor CPU as % of one core, and of BPF run time.
 export function tabulate(samples, monitors) {
@@ -85,10 +95,13 @@ export function tabulate(samples, monitors) {
     for (const mon of monitors) {
       const mine = samples.filter((s) => s.workload === wl.id && s.monitor === mon.id && s.rps !== null);
       if (mine.length === 0) { rows.push({ workload: wl.id, monitor: mon.id, n: 0 }); continue; }
-      const ratios = mine.map((s) => {
-        const base = samples.find((b) => b.workload === wl.id && b.monitor === 'none' && b.rep === s.rep && b.rps);
-        return base ? s.rps / base.rps : NaN;
-      });
+      const baseOf = (rep) => samples.filter((b) => b.workload === wl.id && b.monitor === 'none' && b.rep === rep && b.rps);
+      const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      // For "nothing attached" itself: the second baseline of a repetition against the first,
+      // i.e. how much two identical runs differ here (the noise floor of every ratio).
+      const ratios = mon.id === 'none'
+        ? [...new Set(mine.map((s) => s.rep))].map((rep) => { const b = baseOf(rep); return b.length === 2 ? b[1].rps / b[0].rps : NaN; })
+        : mine.map((s) => { const b = baseOf(s.rep); return b.length ? s.rps / mean(b.map((x) => x.rps)) : NaN; });
       rows.push({
         workload: wl.id, monitor: mon.id, n: mine.length,
         rps: summary(mine.map((s) => s.rps)),
