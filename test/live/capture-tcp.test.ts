@@ -114,4 +114,30 @@ describe.skipIf(!canCapture.ok)(`live TCP capture${skipWhy}`, () => {
     const out = await closedFlow(cap, 'the flow of the exited client', byPorts('tcp', lport, port));
     expect(out).toMatchObject({ pid: client.pid, comm: 'python3.11', exe: PYTHON, uid: 0, user: 'root', bytes_sent: 5000, bytes_received: 0 });
   });
+
+  it('a connection made by a second thread: pid is the process, tid the thread', async () => {
+    const { server, port } = await tcpServer('127.0.0.1', ['--expect', '100', '--reply', '200']);
+    track(server);
+    const client = track(runTraffic(['client-tcp', '127.0.0.1', String(port), '--send', '100', '--recv', '200', '--thread']));
+    const { lport, tid } = (await client.next('connected')) as unknown as { lport: number; tid: number };
+    expect(tid).not.toBe(client.pid);
+    expect(await client.exited).toBe(0);
+    const out = await closedFlow(cap, 'the threaded client flow', byPorts('tcp', lport, port));
+    expect(out).toMatchObject({ pid: client.pid, tid, ppid: process.pid, bytes_sent: 100, bytes_received: 200 });
+  });
+
+  it('a connect that times out (SYNs dropped by a full accept queue) is a timeout failure', async () => {
+    // Backlog 0 and no accept: the first connection fills the queue, later SYNs are
+    // dropped. TCP_SYNCNT=1: one retransmission, then ETIMEDOUT after about 3 s.
+    const { server, port } = await tcpServer('127.0.0.1', ['--backlog', '0', '--wait-stdin']);
+    track(server);
+    const filler = track(runTraffic(['hold-tcp', '127.0.0.1', String(port), '1']));
+    await filler.next('holding');
+    const client = track(runTraffic(['refused', '127.0.0.1', String(port), '--syncnt', '1']));
+    expect((await client.next('refused')).errno).toBe(110);
+    const fail = await cap.waitFor('the timeout', () => cap.state.failures.find((f) => f.owner.pid === client.pid && f.rport === port));
+    expect(fail.what).toBe('timeout');
+    expect(cap.flows().filter((f) => f.pid === client.pid)).toEqual([]);
+    filler.child.stdin!.end();
+  });
 });

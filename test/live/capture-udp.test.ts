@@ -60,4 +60,18 @@ describe.skipIf(!canCapture.ok)(`live UDP capture${skipWhy}`, () => {
       await p.exited;
     }
   });
+
+  for (const [family, peerHost, fam] of [['4', '127.0.0.1', 4], ['6', '::1', 6], ['mapped', '127.0.0.1', 4]] as const) {
+    it(`family ${family}: a connected socket (send/recv, no address per call) is one flow with exact bytes`, async () => {
+      const p = runTraffic(['udp-connected', family]);
+      const { aport, bport, received } = (await p.next('done')) as unknown as { aport: number; bport: number; received: number };
+      expect(received).toBe(1500);
+      expect(await p.exited).toBe(0);
+      const ab = await closedFlow(cap, 'connected A -> B', byPorts('udp', aport, bport));
+      const ba = await closedFlow(cap, 'B <- connected A', byPorts('udp', bport, aport));
+      expect(ab).toMatchObject({ pid: p.pid, family: fam, raddr: peerHost, direction: 'outbound', bytes_sent: 1000, packets_sent: 2, bytes_received: 1500, packets_received: 1 });
+      expect(ba).toMatchObject({ pid: p.pid, family: fam, raddr: peerHost, direction: 'inbound', bytes_sent: 1500, bytes_received: 1000 });
+      expect(cap.flows().filter((f) => f.proto === 'udp' && f.lport === aport)).toHaveLength(1);
+    });
+  }
 });

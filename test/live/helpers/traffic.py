@@ -8,12 +8,14 @@ Modes:
       listen on (HOST, 0); for each of K connections read N bytes, send M, read to EOF,
       close. --fork: the parent only listens; a forked worker accepts and serves.
       --wait-stdin: accept only after a line on stdin.
-  client-tcp HOST PORT [--pre P] [--send N] [--recv M] [--wait-stdin] [--exit-now]
+  client-tcp HOST PORT [--pre P] [--send N] [--recv M] [--wait-stdin] [--exit-now] [--thread]
       connect, send P bytes, [wait for a line on stdin], send N, [exit at once], read M,
-      close and read to EOF.
+      close and read to EOF. --thread: all of it from a second thread.
   burst-tcp HOST PORT COUNT   COUNT sequential connections, each sends 1 byte, closes.
   hold-tcp HOST PORT COUNT    COUNT connections held open until stdin closes.
-  refused HOST PORT           connect to a closed port; report the errno.
+  refused HOST PORT [--syncnt N]
+      connect where nobody answers with a connection; report the errno.
+  udp-connected FAMILY        a connected UDP socket A (send/recv) and a peer B.
   udp-multi FAMILY [--wait-before] [--wait-stdin]
       one unconnected socket A talks to two peers B and C (FAMILY 4: 127.0.0.1, 6: ::1,
       mapped: A is v6 on :: and the peers are IPv4); optionally wait for a stdin line
@@ -24,6 +26,11 @@ import json
 import os
 import socket
 import sys
+
+
+def threading_tid():
+    import threading
+    return threading.get_native_id()
 
 
 def say(**kv):
@@ -69,7 +76,7 @@ def serve_tcp(a):
     ls = socket.socket(family_of(a.host), socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((a.host, 0))
-    ls.listen(1024)
+    ls.listen(a.backlog)
     if a.fork:
         child = os.fork()
         if child == 0:
@@ -91,8 +98,16 @@ def serve_tcp(a):
 
 
 def client_tcp(a):
+    if a.thread:
+        # Connect from a second thread: the owner is the process, the tid this thread.
+        import threading
+        a.thread = False
+        t = threading.Thread(target=client_tcp, args=(a,))
+        t.start()
+        t.join()
+        return
     s = socket.create_connection((a.host, a.port))
-    say(event="connected", lport=s.getsockname()[1])
+    say(event="connected", lport=s.getsockname()[1], tid=threading_tid())
     if a.pre:
         s.sendall(b"p" * a.pre)
     if a.wait_stdin:
@@ -126,6 +141,8 @@ def hold_tcp(a):
 
 def refused(a):
     s = socket.socket(family_of(a.host), socket.SOCK_STREAM)
+    if a.syncnt:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT, a.syncnt)
     err = s.connect_ex((a.host, a.port))
     say(event="refused", errno=err)
 
@@ -173,6 +190,29 @@ def udp_multi(a):
         s.close()
 
 
+def udp_connected(a):
+    if a.family == "mapped":
+        A = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        peer_host, to_host = "127.0.0.1", "::ffff:127.0.0.1"
+    else:
+        peer_host = to_host = "::1" if a.family == "6" else "127.0.0.1"
+        A = socket.socket(family_of(peer_host), socket.SOCK_DGRAM)
+    B = socket.socket(family_of(peer_host), socket.SOCK_DGRAM)
+    B.bind((peer_host, 0))
+    bport = B.getsockname()[1]
+    # A is connected: send()/recv() carry no address, so no cgroup hook names the peer.
+    A.connect((to_host, bport))
+    A.send(b"a" * 400)
+    A.send(b"a" * 600)
+    _, aaddr = B.recvfrom(65536)
+    B.recvfrom(65536)
+    B.sendto(b"b" * 1500, aaddr)
+    got = len(A.recv(65536))
+    say(event="done", aport=A.getsockname()[1], bport=bport, received=got)
+    A.close()
+    B.close()
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="mode", required=True)
@@ -183,6 +223,7 @@ def main():
     s.add_argument("--count", type=int, default=1)
     s.add_argument("--fork", action="store_true")
     s.add_argument("--wait-stdin", action="store_true")
+    s.add_argument("--backlog", type=int, default=1024)
     s.set_defaults(fn=serve_tcp)
     c = sub.add_parser("client-tcp")
     c.add_argument("host")
@@ -192,6 +233,7 @@ def main():
     c.add_argument("--recv", type=int, default=0)
     c.add_argument("--wait-stdin", action="store_true")
     c.add_argument("--exit-now", action="store_true")
+    c.add_argument("--thread", action="store_true")
     c.set_defaults(fn=client_tcp)
     b = sub.add_parser("burst-tcp")
     b.add_argument("host")
@@ -206,12 +248,16 @@ def main():
     r = sub.add_parser("refused")
     r.add_argument("host")
     r.add_argument("port", type=int)
+    r.add_argument("--syncnt", type=int, default=0)
     r.set_defaults(fn=refused)
     u = sub.add_parser("udp-multi")
     u.add_argument("family", choices=["4", "6", "mapped"])
     u.add_argument("--wait-stdin", action="store_true")
     u.add_argument("--wait-before", action="store_true")
     u.set_defaults(fn=udp_multi)
+    uc = sub.add_parser("udp-connected")
+    uc.add_argument("family", choices=["4", "6", "mapped"])
+    uc.set_defaults(fn=udp_connected)
     a = p.parse_args()
     a.fn(a)
 
