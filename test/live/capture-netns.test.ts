@@ -1,6 +1,7 @@
 // Traffic across a veth pair into a network namespace the test creates: both ends are
 // attributed to their processes, with exact bytes, and each socket carries its own
-// network namespace. TCP both ways (server inside, then client inside) and UDP.
+// network namespace. TCP both ways (server inside, then client inside), UDP, and a
+// lossy path (nftables drops) where retransmits show and bytes stay exact.
 import { readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byPorts, canCapture, closedFlow, skipWhy, startCapture, type Capture } from './helpers/capture';
@@ -63,5 +64,20 @@ describe.skipIf(!canCapture.ok)(`live capture across a veth pair into a network 
     const ab = await closedFlow(cap, 'A -> B', byPorts('udp', aport, bport));
     expect(ab).toMatchObject({ pid: p.pid, bytes_sent: 1000, bytes_received: 300 });
     expect(netnsOf(ab.flowId)).toBe(ns.inode);
+  });
+
+  it('a lossy path: retransmits counted, payload bytes still exact (retransmitted bytes once)', async () => {
+    const { server, port } = await tcpServer(ns.nsAddr, ['--expect', '300000', '--reply', '1000'], ns.exec);
+    helpers.push(server);
+    ns.dropEvery(port, 5);
+    const client = runTraffic(['client-tcp', ns.nsAddr, String(port), '--send', '300000', '--recv', '1000']);
+    helpers.push(client);
+    const { lport } = (await client.next('connected')) as unknown as { lport: number };
+    expect(await client.exited).toBe(0);
+    const out = await closedFlow(cap, 'the lossy client flow', byPorts('tcp', lport, port));
+    expect(out).toMatchObject({ pid: client.pid, bytes_sent: 300000, bytes_received: 1000 });
+    expect(out.retransmits).toBeGreaterThan(0);
+    expect(out.srtt_us).toBeGreaterThan(0);
+    console.log(`lossy path: ${out.retransmits} retransmits, ${out.packets_sent} data segments out, srtt ${out.srtt_us} us`);
   });
 });

@@ -17,6 +17,9 @@ export interface Netns {
   exec: string[];
   /** Network namespace inode, as the kernel reports it for a socket. */
   inode: number;
+  /** Drops every `every`-th TCP data packet arriving in the namespace for `port` (nftables;
+   * this kernel has no netem), so that the sender has to retransmit. */
+  dropEvery(port: number, every: number): void;
   remove(): void;
 }
 
@@ -55,5 +58,15 @@ export function createNetns(): Netns {
     remove();
     throw err;
   }
-  return { name, hostAddr, nsAddr, exec: ['ip', 'netns', 'exec', name], inode: statSync(`/run/netns/${name}`).ino, remove };
+  const dropEvery = (port: number, every: number) => {
+    const rules = `table ip sockscope_test {
+  chain in {
+    type filter hook input priority 0;
+    tcp dport ${port} ip length > 100 numgen inc mod ${every} == 0 drop
+  }
+}
+`;
+    execFileSync('ip', ['netns', 'exec', name, 'nft', '-f', '-'], { input: rules, stdio: ['pipe', 'ignore', 'pipe'] });
+  };
+  return { name, hostAddr, nsAddr, exec: ['ip', 'netns', 'exec', name], inode: statSync(`/run/netns/${name}`).ino, dropEvery, remove };
 }
