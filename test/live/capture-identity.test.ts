@@ -1,13 +1,24 @@
-// Who owns a flow beyond the pid: a process running as uid 65534 (user "nobody"), and a
+// Who owns a flow beyond the pid: a process running as uid 65534 (user "nobody"), a
 // process in a cgroup the test creates under the cgroup v2 mount with a container-like
-// path (docker-<64 hex>.scope): the flow carries that cgroup and the container id.
+// path (docker-<64 hex>.scope), and a real podman container (runc, cgroupfs manager, a
+// busybox root file system the test builds; see ../shared/ENVIRONMENT.md): the flow
+// carries that cgroup and the container id.
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cgroup2MountPoint, readMountinfo } from '../../src/loader/mountinfo';
-import { byPorts, canCapture, closedFlow, skipWhy, startCapture, type Capture } from './helpers/capture';
+import { byPorts, canCapture, closedFlow, flowWhere, skipWhy, startCapture, type Capture, type FlowKey } from './helpers/capture';
 import { PYTHON, runTraffic, tcpServer, type Helper } from './helpers/procs';
+
+/** podman with runc and a static busybox: installed by scripts/setup-system.mjs. */
+const podmanWhy = spawnSync('podman', ['--version']).status !== 0
+  ? 'podman not installed'
+  : !existsSync('/usr/sbin/runc') && spawnSync('runc', ['--version']).status !== 0
+    ? 'runc not installed'
+    : !existsSync('/bin/busybox') ? 'no /bin/busybox (busybox-static)' : '';
 
 describe.skipIf(!canCapture.ok)(`live capture: user and cgroup attribution${skipWhy}`, () => {
   let cap: Capture;
@@ -60,7 +71,7 @@ describe.skipIf(!canCapture.ok)(`live capture: user and cgroup attribution${skip
     const { out: closed, client } = await exchangeVia(enter);
     // A cgroup created after the enricher's last walk of the tree resolves on a later
     // walk (they are rate-limited): wait for the fact rather than the first sight.
-    const out = await cap.waitFor('the cgroup of the flow', () => cap.flows().find((f) => f.flowId === closed.flowId && f.cgroup !== null), 5000);
+    const out = await flowWhere(cap, 'the cgroup of the flow', byPorts('tcp', closed.lport, closed.rport), (f) => f.cgroup !== null, 5000);
     expect(out).toMatchObject({
       pid: client.pid,
       cgroup: `/sockscope-test-${process.pid}.slice/docker-${id}.scope`,
@@ -71,5 +82,42 @@ describe.skipIf(!canCapture.ok)(`live capture: user and cgroup attribution${skip
     // The server, in the test's own cgroup, is not in that container.
     const inn = cap.flows().find((f) => f.rport === out.lport && f.lport === out.rport);
     expect(inn?.container).toBeNull();
+  });
+
+  it.skipIf(podmanWhy !== '')(`a real podman container: cgroup and container id${podmanWhy ? ` (skipped: ${podmanWhy})` : ''}`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sockscope-podman-'));
+    try {
+      const root = join(dir, 'rootfs');
+      for (const d of ['bin', 'proc', 'sys', 'dev', 'tmp', 'etc']) mkdirSync(join(root, d), { recursive: true });
+      copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
+      for (const applet of ['sh', 'nc', 'head', 'sleep']) symlinkSync('busybox', join(root, 'bin', applet));
+      const { server, port } = await tcpServer('127.0.0.1', ['--expect', '3000']);
+      helpers.push(server);
+      const cidfile = join(dir, 'cid');
+      // The container stays up a few seconds after its traffic: the enricher finds a
+      // cgroup by walking the tree, and a container that is already gone (with its
+      // cgroup) by the next walk keeps its id only in the kernel's number.
+      const podman = spawn('podman', [
+        '--runtime', 'runc', '--cgroup-manager=cgroupfs', 'run', '--rm', '--net=host', '--cidfile', cidfile, '--rootfs', root,
+        '/bin/sh', '-c', `head -c 3000 /dev/zero | nc 127.0.0.1 ${port}; sleep 3`,
+      ], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      podman.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((r) => podman.on('exit', (code) => r(code)));
+      expect(await server.exited).toBe(0);
+      const id = readFileSync(cidfile, 'utf8').trim();
+      expect(id).toMatch(/^[0-9a-f]{64}$/);
+      const mine = (f: FlowKey) => f.proto === 'tcp' && f.rport === port && f.direction === 'outbound';
+      const out = await flowWhere(cap, 'the container flow with its cgroup', mine, (f) => f.state === 'closed' && f.cgroup !== null, 5000);
+      expect(await exited).toBe(0);
+      expect(stderr).toBe('');
+      expect(out).toMatchObject({
+        comm: 'nc', uid: 0, bytes_sent: 3000, bytes_received: 0,
+        cgroup: `/libpod_parent/libpod-${id}`,
+        container: { id, runtime: 'podman' },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

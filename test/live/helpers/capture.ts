@@ -83,7 +83,10 @@ export async function startCapture(opts: CaptureOptions = {}): Promise<Capture> 
         if (failure) throw failure;
         const v = fn();
         if (v !== undefined && v !== null && v !== false) return v as NonNullable<typeof v>;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        if (Date.now() > deadline) {
+          const t = ticks.at(-1);
+          throw new Error(`timed out waiting for ${what} (${state.flows.size} flows, ${ticks.length} ticks, lost ${t?.lost}, evicted ${t?.evicted})`);
+        }
         await Promise.race([afterBatch(), new Promise((r) => setTimeout(r, 1000))]);
       }
     },
@@ -104,11 +107,27 @@ export async function startCapture(opts: CaptureOptions = {}): Promise<Capture> 
   return capture;
 }
 
+/** The fields a matcher may look at: the same in the reducer's Flow and in JsonFlow. */
+export type FlowKey = Pick<Flow, 'proto' | 'laddr' | 'lport' | 'raddr' | 'rport' | 'direction' | 'state'>;
+
 /** Matches a flow by protocol and local/remote ports (every test uses fresh ports). */
 export function byPorts(proto: 'tcp' | 'udp', lport: number, rport: number) {
-  return (f: JsonFlow) => f.proto === proto && f.lport === lport && f.rport === rport;
+  return (f: FlowKey) => f.proto === proto && f.lport === lport && f.rport === rport;
 }
 
-export function closedFlow(cap: Capture, what: string, match: (f: JsonFlow) => boolean): Promise<JsonFlow & { flowId: number }> {
-  return cap.waitFor(what, () => cap.flows().find((f) => match(f) && f.state === 'closed'));
+/** The JSON of the first flow that matches and satisfies `ready` (default: closed).
+ * Matches on the reducer's flows first: other traffic on the host can mean thousands. */
+export function flowWhere(cap: Capture, what: string, match: (f: FlowKey) => boolean, ready: (f: JsonFlow) => boolean = (f) => f.state === 'closed', timeoutMs?: number) {
+  return cap.waitFor(what, () => {
+    for (const f of cap.state.flows.values()) {
+      if (!match(f)) continue;
+      const j = { ...toJsonFlow(cap.state, f), flowId: f.flowId };
+      if (ready(j)) return j;
+    }
+    return undefined;
+  }, timeoutMs);
+}
+
+export function closedFlow(cap: Capture, what: string, match: (f: FlowKey) => boolean): Promise<JsonFlow & { flowId: number }> {
+  return flowWhere(cap, what, match);
 }
