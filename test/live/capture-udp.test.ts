@@ -3,7 +3,7 @@
 // and datagrams both ways; MSG_PEEK reads are not counted; closing the sockets closes the
 // flows with their final counters. IPv4, IPv6 and a v6 socket talking to mapped v4 peers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { byPorts, canCapture, closedFlow, skipWhy, startCapture, type Capture } from './helpers/capture';
+import { byPorts, canCapture, closedFlow, flowWhere, skipWhy, startCapture, type Capture } from './helpers/capture';
 import { PYTHON, runTraffic } from './helpers/procs';
 
 describe.skipIf(!canCapture.ok)(`live UDP capture${skipWhy}`, () => {
@@ -51,8 +51,7 @@ describe.skipIf(!canCapture.ok)(`live UDP capture${skipWhy}`, () => {
     const p = runTraffic(['udp-multi', '4', '--wait-stdin']);
     try {
       const { aport, bport } = (await p.next('done')) as unknown as { aport: number; bport: number };
-      const ab = await cap.waitFor('open A -> B with its counters', () =>
-        cap.flows().find((f) => byPorts('udp', aport, bport)(f) && f.bytes_sent === 1000 && f.bytes_received === 300));
+      const ab = await flowWhere(cap, 'open A -> B with its counters', byPorts('udp', aport, bport), (f) => f.bytes_sent === 1000 && f.bytes_received === 300);
       expect(ab.state).toBe('open');
       expect(ab.end).toBeNull();
     } finally {

@@ -41,7 +41,7 @@ describe.skipIf(!canCapture.ok)(`live capture -> recording -> replay${skipWhy}`,
     const refused = runTraffic(['refused', '127.0.0.1', String(port)]);
     await refused.next('refused');
     await closedFlow(cap, 'the TCP client flow', byPorts('tcp', lport, port));
-    await cap.waitFor('the UDP flows closed', () => cap.flows().filter((f) => f.lport === aport && f.state === 'closed').length === 2);
+    await cap.waitFor('the UDP flows closed', () => [...cap.state.flows.values()].filter((f) => f.lport === aport && f.state === 'closed').length === 2);
     await cap.waitFor('the refused connect', () => cap.state.failures.some((f) => f.owner.pid === refused.pid));
     await cap.stop(); // the final batch goes through the tap too
     writer!.close();
