@@ -27,7 +27,9 @@ await build({
   jsx: 'automatic',
   external: ['koffi'],
   plugins: [noInkDevtools],
-  define: { __SOCKSCOPE_VERSION__: JSON.stringify(pkg.version) },
+  // React's production build: the development one checks every render and is several
+  // times slower (the TUI's frame budget, docs/performance.md).
+  define: { __SOCKSCOPE_VERSION__: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },
   // Ink's dependencies are CommonJS in places; give them a require in ESM.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',

@@ -17,6 +17,7 @@ import { Detail } from './components/Detail';
 import { FilterBar } from './components/FilterBar';
 import { useFeedStatus } from './hooks/use-feed-status';
 import { useSnapshot } from './hooks/use-snapshot';
+import { useWarmSelectors } from './hooks/use-warm-selectors';
 import { makeTheme, noColorFromEnv, ThemeContext } from './theme';
 import { SEEK_INTERVALS } from './replay-player';
 
@@ -56,6 +57,7 @@ function Screen({ feed, size, onQuit, notice }: AppProps) {
   // A feed's note (recording saved) shows until the next key, like the screen's own notes.
   const [seenNote, setSeenNote] = useState<string | null>(null);
   const snap = useSnapshot(feed, status.version, view.frozen);
+  useWarmSelectors(snap.rows);
 
   const showFilter = view.editing !== null || view.query.source !== '';
   const tableHeight = Math.max(1, height - CHROME_LINES - (showFilter ? 1 : 0));

@@ -1,21 +1,18 @@
 // The TUI under load, for scripts/bench-tui.mjs: the real App on the real terminal (run it
 // in tmux), fed like live mode by a source that delivers `FLOWS` flows' counters once per
-// interval. It writes its pid on start and, on quit, the key-to-redraw latencies: from
-// Ink reading a key off stdin to the next frame written to stdout.
+// interval. It writes its pid on start and, on quit, the key-to-redraw latencies (from
+// Ink reading a key off stdin to the next frame written to stdout) and their CPU time.
 import { writeFileSync } from 'node:fs';
 import { render } from 'ink';
 import { App } from '../../src/tui/App';
 import { LiveFeed } from '../../src/tui/live-feed';
 import type { AppEvent, EventSource, SourceInfo } from '../../src/events/types';
-import { manyFlowBatches } from './fixtures';
+import { manyFlowBatches, manyFlowInterval } from './fixtures';
 
 const flows = Number(process.env.FLOWS ?? 10_000);
 const intervalMs = Number(process.env.INTERVAL_MS ?? 1000);
 const out = process.env.BENCH_OUT ?? '/tmp/sockscope-bench-tui.json';
 const intervals = Number(process.env.INTERVALS ?? 120);
-
-// Made up front so that generating data is not what gets measured.
-const batches = manyFlowBatches(flows, intervals);
 
 const info: SourceInfo = {
   mode: 'live', hostname: 'bench', kernel: 'synthetic', cpus: 1, bootTimeMs: Date.now(), cgroupRoot: null, hooks: [],
@@ -27,9 +24,13 @@ class TimedSource implements EventSource {
   private wake: (() => void) | null = null;
   constructor(readonly info: SourceInfo) {}
   async *batches(): AsyncIterable<AppEvent[]> {
-    for (let i = 0; i < batches.length && !this.closed; i++) {
-      if (i > 0) await new Promise<void>((r) => { this.wake = r; setTimeout(r, intervalMs); });
-      yield batches[i];
+    // The flows open first; then each interval's counters, made when due, as the live
+    // source decodes them from the kernel's maps (holding every interval in memory would
+    // make the garbage collector, not the screen, what gets measured).
+    yield manyFlowBatches(flows, 0)[0];
+    for (let t = 1; t <= intervals && !this.closed; t++) {
+      await new Promise<void>((r) => { this.wake = r; setTimeout(r, intervalMs); });
+      if (!this.closed) yield manyFlowInterval(flows, t);
     }
   }
   async close(): Promise<void> {
@@ -39,17 +40,24 @@ class TimedSource implements EventSource {
 }
 
 const latencies: number[] = [];
+const cpuMs: number[] = []; // CPU time of the same span: what the redraw cost, without waiting for a busy CPU
 let keyAt: number | null = null;
+let keyCpu: NodeJS.CpuUsage | null = null;
 const read = process.stdin.read.bind(process.stdin);
 process.stdin.read = ((size?: number) => {
   const chunk = read(size);
-  if (chunk !== null && keyAt === null) keyAt = performance.now();
+  if (chunk !== null && keyAt === null) {
+    keyAt = performance.now();
+    keyCpu = process.cpuUsage();
+  }
   return chunk;
 }) as typeof process.stdin.read;
 const write = process.stdout.write.bind(process.stdout);
 process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
   if (keyAt !== null) {
     latencies.push(performance.now() - keyAt);
+    const c = process.cpuUsage(keyCpu!);
+    cpuMs.push((c.user + c.system) / 1000);
     keyAt = null;
   }
   return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
@@ -60,5 +68,5 @@ const feed = new LiveFeed(new TimedSource(info));
 const app = render(<App feed={feed} />, { alternateScreen: true, exitOnCtrlC: false, maxFps: 30 });
 await app.waitUntilExit();
 await feed.close();
-writeFileSync(out, JSON.stringify({ latencies }));
+writeFileSync(out, JSON.stringify({ latencies, cpuMs }));
 process.exit(0);

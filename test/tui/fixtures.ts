@@ -88,10 +88,13 @@ export function manyFlowBatches(n: number, ticks: number): AppEvent[][] {
   }
   first.push(tick(0));
   batches.push(first);
-  for (let t = 1; t <= ticks; t++) {
-    const flows: Array<[number, number, number, number | null]> = [];
-    for (let i = 0; i < n; i++) flows.push([i + 1, (i % 97) * 1000 * t, (i % 89) * 1500 * t, i % 5 === 0 ? null : i % 3]);
-    batches.push([counters(T0 + t * SEC - 1, flows), tick(t)]);
-  }
+  for (let t = 1; t <= ticks; t++) batches.push(manyFlowInterval(n, t));
   return batches;
+}
+
+/** Interval `t` (>= 1) of manyFlowBatches: every flow's counters, then the tick. */
+export function manyFlowInterval(n: number, t: number): AppEvent[] {
+  const flows: Array<[number, number, number, number | null]> = [];
+  for (let i = 0; i < n; i++) flows.push([i + 1, (i % 97) * 1000 * t, (i % 89) * 1500 * t, i % 5 === 0 ? null : i % 3]);
+  return [counters(T0 + t * SEC - 1, flows), tick(t)];
 }

@@ -26,13 +26,13 @@ export function groupKeyOf(row: FlowRow, by: GroupBy): string {
     case 'flow':
       return row.key;
     case 'process':
-      return `p:${row.pid}:${row.comm}`;
+      return row.procKey;
     case 'container':
-      return row.pod ? `pod:${row.pod}` : row.containerId ? `c:${row.containerId}` : 'c:-';
+      return row.containerKey; // the pod when known
     case 'user':
-      return `u:${row.uid}`;
+      return row.userKey;
     case 'remote':
-      return `r:${row.raddr}`;
+      return row.remoteKey;
   }
 }
 
@@ -73,6 +73,18 @@ interface Acc {
   connN: number;
 }
 
+/** Distinct values are counted up to here, then shown as `(99+)`: counting every distinct
+ * endpoint of a 10k-flow group costs more than the number is worth. */
+const DISTINCT_CAP = 99;
+
+/** Tracks the `i`th text field of a group (same order as TEXT_FIELDS). */
+function note(acc: Acc, i: number, v: string): void {
+  if (v === acc.first[i]) return;
+  let set = acc.distinct[i];
+  if (set === null) set = acc.distinct[i] = new Set([acc.first[i]]);
+  if (set.size < DISTINCT_CAP) set.add(v);
+}
+
 export function groupRows(rows: readonly FlowRow[], by: GroupBy): GroupRow[] {
   const groups = new Map<string, Acc>();
   const nf = TEXT_FIELDS.length;
@@ -102,19 +114,20 @@ export function groupRows(rows: readonly FlowRow[], by: GroupBy): GroupRow[] {
     if (r.rttUs !== null) { acc.rttSum += r.rttUs; acc.rttN++; }
     if (r.connectUs !== null) { acc.connSum += r.connectUs; acc.connN++; }
     if (r.pid !== g.pid) acc.onePid = false;
-    for (let i = 0; i < nf; i++) {
-      const v = r[TEXT_FIELDS[i]];
-      if (v === acc.first[i]) continue;
-      const set = acc.distinct[i] ?? (acc.distinct[i] = new Set([acc.first[i]]));
-      set.add(v);
-    }
+    note(acc, 0, r.process);
+    note(acc, 1, r.user);
+    note(acc, 2, r.container);
+    note(acc, 3, r.proto);
+    note(acc, 4, r.local);
+    note(acc, 5, r.remote);
+    note(acc, 6, r.state);
   }
   const out: GroupRow[] = [];
   for (const acc of groups.values()) {
     const g = acc.row;
     for (let i = 0; i < nf; i++) {
       const set = acc.distinct[i];
-      g[TEXT_FIELDS[i]] = set ? `(${set.size})` : acc.first[i];
+      g[TEXT_FIELDS[i]] = set ? `(${set.size}${set.size >= DISTINCT_CAP ? '+' : ''})` : acc.first[i];
     }
     if (!acc.onePid) g.pid = null;
     // Latencies do not add up: a group shows the mean of its flows that have one.
