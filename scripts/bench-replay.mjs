@@ -1,44 +1,55 @@
 #!/usr/bin/env node
-// Replay benchmark: events/s through decode + reducer, and bytes per flow-interval.
+// Replay benchmark (issue 3 targets): events/s through decode + reducer, and recording
+// bytes per flow-interval (src/record/flow-intervals.ts).
 //
-//   node scripts/bench-replay.mjs [FILE.ssrec] [--runs N] [--codecs]
+//   node scripts/bench-replay.mjs [FILE.ssrec ...] [--runs N] [--codecs]
 //
-// Without FILE it benchmarks a synthetic busy recording (test/replay/synthetic.ts) and
-// says so in the output. --codecs also writes the same events with every codec and
-// reports size and speed (the numbers behind the codec choice in
-// docs/recording-format.md). Prints one JSON object. The sources are TypeScript: they
-// are bundled with esbuild into a temporary module first.
+// Without FILE it measures the committed recordings (recordings/*.ssrec), plus a
+// synthetic steady-state recording (test/replay/synthetic.ts: 60 s, 2,000 long-lived flows
+// moving every second, 300 new flows/s) that stands for a long capture, where counter
+// snapshots dominate. Each file is replayed once to warm the JIT, then --runs times
+// (median reported). --codecs rewrites the largest real recording with every codec and
+// reports size and speed: the numbers behind the codec choice in docs/recording-format.md.
+// Prints one JSON object on stdout. The sources are TypeScript: they are bundled with
+// esbuild into a temporary module first (msgpackr included, as in dist/sockscope.mjs).
 import { build } from 'esbuild';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const root = resolve(import.meta.dirname, '..');
 const { values, positionals } = parseArgs({
-  options: { runs: { type: 'string', default: '3' }, codecs: { type: 'boolean', default: false } },
+  options: { runs: { type: 'string', default: '5' }, codecs: { type: 'boolean', default: false } },
   allowPositionals: true,
 });
+const RUNS = Math.max(1, Number(values.runs) || 5);
+const TARGET_EVENTS_PER_SEC = 1_000_000;
+const TARGET_BYTES_PER_FLOW_INTERVAL = 64;
 
 const tmp = mkdtempSync(join(tmpdir(), 'sockscope-bench-'));
-const entry = `
+const bundle = join(tmp, 'bench.mjs');
+await build({
+  stdin: {
+    contents: `
 export { openRecording } from './src/record/reader';
 export { RecordingWriter } from './src/record/writer';
+export { FlowIntervalCounter } from './src/record/flow-intervals';
 export { Codec, CODEC_NAMES } from './src/record/format';
+export { DEFAULT_CODEC } from './src/record/codec';
 export { createCoreState, applyBatch } from './src/core/reducer';
 export { syntheticBatches } from './test/replay/synthetic';
 export { TEST_INFO } from './test/replay/recording-helpers';
-`;
-const bundle = join(tmp, 'bench.mjs');
-await build({
-  stdin: { contents: entry, resolveDir: root, loader: 'ts' },
+`,
+    resolveDir: root,
+    loader: 'ts',
+  },
   outfile: bundle,
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node22',
   external: ['vitest', 'fast-check'],
-  // msgpackr is bundled, as in dist/sockscope.mjs, so the numbers are those of the shipped build.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',
 });
@@ -56,27 +67,23 @@ function writeBatches(path, batches, codec) {
   return w.bytesWritten;
 }
 
-/** One pass over the file: decode + reducer (TUI-like options: linger and history on). */
+/** One pass over the file as the TUI replays it: decode + reducer with its default
+ * options (linger, history), reading the file chunk by chunk. */
 async function replayOnce(path) {
   const src = await m.openRecording(path);
   const state = m.createCoreState();
   let events = 0;
-  let flowIntervals = 0;
-  let chunks = 0;
   const t0 = performance.now();
   for await (const batch of src.batches()) {
-    chunks++;
     events += batch.length;
-    for (const e of batch) if (e.type === 'counters') flowIntervals += e.flows.length;
     m.applyBatch(state, batch);
   }
   const seconds = (performance.now() - t0) / 1000;
   await src.close();
-  const damage = src.damage();
-  return { seconds, events, flowIntervals, chunks, size: src.size, damage: damage ? damage.message : null };
+  return { seconds, events, damage: src.damage()?.message ?? null };
 }
 
-async function decodeOnly(path) {
+async function decodeOnce(path) {
   const src = await m.openRecording(path);
   const t0 = performance.now();
   for await (const _ of src.batches());
@@ -85,55 +92,118 @@ async function decodeOnly(path) {
   return s;
 }
 
-let file = positionals[0];
-let synthetic = false;
-let batches = null;
-if (!file) {
-  synthetic = true;
-  batches = m.syntheticBatches({ seconds: 60, steadyFlows: 2000, churnPerSec: 300, seed: 3 });
-  file = join(tmp, 'synthetic.ssrec');
-  writeBatches(file, batches, undefined);
+/** What is in the file: events, counter entries, flow-intervals, chunks, size. */
+async function census(path) {
+  const src = await m.openRecording(path);
+  const fi = new m.FlowIntervalCounter();
+  let events = 0;
+  let counterEntries = 0;
+  let chunks = 0;
+  const batches = [];
+  for await (const b of src.batches()) {
+    batches.push(b);
+    chunks++;
+    events += b.length;
+    for (const e of b) if (e.type === 'counters') counterEntries += e.flows.length;
+    fi.add(b);
+  }
+  await src.close();
+  return { size: src.size, chunks, events, counterEntries, flowIntervals: fi.total, batches };
 }
 
-const runs = [];
-for (let i = 0; i < Number(values.runs); i++) runs.push(await replayOnce(file));
-runs.sort((a, b) => a.seconds - b.seconds);
-const best = runs[0];
-const median = runs[Math.floor(runs.length / 2)];
-const decodeSeconds = await decodeOnly(file);
-// Counter entries are the bulk of the work: a counters event carries one per moving flow.
-const units = best.events - 0 + best.flowIntervals;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function measure(path, label) {
+  const c = await census(path);
+  await replayOnce(path); // warm-up
+  await decodeOnce(path);
+  const runs = [];
+  const decodes = [];
+  let damage = null;
+  for (let i = 0; i < RUNS; i++) {
+    const r = await replayOnce(path);
+    runs.push(r.seconds);
+    damage = r.damage;
+    decodes.push(await decodeOnce(path));
+  }
+  const s = median(runs);
+  return {
+    file: label,
+    size: c.size,
+    chunks: c.chunks,
+    events: c.events,
+    counterEntries: c.counterEntries,
+    flowIntervals: c.flowIntervals,
+    medianSeconds: +s.toFixed(4),
+    eventsPerSec: Math.round(c.events / s),
+    eventsAndCounterEntriesPerSec: Math.round((c.events + c.counterEntries) / s),
+    decodeOnlyEventsPerSec: Math.round(c.events / median(decodes)),
+    bytesPerFlowInterval: c.flowIntervals > 0 ? +(c.size / c.flowIntervals).toFixed(2) : null,
+    damage,
+    batches: c.batches,
+  };
+}
+
+const files = positionals.length
+  ? positionals.map((p) => resolve(p))
+  : readdirSync(join(root, 'recordings'))
+      .filter((f) => f.endsWith('.ssrec'))
+      .sort()
+      .map((f) => join(root, 'recordings', f));
+
+const recordings = [];
+for (const f of files) recordings.push(await measure(f, relative(root, f)));
+
+let synthetic = null;
+if (positionals.length === 0) {
+  const p = join(tmp, 'synthetic.ssrec');
+  writeBatches(p, m.syntheticBatches({ seconds: 60, steadyFlows: 2000, churnPerSec: 300, seed: 3 }), undefined);
+  synthetic = await measure(p, 'synthetic: 60 s, 2000 steady flows, 300 new flows/s');
+}
+
+// Overall figures over the real recordings: total events / total time, total bytes /
+// total flow-intervals (so a tiny file does not weigh like a big one).
+const sum = (k) => recordings.reduce((a, r) => a + r[k], 0);
+const totalSeconds = recordings.reduce((a, r) => a + r.medianSeconds, 0);
 const result = {
-  file: synthetic ? '(synthetic: 60 s, 2000 steady flows, 300 new flows/s)' : file,
-  synthetic,
-  size: best.size,
-  chunks: best.chunks,
-  events: best.events,
-  flowIntervals: best.flowIntervals,
-  runs: runs.length,
-  medianSeconds: +median.seconds.toFixed(4),
-  eventsPerSec: Math.round(best.events / median.seconds),
-  eventsAndFlowUpdatesPerSec: Math.round(units / median.seconds),
-  decodeOnlyEventsAndFlowUpdatesPerSec: Math.round(units / decodeSeconds),
-  bytesPerFlowInterval: best.flowIntervals > 0 ? +(best.size / best.flowIntervals).toFixed(2) : null,
-  damage: best.damage,
+  runs: RUNS,
+  node: process.version,
+  codec: m.CODEC_NAMES[m.DEFAULT_CODEC],
+  eventsPerSec: Math.round(sum('events') / totalSeconds),
+  bytesPerFlowInterval: +(sum('size') / sum('flowIntervals')).toFixed(2),
+  targets: {
+    eventsPerSec: TARGET_EVENTS_PER_SEC,
+    bytesPerFlowInterval: TARGET_BYTES_PER_FLOW_INTERVAL,
+  },
+  recordings: recordings.map(({ batches, ...r }) => r),
+  synthetic: synthetic && (({ batches, ...r }) => r)(synthetic),
 };
+const all = [...recordings, ...(synthetic ? [synthetic] : [])];
+result.targets.eventsPerSecMet = all.every((r) => r.eventsPerSec >= TARGET_EVENTS_PER_SEC);
+result.targets.bytesPerFlowIntervalMet = result.bytesPerFlowInterval < TARGET_BYTES_PER_FLOW_INTERVAL;
 
 if (values.codecs) {
-  if (!batches) {
-    batches = [];
-    const src = await m.openRecording(file);
-    for await (const b of src.batches()) batches.push(b);
-    await src.close();
-  }
-  result.codecs = {};
+  // The largest real recording, rewritten with each codec (same events, same chunks).
+  const subject = [...recordings].sort((a, b) => b.size - a.size)[0];
+  result.codecs = { subject: subject.file, events: subject.events };
   for (const [id, name] of Object.entries(m.CODEC_NAMES)) {
     const p = join(tmp, `codec-${name}.ssrec`);
-    const t0 = performance.now();
-    const size = writeBatches(p, batches, Number(id));
-    const writeS = (performance.now() - t0) / 1000;
-    const readS = await decodeOnly(p);
-    result.codecs[name] = { size, bytesPerFlowInterval: +(size / best.flowIntervals).toFixed(2), writeSeconds: +writeS.toFixed(3), readSeconds: +readS.toFixed(3) };
+    const writes = [];
+    let size = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      size = writeBatches(p, subject.batches, Number(id));
+      writes.push((performance.now() - t0) / 1000);
+    }
+    await decodeOnce(p);
+    const reads = [];
+    for (let i = 0; i < RUNS; i++) reads.push(await decodeOnce(p));
+    result.codecs[name] = {
+      size,
+      bytesPerFlowInterval: +(size / subject.flowIntervals).toFixed(2),
+      writeSeconds: +median(writes).toFixed(4),
+      readSeconds: +median(reads).toFixed(4),
+    };
   }
 }
 

@@ -3,6 +3,7 @@
 // what each scenario does):
 //
 //   node scripts/build.mjs && node scripts/record-fixture.mjs [demo] [churn]
+//   node scripts/record-fixture.mjs --rewrite [demo] [churn]   re-encode with the current writer
 //
 // All traffic runs in a network namespace this script creates (loopback inside it), so
 // the scenario is isolated from whatever else the host does. sockscope records the whole
@@ -23,7 +24,9 @@ $.quiet = true;
 const root = resolve(import.meta.dirname, '..');
 const CLI = join(root, 'dist/sockscope.mjs');
 const PY = '/usr/bin/python3'; // readable by uid 65534 (a pyenv one under /root is not)
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ['demo', 'churn'];
+const args = process.argv.slice(2);
+const REWRITE = args.includes('--rewrite');
+const wanted = args.filter((a) => !a.startsWith('--')).length ? args.filter((a) => !a.startsWith('--')) : ['demo', 'churn'];
 
 if (process.getuid() !== 0) {
   console.error('record-fixture: run as root (live capture, network namespace, podman)');
@@ -210,6 +213,28 @@ async function recordLib() {
   return (lib = await import(out));
 }
 
+/** Re-encodes a recording with the current writer (codec, msgpack options): same header,
+ * same events, same chunks. For a format-compatible writer change without re-recording. */
+async function rewrite(file) {
+  const { openRecording, RecordingWriter } = await recordLib();
+  const src = await openRecording(file);
+  const batches = [];
+  for await (const b of src.batches()) batches.push(b);
+  await src.close();
+  if (src.damage()) throw new Error(src.damage().message);
+  const out = join(tmp, 'rewrite.ssrec');
+  let t = 0;
+  const w = RecordingWriter.create(out, src.info, { capture: src.header.capture, clock: () => t });
+  for (const b of batches) {
+    w.write(b);
+    t += 1000;
+    w.flush();
+  }
+  w.close();
+  writeFileSync(file, readFileSync(out), { mode: 0o600 });
+  return { before: src.size, after: w.bytesWritten };
+}
+
 /** Keeps the flows owned in network namespace `netns` and the facts about their owners. */
 async function filterToNetns(raw, out, netns) {
   const { openRecording, RecordingWriter } = await recordLib();
@@ -218,6 +243,12 @@ async function filterToNetns(raw, out, netns) {
   for await (const b of src.batches()) batches.push(b);
   await src.close();
   if (src.damage()) throw new Error(src.damage().message);
+  // A busy host (other captures, benchmarks) can make the kernel drop events or evict
+  // flows; such a recording would miss part of the scenario: refuse it.
+  const ticks = batches.flat().filter((e) => e.type === 'tick');
+  const lost = ticks.at(-1).lost - ticks[0].lost;
+  const evicted = ticks.at(-1).evicted - ticks[0].evicted;
+  if (lost > 0 || evicted > 0) throw new Error(`the host was too busy: ${lost} events lost, ${evicted} flows evicted during the scenario; run again when it is quieter`);
   const flows = new Set();
   const pids = new Set();
   const cgroups = new Set();
@@ -385,8 +416,11 @@ async function churn() {
 const SCENARIOS = { demo, churn };
 let failed = false;
 try {
-  const netns = await setupNetns();
-  for (const name of wanted) {
+  if (REWRITE) {
+    for (const name of wanted) console.log(JSON.stringify({ rewritten: `${name}.ssrec`, ...(await rewrite(join(root, 'recordings', `${name}.ssrec`))) }));
+  }
+  const netns = REWRITE ? null : await setupNetns();
+  for (const name of REWRITE ? [] : wanted) {
     if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
     const { raw, expect, extra } = await SCENARIOS[name]();
     console.error(`record-fixture: ${name} recorded, filtering`);

@@ -50,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
       ['capture options', JSON.stringify(h.capture)],
       ['time', s.start === null ? '(no events)' : `${s.start} .. ${s.end} (${((s.durationMs ?? 0) / 1000).toFixed(1)} s)`],
       ['chunks', `${s.chunks}${s.complete ? ', complete' : ''}`],
-      ['events', `${s.events} (${s.ticks} ticks, ${s.flowIntervals} flow-intervals)`],
+      ['events', `${s.events} (${s.ticks} ticks, ${s.counterEntries} counter entries, ${s.flowIntervals} flow-intervals)`],
       ['flows', `${s.flows} (${s.tcp} tcp, ${s.udp} udp), ${s.connectFailures} failed connects`],
       ['processes', String(s.processes)],
       ['users', String(s.users)],

@@ -43,7 +43,13 @@ interface Book {
   newFlowsSinceTick: number;
   /** Flow ids in the order they closed; evicted first when the cap is reached. */
   closedOrder: number[];
+  /** Next entry of closedOrder the cap may evict. */
   closedHead: number;
+  /** Next entry of closedOrder whose linger may expire (closed flows leave in close order). */
+  lingerHead: number;
+  /** Flows a tick must visit: open ones, and closed ones until their rates drop to zero.
+   * Closed, quiet flows (most of them in a connection churn) cost a tick nothing. */
+  active: Set<Flow>;
   /** Flows tracked per owning pid, so exited processes go only when nothing needs them. */
   flowsPerPid: Map<number, number>;
   /** pids in exit order, pruned after linger. */
@@ -87,6 +93,8 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       newFlowsSinceTick: 0,
       closedOrder: [],
       closedHead: 0,
+      lingerHead: 0,
+      active: new Set(),
       flowsPerPid: new Map(),
       exitedOrder: [],
       exitedHead: 0,
@@ -259,6 +267,7 @@ function openFlow(s: State, e: FlowOpenEvent): void {
     lifecycle: [{ ts: e.ts, what: e.seenAtStart ? 'seen at start' : e.state === 'open' ? 'open' : e.state }],
   };
   s.flows.set(f.flowId, f);
+  book.active.add(f);
   s.totals.flowsOpen++;
   book.newFlowsSinceTick++;
   book.flowsPerPid.set(e.owner.pid, (book.flowsPerPid.get(e.owner.pid) ?? 0) + 1);
@@ -267,6 +276,7 @@ function openFlow(s: State, e: FlowOpenEvent): void {
 
 function removeFlow(s: State, f: Flow): void {
   s.flows.delete(f.flowId);
+  s.book.active.delete(f);
   if (f.endTs === null) s.totals.flowsOpen--;
   const book = s.book;
   const pid = f.owner.pid;
@@ -311,9 +321,27 @@ function evictOne(s: State): void {
 }
 
 function compactClosed(book: Book): void {
-  if (book.closedHead > 4096 && book.closedHead * 2 > book.closedOrder.length) {
-    book.closedOrder = book.closedOrder.slice(book.closedHead);
-    book.closedHead = 0;
+  const head = Math.min(book.closedHead, book.lingerHead);
+  if (head > 4096 && head * 2 > book.closedOrder.length) {
+    book.closedOrder = book.closedOrder.slice(head);
+    book.closedHead -= head;
+    book.lingerHead -= head;
+  }
+}
+
+/** Closed flows whose linger has passed go, in the order they closed. */
+function expireLinger(s: State, now: number): void {
+  const book = s.book;
+  const linger = s.options.lingerNs;
+  if (linger === Infinity) return;
+  const order = book.closedOrder;
+  while (book.lingerHead < order.length) {
+    const f = s.flows.get(order[book.lingerHead]);
+    if (f && f.endTs !== null) {
+      if (now - f.endTs < linger) break;
+      removeFlow(s, f);
+    }
+    book.lingerHead++;
   }
 }
 
@@ -343,13 +371,13 @@ function tick(s: State, e: TickEvent): void {
   let tx = 0;
   let rx = 0;
   const hist = opts.historyLength;
-  const linger = opts.lingerNs;
-  for (const f of s.flows.values()) {
+  expireLinger(s, e.ts);
+  for (const f of book.active) {
     const dTx = f.bytesSent - f.prevBytesSent;
     const dRx = f.bytesReceived - f.prevBytesReceived;
-    // A closed flow that already reported zero rates needs no more work.
+    // A closed flow that already reported zero rates needs no more work, ever.
     if (f.endTs !== null && dTx === 0 && dRx === 0 && f.txRate === 0 && f.rxRate === 0) {
-      if (e.ts - f.endTs >= linger) removeFlow(s, f);
+      book.active.delete(f);
       continue;
     }
     f.txRate = dTx > 0 ? dTx * perSec : 0;
@@ -362,7 +390,6 @@ function tick(s: State, e: TickEvent): void {
       f.history.push({ ts: e.ts, tx: f.txRate, rx: f.rxRate });
       if (f.history.length > hist) f.history.shift();
     }
-    if (f.endTs !== null && e.ts - f.endTs >= linger) removeFlow(s, f);
   }
   const t = s.totals;
   t.txRate = tx;

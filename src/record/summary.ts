@@ -2,13 +2,16 @@
 // scripts/bench-replay.mjs).
 import { applyBatch, createCoreState, wallMsAt } from '../core/reducer';
 import type { CoreState } from '../core/state';
+import { FlowIntervalCounter } from './flow-intervals';
 import type { RecordingSource } from './reader';
 
 export interface RecordingSummary {
   chunks: number;
   events: number;
-  /** Entries of counters snapshots: one per flow per interval in which it moved. */
+  /** Flows active per interval, summed (src/record/flow-intervals.ts). */
   flowIntervals: number;
+  /** Entries of counters snapshots: one per flow per interval in which its counters moved. */
+  counterEntries: number;
   ticks: number;
   flows: number;
   tcp: number;
@@ -30,7 +33,8 @@ export async function summarize(source: RecordingSource): Promise<{ summary: Rec
   const state = createCoreState({ lingerNs: Infinity, maxFlows: Number.MAX_SAFE_INTEGER, historyLength: 0 });
   let chunks = 0;
   let events = 0;
-  let flowIntervals = 0;
+  let counterEntries = 0;
+  const flowIntervals = new FlowIntervalCounter();
   let firstTs: number | null = null;
   let lastTs: number | null = null;
   const pids = new Set<number>();
@@ -38,13 +42,14 @@ export async function summarize(source: RecordingSource): Promise<{ summary: Rec
     chunks++;
     events += batch.length;
     for (const e of batch) {
-      if (e.type === 'counters') flowIntervals += e.flows.length;
+      if (e.type === 'counters') counterEntries += e.flows.length;
       if ('ts' in e) {
         if (firstTs === null || e.ts < firstTs) firstTs = e.ts;
         if (lastTs === null || e.ts > lastTs) lastTs = e.ts;
       }
       if (e.type === 'flow-open' || e.type === 'connect-fail') pids.add(e.owner.pid);
     }
+    flowIntervals.add(batch);
     applyBatch(state, batch);
   }
   let tcp = 0;
@@ -63,7 +68,8 @@ export async function summarize(source: RecordingSource): Promise<{ summary: Rec
   const summary: RecordingSummary = {
     chunks,
     events,
-    flowIntervals,
+    flowIntervals: flowIntervals.total,
+    counterEntries,
     ticks: state.ticks,
     flows: state.flows.size,
     tcp,
