@@ -24,10 +24,13 @@ struct {
 	__uint(max_entries, 16 << 20);
 } events SEC(".maps");
 
-/* Every TCP socket sockscope follows, keyed by its struct sock address. */
+/* Every TCP socket sockscope follows, keyed by its struct sock address. NO_PREALLOC:
+ * entries cost memory only while used (the bucket array, 16 bytes each, is allocated
+ * up front), so the default can cover busy servers: 100,000 connections between two
+ * local processes are 200,000 sockets. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 262144);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
 	__type(value, struct ss_tcp_sock);
@@ -36,7 +39,7 @@ struct {
 /* UDP counters per (socket cookie, peer). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 131072);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct ss_udp_key);
 	__type(value, struct ss_udp_flow);
@@ -45,7 +48,7 @@ struct {
 /* UDP sockets that have at least one flow (so that release emits a record only for them). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 131072);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
 	__type(value, __u8);

@@ -11,9 +11,9 @@ import { NotSupportedError } from '../errors';
 export interface CaptureSizes {
   /** Ring buffer bytes (power of two, >= page size). Default 16 MiB. */
   ringBytes?: number;
-  /** Max TCP sockets followed at once. Default 65536. */
+  /** Max TCP sockets followed at once. Default 262144 (the object's max_entries). */
   tcpEntries?: number;
-  /** Max UDP (socket, peer) flows at once. Default 65536. */
+  /** Max UDP (socket, peer) flows (and UDP sockets with flows) at once. Default 131072. */
   udpEntries?: number;
 }
 
