@@ -75,6 +75,8 @@ export function decompress(codec: Codec, payload: Buffer, rawLength: number): Bu
       out = zlib.brotliDecompressSync(payload, opts);
       break;
     case Codec.Zstd:
+      // node:zlib has zstd from Node 22.15 / 23.8 on; say so rather than "not a function".
+      if (typeof zlib.zstdDecompressSync !== 'function') throw new Error(`zstd chunks need Node >= 22.15 (this is ${process.version})`);
       out = zlib.zstdDecompressSync(payload, opts);
       break;
     default:
