@@ -4,13 +4,13 @@
 // private mount namespace where the test unmounts /sys/kernel/tracing, so the host (and
 // everything else using tracefs) is untouched; the loader must mount it again itself.
 import { spawn } from 'node:child_process';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JSON_FLOW_FIELDS } from '../../src/core/flow-json';
 import { HOOKS } from '../../src/loader/hooks';
 import { CLI, ensureBuilt, ROOT } from '../helpers/cli';
 import { canCapture, skipWhy } from './helpers/capture';
 import { bpfFds } from './fixtures/bpf-fds';
-import { PYTHON, runTraffic, tcpServer } from './helpers/procs';
+import { killAllHelpers, PYTHON, runTraffic, tcpServer } from './helpers/procs';
 
 const ATTACHED = HOOKS.filter((h) => h.kind === 'tp_btf' || h.kind === 'tp' || h.kind === 'cgroup').length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,6 +73,7 @@ function checkExchange(flows: Flow[], x: Awaited<ReturnType<typeof exchange>>) {
 
 describe.skipIf(!canCapture.ok)(`sockscope live --format jsonl${skipWhy}`, () => {
   beforeAll(() => ensureBuilt());
+  afterAll(() => killAllHelpers());
 
   it('prints every flow of the window with the CONTRACT fields, owners and exact bytes', async () => {
     const live = await startLive(2);

@@ -4,7 +4,7 @@
 // flows with their final counters. IPv4, IPv6 and a v6 socket talking to mapped v4 peers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byPorts, canCapture, closedFlow, flowWhere, skipWhy, startCapture, type Capture } from './helpers/capture';
-import { PYTHON, runTraffic } from './helpers/procs';
+import { killAllHelpers, PYTHON, runTraffic } from './helpers/procs';
 
 describe.skipIf(!canCapture.ok)(`live UDP capture${skipWhy}`, () => {
   let cap: Capture;
@@ -12,6 +12,7 @@ describe.skipIf(!canCapture.ok)(`live UDP capture${skipWhy}`, () => {
     cap = await startCapture({ intervalMs: 200 });
   });
   afterAll(async () => {
+    killAllHelpers();
     await cap?.stop();
   });
 

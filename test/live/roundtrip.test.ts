@@ -13,7 +13,7 @@ import { openRecording } from '../../src/record/reader';
 import { RecordingWriter } from '../../src/record/writer';
 import { ensureBuilt, runCli } from '../helpers/cli';
 import { byPorts, canCapture, closedFlow, skipWhy, startCapture, type Capture } from './helpers/capture';
-import { runTraffic, tcpServer } from './helpers/procs';
+import { runTraffic, tcpServer, type Helper } from './helpers/procs';
 
 describe.skipIf(!canCapture.ok)(`live capture -> recording -> replay${skipWhy}`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'sockscope-roundtrip-'));
@@ -21,6 +21,7 @@ describe.skipIf(!canCapture.ok)(`live capture -> recording -> replay${skipWhy}`,
   let cap: Capture;
   let writer: RecordingWriter | null = null;
   let mine: { tcp: number[]; udp: number[]; refusedPort: number } | null = null;
+  const helpers: Helper[] = [];
 
   beforeAll(async () => {
     ensureBuilt();
@@ -33,6 +34,7 @@ describe.skipIf(!canCapture.ok)(`live capture -> recording -> replay${skipWhy}`,
     });
     const { server, port } = await tcpServer('127.0.0.1', ['--expect', '4321', '--reply', '8765']);
     const client = runTraffic(['client-tcp', '127.0.0.1', String(port), '--send', '4321', '--recv', '8765']);
+    helpers.push(server, client);
     const { lport } = (await client.next('connected')) as unknown as { lport: number };
     await Promise.all([client.exited, server.exited]);
     const udp = runTraffic(['udp-multi', '6']);
@@ -48,6 +50,7 @@ describe.skipIf(!canCapture.ok)(`live capture -> recording -> replay${skipWhy}`,
     mine = { tcp: [lport, port], udp: [aport], refusedPort: port };
   });
   afterAll(async () => {
+    for (const h of helpers) h.kill();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -27,9 +27,20 @@ export interface Helper {
   kill(): void;
 }
 
+/** Every helper still running, so a failed test's afterAll can end them all. */
+const running = new Set<ChildProcess>();
+
+/** Kills (SIGKILL, by pid) every helper this module started that is still running. */
+export function killAllHelpers(): void {
+  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  running.clear();
+}
+
 export function runTraffic(args: string[], opts: { prefix?: string[]; timeoutMs?: number } = {}): Helper {
   const argv = [...(opts.prefix ?? []), PYTHON, TRAFFIC_PY, ...args];
   const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   const queue: Msg[] = [];
   let wake: (() => void) | null = null;
   let err = '';
