@@ -12,7 +12,7 @@ function childAlive(child) {
 }
 
 // A plain child process as a monitor.
-async function childMonitor(name, cmd, args, { ready }) {
+async function childMonitor(name, cmd, args, { ready, stopSignal = 'SIGINT', stopMs = 15000 }) {
   const child = start(cmd, args, { name });
   const isAlive = () => childAlive(child);
   const progs = await ready(child, isAlive);
@@ -28,7 +28,7 @@ async function childMonitor(name, cmd, args, { ready }) {
     pids: () => treePids(child.pid),
     extraPids: () => [],
     stop: async () => {
-      const r = await stop(child, 'SIGINT', 15000);
+      const r = await stop(child, stopSignal, stopMs);
       return { ...r, stderr: child.err };
     },
   };
@@ -63,6 +63,8 @@ export function monitorDefinitions({ repoDir, benchDir, workDir, sockscopeOk, so
       start: () => childMonitor('nethogs', 'nethogs', ['-t', '-a', '-d', '1', 'lo'], {
         // nethogs has no BPF programs; it is ready once it has opened the device and refreshes.
         ready: (child, isAlive) => waitFor(() => (!isAlive() ? null : /Refreshing/.test(child.out) ? new Set() : null), 10000),
+        // nethogs sits in its capture loop on SIGINT for many seconds; SIGTERM ends it at once.
+        stopSignal: 'SIGTERM', stopMs: 5000,
       }),
     },
     {

@@ -4,7 +4,7 @@
 // while the host is idle; and the time from start to the first flow on the TUI's screen.
 import net from 'node:net';
 import { run, start, stop, treePids, cpuSeconds, rssKiB, sleep, waitFor, alive, onExitSync } from '../lib/proc.mjs';
-import { startLiveJsonl, finishJsonl, sockscopePaths, lostMentions } from '../lib/sockscope.mjs';
+import { startLiveJsonl, finishJsonl, sockscopePaths, lostMentions, waitForBpf } from '../lib/sockscope.mjs';
 import { summary } from '../lib/stats.mjs';
 
 const PER_HOLDER = 9000; // hold_conns keeps both ends: 18,000 fds under the 20,000 hard limit
@@ -21,55 +21,108 @@ export async function runFootprint(ctx) {
   log(`footprint: first flow on screen after ${result.firstData.ms?.median ?? 'n/a'} ms (median of ${result.firstData.ms?.n ?? 0})`);
 
   for (const [i, flows] of sizes.entries()) {
-    const n = flows / 2;
-    const live = await startLiveJsonl(ctx.repoDir);
-    if (!live.ok) {
-      result.unavailable = live.reason;
-      log(`footprint: not available: ${live.reason}`);
-      return result;
+    for (const mode of ['jsonl', 'tui']) {
+      const mon = mode === 'jsonl' ? await startLiveJsonl(ctx.repoDir) : await startTuiPane(ctx, `fp-${i}`);
+      if (mode === 'jsonl' && mon.ok) mon.pids = () => treePids(mon.child.pid);
+      if (!mon.ok) {
+        result.sizes.push({ flows, mode, failed: mon.reason });
+        log(`footprint: ${mode} not available: ${mon.reason}`);
+        continue;
+      }
+      const pids = mon.pids;
+      if (i === 0 && mode === 'jsonl') result.idle = await idleCpu(pids, opts.quick ? 3 : 20, log);
+      const row = await holdAndSample(ctx, { flows, mode, pids, portBase, holdSeconds: opts.quick ? 3 : flows >= 100000 ? 65 : 20, onHeld: mon.capture });
+      portBase += Math.ceil(flows / 2 / PER_HOLDER) + 1;
+      if (mode === 'jsonl') {
+        const fin = await finishJsonl(mon.child, 120000);
+        row.trackedFlows = 0;
+        for (const f of fin.flows) if (f.proto === 'tcp' && (row.ports.has(f.lport) || row.ports.has(f.rport))) row.trackedFlows++;
+        row.notes = lostMentions(fin.stderr);
+      } else {
+        row.screen = mon.header();
+        await mon.stop();
+      }
+      delete row.ports;
+      result.sizes.push(row);
+      log(`footprint: ${mode} ${flows} flows (${row.opened} connections): rss ${(row.rssFirstKiB / 1024).toFixed(0)} MiB after 5 s, ${(row.rssKiB / 1024).toFixed(0)} MiB after ${row.holdSeconds} s (peak ${(row.rssPeakKiB / 1024).toFixed(0)})${row.trackedFlows !== undefined ? `, reported ${row.trackedFlows} flows` : ''}${row.screen ? `; ${row.screen}` : ''}`);
     }
-    const pids = () => treePids(live.child.pid);
-    if (i === 0) {
-      // Idle: after startup settles, nothing generated (other processes may still talk a little).
-      await sleep(2000);
-      const idleSeconds = opts.quick ? 3 : 20;
-      const c0 = cpuSeconds(pids()); const t0 = Date.now();
-      await sleep(idleSeconds * 1000);
-      const c1 = cpuSeconds(pids());
-      const secs = (Date.now() - t0) / 1000;
-      result.idle = { seconds: secs, cpuPct: (100 * (c1.total - c0.total)) / secs, rssKiB: rssKiB(pids()).rss };
-      log(`footprint: idle cpu ${result.idle.cpuPct.toFixed(2)}% of a core, rss ${(result.idle.rssKiB / 1024).toFixed(0)} MiB`);
-    }
-    const before = rssKiB(pids());
-    const holders = [];
-    const ports = new Set();
-    const t0 = Date.now();
-    for (let left = n; left > 0; left -= PER_HOLDER) {
-      const port = portBase++;
-      ports.add(port);
-      holders.push(start(ctx.tools.hold_conns, [String(Math.min(left, PER_HOLDER)), String(port), '600'], { name: 'hold_conns', stdio: ['pipe', 'pipe', 'pipe'] }));
-    }
-    const opened = await waitFor(() => (holders.every((h) => /ready/.test(h.out) || h.exitCode !== null) ? true : null), 180000, 200);
-    const openedCount = holders.reduce((s, h) => s + Number(/ready (\d+)/.exec(h.out)?.[1] ?? 0), 0);
-    const openSeconds = (Date.now() - t0) / 1000;
-    // Let sockscope take in every flow (a few of its intervals), sampling RSS meanwhile.
-    let peak = 0;
-    const settleMs = opts.quick ? 3000 : 8000;
-    for (let t = 0; t < settleMs; t += 500) { await sleep(500); peak = Math.max(peak, rssKiB(pids()).rss); }
-    const during = rssKiB(pids());
-    for (const h of holders) h.stdin.end();
-    await Promise.all(holders.map((h) => Promise.race([h.exited, sleep(10000)])));
-    for (const h of holders) await stop(h, 'SIGTERM', 2000);
-    await sleep(1000);
-    const fin = await finishJsonl(live.child, 120000);
-    let tracked = 0;
-    for (const f of fin.flows) if (f.proto === 'tcp' && (ports.has(f.lport) || ports.has(f.rport))) tracked++;
-    const row = { flows, connections: n, opened: openedCount, openSeconds, openedOk: !!opened, trackedFlows: tracked, totalFlows: fin.flows.length,
-      rssBeforeKiB: before.rss, rssKiB: during.rss, rssPeakKiB: Math.max(peak, during.rss), notes: lostMentions(fin.stderr) };
-    result.sizes.push(row);
-    log(`footprint: ${flows} flows (${openedCount} connections opened): sockscope rss ${(row.rssKiB / 1024).toFixed(0)} MiB (peak ${(row.rssPeakKiB / 1024).toFixed(0)}), reported ${tracked} flows for them ${row.notes.join('; ')}`);
   }
   return result;
+}
+
+async function idleCpu(pids, seconds, log) {
+  // After startup settles; nothing generated (other processes may still talk a little).
+  await sleep(2000);
+  const c0 = cpuSeconds(pids()); const t0 = Date.now();
+  await sleep(seconds * 1000);
+  const c1 = cpuSeconds(pids());
+  const secs = (Date.now() - t0) / 1000;
+  const idle = { seconds: secs, cpuPct: (100 * (c1.total - c0.total)) / secs, rssKiB: rssKiB(pids()).rss };
+  log(`footprint: idle cpu ${idle.cpuPct.toFixed(2)}% of a core, rss ${(idle.rssKiB / 1024).toFixed(0)} MiB`);
+  return idle;
+}
+
+// Open flows/2 connections (several hold_conns, each under the fd limit), hold them while
+// sampling RSS every 0.5 s, then close them.
+async function holdAndSample(ctx, { flows, mode, pids, portBase, holdSeconds, onHeld }) {
+  const n = flows / 2;
+  const before = rssKiB(pids());
+  const holders = [];
+  const ports = new Set();
+  const t0 = Date.now();
+  for (let left = n, port = portBase; left > 0; left -= PER_HOLDER, port++) {
+    ports.add(port);
+    holders.push(start(ctx.tools.hold_conns, [String(Math.min(left, PER_HOLDER)), String(port), '600'], { name: 'hold_conns', stdio: ['pipe', 'pipe', 'pipe'] }));
+  }
+  await waitFor(() => (holders.every((h) => /ready/.test(h.out) || h.exitCode !== null) ? true : null), 180000, 200);
+  const opened = holders.reduce((s, h) => s + Number(/ready (\d+)/.exec(h.out)?.[1] ?? 0), 0);
+  const openSeconds = (Date.now() - t0) / 1000;
+  // The TUI keeps a rate history per flow that grows for its first 60 ticks: the long hold
+  // shows the steady state, the 5 s sample the first impression.
+  let peak = 0, first = null;
+  const tHold = Date.now();
+  while (Date.now() - tHold < holdSeconds * 1000) {
+    await sleep(500);
+    const r = rssKiB(pids()).rss;
+    peak = Math.max(peak, r);
+    if (first === null && Date.now() - tHold >= 5000) first = r;
+  }
+  const during = rssKiB(pids());
+  if (onHeld) await onHeld();
+  for (const h of holders) h.stdin.end();
+  await Promise.all(holders.map((h) => Promise.race([h.exited, sleep(10000)])));
+  for (const h of holders) await stop(h, 'SIGTERM', 2000);
+  await sleep(1000);
+  return { flows, mode, connections: n, opened, openSeconds, holdSeconds, ports,
+    rssBeforeKiB: before.rss, rssFirstKiB: first ?? during.rss, rssKiB: during.rss, rssPeakKiB: Math.max(peak, during.rss) };
+}
+
+// The TUI in a detached 120x40 tmux pane, as a monitor whose memory we sample.
+async function startTuiPane(ctx, tag) {
+  const { node, cli } = sockscopePaths(ctx.repoDir);
+  const sock = `sockscope-bench-${tag}-${process.pid}`;
+  const tmux = (...a) => run('tmux', ['-L', sock, '-f', '/dev/null', ...a], { timeoutMs: 10000 });
+  const r = await tmux('new-session', '-d', '-x', '120', '-y', '40', `exec ${node} ${cli} live`);
+  if (r.code !== 0) return { ok: false, reason: `tmux: ${r.stderr.trim()}` };
+  const [serverPid, panePid] = (await tmux('display-message', '-p', '#{pid} #{pane_pid}')).stdout.trim().split(' ').map(Number);
+  const unhook = onExitSync(() => { for (const p of [panePid, serverPid]) if (p && alive(p)) process.kill(p, 'SIGKILL'); });
+  const kill = async () => {
+    await tmux('send-keys', 'q');
+    await waitFor(() => !alive(panePid), 5000);
+    await tmux('kill-server');
+    for (const p of [panePid, serverPid]) if (p && alive(p)) try { process.kill(p, 'SIGTERM'); } catch { /* gone */ }
+    unhook();
+  };
+  if (!(await waitForBpf(panePid, () => alive(panePid)))) { await kill(); return { ok: false, reason: 'TUI did not attach' }; }
+  let screen = '';
+  return {
+    ok: true,
+    pids: () => treePids(panePid),
+    // The header line with the flow count, as the TUI shows it, captured before stopping.
+    header: () => screen,
+    capture: async () => { screen = (await tmux('capture-pane', '-p')).stdout.split('\n').find((l) => /flows \d/.test(l))?.trim() ?? ''; },
+    stop: kill,
+  };
 }
 
 // Start to first data, as a user sees it: one connection is already open, the TUI starts in a

@@ -75,7 +75,8 @@ async function runJsonl(opts: LiveOptions): Promise<number> {
   const { createCoreState, applyBatch } = await import('../core/reducer');
   const { toJsonFlow } = await import('../core/flow-json');
   const source = await openEnrichedLiveSource(opts.intervalMs);
-  const state = createCoreState({ lingerNs: Infinity, maxFlows: Number.MAX_SAFE_INTEGER });
+  // No rate history: the JSON lines never show it, and it cost ~4 KB per open flow (bench).
+  const state = createCoreState({ lingerNs: Infinity, maxFlows: Number.MAX_SAFE_INTEGER, historyLength: 0 });
   const stop = untilStopped(opts.durationMs);
   const iterator = source.batches()[Symbol.asyncIterator]();
   // The pending next() is kept across the stop so that no batch is dropped: after close()
