@@ -39,7 +39,8 @@ export function renderReport(r) {
   L.push('## How to rerun', '');
   L.push('```', 'sudo npm run bench                 # full run, writes docs/performance.md',
     'sudo npm run bench -- --quick      # harness check for CI (~2 min), writes to a temp dir',
-    'node scripts/bench.mjs --reps 7 --duration 15 --sections overhead,capacity', '```');
+    'node scripts/bench.mjs --reps 9 --duration 8 --sections overhead,capacity --out /tmp/p.md',
+    'node scripts/bench.mjs --render /tmp/sockscope-bench-XXXX/results.json   # rewrite the report from saved numbers', '```');
   L.push('Raw numbers of every sample are written next to the work files (`results.json`, path printed at the end).');
   L.push('Run it on an otherwise idle machine: the load generators and nginx use both cores on purpose, so any other work skews the ratios.', '');
   return L.join('\n');
@@ -63,6 +64,12 @@ function limitsSection(L, r) {
   if (ka?.bpfNsPerRun) P.push(`**Keep-alive traffic costs only in-kernel time.** Byte and packet counting never leaves the kernel: sockscope's programs ran ${fmtInt(ka.bpfRunsPerSec?.median)} times/s at ${fmt(ka.bpfNsPerRun.median, 0)} ns per run (${fmt(ka.bpfPct?.median, 1)}% of a core) during keep-alive load, and its process used ${fmt(ka.cpuPct?.median, 1)}% of a core. The ratio's noise floor is the repeat row of each table.`);
   const big = f?.sizes?.find((x) => x.flows === 100000 && x.mode === 'jsonl');
   if (big && big.trackedFlows < 100000) P.push(`**At 100,000 flows the kernel map is the limit:** sockscope follows at most 65,536 TCP sockets at once (tcp_socks max_entries, the loader's default) and reported ${fmtInt(big.trackedFlows)} of the 100,000. A larger default (BPF_F_NO_PREALLOC already makes unused entries free) or a size option for \`live\`/\`record\` (CaptureSizes.tcpEntries exists in src/live/kernel.ts but no command sets it) would lift it.`);
+  const j100 = f?.sizes?.find((x) => x.flows === 100000 && x.mode === 'jsonl' && !x.failed);
+  const t100 = f?.sizes?.find((x) => x.flows === 100000 && x.mode === 'tui' && !x.failed);
+  if (f?.idle && (j100 || t100)) {
+    const perFlow = (x) => ((x.rssKiB - x.rssBeforeKiB) * 1024) / Math.max(1, x.mode === 'jsonl' ? x.trackedFlows : Math.min(x.flows, 65536));
+    P.push(`**Memory: a third of the budget is gone before the first flow, the rest goes to per-flow JS objects.** Idle, sockscope is ${MiB(f.idle.rssKiB)} resident${f.idle.byMapping ? `: ${MiB(f.idle.byMapping.executable)} are pages of the node binary, ${MiB(f.idle.byMapping.bpfMaps)} BPF maps mapped into the process (the ring buffer: libbpf maps its 16 MiB data area twice so records never wrap, and the pages count as sockscope's RSS), ${MiB(f.idle.byMapping.otherFiles)} other files (libraries) and ${MiB(f.idle.byMapping.anonymous)} anonymous memory (V8's heap, the bundle's code, malloc)` : ' (the node binary\'s pages, the 16 MiB ring buffer that libbpf maps twice so records never wrap, and V8\'s heap)'}. Each tracked flow then costs${j100 ? ` about ${fmtInt(perFlow(j100))} bytes in \`live --format jsonl\`` : ''}${t100 ? `${j100 ? ' and' : ''} about ${fmtInt(perFlow(t100))} bytes in the TUI after ${t100.holdSeconds} s` : ''} (measured with bench/profile/memory-report.cjs: mostly the old-generation heap, plus a young generation that V8 grows to 128 MiB under this allocation rate). The TUI's reducer appends a \`{ts, tx, rx}\` object to every open flow's history on every tick, idle or not, up to 60 (src/core/reducer.ts, \`tick\`), about 4 KB per flow after a minute. Fixes: keep the rate history in one preallocated Float64Array ring per flow, or only for flows that are on screen or have moved; keep flows in struct-of-arrays columns with interned address and process strings; cap V8's young generation (\`--max-semi-space-size\`, tried: 90 MB less at 100,000 flows); a 4 MiB ring once the drain is cheaper (8 MiB less RSS per halving).`);
+  }
   if (!P.length) return;
   L.push('## What limits what', '');
   for (const p of P) L.push(p, '');

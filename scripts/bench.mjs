@@ -4,9 +4,10 @@
 //   node scripts/bench.mjs                 full run (about 25 minutes on 2 cores)
 //   node scripts/bench.mjs --quick         CI: proves the harness works (about 2 minutes)
 //   --reps N  --duration S  --sections overhead,capacity,footprint,replay,tui  --out FILE
+//   --render results.json                  rewrite the report from a saved run's numbers
 // Needs root (BPF, nethogs, bpf_stats). Only loopback traffic; only our own processes,
 // stopped by pid; every loop bounded in count and time; kernel.bpf_stats_enabled restored.
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,11 +35,20 @@ const { values } = parseArgs({
     sections: { type: 'string' },
     out: { type: 'string' },
     'base-port': { type: 'string', default: '18080' },
+    render: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  process.stdout.write(`usage: node scripts/bench.mjs [--quick] [--reps N] [--duration SECONDS] [--sections ${SECTIONS.join(',')}] [--out FILE]\n`);
+  process.stdout.write(`usage: node scripts/bench.mjs [--quick] [--reps N] [--duration SECONDS] [--sections ${SECTIONS.join(',')}] [--out FILE]\n       node scripts/bench.mjs --render results.json [--out FILE]\n`);
+  process.exit(0);
+}
+// Re-render a report from a saved results.json (after changing report.mjs), measuring nothing.
+if (values.render) {
+  const results = JSON.parse(readFileSync(values.render, 'utf8'));
+  const out = values.out ?? path.join(repoDir, 'docs', 'performance.md');
+  writeFileSync(out, renderReport(results));
+  process.stderr.write(`wrote ${out} from ${values.render}\n`);
   process.exit(0);
 }
 const quick = values.quick;

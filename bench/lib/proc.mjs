@@ -169,3 +169,26 @@ export async function waitFor(fn, timeoutMs, intervalMs = 100) {
   }
   return null;
 }
+
+// Resident KiB of one process by what is mapped: its executable, BPF maps (the ring buffer's
+// mmap), other files (libraries), and anonymous memory (heap, V8).
+export function rssByMapping(pid) {
+  const out = { executable: 0, bpfMaps: 0, otherFiles: 0, anonymous: 0 };
+  let exe = '';
+  try { exe = readlinkSync(`/proc/${pid}/exe`); } catch { return out; }
+  let text = '';
+  try { text = readFileSync(`/proc/${pid}/smaps`, 'utf8'); } catch { return out; }
+  let name = '';
+  for (const line of text.split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) { name = head[1].trim(); continue; }
+    const rss = /^Rss:\s+(\d+)/.exec(line);
+    if (!rss) continue;
+    const kib = Number(rss[1]);
+    if (name === exe) out.executable += kib;
+    else if (name.startsWith('anon_inode:bpf')) out.bpfMaps += kib;
+    else if (name.startsWith('/')) out.otherFiles += kib;
+    else out.anonymous += kib;
+  }
+  return out;
+}

@@ -3,7 +3,7 @@
 // local ends, two flows), a fresh sockscope per size; the flows it actually reported; its CPU
 // while the host is idle; and the time from start to the first flow on the TUI's screen.
 import net from 'node:net';
-import { run, start, stop, treePids, cpuSeconds, rssKiB, sleep, waitFor, alive, onExitSync } from '../lib/proc.mjs';
+import { run, start, stop, treePids, cpuSeconds, rssKiB, rssByMapping, sleep, waitFor, alive, onExitSync } from '../lib/proc.mjs';
 import { startLiveJsonl, finishJsonl, sockscopePaths, lostMentions, waitForBpf } from '../lib/sockscope.mjs';
 import { summary } from '../lib/stats.mjs';
 
@@ -57,7 +57,7 @@ async function idleCpu(pids, seconds, log) {
   await sleep(seconds * 1000);
   const c1 = cpuSeconds(pids());
   const secs = (Date.now() - t0) / 1000;
-  const idle = { seconds: secs, cpuPct: (100 * (c1.total - c0.total)) / secs, rssKiB: rssKiB(pids()).rss };
+  const idle = { seconds: secs, cpuPct: (100 * (c1.total - c0.total)) / secs, rssKiB: rssKiB(pids()).rss, byMapping: rssByMapping(pids()[0]) };
   log(`footprint: idle cpu ${idle.cpuPct.toFixed(2)}% of a core, rss ${(idle.rssKiB / 1024).toFixed(0)} MiB`);
   return idle;
 }
@@ -88,13 +88,14 @@ async function holdAndSample(ctx, { flows, mode, pids, portBase, holdSeconds, on
     if (first === null && Date.now() - tHold >= 5000) first = r;
   }
   const during = rssKiB(pids());
+  const byMapping = rssByMapping(pids()[0]);
   if (onHeld) await onHeld();
   for (const h of holders) h.stdin.end();
   await Promise.all(holders.map((h) => Promise.race([h.exited, sleep(10000)])));
   for (const h of holders) await stop(h, 'SIGTERM', 2000);
   await sleep(1000);
   return { flows, mode, connections: n, opened, openSeconds, holdSeconds, ports,
-    rssBeforeKiB: before.rss, rssFirstKiB: first ?? during.rss, rssKiB: during.rss, rssPeakKiB: Math.max(peak, during.rss) };
+    rssBeforeKiB: before.rss, rssFirstKiB: first ?? during.rss, rssKiB: during.rss, rssPeakKiB: Math.max(peak, during.rss), byMapping };
 }
 
 // The TUI in a detached 120x40 tmux pane, as a monitor whose memory we sample.
