@@ -5,10 +5,11 @@ import { useCallback, useMemo, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useWindowSize } from 'ink';
 import { layoutColumns } from '../core/select/columns';
 import { selectTable } from '../core/select/index';
+import type { GroupBy } from '../core/select/group';
 import { COLUMN_BY_ID } from '../core/select/columns';
 import type { TuiFeed } from './feed';
 import { findBinding, type Action, type KeyState, type Mode } from './keymap';
-import { currentLevel, initialViewState, reduceView, syncLevel, type ViewState } from './view-state';
+import { currentLevel, initialViewState, reduceView, syncLevel, type RowsContext, type ViewState } from './view-state';
 import { Header } from './components/Header';
 import { Table } from './components/Table';
 import { Footer } from './components/Footer';
@@ -62,17 +63,25 @@ function Screen({ feed, size, onQuit, notice }: AppProps) {
   const showFilter = view.editing !== null || view.query.source !== '';
   const tableHeight = Math.max(1, height - CHROME_LINES - (showFilter ? 1 : 0));
   const level = currentLevel(view);
-  const base = view.stack.find((l) => l.kind === 'table')!;
-  const openGroup = level.kind === 'table' ? level.openGroup : null;
-  const groupBy = level.kind === 'table' ? level.groupBy : base.groupBy;
+  const { groupBy, openGroup } = tableSelector(view);
 
   const selection = useMemo(
     () => selectTable(snap.rows, { groupBy, openGroup, query: view.query, sort: view.sort }),
     [snap, groupBy, openGroup, view.query, view.sort],
   );
   const ctx = { rows: selection.rows, height: tableHeight };
-  const ctxRef = useRef(ctx);
-  ctxRef.current = ctx;
+  // The rows a key acts on. Normally what is on screen; when several keys arrive in one
+  // read (Tab then Enter), the rows of the view the previous key made, not yet drawn.
+  const rendered = useRef({ ctx, view, rows: snap.rows, height });
+  rendered.current = { ctx, view, rows: snap.rows, height };
+  const ctxFor = (v: ViewState): RowsContext => {
+    const r = rendered.current;
+    const sel = tableSelector(v);
+    const was = tableSelector(r.view);
+    if (sel.groupBy === was.groupBy && sel.openGroup === was.openGroup && v.query === r.view.query && v.sort === r.view.sort) return r.ctx;
+    const filterLine = v.editing !== null || v.query.source !== '' ? 1 : 0;
+    return { rows: selectTable(r.rows, { ...sel, query: v.query, sort: v.sort }).rows, height: Math.max(1, r.height - CHROME_LINES - filterLine) };
+  };
   const shown = level.kind === 'table' ? syncLevel(level, ctx) : null;
 
   const quitting = useRef(false);
@@ -89,11 +98,20 @@ function Screen({ feed, size, onQuit, notice }: AppProps) {
     feed.recorder.toggle();
   }, [feed]);
 
+  // The view as the keys see it: several keys can arrive in one read (fast typing, tmux,
+  // a paste), and each must see what the one before it did, before React re-renders.
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const update = useCallback((fn: (v: ViewState) => ViewState) => {
+    viewRef.current = fn(viewRef.current);
+    setView(viewRef.current);
+  }, []);
+
   const perform = useCallback((a: Action) => {
     const c = feed.controls;
     switch (a.type) {
       case 'quit': return quit();
-      case 'help': setHelpOffset(0); return setView((v) => ({ ...v, help: true }));
+      case 'help': setHelpOffset(0); return update((v) => ({ ...v, help: true }));
       case 'record': return toggleRecording();
       case 'replay-pause': return c?.togglePause();
       case 'replay-speed': return a.dir > 0 ? c?.faster() : c?.slower();
@@ -101,32 +119,42 @@ function Screen({ feed, size, onQuit, notice }: AppProps) {
       case 'replay-seek': return c?.seek(a.dir * SEEK_INTERVALS);
       case 'replay-start': return c?.toStart();
       case 'replay-end': return c?.toEnd();
-      default: return setView((v) => reduceView(v, a, ctxRef.current));
+      default: return update((v) => reduceView(v, a, ctxFor(v)));
     }
-  }, [feed, quit, toggleRecording]);
+  }, [feed, quit, toggleRecording, update]);
 
-  useInput((input, key) => {
-    const k = key as KeyState;
+  const onKey = (input: string, k: KeyState) => {
     if (k.ctrl && input === 'c') return quit();
-    if (view.editing) {
-      if (k.return) return setView((v) => reduceView(v, { type: 'filter-done', apply: true }, ctxRef.current));
-      if (k.escape) return setView((v) => reduceView(v, { type: 'filter-done', apply: false }, ctxRef.current));
-      const draft = view.editing.draft;
-      if (k.backspace || k.delete) return setView((v) => reduceView(v, { type: 'filter-edit', draft: draft.slice(0, -1) }, ctxRef.current));
-      if (input && !k.ctrl && !k.meta && !k.tab) return setView((v) => reduceView(v, { type: 'filter-edit', draft: draft + input }, ctxRef.current));
+    const v = viewRef.current;
+    if (v.editing) {
+      const draft = v.editing.draft;
+      if (k.return) return update((x) => reduceView(x, { type: 'filter-done', apply: true }, ctxFor(x)));
+      if (k.escape) return update((x) => reduceView(x, { type: 'filter-done', apply: false }, ctxFor(x)));
+      if (k.backspace || k.delete) return update((x) => reduceView(x, { type: 'filter-edit', draft: draft.slice(0, -1) }, ctxFor(x)));
+      if (input && !k.ctrl && !k.meta && !k.tab) return update((x) => reduceView(x, { type: 'filter-edit', draft: draft + input }, ctxFor(x)));
       return;
     }
-    if (view.help) {
+    if (v.help) {
       if (k.downArrow || input === 'j') return setHelpOffset((o) => o + 1);
       if (k.upArrow || input === 'k') return setHelpOffset((o) => Math.max(0, o - 1));
       if (k.pageDown) return setHelpOffset((o) => o + tableHeight);
       if (k.pageUp) return setHelpOffset((o) => Math.max(0, o - tableHeight));
-      return setView((v) => ({ ...v, help: false }));
+      return update((x) => ({ ...x, help: false }));
     }
     setNote(undefined);
     setSeenNote(status.note);
     const b = findBinding(input, k, mode);
     if (b) perform(b.action);
+  };
+
+  useInput((input, key) => {
+    const k = key as KeyState;
+    // Plain characters that arrived together are keys pressed one after the other.
+    if (input.length > 1 && !k.ctrl && !k.meta && !k.escape) {
+      for (const ch of input) onKey(ch, charKey(ch));
+      return;
+    }
+    onKey(input, k);
   });
 
   const sortCol = COLUMN_BY_ID.get(view.sort.column)!;
@@ -171,4 +199,30 @@ function emptyText(total: number, loading: boolean, mode: Mode): string {
   if (loading) return 'loading the recording…';
   if (total > 0) return 'no flow matches the filter (Esc clears it)';
   return mode === 'live' ? 'no flows yet: waiting for network activity…' : 'no flows at this point of the recording';
+}
+
+const NO_KEY: KeyState = {
+  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageUp: false, pageDown: false, home: false,
+  end: false, return: false, escape: false, tab: false, ctrl: false, meta: false, shift: false, backspace: false, delete: false,
+};
+
+/** The key state of one character taken out of a multi-character read. */
+function charKey(ch: string): KeyState {
+  return {
+    ...NO_KEY,
+    return: ch === '\r' || ch === '\n',
+    tab: ch === '\t',
+    backspace: ch === '\x7f' || ch === '\b',
+    shift: ch !== ch.toLowerCase(),
+  };
+}
+
+/** Which rows the current level lists: its grouping, and the group it opened. A detail
+ * level keeps the table under it. */
+function tableSelector(v: ViewState): { groupBy: GroupBy; openGroup: string | null } {
+  for (let i = v.stack.length - 1; i >= 0; i--) {
+    const l = v.stack[i];
+    if (l.kind === 'table') return { groupBy: l.groupBy, openGroup: l.openGroup };
+  }
+  return { groupBy: 'flow', openGroup: null };
 }

@@ -146,6 +146,17 @@ describe('table', () => {
     expect(f).not.toContain('/proc:nothing');
   });
 
+  it('takes keys that arrive in one read one after the other (fast typing, paste)', async () => {
+    const app = renderApp(await scenePlayer(sceneBatches(3)));
+    await flush();
+    await app.press('/');
+    await app.press('proc:nginx\r'); // the filter text and Enter in one chunk
+    expect(app.frame()).toContain('/proc:nginx');
+    expect(app.frame()).toContain('2/4 flows');
+    await app.press('\t\r'); // Tab, then Enter opens the first group
+    expect(app.frame()).toContain('by process › nginx (pid 100)');
+  });
+
   it('freezes with space: the data moves on underneath, the screen does not', async () => {
     const player = await scenePlayer(sceneBatches(5), 3);
     const app = renderApp(player);
