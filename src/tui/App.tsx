@@ -12,7 +12,7 @@ import { findBinding, type Action, type KeyState, type Mode } from './keymap';
 import { currentLevel, initialViewState, reduceView, syncLevel, type RowsContext, type ViewState } from './view-state';
 import { Header } from './components/Header';
 import { Table } from './components/Table';
-import { Footer } from './components/Footer';
+import { Footer, footerLines } from './components/Footer';
 import { Help, helpLines } from './components/Help';
 import { Detail } from './components/Detail';
 import { FilterBar } from './components/FilterBar';
@@ -61,7 +61,10 @@ function Screen({ feed, size, onQuit, notice }: AppProps) {
   useWarmSelectors(snap.rows);
 
   const showFilter = view.editing !== null || view.query.source !== '';
-  const tableHeight = Math.max(1, height - CHROME_LINES - (showFilter ? 1 : 0));
+  const shownNote = note ?? (status.note !== seenNote ? (status.note ?? undefined) : undefined);
+  // A long note (why live capture is not possible) may take a second footer line.
+  const extraLines = (showFilter ? 1 : 0) + (footerLines(shownNote, width) - 1);
+  const tableHeight = Math.max(1, height - CHROME_LINES - extraLines);
   const level = currentLevel(view);
   const { groupBy, openGroup } = tableSelector(view);
 
@@ -190,7 +193,7 @@ function Screen({ feed, size, onQuit, notice }: AppProps) {
       {showFilter && !view.help ? (
         <FilterBar editing={view.editing !== null} query={view.query} matched={selection.matched} total={selection.total} />
       ) : null}
-      <Footer mode={mode} width={width} note={note ?? (status.note !== seenNote ? (status.note ?? undefined) : undefined)} />
+      <Footer mode={mode} width={width} note={shownNote} />
     </Box>
   );
 }
