@@ -170,7 +170,8 @@ static __always_inline void close_tcp(const struct sock *sk, __u64 key, struct s
 		emit_tcp(SS_REC_FLOW_CLOSE, sk, v, TCP_CLOSE, 0, 0);
 	} else if (v->phase == SS_TCP_CONNECTING) {
 		int err = BPF_CORE_READ(sk, sk_err);
-		__u64 lat = (bpf_ktime_get_ns() - v->start_ts) / 1000;
+		/* start_ts 0: the SYN went out before capture began (listed at start). */
+		__u64 lat = v->start_ts ? (bpf_ktime_get_ns() - v->start_ts) / 1000 : 0;
 
 		v->cookie = bpf_get_socket_cookie((void *)sk);
 		emit_tcp(SS_REC_CONNECT_FAIL, sk, v, TCP_CLOSE, fail_reason(err), lat);
@@ -586,10 +587,25 @@ int list_sockets(struct bpf_iter__task_file *ctx)
 		list_accept_queue(sk);
 		return 0;
 	}
-	if (state == TCP_CLOSE || state == TCP_SYN_SENT)
+	if (state == TCP_CLOSE)
 		return 0;
 
 	struct ss_tcp_sock nv = {};
+
+	if (state == TCP_SYN_SENT) {
+		/* A connect() in flight: its ESTABLISHED will run in softirq, where current is
+		 * not the owner. Name the owner now; the flow starts when it is established
+		 * (no connect latency: its SYN was sent before capture). */
+		nv.phase = SS_TCP_CONNECTING;
+		nv.direction = SS_DIR_OUTBOUND;
+		nv.seen_at_start = 1;
+		owner_from_task(&nv.owner, task, sk);
+		key = (__u64)sk;
+		err = bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST);
+		if (err && err != -EEXIST)
+			count_stat(SS_STAT_EVICTED);
+		return 0;
+	}
 
 	start_flow(&nv, sk, SS_DIR_UNKNOWN, bpf_get_socket_cookie(sk));
 	nv.seen_at_start = 1;

@@ -62,6 +62,27 @@ describe.skipIf(!canCapture.ok)(`live capture: connections open before start${sk
     expect(inn).toMatchObject({ pid: server.pid, direction: 'inbound', seen_at_start: true, bytes_received: 5000, bytes_sent: 2500 });
   });
 
+  it('a connect in flight at start (SYN_SENT) that completes after: owned by the connecting process', async () => {
+    await cap?.stop();
+    cap = null;
+    // A full accept queue (backlog 0, one connection waiting) drops the client's SYN;
+    // its retransmission after 1 s finds room once the server accepts.
+    const { server, port } = await tcpServer('127.0.0.1', ['--backlog', '0', '--wait-stdin', '--count', '2', '--expect', '300', '--reply', '0']);
+    helpers.push(server);
+    const filler = runTraffic(['client-tcp', '127.0.0.1', String(port), '--send', '300']);
+    helpers.push(filler);
+    await filler.next('connected');
+    const client = runTraffic(['client-tcp', '127.0.0.1', String(port), '--send', '300']);
+    helpers.push(client);
+    await new Promise((r) => setTimeout(r, 200)); // its SYN is out and dropped
+    cap = await startCapture({ intervalMs: 200 });
+    server.send('accept');
+    const { lport } = (await client.next('connected')) as unknown as { lport: number };
+    expect(await client.exited).toBe(0);
+    const out = await closedFlow(cap, 'the flow of the connect in flight', byPorts('tcp', lport, port));
+    expect(out).toMatchObject({ pid: client.pid, comm: 'python3.11', direction: 'outbound', seen_at_start: true, bytes_sent: 300, connect_latency_us: null });
+  });
+
   it('UDP sockets open at start: their flows are marked seen_at_start, bytes exact', async () => {
     // The sockets are bound before capture starts; the datagrams flow after.
     await cap?.stop();
