@@ -38,8 +38,9 @@ export function unpackValue(bytes: Uint8Array): unknown {
   return unpackr.unpack(bytes);
 }
 
-/** The codec new recordings use; chosen by measurement (docs/recording-format.md). */
-export const DEFAULT_CODEC = Codec.Zstd;
+/** The codec new recordings use; chosen by measurement (docs/recording-format.md).
+ * node:zlib has zstd from Node 22.15 on; before that, deflate (same size, slower). */
+export const DEFAULT_CODEC: Codec = typeof zlib.zstdCompressSync === 'function' ? Codec.Zstd : Codec.DeflateRaw;
 
 export function compress(codec: Codec, raw: Buffer): Buffer {
   switch (codec) {

@@ -11,6 +11,8 @@ import { CLI, ensureBuilt, ROOT, runCli } from '../helpers/cli';
 const isRoot = process.getuid?.() === 0;
 const dir = mkdtempSync(join(tmpdir(), 'sockscope-rec-e2e-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Replay prints every flow of the host, busy or not: room for all of it. */
+const BIG = { maxBuffer: 1 << 30 };
 
 /** A loopback server that answers each connection's `n` bytes with 2n bytes, then closes. */
 async function echoServer(): Promise<{ port: number; close(): void }> {
@@ -105,7 +107,7 @@ describe.runIf(isRoot)('sockscope record (live, root)', () => {
     expect(info.code).toBe(0);
     const summary = JSON.parse(info.stdout).summary;
     expect(summary).toMatchObject({ complete: true, damage: null });
-    const replay = runCli(['replay', file, '--format', 'jsonl']);
+    const replay = runCli(['replay', file, '--format', 'jsonl'], BIG);
     expect(replay.code).toBe(0);
     const mine = jsonl(replay.stdout).filter((f) => f.proto === 'tcp' && f.rport === srv.port && f.raddr === '127.0.0.1');
     expect(mine.length).toBe(n);
@@ -141,7 +143,7 @@ describe.runIf(isRoot)('sockscope record (live, root)', () => {
     rec.child.kill('SIGKILL');
     expect(await rec.exited).toBe('SIGKILL');
     await stop();
-    const replay = runCli(['replay', file, '--format', 'jsonl']);
+    const replay = runCli(['replay', file, '--format', 'jsonl'], BIG);
     expect(replay.code).toBe(5);
     expect(replay.stderr).toMatch(/^sockscope: .*killed\.ssrec: truncated at byte \d+ after chunk \d+: no end marker.*\n$/);
     expect(jsonl(replay.stdout).filter((f) => f.rport === srv.port).length).toBeGreaterThan(5);
@@ -183,7 +185,7 @@ describe.runIf(isRoot)('sockscope record (live, root)', () => {
       expect(kept).toBeGreaterThan(12); // preamble and header at least
       // The frame being written when the disk filled is cut: replay stops exactly where the
       // recorder said its good data ends, after replaying every whole chunk before it.
-      const replay = runCli(['replay', file, '--format', 'jsonl']);
+      const replay = runCli(['replay', file, '--format', 'jsonl'], BIG);
       expect(replay.code).toBe(5);
       expect(replay.stderr).toMatch(new RegExp(`^sockscope: .*full\\.ssrec: chunk \\d+ at byte ${kept}: truncated frame .*\n$`));
       for (const f of jsonl(replay.stdout)) expect(f.proto).toMatch(/^(tcp|udp)$/);
