@@ -37,7 +37,7 @@ export function Header({ info, status, totals, wallMs, width, recording, crumbs,
     { text: `new ${formatPerSec(totals.newFlowsPerSec)}`, keep: 3 },
     { text: `TX ${formatRate(totals.txRate)}`, keep: 1 },
     { text: `RX ${formatRate(totals.rxRate)}`, keep: 1 },
-    { text: `ev ${formatPerSec(totals.eventsPerSec)}`, keep: 4 },
+    { text: `events ${formatPerSec(totals.eventsPerSec)}`, keep: 4 },
     { text: `lost ${formatCount(totals.lost)}`, keep: 0, warn: totals.lost > 0 },
     { text: `evicted ${formatCount(totals.evicted)}`, keep: 0, warn: totals.evicted > 0 },
   ];
