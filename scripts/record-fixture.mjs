@@ -310,6 +310,7 @@ const kbclient = (host, port, lport, n, k = 1, s = 0) => [PY, join(tmp, 'actors.
 /** The busy mix: see recordings/README.md. Returns the expectations. */
 async function demo() {
   const ROUNDS = 6;
+  const CONTAINER_NAME = 'sockscope-demo-web';
   const NG = 8080, KB = 9000, KB6 = 9001, WEB6 = 8086, UA = 5301, UB = 5302;
   const expect = [];
   const exact = (name, match, fields, pid) => expect.push({ name, match, count: 1, expect: { ...fields, ...(pid ? { pid } : {}) } });
@@ -326,6 +327,17 @@ async function demo() {
   symlinkSync('/bin/busybox', join(ncDir, 'nc'));
   writeFileSync(join(tmp, 'blob2222'), Buffer.alloc(2222, 0x62));
 
+  // The Docker-compatible API that sockscope asks for container names (podman's own),
+  // unless one already serves the default socket. Started before the recorder, which
+  // looks for the socket when it starts.
+  const apiSocket = '/run/podman/podman.sock';
+  let api = null;
+  const apiDirMade = !existsSync('/run/podman');
+  if (!existsSync(apiSocket)) {
+    mkdirSync('/run/podman', { recursive: true });
+    api = bg('podman', ['--runtime', 'runc', '--cgroup-manager=cgroupfs', 'system', 'service', '--time=0', `unix://${apiSocket}`], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && !existsSync(apiSocket); i++) await sleep(50);
+  }
   const raw = join(tmp, 'demo.raw.ssrec');
   const rec = startRecorder(raw);
   await waitHeader(raw);
@@ -375,10 +387,10 @@ async function demo() {
   exact('udp peer B', { proto: 'udp', lport: UB, rport: 5300 }, { bytes_sent: 1500, bytes_received: 1500, direction: 'inbound' }, ub.pid);
   // a podman container (runc, cgroupfs) sharing the namespace: busybox nc inside it
   const cidfile = join(tmp, 'cid');
-  await run('podman', ['--runtime', 'runc', '--cgroup-manager=cgroupfs', 'run', '--rm', '--cidfile', cidfile, `--net=ns:/run/netns/${NS}`, '--rootfs', rootfs, '/bin/sh', '-c', `head -c 3333 /dev/zero | nc 127.0.0.1 ${KB} > /dev/null; sleep 3`]);
+  await run('podman', ['--runtime', 'runc', '--cgroup-manager=cgroupfs', 'run', '--rm', '--name', CONTAINER_NAME, '--cidfile', cidfile, `--net=ns:/run/netns/${NS}`, '--rootfs', rootfs, '/bin/sh', '-c', `head -c 3333 /dev/zero | nc 127.0.0.1 ${KB} > /dev/null; sleep 3`]);
   const cid = readFileSync(cidfile, 'utf8').trim();
   // (it sleeps after sending so that its cgroup still exists when sockscope resolves it)
-  exact('podman container nc', { proto: 'tcp', rport: KB, container: { id: cid } }, { container: { id: cid, runtime: 'podman' }, user: 'root', uid: 0, direction: 'outbound', bytes_sent: 3333, bytes_received: 6666 });
+  exact('podman container nc', { proto: 'tcp', rport: KB, container: { id: cid } }, { container: { id: cid, runtime: 'podman', ...(api ? { name: CONTAINER_NAME } : {}) }, user: 'root', uid: 0, direction: 'outbound', bytes_sent: 3333, bytes_received: 6666 });
   await Promise.all([long, wrk]);
   exact('long-lived client', { proto: 'tcp', lport: 41000, rport: KB }, { bytes_sent: 30_000, bytes_received: 60_000, comm: 'python3' });
   // nginx closes a keep-alive connection after 1000 requests: wrk reconnects
@@ -388,6 +400,11 @@ async function demo() {
   await sleep(1500);
   await stopRecorder(rec);
   for (const c of [nginx, kb, kb6, web6, ua, ub]) await stopChild(c);
+  if (api) {
+    await stopChild(api);
+    rmSync(apiSocket, { force: true });
+    if (apiDirMade) rmSync('/run/podman', { recursive: true, force: true });
+  }
   return { raw, expect, extra: { container: cid, users: ['root', 'nobody'] } };
 }
 
