@@ -1,6 +1,7 @@
 // Connections that exist before capture starts: found by the start-up iterator, marked
 // seen_at_start, owned by the process that holds them, and counted from that moment on
-// (the bytes exchanged before are not in the flow). Also a UDP socket open at start.
+// (the bytes exchanged before are not in the flow). Also a connection waiting in an
+// accept queue at start, a connect() in flight at start, and UDP sockets open at start.
 import { afterAll, describe, expect, it } from 'vitest';
 import { byPorts, canCapture, closedFlow, skipWhy, startCapture, type Capture } from './helpers/capture';
 import { PYTHON, runTraffic, tcpServer, type Helper } from './helpers/procs';

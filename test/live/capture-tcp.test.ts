@@ -1,7 +1,8 @@
 // TCP as sockscope reports it, against real processes on loopback whose pid, uid and
-// payload the test knows: outbound and inbound ownership (a forked worker that accepts),
-// exact payload bytes both ways, connect latency, close with final counters, IPv6 and
-// IPv4-mapped peers, a refused connect, and a process that exits right after sending.
+// payload the test knows: outbound and inbound ownership (a forked worker that accepts,
+// a second thread that connects), exact payload bytes both ways, connect latency, close
+// with final counters, IPv6 and IPv4-mapped peers, refused and timed-out connects (events,
+// no flow), and a process that exits right after sending.
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byPorts, canCapture, closedFlow, skipWhy, startCapture, type Capture } from './helpers/capture';
