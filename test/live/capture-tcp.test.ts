@@ -5,7 +5,7 @@
 // no flow), and a process that exits right after sending.
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { byPorts, canCapture, closedFlow, skipWhy, startCapture, type Capture } from './helpers/capture';
+import { byPorts, canCapture, closedFlow, flowWhere, skipWhy, startCapture, type Capture } from './helpers/capture';
 import { PYTHON, runTraffic, tcpServer, type Helper } from './helpers/procs';
 
 /** A port nothing listens on: bound then released by this process. */
@@ -140,5 +140,25 @@ describe.skipIf(!canCapture.ok)(`live TCP capture${skipWhy}`, () => {
     expect(fail.what).toBe('timeout');
     expect(cap.flows().filter((f) => f.pid === client.pid)).toEqual([]);
     filler.child.stdin!.end();
+  });
+
+  it('an open connection: exact counters each interval from the snapshot, before any close', async () => {
+    const { server, port } = await tcpServer('127.0.0.1', ['--expect', '4096', '--reply', '2048']);
+    track(server);
+    const client = track(runTraffic(['client-tcp', '127.0.0.1', String(port), '--pre', '4096', '--wait-stdin']));
+    const { lport } = (await client.next('connected')) as unknown as { lport: number };
+    try {
+      const open = (f: { state: string; bytes_sent: number; bytes_received: number }) => f.state === 'ESTABLISHED' && f.bytes_sent === 4096 && f.bytes_received === 2048;
+      const out = await flowWhere(cap, 'the open client flow with its counters', byPorts('tcp', lport, port), open);
+      const inn = await flowWhere(cap, 'the open server flow with its counters', byPorts('tcp', port, lport), (f) => f.state === 'ESTABLISHED' && f.bytes_received === 4096 && f.bytes_sent === 2048);
+      expect(out).toMatchObject({ pid: client.pid, end: null, retransmits: 0 });
+      expect(out.srtt_us).toBeGreaterThan(0);
+      expect(inn).toMatchObject({ pid: server.pid, end: null });
+    } finally {
+      client.send('go');
+    }
+    expect(await client.exited).toBe(0);
+    const closed = await closedFlow(cap, 'the client flow, closed', byPorts('tcp', lport, port));
+    expect(closed).toMatchObject({ bytes_sent: 4096, bytes_received: 2048 });
   });
 });
