@@ -14,7 +14,7 @@
 // esbuild into a temporary module first (msgpackr included, as in dist/sockscope.mjs).
 import { build } from 'esbuild';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -170,6 +170,9 @@ const totalSeconds = recordings.reduce((a, r) => a + r.medianSeconds, 0);
 const result = {
   runs: RUNS,
   node: process.version,
+  cpus: cpus().length,
+  // Other work on the machine slows the median; the best pass is the least disturbed.
+  loadAverageAtStart: loadavg()[0],
   codec: m.CODEC_NAMES[m.DEFAULT_CODEC],
   eventsPerSec: Math.round(sum('events') / totalSeconds),
   bestEventsPerSec: Math.round(sum('events') / recordings.reduce((a, r) => a + r.events / r.bestEventsPerSec, 0)),

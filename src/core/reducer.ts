@@ -30,6 +30,24 @@ export const DEFAULT_CORE_OPTIONS: CoreOptions = {
   historyLength: 60,
 };
 
+/** Strings from the recording decoder can be slices of a whole chunk's string block
+ * (msgpackr's bundleStrings, src/record/codec.ts): V8 keeps the block alive as long as
+ * one slice (13 chars or longer) lives. The strings the state keeps for long (addresses,
+ * names, paths, command lines) are copied once and shared, so a long replay holds its
+ * flows and processes, not the chunks they came from. */
+const interned = new Map<string, string>();
+const MAX_INTERNED = 100_000;
+function keep<T extends string | null>(s: T): T {
+  if (s === null || s.length < 13) return s;
+  let k = interned.get(s);
+  if (k === undefined) {
+    if (interned.size >= MAX_INTERNED) interned.clear();
+    k = Buffer.from(s, 'utf8').toString('utf8'); // a fresh flat string
+    interned.set(k, k);
+  }
+  return k as T;
+}
+
 /** Connect failures kept for display (the count in totals is exact). */
 const MAX_FAILURES = 200;
 /** Lifecycle entries kept per flow (open, states, close: a TCP flow has about 6). */
@@ -142,7 +160,8 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
     }
     case 'connect-fail':
       s.totals.connectFailures++;
-      s.failures.push({ ts: e.ts, what: e.reason, owner: e.owner, raddr: e.raddr, rport: e.rport });
+      e.owner.comm = keep(e.owner.comm);
+      s.failures.push({ ts: e.ts, what: e.reason, owner: e.owner, raddr: keep(e.raddr), rport: e.rport });
       if (s.failures.length > MAX_FAILURES) s.failures.splice(0, s.failures.length - MAX_FAILURES);
       noteOwner(s, e.owner);
       break;
@@ -164,9 +183,9 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       const p = processEntry(s, e.pid);
       p.ppid = e.ppid;
       p.uid = e.uid;
-      p.comm = e.comm;
+      p.comm = keep(e.comm);
       // The exec'd filename is the best exe we have until a process fact says better.
-      p.exe = e.filename;
+      p.exe = keep(e.filename);
       p.cmdline = null;
       p.exitedTs = null;
       break;
@@ -175,7 +194,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       const parent = s.processes.get(e.ppid);
       const p = processEntry(s, e.pid);
       p.ppid = e.ppid;
-      p.comm = e.comm;
+      p.comm = keep(e.comm);
       p.exitedTs = null;
       // A forked child runs its parent's image until it execs.
       if (parent) {
@@ -196,21 +215,25 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
     case 'process': {
       const p = processEntry(s, e.pid);
       if (e.ppid !== null) p.ppid = e.ppid;
-      if (e.exe !== null) p.exe = e.exe;
-      if (e.cmdline !== null) p.cmdline = e.cmdline;
+      if (e.exe !== null) p.exe = keep(e.exe);
+      if (e.cmdline !== null) p.cmdline = keep(e.cmdline);
       break;
     }
     case 'user':
-      s.users.set(e.uid, e.name);
+      s.users.set(e.uid, keep(e.name));
       break;
     case 'group':
-      s.groups.set(e.gid, e.name);
+      s.groups.set(e.gid, keep(e.name));
       break;
     case 'cgroup':
-      s.cgroups.set(e.cgroupId, { cgroupId: e.cgroupId, path: e.path, container: e.container });
+      if (e.container) {
+        e.container.id = keep(e.container.id);
+        e.container.name = keep(e.container.name);
+      }
+      s.cgroups.set(e.cgroupId, { cgroupId: e.cgroupId, path: keep(e.path), container: e.container });
       break;
     case 'container-name':
-      s.containerNames.set(e.id, e.name);
+      s.containerNames.set(keep(e.id), keep(e.name));
       break;
   }
 }
@@ -237,14 +260,15 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   const existing = s.flows.get(e.flowId);
   if (existing) removeFlow(s, existing); // a repeated id replaces the old flow
   if (s.flows.size >= s.options.maxFlows) evictOne(s);
+  e.owner.comm = keep(e.owner.comm);
   const f: Flow = {
     flowId: e.flowId,
     cookie: e.cookie,
     proto: e.proto,
     family: e.family,
-    laddr: e.laddr,
+    laddr: keep(e.laddr),
     lport: e.lport,
-    raddr: e.raddr,
+    raddr: keep(e.raddr),
     rport: e.rport,
     direction: e.direction,
     owner: e.owner,
