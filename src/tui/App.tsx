@@ -18,7 +18,7 @@ import { Detail } from './components/Detail';
 import { FilterBar } from './components/FilterBar';
 import { useFeedStatus } from './hooks/use-feed-status';
 import { useSnapshot } from './hooks/use-snapshot';
-import { useWarmSelectors } from './hooks/use-warm-selectors';
+import { useSelection } from './hooks/use-selection';
 import { makeTheme, noColorFromEnv, ThemeContext } from './theme';
 import { SEEK_INTERVALS } from './replay-player';
 
@@ -58,7 +58,6 @@ function Screen({ feed, size, onQuit, notice }: AppProps) {
   // A feed's note (recording saved) shows until the next key, like the screen's own notes.
   const [seenNote, setSeenNote] = useState<string | null>(null);
   const snap = useSnapshot(feed, status.version, view.frozen);
-  useWarmSelectors(snap.rows);
 
   const showFilter = view.editing !== null || view.query.source !== '';
   const shownNote = note ?? (status.note !== seenNote ? (status.note ?? undefined) : undefined);
@@ -68,10 +67,10 @@ function Screen({ feed, size, onQuit, notice }: AppProps) {
   const level = currentLevel(view);
   const { groupBy, openGroup } = tableSelector(view);
 
-  const selection = useMemo(
-    () => selectTable(snap.rows, { groupBy, openGroup, query: view.query, sort: view.sort }),
-    [snap, groupBy, openGroup, view.query, view.sort],
-  );
+  // A key in the last minute: the user is at the keys (see use-selection.ts).
+  const lastKeyAt = useRef(-Infinity);
+  const active = performance.now() - lastKeyAt.current < 60_000;
+  const selection = useSelection(snap.rows, { groupBy, openGroup, query: view.query, sort: view.sort }, active);
   const ctx = { rows: selection.rows, height: tableHeight };
   // The rows a key acts on. Normally what is on screen; when several keys arrive in one
   // read (Tab then Enter), the rows of the view the previous key made, not yet drawn.
@@ -151,6 +150,7 @@ function Screen({ feed, size, onQuit, notice }: AppProps) {
   };
 
   useInput((input, key) => {
+    lastKeyAt.current = performance.now();
     const k = key as KeyState;
     // Plain characters that arrived together are keys pressed one after the other.
     if (input.length > 1 && !k.ctrl && !k.meta && !k.escape) {
