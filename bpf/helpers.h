@@ -91,27 +91,36 @@ static __always_inline __u64 sub_floor0(__u64 a, __u64 b)
 	return a > b ? a - b : 0;
 }
 
-/* Application bytes from what TCP already keeps (no per-packet hook): bytes_acked and
- * bytes_received advance by sequence space, which also counts a FIN (+1 each way once
- * it is received / acknowledged). The SYN is outside the window because the baseline
- * is taken at ESTABLISHED. */
-static __always_inline void tcp_read_counters(const struct sock *sk, const struct ss_tcp_sock *v, struct ss_counters *out)
+/* Our FIN is in the sequence space (write_seq) once the socket is in one of these states. */
+static __always_inline int fin_queued(int state)
+{
+	return state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 || state == TCP_TIME_WAIT ||
+	       state == TCP_LAST_ACK || state == TCP_CLOSING;
+}
+
+#define SS_SOCK_DONE 1 /* enum sock_flags: set by tcp_fin() when the peer's FIN arrives */
+
+/* Application bytes from what TCP already keeps (no per-packet hook), in sequence space
+ * from the baseline taken at ESTABLISHED (so the SYN is outside it).
+ * Sent: everything the application wrote = acknowledged + still queued or in flight
+ * (write_seq - snd_una), so both ends of a connection agree even when it is torn down
+ * before the last ACK. Our FIN takes one sequence number in exactly one of the two once
+ * `state` says it was queued. Received: bytes_received, minus the peer's FIN when tcp_fin()
+ * flagged it (SOCK_DONE). `state` is the state the socket is (or was, at close) in. */
+static __always_inline void tcp_read_counters(const struct sock *sk, const struct ss_tcp_sock *v, struct ss_counters *out, int state)
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 	__u64 acked = BPF_CORE_READ(tp, bytes_acked);
 	__u64 received = BPF_CORE_READ(tp, bytes_received);
-	__u8 shutdown = BPF_CORE_READ(sk, sk_shutdown);
-	__u32 snd_una = BPF_CORE_READ(tp, snd_una);
-	__u32 write_seq = BPF_CORE_READ(tp, write_seq);
+	__u32 unacked = BPF_CORE_READ(tp, write_seq) - BPF_CORE_READ(tp, snd_una);
+	__u64 sent = sub_floor0(acked, v->base_bytes_acked) + unacked;
 
-	/* Peer's FIN received: it took one sequence number of bytes_received. */
-	if ((shutdown & RCV_SHUTDOWN) && received > v->base_bytes_received)
+	if (fin_queued(state) && sent > 0)
+		sent--;
+	if ((BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SS_SOCK_DONE)) && received > v->base_bytes_received)
 		received--;
-	/* Our FIN sent and everything up to it acknowledged: it took one of bytes_acked. */
-	if ((shutdown & SEND_SHUTDOWN) && snd_una == write_seq && acked > v->base_bytes_acked)
-		acked--;
 
-	out->bytes_sent = sub_floor0(acked, v->base_bytes_acked);
+	out->bytes_sent = sent;
 	out->bytes_received = sub_floor0(received, v->base_bytes_received);
 	out->packets_sent = sub_floor0(BPF_CORE_READ(tp, data_segs_out), v->base_segs_out);
 	out->packets_received = sub_floor0(BPF_CORE_READ(tp, data_segs_in), v->base_segs_in);

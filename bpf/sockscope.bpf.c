@@ -166,7 +166,7 @@ static __always_inline void start_flow(struct ss_tcp_sock *v, const struct sock 
 static __always_inline void close_tcp(const struct sock *sk, __u64 key, struct ss_tcp_sock *v, int oldstate)
 {
 	if (v->phase == SS_TCP_TRACKED) {
-		tcp_read_counters(sk, v, &v->counters);
+		tcp_read_counters(sk, v, &v->counters, oldstate);
 		emit_tcp(SS_REC_FLOW_CLOSE, sk, v, TCP_CLOSE, 0, 0);
 	} else if (v->phase == SS_TCP_CONNECTING) {
 		int err = BPF_CORE_READ(sk, sk_err);
@@ -177,7 +177,7 @@ static __always_inline void close_tcp(const struct sock *sk, __u64 key, struct s
 		emit_tcp(SS_REC_CONNECT_FAIL, sk, v, TCP_CLOSE, fail_reason(err), lat);
 	} else if (v->phase == SS_TCP_PENDING_ACCEPT) {
 		/* Closed before any accept(): report it with an unknown owner rather than drop it. */
-		tcp_read_counters(sk, v, &v->counters);
+		tcp_read_counters(sk, v, &v->counters, oldstate);
 		emit_tcp(SS_REC_FLOW_OPEN, sk, v, oldstate, 0, 0);
 		emit_tcp(SS_REC_FLOW_CLOSE, sk, v, TCP_CLOSE, 0, 0);
 	}
@@ -497,7 +497,7 @@ static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v,
 	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	if (cookie != v->cookie)
 		return 0;
-	tcp_read_counters(sk, v, &v->counters);
+	tcp_read_counters(sk, v, &v->counters, BPF_CORE_READ(sk, __sk_common.skc_state));
 	v->snap_ts = *(__u64 *)ctx;
 	return 0;
 }
