@@ -11,7 +11,7 @@ const COLUMN_MEANING: Record<ColumnId, string> = {
   process: 'kernel task name (comm) of the owner at the time',
   user: 'user name of the owner (uid when unknown)',
   container: 'container name, or its short id; `-` on the host',
-  proto: '`tcp` or `udp`',
+  proto: '`tcp` or `udp`, `tcp6`/`udp6` for IPv6',
   local: 'local address and port',
   remote: 'remote address and port',
   state: 'TCP state (`ESTAB` is ESTABLISHED), `OPEN` for UDP, `CLOSED` while a closed flow lingers',

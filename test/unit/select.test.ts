@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { applyBatch, createCoreState } from '../../src/core/reducer';
 import {
   deriveFlowRows, formatBytes, formatMicros, formatRateCell, groupRows, layoutColumns, matchQuery, parseQuery,
-  selectTable, sortRows, toggleSort, clampWindow, moveCursor, type FlowRow, type TableView,
+  selectTable, sortRows, toggleSort, protoLabel, clampWindow, moveCursor, type FlowRow, type TableView,
 } from '../../src/core/select/index';
 import { DEFAULT_SORT } from '../../src/core/select/sort';
 import { CONTAINER_ID, sceneBatches } from '../tui/fixtures';
@@ -154,6 +154,8 @@ describe('window and layout', () => {
     expect(wide).toEqual(['PID', 'PROCESS', 'USER', 'CONTAINER', 'PROTO', 'LOCAL', 'REMOTE', 'STATE', 'TX/s', 'RX/s', 'TX', 'RX', 'RETR', 'RTT', 'CONNECT']);
   });
   it('prints human units', () => {
+    expect(protoLabel({ ...sceneRows()[0], family: 6 })).toBe('tcp6');
+    expect(protoLabel(sceneRows()[0])).toBe('tcp');
     expect(formatBytes(0)).toBe('0 B');
     expect(formatBytes(1536)).toBe('1.5 KiB');
     expect(formatBytes(10 * 2 ** 20)).toBe('10 MiB');

@@ -36,7 +36,7 @@ export const COLUMNS: readonly Column[] = [
   col('process', 'PROCESS', 'n', 15, 10, 'left', 1, false, (r) => r.process, (r) => str(r.process)),
   col('user', 'USER', 'u', 9, 7, 'left', 3, false, (r) => r.user, (r) => r.user),
   col('container', 'CONTAINER', 'c', 13, 12, 'left', 2, false, (r) => r.container, (r) => r.container),
-  col('proto', 'PROTO', 'o', 8, 8, 'left', 3, false, (r) => r.proto, (r) => r.proto),
+  col('proto', 'PROTO', 'o', 8, 8, 'left', 3, false, (r) => r.proto, (r) => protoLabel(r)),
   col('local', 'LOCAL', 'l', 21, 15, 'left', 4, false, (r) => r.local, (r) => r.local),
   col('remote', 'REMOTE', 'r', 21, 15, 'left', 1, false, (r) => r.remote, (r) => r.remote),
   col('state', 'STATE', 's', 10, 9, 'left', 2, false, (r) => r.state, (r) => shortState(r.state)),
@@ -56,6 +56,11 @@ export const COLUMN_BY_SORT_KEY: ReadonlyMap<string, Column> = new Map(COLUMNS.m
 /** `PID(i)`: the header text, which a column must be wide enough to show. */
 export function headerText(c: Column): string {
   return `${c.title}(${c.sortKey})`;
+}
+
+/** `tcp`, `udp`, or `tcp6`/`udp6` for an IPv6 flow (as ss and netstat write them). */
+export function protoLabel(r: TableRow): string {
+  return (r as { family?: number }).family === 6 ? `${r.proto}6` : r.proto;
 }
 
 /** A rate cell: "0", "850 B", "1.5 MiB" (per second, as the header says). */
