@@ -103,7 +103,7 @@ describe('table', () => {
     expect(f).toContain('web');
     expect(f).toContain('podman');
     expect(f).toContain('retransmits 1');
-    expect(f).toMatch(/TX rate\s+[▁-█]{3}/);
+    expect(f).toMatch(/TX rate\s+[▁-█]{3}\s+peak 48\.8 KiB\/s/);
     expect(f).toContain('lifecycle');
     expect(f).toContain('ESTABLISHED');
     await app.press(KEYS.esc);

@@ -154,7 +154,8 @@ describe('window and layout', () => {
     expect(wide).toEqual(['PID', 'PROCESS', 'USER', 'CONTAINER', 'PROTO', 'LOCAL', 'REMOTE', 'STATE', 'TX/s', 'RX/s', 'TX', 'RX', 'RETR', 'RTT', 'CONNECT']);
   });
   it('prints human units', () => {
-    expect(protoLabel({ ...sceneRows()[0], family: 6 })).toBe('tcp6');
+    const v6: FlowRow = { ...sceneRows()[0], family: 6 };
+    expect(protoLabel(v6)).toBe('tcp6');
     expect(protoLabel(sceneRows()[0])).toBe('tcp');
     expect(formatBytes(0)).toBe('0 B');
     expect(formatBytes(1536)).toBe('1.5 KiB');

@@ -43,14 +43,17 @@ export function Detail({ state, flowId, width, height }: { state: CoreState; flo
     ['start', when(f.startTs)],
     ['end', when(f.endTs)],
   ];
-  const sparkW = Math.max(0, width - 14);
   const hist = f.history;
+  const peakTx = Math.max(0, ...hist.map((h) => h.tx));
+  const peakRx = Math.max(0, ...hist.map((h) => h.rx));
+  // Room for the label and the peak after the sparkline.
+  const sparkW = Math.max(0, width - 32);
   const lines: ReactNode[] = fields.map(([k, v]) => (
     <Text key={k} wrap="truncate"><Text bold>{fit(k, 10)}</Text> {v}</Text>
   ));
   lines.push(
-    <Text key="h-tx" wrap="truncate"><Text bold>{fit('TX rate', 10)}</Text> <Text color={theme.accent}>{sparkline(hist.map((h) => h.tx), sparkW) || '-'}</Text></Text>,
-    <Text key="h-rx" wrap="truncate"><Text bold>{fit('RX rate', 10)}</Text> <Text color={theme.accent}>{sparkline(hist.map((h) => h.rx), sparkW) || '-'}</Text></Text>,
+    <Text key="h-tx" wrap="truncate"><Text bold>{fit('TX rate', 10)}</Text> <Text color={theme.accent}>{sparkline(hist.map((h) => h.tx), sparkW) || '-'}</Text>  peak {formatRate(peakTx)}</Text>,
+    <Text key="h-rx" wrap="truncate"><Text bold>{fit('RX rate', 10)}</Text> <Text color={theme.accent}>{sparkline(hist.map((h) => h.rx), sparkW) || '-'}</Text>  peak {formatRate(peakRx)}</Text>,
     <Text key="lc" bold>lifecycle</Text>,
   );
   for (const [i, ev] of f.lifecycle.entries()) {
