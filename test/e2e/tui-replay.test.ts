@@ -171,6 +171,16 @@ describe('sockscope replay in a terminal', () => {
     expect(await plain.exitCode()).toBe(0);
   });
 
+  it('with a terminal for output but none for keys, says so and points to --format jsonl (exit 2)', async () => {
+    const t = new TmuxScreen(`${process.execPath} ${CLI} replay ${recording} < /dev/null`, 200, 10, {}, ROOT);
+    screens.push(t);
+    expect(await t.exitCode()).toBe(2);
+    const s = t.screen().replace(/\n/g, '');
+    expect(s).toContain('standard input is not a terminal');
+    expect(s).toContain(`sockscope replay ${recording} --format jsonl`);
+    expect(s).not.toMatch(/\s+at /);
+  });
+
   it('without a terminal, says so and points to --format jsonl (exit 2)', () => {
     const r = runCli([], { stdio: ['ignore', 'pipe', 'pipe'] });
     expect(r.code).toBe(2);
