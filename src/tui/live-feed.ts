@@ -62,7 +62,12 @@ export class LiveFeed implements TuiFeed {
     try {
       const w = RecordingWriter.create(path, this.source.info, { capture: { intervalMs: this.source.info.intervalMs, from: 'tui' } });
       w.write(snapshotEvents(this.core));
-      w.startAutoFlush();
+      // A flush error from the timer (disk full) stops the recording, never the screen.
+      w.startAutoFlush((err) => {
+        if (this.writer !== w) return;
+        this.writer = null;
+        this.update({ recording: null, note: `recording stopped: ${message(err)}` });
+      });
       this.writer = w;
       this.update({ recording: path, note: null });
     } catch (err) {
