@@ -87,6 +87,7 @@ __u32 next_flow_id = 0;
 const struct ss_flow_record *_btf_flow_record __attribute__((unused));
 const struct ss_state_record *_btf_state_record __attribute__((unused));
 const struct ss_proc_record *_btf_proc_record __attribute__((unused));
+const struct ss_cgroup_record *_btf_cgroup_record __attribute__((unused));
 const struct ss_tuple *_btf_tuple __attribute__((unused));
 
 static __always_inline void count_stat(__u32 idx)
@@ -626,9 +627,12 @@ int list_sockets(struct bpf_iter__task_file *ctx)
 
 /* ---- process lifecycle ---- */
 
-static __always_inline struct ss_proc_record *proc_record(__u32 type, __u32 pid, __u32 ppid)
+/* FORK and EXIT records stop before `filename`: the ring carries 40 bytes for them. */
+#define SS_PROC_SHORT __builtin_offsetof(struct ss_proc_record, filename)
+
+static __always_inline struct ss_proc_record *proc_record(__u32 type, __u32 pid, __u32 ppid, __u64 size)
 {
-	struct ss_proc_record *r = reserve(sizeof(*r));
+	struct ss_proc_record *r = reserve(size);
 
 	if (!r)
 		return 0;
@@ -638,18 +642,36 @@ static __always_inline struct ss_proc_record *proc_record(__u32 type, __u32 pid,
 	r->ppid = ppid;
 	r->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	r->filename[0] = 0;
 	return r;
+}
+
+/* The new image's argv, read from its own stack (mm->arg_start..arg_end) while current is
+ * the process: a process that exits within milliseconds is gone from /proc by the time
+ * user space could read /proc/PID/cmdline. */
+static __always_inline void read_argv(struct ss_proc_record *r, struct task_struct *p)
+{
+	unsigned long start = BPF_CORE_READ(p, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(p, mm, arg_end);
+	__u64 len = end > start ? end - start : 0;
+
+	if (len > SS_CMDLINE_LEN)
+		len = SS_CMDLINE_LEN;
+	r->cmdline_len = 0;
+	/* The mask restates the bound for the verifier: len is 1..SS_CMDLINE_LEN here. */
+	if (len > 0 && bpf_probe_read_user(r->cmdline, ((len - 1) & (SS_CMDLINE_LEN - 1)) + 1, (void *)start) == 0)
+		r->cmdline_len = len;
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct ss_proc_record *r = proc_record(SS_REC_PROC_EXEC, p->tgid, BPF_CORE_READ(p, real_parent, tgid));
+	struct ss_proc_record *r = proc_record(SS_REC_PROC_EXEC, p->tgid, BPF_CORE_READ(p, real_parent, tgid), sizeof(*r));
 
 	if (!r)
 		return 0;
-	bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename));
+	if (bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename)) < 0)
+		r->filename[0] = 0;
+	read_argv(r, p);
 	bpf_ringbuf_submit(r, 0);
 	return 0;
 }
@@ -661,7 +683,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (child->pid != child->tgid) /* a new thread, not a new process */
 		return 0;
-	r = proc_record(SS_REC_PROC_FORK, child->tgid, parent->tgid);
+	r = proc_record(SS_REC_PROC_FORK, child->tgid, parent->tgid, SS_PROC_SHORT);
 	if (r)
 		bpf_ringbuf_submit(r, 0);
 	return 0;
@@ -674,8 +696,40 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 
 	if (!group_dead) /* another thread of a process that lives on */
 		return 0;
-	r = proc_record(SS_REC_PROC_EXIT, p->tgid, 0);
+	r = proc_record(SS_REC_PROC_EXIT, p->tgid, 0, SS_PROC_SHORT);
 	if (r)
 		bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+/* ---- cgroup v2 paths at creation ---- */
+
+/* `path` is the new cgroup's path from its hierarchy's root (the tracepoint formats it
+ * only while someone listens). Only the v2 hierarchy (the one task->cgroups->dfl_cgrp
+ * lives in, whatever the v1 mounts are) names the ids that owners carry. */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(on_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ss_cgroup_record *r;
+	long n;
+
+	if (BPF_CORE_READ(cgrp, root) != BPF_CORE_READ(task, cgroups, dfl_cgrp, root))
+		return 0;
+	r = reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	r->type = SS_REC_CGROUP_MKDIR;
+	r->_pad = 0;
+	r->ts = bpf_ktime_get_ns();
+	r->cgroup_id = BPF_CORE_READ(cgrp, kn, id);
+	n = bpf_probe_read_kernel_str(r->path, sizeof(r->path), path);
+	/* A path that filled the buffer may be cut: better none (user space walks) than a
+	 * wrong one. */
+	if (n <= 1 || n >= SS_CGROUP_PATH_LEN) {
+		bpf_ringbuf_discard(r, 0);
+		return 0;
+	}
+	bpf_ringbuf_submit(r, 0);
 	return 0;
 }

@@ -8,6 +8,8 @@
 
 #define SS_COMM_LEN 16
 #define SS_FILENAME_LEN 256
+#define SS_CMDLINE_LEN 512     /* argv bytes kept per exec (power of two: the bound is a mask) */
+#define SS_CGROUP_PATH_LEN 512 /* a longer cgroup path is not sent: user space walks for it */
 
 /* Ring-buffer record types: the first __u32 of every record. */
 enum ss_record_type {
@@ -17,8 +19,9 @@ enum ss_record_type {
 	SS_REC_CONNECT_FAIL = 4, /* struct ss_flow_record: SYN_SENT -> CLOSE, reason in `reason` */
 	SS_REC_UDP_RELEASE = 5,  /* struct ss_state_record: a UDP socket with flows was released (cookie) */
 	SS_REC_PROC_EXEC = 6,    /* struct ss_proc_record */
-	SS_REC_PROC_FORK = 7,    /* struct ss_proc_record */
-	SS_REC_PROC_EXIT = 8,    /* struct ss_proc_record */
+	SS_REC_PROC_FORK = 7,    /* struct ss_proc_record, up to `filename` */
+	SS_REC_PROC_EXIT = 8,    /* struct ss_proc_record, up to `filename` */
+	SS_REC_CGROUP_MKDIR = 9, /* struct ss_cgroup_record: a cgroup v2 directory was created */
 };
 
 enum ss_direction { SS_DIR_UNKNOWN = 0, SS_DIR_OUTBOUND = 1, SS_DIR_INBOUND = 2 };
@@ -93,7 +96,8 @@ struct ss_state_record {
 	__u8 _pad[6];
 };
 
-/* PROC_* records (296 bytes). */
+/* PROC_* records (816 bytes). FORK and EXIT records end before `filename` (40 bytes):
+ * only EXEC carries the rest. */
 struct ss_proc_record {
 	__u32 type;
 	__u32 pid;
@@ -101,7 +105,20 @@ struct ss_proc_record {
 	__u32 ppid;
 	__u32 uid;
 	char comm[SS_COMM_LEN];
-	char filename[SS_FILENAME_LEN]; /* PROC_EXEC only */
+	char filename[SS_FILENAME_LEN];
+	__u32 cmdline_len;             /* bytes of cmdline read (0: none) */
+	__u32 _pad;
+	char cmdline[SS_CMDLINE_LEN];  /* argv as the new image got it: NUL-separated, maybe cut */
+};
+
+/* CGROUP_MKDIR record (536 bytes): id -> path at creation, so a cgroup that is gone by the
+ * time user space looks (a short-lived container) still has its path. */
+struct ss_cgroup_record {
+	__u32 type;
+	__u32 _pad;
+	__u64 ts;
+	__u64 cgroup_id;               /* kernfs id: what bpf_get_current_cgroup_id() returns */
+	char path[SS_CGROUP_PATH_LEN]; /* from the v2 root, "/" rooted */
 };
 
 /* Value of tcp_socks (key: the struct sock address). `counters`/`snap_ts` are written by

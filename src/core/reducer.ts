@@ -186,7 +186,8 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       p.comm = keep(e.comm);
       // The exec'd filename is the best exe we have until a process fact says better.
       p.exe = keep(e.filename);
-      p.cmdline = null;
+      // argv as the kernel read it at exec (absent in older recordings).
+      p.cmdline = keep(e.cmdline ?? null);
       p.exitedTs = null;
       break;
     }

@@ -2,8 +2,10 @@
 // task's v2 cgroup, which is the inode number of that cgroup's directory under the v2
 // mount. The kernel offers no reverse lookup from user space without
 // open_by_handle_at(2) (not reachable from Node), so the tree is walked and every
-// directory's inode remembered. Where v2 is mounted differs (here /sys/fs/cgroup/unified,
-// hybrid mode; /sys/fs/cgroup on unified systems), so it is read from mountinfo.
+// directory's inode remembered; cgroups created during capture are also learned from the
+// kernel's cgroup_mkdir records (learn()), which a walk could miss entirely. Where v2 is
+// mounted differs (here /sys/fs/cgroup/unified, hybrid mode; /sys/fs/cgroup on unified
+// systems), so it is read from mountinfo.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 
 /** The kernel escapes space, tab, newline and backslash in mountinfo paths as \ooo. */
@@ -85,6 +87,11 @@ export class CgroupResolver {
     this.lastWalkMs = t;
     this.walk();
     return this.paths.get(cgroupId) ?? null;
+  }
+
+  /** A path known without a walk: the kernel reported the cgroup's creation. */
+  learn(cgroupId: number, path: string): void {
+    this.remember(cgroupId, path);
   }
 
   /** Breadth-first over directories, so a bounded walk covers the shallow (and most

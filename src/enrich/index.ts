@@ -163,6 +163,15 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
           case 'tick':
             processes.sweep(ev.ts);
             break;
+          case 'cgroup':
+            // The live source's facts from cgroup creation (the kernel's path, so a
+            // cgroup removed before any walk still resolves): learned here, and emitted
+            // like any other cgroup fact only when a flow needs it.
+            if (cgroups !== null && ev.path !== null) {
+              cgroups.learn(ev.cgroupId, ev.path);
+              continue;
+            }
+            break;
         }
         out.push(ev);
       }

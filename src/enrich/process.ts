@@ -95,14 +95,15 @@ export class ProcessTable {
   }
 
   /** A new program image: whatever was known about this pid before is stale. /proc is read
-   * now, while the process most likely still exists; if it is already gone, the kernel's
-   * filename is the best exe there is. */
+   * now, while the process most likely still exists (it also shows a retitled command
+   * line, as ps does); if it is already gone, the kernel's filename and the argv it read
+   * at exec are what there is. */
   onExec(ev: ProcExecEvent): void {
     const read = readProcess(this.procRoot, ev.pid);
     this.put(ev.pid, {
       ppid: read.ppid ?? ev.ppid,
       exe: read.exe ?? (ev.filename || null),
-      cmdline: read.cmdline,
+      cmdline: read.cmdline ?? ev.cmdline ?? null,
       exitedTs: null,
       complete: true,
     });

@@ -1,7 +1,8 @@
 // Raw kernel bytes -> typed values. Pure functions over Buffers, offsets only from
 // ./layout (checked against the object's BTF). Ring-buffer records become AppEvents
-// (plus one internal record, the release of a UDP socket, that the live source turns
-// into flow-close events); map entries become counters.
+// (plus two internal records the live source consumes: the release of a UDP socket,
+// which it turns into flow-close events, and the path of a new cgroup, which it turns
+// into a cgroup fact); map entries become counters.
 import type {
   AppEvent,
   ConnectFailEvent,
@@ -12,7 +13,7 @@ import type {
   Owner,
   Tuple,
 } from './types';
-import { COUNTERS, FLOW_RECORD, OWNER, PROC_RECORD, REC, STATE_RECORD, TCP_PHASE, TCP_SOCK, TUPLE, UDP_FLOW, UDP_KEY, type Field } from './layout';
+import { CGROUP_RECORD, COUNTERS, FLOW_RECORD, OWNER, PROC_RECORD, REC, STATE_RECORD, TCP_PHASE, TCP_SOCK, TUPLE, UDP_FLOW, UDP_KEY, type Field } from './layout';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -120,7 +121,24 @@ export interface UdpReleaseRecord {
   cookie: number;
 }
 
-export type DecodedRecord = AppEvent | UdpReleaseRecord;
+/** A cgroup v2 directory was created: its id and path (from the v2 root). */
+export interface CgroupMkdirRecord {
+  type: 'cgroup-mkdir';
+  ts: number;
+  cgroupId: number;
+  path: string;
+}
+
+export type DecodedRecord = AppEvent | UdpReleaseRecord | CgroupMkdirRecord;
+
+/** argv as the kernel copied it (NUL-separated, maybe cut mid-argument): arguments joined
+ * by spaces, as /proc/PID/cmdline is shown. null when nothing was read. */
+export function argvToCmdline(raw: Buffer): string | null {
+  let end = raw.length;
+  while (end > 0 && raw[end - 1] === 0) end--;
+  if (end === 0) return null;
+  return raw.subarray(0, end).toString('utf8').replaceAll('\0', ' ');
+}
 
 /** One ring-buffer record. Returns null for a record too short for its type or of an
  * unknown type (a newer object than this decoder): never guessed. */
@@ -143,15 +161,23 @@ export function decodeRecord(b: Buffer): DecodedRecord | null {
     case REC.PROC_EXEC:
     case REC.PROC_FORK:
     case REC.PROC_EXIT: {
-      if (b.length < PROC_RECORD.size) return null;
       const m = PROC_RECORD.members;
+      // FORK and EXIT records stop where the exec-only fields begin.
+      if (b.length < (type === REC.PROC_EXEC ? PROC_RECORD.size : m.filename.offset)) return null;
       const ts = u64(b, 0, m.ts);
       const pid = u32(b, 0, m.pid);
       if (type === REC.PROC_EXIT) return { type: 'proc-exit', ts, pid };
       const ppid = u32(b, 0, m.ppid);
       const comm = cstring(b, 0, m.comm);
       if (type === REC.PROC_FORK) return { type: 'proc-fork', ts, pid, ppid, comm };
-      return { type: 'proc-exec', ts, pid, ppid, uid: u32(b, 0, m.uid), comm, filename: cstring(b, 0, m.filename) };
+      const argvLen = Math.min(u32(b, 0, m.cmdline_len), m.cmdline.size);
+      const cmdline = argvToCmdline(b.subarray(m.cmdline.offset, m.cmdline.offset + argvLen));
+      return { type: 'proc-exec', ts, pid, ppid, uid: u32(b, 0, m.uid), comm, filename: cstring(b, 0, m.filename), cmdline };
+    }
+    case REC.CGROUP_MKDIR: {
+      if (b.length < CGROUP_RECORD.size) return null;
+      const m = CGROUP_RECORD.members;
+      return { type: 'cgroup-mkdir', ts: u64(b, 0, m.ts), cgroupId: u64(b, 0, m.cgroup_id), path: cstring(b, 0, m.path) };
     }
     default:
       return null;

@@ -50,9 +50,18 @@ export const STATE_RECORD = {
   members: { type: f(0, 4), flow_id: f(4, 4), ts: f(8, 8), cookie: f(16, 8), state: f(24, 1), old_state: f(25, 1), _pad: f(26, 6) },
 } as const satisfies Struct;
 
+/** FORK and EXIT records end where `filename` begins; EXEC records are whole. */
 export const PROC_RECORD = {
-  size: 296,
-  members: { type: f(0, 4), pid: f(4, 4), ts: f(8, 8), ppid: f(16, 4), uid: f(20, 4), comm: f(24, 16), filename: f(40, 256) },
+  size: 816,
+  members: {
+    type: f(0, 4), pid: f(4, 4), ts: f(8, 8), ppid: f(16, 4), uid: f(20, 4), comm: f(24, 16), filename: f(40, 256),
+    cmdline_len: f(296, 4), _pad: f(300, 4), cmdline: f(304, 512),
+  },
+} as const satisfies Struct;
+
+export const CGROUP_RECORD = {
+  size: 536,
+  members: { type: f(0, 4), _pad: f(4, 4), ts: f(8, 8), cgroup_id: f(16, 8), path: f(24, 512) },
 } as const satisfies Struct;
 
 export const TCP_SOCK = {
@@ -87,6 +96,7 @@ export const LAYOUTS: Record<string, Struct> = {
   ss_flow_record: FLOW_RECORD,
   ss_state_record: STATE_RECORD,
   ss_proc_record: PROC_RECORD,
+  ss_cgroup_record: CGROUP_RECORD,
   ss_tcp_sock: TCP_SOCK,
   ss_udp_key: UDP_KEY,
   ss_udp_flow: UDP_FLOW,
@@ -94,7 +104,7 @@ export const LAYOUTS: Record<string, Struct> = {
 };
 
 /** enum ss_record_type */
-export const REC = { FLOW_OPEN: 1, FLOW_STATE: 2, FLOW_CLOSE: 3, CONNECT_FAIL: 4, UDP_RELEASE: 5, PROC_EXEC: 6, PROC_FORK: 7, PROC_EXIT: 8 } as const;
+export const REC = { FLOW_OPEN: 1, FLOW_STATE: 2, FLOW_CLOSE: 3, CONNECT_FAIL: 4, UDP_RELEASE: 5, PROC_EXEC: 6, PROC_FORK: 7, PROC_EXIT: 8, CGROUP_MKDIR: 9 } as const;
 /** enum ss_stat (index into the per-CPU `stats` array) */
 export const STAT = { LOST: 0, EVICTED: 1 } as const;
 /** enum ss_tcp_phase */

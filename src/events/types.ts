@@ -96,7 +96,18 @@ export interface TickEvent {
 }
 
 /** Kernel process lifecycle (sched tracepoints). */
-export interface ProcExecEvent { type: 'proc-exec'; ts: number; pid: number; ppid: number; uid: number; comm: string; filename: string }
+export interface ProcExecEvent {
+  type: 'proc-exec';
+  ts: number;
+  pid: number;
+  ppid: number;
+  uid: number;
+  comm: string;
+  filename: string;
+  /** argv of the new image, space-joined, read by the kernel at exec (at most 512 bytes,
+   * so possibly cut). null: not read; absent: a recording made before it existed. */
+  cmdline?: string | null;
+}
 export interface ProcForkEvent { type: 'proc-fork'; ts: number; pid: number; ppid: number; comm: string }
 export interface ProcExitEvent { type: 'proc-exit'; ts: number; pid: number }
 

@@ -3,10 +3,12 @@
 // fills between intervals; counters never cross as events: once per interval the
 // `snapshot` program refreshes tcp_socks in the kernel and this module reads the maps,
 // emitting only the flows whose counters changed. One batch per interval, ending with a
-// tick that carries the cumulative lost/evicted counts.
+// tick that carries the cumulative lost/evicted counts. After ring-buffer losses, flows
+// whose close record may be among the lost are closed from what the maps show (sweep()).
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
-import type { AppEvent, CountersEvent, EventSource, FlowCounters, SourceInfo } from '../events/types';
+import type { AppEvent, CountersEvent, EventSource, FlowCounters, Proto, SourceInfo } from '../events/types';
+import { containerFromCgroupPath } from '../enrich/containers';
 import { decodeRecord, decodeTcpSock, decodeUdpFlow, decodeUdpKey } from '../events/decode';
 import { closeOnExit } from '../loader/shutdown';
 import { probe } from '../loader/probe';
@@ -35,6 +37,26 @@ function sameCounters(a: FlowCounters, b: FlowCounters): boolean {
     && a.packetsReceived === b.packetsReceived && a.retransmits === b.retransmits && a.srttUs === b.srttUs;
 }
 
+/** A flow this source reported open and has not closed yet. */
+interface Known {
+  proto: Proto;
+  /** Counters last reported, so only changes are emitted. */
+  counters: FlowCounters;
+}
+
+/** A UDP flow whose socket is gone from udp_socks but whose release record never came. */
+interface Orphan {
+  key: Buffer;
+  flowId: number;
+  cookie: number;
+  counters: FlowCounters;
+}
+
+/** Intervals that sweep after the lost count grew: two, because the kernel counts a lost
+ * close before it deletes the socket's map entry, so a read between the two still
+ * shows the entry; the next interval no longer does. */
+const SWEEPS_AFTER_LOSS = 2;
+
 function bootTimeMs(): number {
   return Date.now() - monotonicNs() / 1e6;
 }
@@ -59,13 +81,17 @@ class LiveSource implements EventSource {
   private readonly ring: RingReader;
   private readonly tcpSocks: BpfMap;
   private readonly udpFlows: BpfMap;
+  private readonly udpSocks: BpfMap;
   private readonly stats: BpfMap;
   private readonly statKeys = [STAT_LOST, STAT_EVICTED].map((i) => { const k = Buffer.alloc(4); k.writeUInt32LE(i); return k; });
   private readonly enrich: (batch: AppEvent[]) => AppEvent[];
   /** Events decoded since the last batch. */
   private pending: AppEvent[] = [];
-  /** Counters last reported per open flow, so only changes are emitted. */
-  private readonly lastCounters = new Map<number, FlowCounters>();
+  /** Open flows this source reported, with the counters last reported. */
+  private readonly known = new Map<number, Known>();
+  /** The lost count last seen, and how many intervals still sweep because it grew. */
+  private lostSeen = 0;
+  private sweepsLeft = 0;
   /** UDP sockets released since the last interval: their flows close at the next read. */
   private releasedUdp = new Set<number>();
   private readonly ready: AppEvent[][] = [];
@@ -80,6 +106,7 @@ class LiveSource implements EventSource {
     this.enrich = opts.enrich ?? ((b) => b);
     this.tcpSocks = obj.map('tcp_socks');
     this.udpFlows = obj.map('udp_flows');
+    this.udpSocks = obj.map('udp_socks');
     this.stats = obj.map('stats');
     this.info = {
       mode: 'live',
@@ -108,42 +135,74 @@ class LiveSource implements EventSource {
   private onRecord(data: Buffer): void {
     const rec = decodeRecord(data);
     if (rec === null) return;
-    if (rec.type === 'udp-release') {
-      this.releasedUdp.add(rec.cookie);
-      return;
+    switch (rec.type) {
+      case 'udp-release':
+        this.releasedUdp.add(rec.cookie);
+        return;
+      case 'cgroup-mkdir':
+        // The path as the kernel named it at creation: the enricher learns it, so that a
+        // cgroup gone before any walk of the tree (a short-lived container) resolves.
+        this.pending.push({ type: 'cgroup', cgroupId: rec.cgroupId, path: rec.path, container: containerFromCgroupPath(rec.path) });
+        return;
+      case 'flow-close':
+        this.known.delete(rec.flowId);
+        break;
+      case 'flow-open':
+        this.known.set(rec.flowId, { proto: rec.proto, counters: ZERO });
+        break;
     }
-    if (rec.type === 'flow-close') this.lastCounters.delete(rec.flowId);
-    else if (rec.type === 'flow-open') this.lastCounters.set(rec.flowId, ZERO);
     this.pending.push(rec);
   }
 
   /** One interval: drain, snapshot TCP, read TCP and UDP counters, close released UDP
-   * flows, then a tick. */
+   * flows (and, after losses, flows whose close was lost), then a tick. */
   private interval(): void {
     if (this.capture.obj.isClosed) return;
     try {
+      // Read before the maps: a loss counted after this point is seen next interval.
+      const lost = this.stat(STAT_LOST);
+      if (lost > this.lostSeen) {
+        this.lostSeen = lost;
+        this.sweepsLeft = SWEEPS_AFTER_LOSS;
+      }
+      const sweeping = this.sweepsLeft > 0;
+      if (sweeping) this.sweepsLeft--;
       this.ring.drain();
       this.capture.obj.runProgram('snapshot');
       const ts = monotonicNs();
+      // Flows open as of the records read so far: only these can be swept (a flow whose
+      // open record comes later may not be in the maps read below yet).
+      const knownBefore = sweeping ? new Set(this.known.keys()) : null;
+      const inMaps = sweeping ? new Set<number>() : null;
       const changed: CountersEvent['flows'] = [];
       for (const [, v] of this.tcpSocks.entries()) {
         const s = decodeTcpSock(v);
+        inMaps?.add(s.flowId);
         if (!s.tracked || s.snapTs === 0) continue;
         this.report(s.flowId, s.counters, changed);
       }
+      // Sockets with UDP flows, read before udp_flows: an entry of udp_flows whose socket
+      // is missing here was released (its open record came after its udp_socks entry).
+      const udpSockets = sweeping ? new Set([...this.udpSocks.keys()].map((k) => Number(k.readBigUInt64LE(0)))) : null;
       const closes: AppEvent[] = [];
+      const orphans: Orphan[] = [];
       const released = this.releasedUdp;
       this.releasedUdp = new Set();
       for (const [k, v] of this.udpFlows.entries()) {
         const { flowId, counters } = decodeUdpFlow(v);
-        if (released.has(decodeUdpKey(k).cookie)) {
+        const { cookie } = decodeUdpKey(k);
+        inMaps?.add(flowId);
+        if (released.has(cookie)) {
           this.udpFlows.delete(k);
-          this.lastCounters.delete(flowId);
+          this.known.delete(flowId);
           closes.push({ type: 'flow-close', ts, flowId, counters });
+        } else if (udpSockets !== null && knownBefore!.has(flowId) && !udpSockets.has(cookie)) {
+          orphans.push({ key: k, flowId, cookie, counters });
         } else {
           this.report(flowId, counters, changed);
         }
       }
+      if (sweeping) closes.push(...this.sweep(ts, knownBefore!, inMaps!, orphans));
       const batch = this.pending;
       this.pending = [];
       if (changed.length > 0) batch.push({ type: 'counters', ts, flows: changed });
@@ -156,11 +215,35 @@ class LiveSource implements EventSource {
     this.wake();
   }
 
+  /** Closes what lost records left open: a TCP flow gone from tcp_socks (the kernel
+   * deletes the entry at close) closes with the counters last reported; a UDP flow whose
+   * socket is gone from udp_socks closes with its map counters and its entry is deleted,
+   * as a release record would have done. The ring is drained once more first: a close
+   * or release record written between the first drain and the map reads is there, and
+   * its flow closes from the record instead (a record still being written on another CPU
+   * can slip through: the reducer then keeps the first close). */
+  private sweep(ts: number, knownBefore: Set<number>, inMaps: Set<number>, orphans: Orphan[]): AppEvent[] {
+    this.ring.drain();
+    const closes: AppEvent[] = [];
+    for (const o of orphans) {
+      if (this.releasedUdp.has(o.cookie)) continue; // released just now: the next interval closes it
+      this.udpFlows.delete(o.key);
+      if (this.known.delete(o.flowId)) closes.push({ type: 'flow-close', ts, flowId: o.flowId, counters: o.counters });
+    }
+    for (const flowId of knownBefore) {
+      const k = this.known.get(flowId);
+      if (k === undefined || inMaps.has(flowId)) continue; // closed by a record, or still open
+      this.known.delete(flowId);
+      closes.push({ type: 'flow-close', ts, flowId, counters: k.counters });
+    }
+    return closes;
+  }
+
   private report(flowId: number, counters: FlowCounters, out: CountersEvent['flows']): void {
-    const last = this.lastCounters.get(flowId);
+    const k = this.known.get(flowId);
     // A map entry whose open record has not been read yet: wait for the open.
-    if (last === undefined || sameCounters(last, counters)) return;
-    this.lastCounters.set(flowId, counters);
+    if (k === undefined || sameCounters(k.counters, counters)) return;
+    k.counters = counters;
     out.push({ flowId, ...counters });
   }
 

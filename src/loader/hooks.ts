@@ -31,9 +31,10 @@ export const HOOKS: readonly Hook[] = [
   { prog: 'on_recvmsg4', kind: 'cgroup', target: 'cgroup/recvmsg4', why: 'peer of unconnected UDP/IPv4 receives' },
   { prog: 'on_recvmsg6', kind: 'cgroup', target: 'cgroup/recvmsg6', why: 'peer of unconnected UDP/IPv6 receives' },
   { prog: 'on_sock_release', kind: 'cgroup', target: 'cgroup/sock_release', why: 'close of UDP flows' },
-  { prog: 'on_exec', kind: 'tp_btf', target: 'sched/sched_process_exec', why: 'exe of processes that exit quickly' },
+  { prog: 'on_exec', kind: 'tp_btf', target: 'sched/sched_process_exec', why: 'exe and command line of processes that exit quickly' },
   { prog: 'on_fork', kind: 'tp_btf', target: 'sched/sched_process_fork', why: 'parent of new processes' },
   { prog: 'on_exit', kind: 'tp_btf', target: 'sched/sched_process_exit', why: 'process exit times' },
+  { prog: 'on_cgroup_mkdir', kind: 'tp_btf', target: 'cgroup/cgroup_mkdir', why: 'cgroup path (and container) of containers that are gone within a second' },
   { prog: 'snapshot', kind: 'test_run', target: 'each interval', why: 'TCP bytes, packets, retransmits and RTT of open connections' },
   { prog: 'list_sockets', kind: 'iter', target: 'iter/task_file', why: 'connections that exist when capture starts' },
 ];
@@ -53,7 +54,7 @@ export interface TracepointUse {
  * process lifecycle add detail; TCP lifecycle and ownership are the core. */
 export const OPTIONAL_PROGS = new Set([
   'on_sock_send_length', 'on_sock_recv_length', 'on_sendmsg4', 'on_sendmsg6', 'on_recvmsg4', 'on_recvmsg6',
-  'on_sock_release', 'on_exec', 'on_fork', 'on_exit', 'on_tcp_destroy_sock', 'list_sockets',
+  'on_sock_release', 'on_exec', 'on_fork', 'on_exit', 'on_cgroup_mkdir', 'on_tcp_destroy_sock', 'list_sockets',
 ]);
 
 /** The tracepoints of HOOKS, for feature probing (doctor). */

@@ -43,7 +43,8 @@ function check(e: unknown): boolean {
     case 'tick':
       return isNum(e.ts) && isNum(e.wallMs) && isNum(e.lost) && isNum(e.evicted);
     case 'proc-exec':
-      return isNum(e.ts) && isNum(e.pid) && isNum(e.ppid) && isNum(e.uid) && isStr(e.comm) && isStr(e.filename);
+      // cmdline: absent in recordings made before the kernel captured argv.
+      return isNum(e.ts) && isNum(e.pid) && isNum(e.ppid) && isNum(e.uid) && isStr(e.comm) && isStr(e.filename) && (e.cmdline === undefined || strOrNull(e.cmdline));
     case 'proc-fork':
       return isNum(e.ts) && isNum(e.pid) && isNum(e.ppid) && isStr(e.comm);
     case 'proc-exit':

@@ -22,7 +22,11 @@ export function ensureBuilt(): void {
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
 }
 
+/** stdout/stderr kept per run: replaying a busy host's recording as jsonl is many MB
+ * (spawnSync's default of 1 MB would cut it off and kill the child). */
+const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+
 export function runCli(args: string[], opts: SpawnSyncOptions = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, ...opts });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, maxBuffer: MAX_OUTPUT_BYTES, ...opts });
   return { code: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), signal: r.signal };
 }

@@ -10,7 +10,7 @@ import { HOOKS } from '../../src/loader/hooks';
 import { CLI, ensureBuilt, ROOT } from '../helpers/cli';
 import { canCapture, skipWhy } from './helpers/capture';
 import { bpfFds } from './fixtures/bpf-fds';
-import { killAllHelpers, PYTHON, runTraffic, tcpServer } from './helpers/procs';
+import { killAllHelpers, PYTHON, runTraffic, tcpServer, TRAFFIC_PY } from './helpers/procs';
 
 const ATTACHED = HOOKS.filter((h) => h.kind === 'tp_btf' || h.kind === 'tp' || h.kind === 'cgroup').length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -19,8 +19,8 @@ type Flow = Record<string, any>;
 
 /** Starts `sockscope live --format jsonl`, behind `prefix`, and waits until every hook is
  * attached (the kernel's view: BPF links in the process's fd table). */
-async function startLive(durationS: number, prefix: string[] = []) {
-  const argv = [...prefix, process.execPath, CLI, 'live', '--format', 'jsonl', '--duration', `${durationS}s`, '--interval', '200ms'];
+async function startLive(durationS: number, prefix: string[] = [], interval = '200ms') {
+  const argv = [...prefix, process.execPath, CLI, 'live', '--format', 'jsonl', '--duration', `${durationS}s`, '--interval', interval];
   const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -88,6 +88,23 @@ describe.skipIf(!canCapture.ok)(`sockscope live --format jsonl${skipWhy}`, () =>
     expect(ab).toHaveLength(1);
     expect(ab[0]).toMatchObject({ pid: udp.pid, bytes_sent: 1000, bytes_received: 300, state: 'closed', retransmits: null });
     console.log(`live ready (hooks attached) in ${live.readyMs.toFixed(0)} ms; ${flows.length} flows in 2 s`);
+  });
+
+  it('a process that execs, sends and exits at once has its command line (captured in the kernel at exec)', async () => {
+    // An interval of 1 s: the enricher looks long after the client (alive ~30 ms) is gone
+    // from /proc, so the command line can only come from the exec record.
+    const live = await startLive(3, [], '1s');
+    const { server, port } = await tcpServer('127.0.0.1', ['--expect', '777']);
+    const args = ['client-tcp', '127.0.0.1', String(port), '--send', '777', '--exit-now'];
+    const client = runTraffic(args);
+    const { lport } = (await client.next('connected')) as unknown as { lport: number };
+    expect(await client.exited).toBe(0);
+    expect(await server.exited).toBe(0);
+    const flows = await live.flows();
+    const out = flows.filter((f) => f.proto === 'tcp' && f.lport === lport && f.rport === port);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ pid: client.pid, exe: PYTHON, bytes_sent: 777, state: 'closed' });
+    expect(out[0].cmdline).toBe([PYTHON, TRAFFIC_PY, ...args].join(' '));
   });
 
   it('works where tracefs is not mounted: the loader mounts it (private mount namespace)', async () => {

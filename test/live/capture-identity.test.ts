@@ -84,6 +84,43 @@ describe.skipIf(!canCapture.ok)(`live capture: user and cgroup attribution${skip
     expect(inn?.container).toBeNull();
   });
 
+  it('a container that lives less than a second: its cgroup, removed at once, still names it', async () => {
+    const mount = cgroup2MountPoint(readMountinfo());
+    expect(mount).not.toBeNull();
+    const id = randomBytes(32).toString('hex');
+    const slice = join(mount!, `sockscope-short-${process.pid}.slice`);
+    const scope = join(slice, `docker-${id}.scope`);
+    mkdirSync(slice);
+    cgroupDirs.push(slice);
+    mkdirSync(scope);
+    const { server, port } = await tcpServer('127.0.0.1', ['--expect', '900']);
+    helpers.push(server);
+    const enter = ['sh', '-c', `echo $$ > ${scope}/cgroup.procs && exec "$@"`, 'sh'];
+    const client = runTraffic(['client-tcp', '127.0.0.1', String(port), '--send', '900', '--exit-now'], { prefix: enter });
+    helpers.push(client);
+    const { lport } = (await client.next('connected')) as unknown as { lport: number };
+    expect(await client.exited).toBe(0);
+    // The cgroup goes as soon as it is empty (a dying task may hold it for a moment).
+    const t0 = performance.now();
+    for (;;) {
+      try {
+        rmdirSync(scope);
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EBUSY' || performance.now() - t0 > 100) throw err;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    }
+    expect(performance.now() - t0).toBeLessThan(100);
+    const out = await flowWhere(cap, 'the flow of the short-lived container', byPorts('tcp', lport, port), (f) => f.state === 'closed' && f.cgroup !== null, 5000);
+    expect(out).toMatchObject({
+      pid: client.pid,
+      cgroup: `/sockscope-short-${process.pid}.slice/docker-${id}.scope`,
+      container: { id, runtime: 'docker' },
+      bytes_sent: 900,
+    });
+  });
+
   it.skipIf(podmanWhy !== '')(`a real podman container: cgroup and container id${podmanWhy ? ` (skipped: ${podmanWhy})` : ''}`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sockscope-podman-'));
     try {
