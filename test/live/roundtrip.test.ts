@@ -11,7 +11,7 @@ import { applyBatch, createCoreState } from '../../src/core/reducer';
 import { toJsonFlow } from '../../src/core/flow-json';
 import { openRecording } from '../../src/record/reader';
 import { RecordingWriter } from '../../src/record/writer';
-import { ensureBuilt, runCli } from '../helpers/cli';
+import { ensureBuilt, ROOT, runCli } from '../helpers/cli';
 import { byPorts, canCapture, closedFlow, skipWhy, startCapture, type Capture } from './helpers/capture';
 import { runTraffic, tcpServer, type Helper } from './helpers/procs';
 
@@ -84,5 +84,21 @@ describe.skipIf(!canCapture.ok)(`live capture -> recording -> replay${skipWhy}`,
       `${f.proto} ${f.laddr}:${f.lport} ${f.raddr}:${f.rport} ${f.start}`;
     const sortBy = (a: Parameters<typeof key>[0], b: Parameters<typeof key>[0]) => key(a).localeCompare(key(b));
     expect(lines.sort(sortBy)).toEqual(live.sort(sortBy));
+  });
+});
+
+// A busy host's recording replays to many MB of JSON lines: the CLI helper must take it
+// whole (spawnSync's default maxBuffer of 1 MB killed the child and cut stdout).
+describe('`sockscope replay --format jsonl` of a busy recording, through the test CLI helper', () => {
+  beforeAll(() => ensureBuilt());
+
+  it('churn.ssrec (wrk against nginx, a connection per request): every flow, > 1 MB of output', () => {
+    const r = runCli(['replay', join(ROOT, 'recordings', 'churn.ssrec'), '--format', 'jsonl']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(1024 * 1024);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.filter((f) => f.comm === 'wrk' && f.rport === 8090).length).toBeGreaterThanOrEqual(1000);
+    expect(lines.filter((f) => f.lport === 8090 && f.direction === 'inbound').length).toBeGreaterThanOrEqual(1000);
   });
 });

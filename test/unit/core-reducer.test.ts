@@ -103,6 +103,17 @@ describe('reducer', () => {
     expect(flowContainer(s, f)).toMatchObject({ id: cid, name: 'web', runtime: 'podman' });
   });
 
+  it('takes the command line of a proc-exec; an older recording without one gives null', () => {
+    const s = createCoreState();
+    applyBatch(s, [
+      { type: 'process', ts: 0, pid: 30, ppid: 1, exe: '/bin/sh', cmdline: 'sh -c x' },
+      { type: 'proc-exec', ts: 1, pid: 30, ppid: 1, uid: 0, comm: 'curl', filename: '/usr/bin/curl', cmdline: 'curl -s http://x' },
+      { type: 'proc-exec', ts: 1, pid: 31, ppid: 1, uid: 0, comm: 'true', filename: '/usr/bin/true' },
+    ]);
+    expect(s.processes.get(30)).toMatchObject({ exe: '/usr/bin/curl', cmdline: 'curl -s http://x' });
+    expect(s.processes.get(31)).toMatchObject({ exe: '/usr/bin/true', cmdline: null });
+  });
+
   it('inherits exe and cmdline across fork, and prunes exited processes nobody needs', () => {
     const s = createCoreState({ lingerNs: S });
     applyBatch(s, [

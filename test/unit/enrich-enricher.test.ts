@@ -131,6 +131,16 @@ describe('createEnricher', () => {
     expect(out.find((ev) => ev.type === 'process')).toEqual({ type: 'process', ts: 3 * S, pid: 777001, ppid: 4242, exe: '/usr/bin/curl', cmdline: null });
   });
 
+  test('a short-lived process keeps the command line the kernel read at exec', () => {
+    const e = make(null);
+    const out = e.observe([
+      { type: 'proc-exec', ts: 1 * S, pid: 777002, ppid: 4242, uid: 0, comm: 'curl', filename: '/usr/bin/curl', cmdline: 'curl -s http://x' },
+      { type: 'proc-exit', ts: 2 * S, pid: 777002 },
+      flowOpen(1, 3 * S, { pid: 777002, tid: 777002, ppid: 4242, uid: 0, gid: 0 }),
+    ]);
+    expect(out.find((ev) => ev.type === 'process')).toEqual({ type: 'process', ts: 3 * S, pid: 777002, ppid: 4242, exe: '/usr/bin/curl', cmdline: 'curl -s http://x' });
+  });
+
   test('a pid that execs something else gets a new fact at its next flow', () => {
     const e = make(null);
     e.observe([flowOpen(1, 1 * S, {})]);
@@ -188,6 +198,34 @@ describe('createEnricher', () => {
     expect(first.find((ev) => ev.type === 'cgroup')).toEqual({ type: 'cgroup', cgroupId: late, path: null, container: null });
     now = 1200;
     expect(e.observe([])).toEqual([{ type: 'cgroup', cgroupId: late, path: '/system.slice/late.scope', container: null }]);
+  });
+
+  test('a cgroup the kernel reported at creation resolves without a walk, even once removed', () => {
+    const e = make(null);
+    e.observe([flowOpen(1, 1 * S, { cgroupId: cgroupId('system.slice/ssh.service') })]); // the walk, at 0
+    const id = 987654321; // in no tree: only the creation record names it
+    const path = `/system.slice/docker-${CID}.scope/gone.scope`;
+    const learned = { type: 'cgroup', cgroupId: id, path, container: null } as const;
+    now = 100; // too soon to walk again, and a walk could not find it anyway
+    const out = e.observe([learned, flowOpen(2, 2 * S, { cgroupId: id })]);
+    // The source's fact is learned, not passed on: the fact comes where the flow needs it,
+    // with the container parsed from the path.
+    expect(out.filter((ev) => ev.type === 'cgroup')).toEqual([
+      { type: 'cgroup', cgroupId: id, path, container: { id: CID, runtime: 'docker', name: null, pod: null, namespace: null, qos: null } },
+    ]);
+    expect(types(out)).toEqual(['cgroup', 'flow-open']);
+    // A creation no flow ever needs leaves no trace in the stream.
+    expect(e.observe([{ ...learned, cgroupId: id + 1 }])).toEqual([]);
+  });
+
+  test('a flow seen before its cgroup creation record gets the path at the next observe()', () => {
+    const e = make(null);
+    e.observe([flowOpen(1, 1 * S, { cgroupId: cgroupId('system.slice/ssh.service') })]);
+    now = 100;
+    const id = 987654322;
+    const first = e.observe([flowOpen(2, 2 * S, { cgroupId: id }), { type: 'cgroup', cgroupId: id, path: '/x.slice/y.scope', container: null }]);
+    expect(first.filter((ev) => ev.type === 'cgroup')).toEqual([{ type: 'cgroup', cgroupId: id, path: null, container: null }]);
+    expect(e.observe([])).toEqual([{ type: 'cgroup', cgroupId: id, path: '/x.slice/y.scope', container: null }]);
   });
 
   test('cgroupRoot null turns cgroup resolution off', () => {

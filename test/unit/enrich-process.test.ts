@@ -71,6 +71,18 @@ describe('ProcessTable', () => {
     expect(t.lookup(5000, 1 * S)).toEqual({ ppid: 77, exe: '/usr/bin/curl', cmdline: null });
   });
 
+  test('exec of a process already gone from /proc keeps the argv the kernel read', () => {
+    const t = new ProcessTable({ procRoot: PROC });
+    t.onExec({ ...exec(5001, 1 * S), cmdline: 'curl -s http://x' });
+    expect(t.lookup(5001, 1 * S)).toEqual({ ppid: 77, exe: '/usr/bin/curl', cmdline: 'curl -s http://x' });
+  });
+
+  test('a live process: /proc wins over the argv of the exec record (it shows a retitled command line)', () => {
+    const t = new ProcessTable({ procRoot: PROC });
+    t.onExec({ ...exec(4242, 1 * S, '/usr/bin/python3'), cmdline: 'python3 old' });
+    expect(t.lookup(4242, 1 * S).cmdline).toBe('/usr/bin/python3 -m http.server 8080');
+  });
+
   test('facts outlive the process for the grace period, then go', () => {
     const t = new ProcessTable({ procRoot: PROC, graceNs: 10 * S });
     t.onExec(exec(5000, 1 * S));
