@@ -66,7 +66,7 @@ describe.skipIf(!canCapture.ok)(`live capture -> recording -> replay${skipWhy}`,
     expect(replayed.sort(byId)).toEqual(live.sort(byId));
     // The run's own flows are among them, so the comparison covers real content.
     expect(live.filter((f) => mine!.tcp.includes(f.lport) && mine!.tcp.includes(f.rport))).toHaveLength(2);
-    expect(live.filter((f) => f.lport === mine!.udp[0])).toHaveLength(2);
+    expect(live.filter((f) => f.proto === 'udp' && f.lport === mine!.udp[0])).toHaveLength(2);
     expect(state.failures).toEqual(cap.state.failures);
     expect(state.totals.lost).toBe(cap.state.totals.lost);
     expect(state.totals.evicted).toBe(cap.state.totals.evicted);
