@@ -69,8 +69,8 @@ describe.skipIf(!canCapture.ok)(`live capture: user and cgroup attribution${skip
     // The shell moves itself into the cgroup, then execs python in place (same pid).
     const enter = ['sh', '-c', `echo $$ > ${scope}/cgroup.procs && exec "$@"`, 'sh'];
     const { out: closed, client } = await exchangeVia(enter);
-    // A cgroup created after the enricher's last walk of the tree resolves on a later
-    // walk (they are rate-limited): wait for the fact rather than the first sight.
+    // The path comes with the cgroup's creation record (or a later walk): wait for the
+    // fact rather than the first sight.
     const out = await flowWhere(cap, 'the cgroup of the flow', byPorts('tcp', closed.lport, closed.rport), (f) => f.cgroup !== null, 5000);
     expect(out).toMatchObject({
       pid: client.pid,
@@ -127,16 +127,15 @@ describe.skipIf(!canCapture.ok)(`live capture: user and cgroup attribution${skip
       const root = join(dir, 'rootfs');
       for (const d of ['bin', 'proc', 'sys', 'dev', 'tmp', 'etc']) mkdirSync(join(root, d), { recursive: true });
       copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
-      for (const applet of ['sh', 'nc', 'head', 'sleep']) symlinkSync('busybox', join(root, 'bin', applet));
+      for (const applet of ['sh', 'nc', 'head']) symlinkSync('busybox', join(root, 'bin', applet));
       const { server, port } = await tcpServer('127.0.0.1', ['--expect', '3000']);
       helpers.push(server);
       const cidfile = join(dir, 'cid');
-      // The container stays up a few seconds after its traffic: the enricher finds a
-      // cgroup by walking the tree, and a container that is already gone (with its
-      // cgroup) by the next walk keeps its id only in the kernel's number.
+      // The container ends right after its traffic and podman removes its cgroup: the
+      // path comes from the kernel's cgroup_mkdir record, not from a walk of the tree.
       const podman = spawn('podman', [
         '--runtime', 'runc', '--cgroup-manager=cgroupfs', 'run', '--rm', '--net=host', '--cidfile', cidfile, '--rootfs', root,
-        '/bin/sh', '-c', `head -c 3000 /dev/zero | nc 127.0.0.1 ${port}; sleep 3`,
+        '/bin/sh', '-c', `head -c 3000 /dev/zero | nc 127.0.0.1 ${port}`,
       ], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       podman.stderr.on('data', (d) => (stderr += d));
