@@ -3,10 +3,23 @@
 import { fmt, fmtInt, fmtSummary } from './lib/stats.mjs';
 import { WORKLOADS } from './sections/overhead.mjs';
 import { findNumber } from './sections/external.mjs';
+import { parseCounts } from './sections/capacity.mjs';
 
 const MiB = (kib) => (Number.isFinite(kib) ? `${(kib / 1024).toFixed(1)} MiB` : 'n/a');
 
+// Older results.json files lack the parsed counters: take them from the saved text.
+function normalize(r) {
+  for (const x of r.capacity?.runs ?? []) {
+    if (x.mode === 'none' || x.connections === undefined) continue;
+    const c = parseCounts([...(x.info ?? []), ...(x.stderrLost ?? [])].join('\n'));
+    if (!Number.isFinite(x.lostCounter)) x.lostCounter = c.lost;
+    if (!x.events) x.events = c.events;
+  }
+  return r;
+}
+
 export function renderReport(r) {
+  normalize(r);
   const L = [];
   const m = r.machine;
   L.push('# sockscope performance', '');
@@ -50,15 +63,25 @@ export function renderReport(r) {
 function limitsSection(L, r) {
   const c = r.capacity, o = r.overhead, f = r.footprint;
   const P = [];
+  const aa = (o?.table ?? []).filter((x) => x.monitor === 'none' && x.ratio);
+  if (aa.length) {
+    const lo = Math.min(...aa.map((x) => x.ratio.min)), hi = Math.max(...aa.map((x) => x.ratio.max));
+    const wide = hi - lo > 0.1;
+    P.push(`**Read the throughput ratios against their noise floor.** Two identical runs with nothing attached differed by a factor of ${fmt(lo)} to ${fmt(hi)} in this run (the "repeat" in each table's first row)${wide ? ', so a monitor\'s effect smaller than that cannot be resolved from requests/s here, and a 0.98 target cannot be verified on this machine at this load' : ''}. The CPU columns (the monitor's own process) and the BPF run time (bpf_stats) do not depend on the workload's luck and are the robust measure of what each monitor costs; compare those first.`);
+  }
   const runs = (c?.runs ?? []).filter((x) => x.mode !== 'none' && x.connections && !x.failed);
   const rec = runs.filter((x) => x.mode === 'record' && x.events);
   if (runs.length) {
     const usPerConn = runs.map((x) => (x.cpuPct / 100) / x.rate * 1e6).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
     const evPerConn = rec.length ? rec.map((x) => x.events / x.connections).sort((a, b) => a - b)[Math.floor(rec.length / 2)] : null;
-    P.push(`**Connection churn is limited by sockscope's user-space work per event.** Under churn sockscope's process spends about ${fmt(usPerConn, 0)} µs of CPU per new connection${evPerConn ? `, for ${fmt(evPerConn, 1)} ring-buffer records per connection (open, state changes and close, for both local ends)` : ''}; the target (2% of a core per 10,000 connections/s) allows 2 µs. On two cores that CPU is taken from nginx and wrk, which is why throughput under churn drops. Every record is copied out of the ring through a per-record FFI callback, decoded into a JS object, enriched, run through the reducer and (for \`record\`) msgpack-encoded; the profile in section 2 shows decoding, msgpack and garbage collection on top. What would meet the target, in order of effect: (1) in the kernel, fold a short-lived socket's lifecycle into one record emitted at close (tuple, owner, open/close times, final counters) instead of open + state + close records, keeping per-event records only for flows that outlive an interval (bpf/sockscope.bpf.c; ~4x fewer records); (2) drain the ring from an mmap'd view of the ring buffer map in JS (read producer/consumer positions and record headers directly, no callback and no Buffer per record; src/loader/ring-reader.ts); (3) in \`record\`, write the raw ring records into the chunk and compress the chunk, decoding only on replay (src/record), and decode lazily into preallocated columns rather than one object per event (src/events/decode.ts, src/live/source.ts).`);
+    P.push(`**Connection churn is limited by sockscope's user-space work per event.** Under churn sockscope's process spends about ${fmt(usPerConn, 0)} µs of CPU per new connection${evPerConn ? `, for ${fmt(evPerConn, 1)} ring-buffer records per connection (open, state changes and close, for both local ends)` : ''}; the target (2% of a core per 10,000 connections/s) allows 2 µs. On two cores that CPU is taken from nginx and wrk, which is why throughput under churn drops. Every record is copied out of the ring through a per-record FFI callback, decoded into a JS object, enriched, run through the reducer and (for \`record\`) msgpack-encoded; the profile in section 2 shows where it goes: the per-record FFI round trip (\`memcpy\` is the copy out of the ring, and koffi's callback trampoline is charged to it), garbage collection of the per-event objects, msgpack encoding and decoding. What would meet the target, in order of effect: (1) in the kernel, fold a short-lived socket's lifecycle into one record emitted at close (tuple, owner, open/close times, final counters) instead of open + state + close records, keeping per-event records only for flows that outlive an interval (bpf/sockscope.bpf.c; ~4x fewer records); (2) drain the ring from an mmap'd view of the ring buffer map in JS (read producer/consumer positions and record headers directly, no callback and no Buffer per record; src/loader/ring-reader.ts); (3) in \`record\`, write the raw ring records into the chunk and compress the chunk, decoding only on replay (src/record), and decode lazily into preallocated columns rather than one object per event (src/events/decode.ts, src/live/source.ts).`);
   }
   const lostRuns = runs.filter((x) => x.lost > 0 || x.lostCounter > 0);
-  if (lostRuns.length) P.push(`**Lost events come from the consumer falling behind, not from the ring's size.** In ${lostRuns.length} of ${runs.length} runs at the machine's maximum rate the ring buffer filled (the kernel counts every failed reserve as lost). The ring fills once the backlog exceeds its 16 MiB; when the consumer processes fewer records per second than the kernel produces (it competes for the same two cores as the churn itself), any finite ring fills. The fixes above (fewer records, cheaper drain) are the remedy; a bigger ring only delays it.`);
+  if (lostRuns.length) {
+    const cpuLost = lostRuns.map((x) => x.cpuPct).sort((a, b) => a - b)[Math.floor(lostRuns.length / 2)];
+    const procs = (c.clients ?? 1) + 1;
+    P.push(`**Lost events come from the consumer falling behind, not from the ring's size.** In ${lostRuns.length} of ${runs.length} runs at the machine's maximum rate flows were missing (and \`record\`'s kernel lost counter, which counts every failed ring reserve, was non-zero). In those runs sockscope's process got a median ${fmt(cpuLost, 0)}% of a core: the churn keeps ${procs} processes (${c.clients} clients and the server) runnable on ${r.machine.cores} cores, so the scheduler's fair share for sockscope's one thread is about ${fmt((100 * r.machine.cores) / (procs + 1), 0)}% of a core, and at its per-record cost that is fewer records per second than the kernel produces. The 16 MiB ring absorbs the difference for a few seconds, then reserves fail. The remedy is the per-record cost above (fewer records, cheaper drain); a bigger ring only delays the loss, and raising sockscope's priority (nice -5) would take the CPU from the workload instead.`);
+  }
   else if (runs.length) P.push('**No event was lost** at the machine\'s maximum connection rate with the default 16 MiB ring buffer (table in section 2).');
   const ka = o?.table?.find((x) => x.workload === 'keepalive' && x.monitor === 'record');
   if (ka?.bpfNsPerRun) P.push(`**Keep-alive traffic costs only in-kernel time.** Byte and packet counting never leaves the kernel: sockscope's programs ran ${fmtInt(ka.bpfRunsPerSec?.median)} times/s at ${fmt(ka.bpfNsPerRun.median, 0)} ns per run (${fmt(ka.bpfPct?.median, 1)}% of a core) during keep-alive load, and its process used ${fmt(ka.cpuPct?.median, 1)}% of a core. The ratio's noise floor is the repeat row of each table.`);
@@ -83,7 +106,7 @@ function overheadSection(L, o) {
   L.push('"BPF" is the run time of the programs the monitor loaded (bpf_stats), which the kernel spends in the context of the traffic\'s own processes, so it is *not* included in monitor CPU; for nethogs the comparable cost (copying every packet to its capture socket) is invisible to both.', '');
   L.push('Commands:', '', '```');
   L.push(o.commands.nginx, o.commands.keepalive, o.commands.close, o.commands.udp, 'sysctl kernel.bpf_stats_enabled=1; bpftool prog show -j   # run_time_ns, run_cnt');
-  for (const mon of o.monitors) if (mon.id !== 'none') L.push(`${mon.command.padEnd(60)}# ${mon.label}`);
+  for (const mon of o.monitors) if (mon.id !== 'none') L.push(`${mon.command.padEnd(60)}  # ${mon.label}`);
   L.push('```', '');
   for (const [id, reason] of Object.entries(o.unavailable)) L.push(`- **${o.monitors.find((x) => x.id === id)?.label}: not available**: ${reason}`);
   if (Object.keys(o.unavailable).length) L.push('');
@@ -192,8 +215,9 @@ function targets(r) {
   out.push({ target: 'sockscope CPU < 2% of a core per 10k new connections/s', measured: Number.isFinite(per10k) ? `${fmt(per10k)}% per 10k/s (user+sys of the process; BPF time not included)` : 'n/a', verdict: Number.isFinite(per10k) ? verdict(per10k < 2, `${fmt(per10k - 2)} points vs 2%`) : 'not measured' });
   const lostRuns = (c?.runs ?? []).filter((x) => x.mode !== 'none' && x.connections !== undefined && !x.failed);
   const lostMax = lostRuns.length ? Math.max(...lostRuns.map((x) => x.lost)) : null;
-  const counterMax = lostRuns.length ? Math.max(0, ...lostRuns.map((x) => x.lostCounter).filter(Number.isFinite)) : null;
-  out.push({ target: `zero lost events at the maximum connection rate (${fmtInt(c?.maxRate)}/s)`, measured: lostMax === null ? 'n/a' : `worst of ${lostRuns.length} runs: ${fmtInt(lostMax)} connections missing, lost counter ${fmtInt(counterMax)}`, verdict: lostMax === null ? 'not measured' : verdict(lostMax === 0 && counterMax === 0, `${fmtInt(lostMax)} flows missing, ${fmtInt(counterMax)} events lost`) });
+  const counters = lostRuns.map((x) => x.lostCounter).filter(Number.isFinite);
+  const counterMax = counters.length ? Math.max(...counters) : 0;
+  out.push({ target: `zero lost events at the maximum connection rate (${fmtInt(c?.maxRate)}/s)`, measured: lostMax === null ? 'n/a' : `worst of ${lostRuns.length} runs: ${fmtInt(lostMax)} connections missing; kernel lost counter up to ${fmtInt(counterMax)} events (record; live --format jsonl does not print it)`, verdict: lostMax === null ? 'not measured' : verdict(lostMax === 0 && counterMax === 0, `${fmtInt(lostMax)} flows missing, ${fmtInt(counterMax)} events lost`) });
   for (const mode of ['jsonl', 'tui']) {
     const big = f?.sizes?.find((s) => s.flows === 100000 && s.mode === mode && !s.failed);
     const label = mode === 'jsonl' ? 'live --format jsonl' : 'live TUI';

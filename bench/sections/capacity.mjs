@@ -88,10 +88,10 @@ export async function runCapacity(ctx) {
         flows = rep2.flows; reason = rep2.ok ? null : rep2.reason;
         const i = await run(node, [cli, 'info', file], { timeoutMs: 60000 });
         info = i.code === 0 ? lostMentions(i.stdout) : [`info exited ${i.code}: ${firstLine(i.stderr)}`];
-        events = Number(/(\d+) events/.exec(i.stdout)?.[1]) || null;
-        lostCounter = Number(/(\d+) lost/.exec(i.stdout)?.[1] ?? NaN);
+        ({ events, lost: lostCounter } = parseCounts(`${i.stdout}\n${fin.stderr}`));
       } else {
-        lostCounter = Number(/lost\D{0,20}(\d+)|(\d+) lost/i.exec(fin.stderr)?.slice(1).find(Boolean) ?? NaN);
+        // live --format jsonl prints no counters: its losses show only as missing flows.
+        ({ events, lost: lostCounter } = parseCounts(fin.stderr));
       }
       if (mode === 'live' && fin.code !== 0 && fin.code !== 130) {
         reason = `live exited ${fin.code ?? fin.signal}: ${firstLine(fin.stderr)}`;
@@ -149,6 +149,15 @@ async function profileRecord(ctx, port, seconds, clients) {
   } catch (err) {
     return { error: `no profile written: ${err.message}` };
   }
+}
+
+// Event and lost counts from `sockscope info` ("lost / evicted:   N / M") and record's
+// closing line ("..., N events, M lost, ..."); NaN/null when sockscope did not say.
+export function parseCounts(text) {
+  const t = String(text ?? '');
+  const lost = Number(/lost \/ evicted:\s+(\d+)/.exec(t)?.[1] ?? /(\d+) lost/.exec(t)?.[1] ?? NaN);
+  const events = Number(/(\d+) events/.exec(t)?.[1]) || null;
+  return { lost, events };
 }
 
 function describeMaps(maps) {
