@@ -107,6 +107,8 @@ results.elapsedSeconds = Math.round((Date.now() - startedAt) / 1000);
 const out = opts.out ?? (quick ? path.join(workDir, 'performance.md') : path.join(repoDir, 'docs', 'performance.md'));
 mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(path.join(workDir, 'results.json'), JSON.stringify(results, null, 2));
+// The committed report keeps its raw samples next to it (re-render with --render).
+if (!quick && !opts.out) writeFileSync(path.join(benchDir, 'results', 'latest.json'), JSON.stringify(results, null, 2));
 writeFileSync(out, renderReport(results));
 log(`wrote ${out} (raw numbers: ${path.join(workDir, 'results.json')}) in ${results.elapsedSeconds} s`);
 // Quick mode is a harness check: fail only if a section crashed, not on missed targets.
