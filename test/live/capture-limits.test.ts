@@ -54,21 +54,28 @@ describe.skipIf(!canCapture.ok)(`live capture limits${skipWhy}`, () => {
   it('records lost in a full ring: no flow of the burst stays open (closes swept from the maps)', async () => {
     cap = await startCapture({ intervalMs: 200, sizes: { ringBytes: 4096 } });
     const n = 300;
-    const { server, port } = await tcpServer('127.0.0.1', ['--expect', '1', '--count', String(n)]);
-    helpers.push(server);
-    const burst = runTraffic(['burst-tcp', '127.0.0.1', String(port), String(n)]);
-    helpers.push(burst);
-    await burst.next('done');
-    expect(await server.exited).toBe(0);
+    const ports: number[] = [];
+    const mine = () => [...cap!.state.flows.values()].filter((f) => f.proto === 'tcp' && (ports.includes(f.rport) || ports.includes(f.lport)));
+    // Another busy process on the host (a benchmark) can fill a one-page ring on its own,
+    // so that no open record of a burst gets in: burst again until some did.
+    for (let round = 0; round < 5 && mine().length === 0; round++) {
+      const { server, port } = await tcpServer('127.0.0.1', ['--expect', '1', '--count', String(n)]);
+      ports.push(port);
+      helpers.push(server);
+      const burst = runTraffic(['burst-tcp', '127.0.0.1', String(port), String(n)]);
+      helpers.push(burst);
+      await burst.next('done');
+      expect(await server.exited).toBe(0);
+      await cap.nextTick();
+    }
     await cap.waitFor('a tick with losses', () => cap!.ticks.find((t) => t.lost > 0));
     // Two full intervals after the last connection closed: every close is in by then,
     // read from the ring or swept.
     await cap.nextTick();
     await cap.nextTick();
-    const mine = [...cap.state.flows.values()].filter((f) => f.proto === 'tcp' && (f.rport === port || f.lport === port));
-    const open = mine.filter((f) => f.endTs === null);
-    console.log(`ring of 4 KiB, ${n} connections: lost ${cap.ticks.at(-1)!.lost}, ${mine.length} flows seen, ${open.length} left open`);
-    expect(mine.length).toBeGreaterThan(0);
+    const open = mine().filter((f) => f.endTs === null);
+    console.log(`ring of 4 KiB, ${ports.length} x ${n} connections: lost ${cap.ticks.at(-1)!.lost}, ${mine().length} flows seen, ${open.length} left open`);
+    expect(mine().length).toBeGreaterThan(0);
     expect(open).toEqual([]);
   });
 
