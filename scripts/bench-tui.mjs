@@ -8,12 +8,12 @@
 // filter) and reads the key-to-redraw latencies the app measured. JSON on stdout.
 //
 //   node scripts/bench-tui.mjs [--flows 10000] [--seconds 20]
-import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bundle } from './bundle.mjs';
 
 const { values } = parseArgs({ options: { flows: { type: 'string', default: '10000' }, seconds: { type: 'string', default: '20' } } });
 const flows = Number(values.flows);
@@ -23,20 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sockscope-bench-tui-'));
 const entry = join(dir, 'bench-app.mjs');
 const out = join(dir, 'result.json');
 
-// Same bundling as scripts/build.mjs: Ink's devtools bridge left out.
-const noInkDevtools = {
-  name: 'no-ink-devtools',
-  setup(b) {
-    b.onResolve({ filter: /^\.\/devtools\.js$/ }, (args) => (args.importer.includes('/ink/') ? { path: 'ink-devtools', namespace: 'empty' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: '', loader: 'js' }));
-  },
-};
-await build({
-  entryPoints: [join(root, 'test/tui/bench-app.tsx')], outfile: entry, bundle: true, platform: 'node', format: 'esm',
-  target: 'node22', jsx: 'automatic', external: ['koffi'], plugins: [noInkDevtools], logLevel: 'warning',
-  define: { __SOCKSCOPE_VERSION__: '"bench"', 'process.env.NODE_ENV': '"production"' },
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-});
+await bundle(join(root, 'test/tui/bench-app.tsx'), entry, 'bench');
 
 const sock = `sockscope-bench-tui-${process.pid}`;
 const tmux = (...args) => execFileSync('tmux', ['-L', sock, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,35 @@
+// The one esbuild configuration for sockscope's bundles (dist/sockscope.mjs and the TUI
+// benchmark's app), so that what is measured is built the way users get it.
+import { build } from 'esbuild';
+
+// Ink loads its React devtools bridge only when DEV=true and react-devtools-core is
+// installed; neither is true of sockscope, so the bridge is left out of the bundle (kept
+// in, its static import of an absent package would fail at start).
+const noInkDevtools = {
+  name: 'no-ink-devtools',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/devtools\.js$/ }, (args) => (args.importer.includes('/ink/') ? { path: 'ink-devtools', namespace: 'empty' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: '', loader: 'js' }));
+  },
+};
+
+/** Bundles `entry` into one ESM file; koffi stays external (a native module). */
+export function bundle(entry, outfile, version) {
+  return build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    jsx: 'automatic',
+    external: ['koffi'],
+    plugins: [noInkDevtools],
+    // React's production build: the development one checks every render and is several
+    // times slower (the TUI's frame budget, docs/performance.md).
+    define: { __SOCKSCOPE_VERSION__: JSON.stringify(version), 'process.env.NODE_ENV': '"production"' },
+    // Ink's dependencies are CommonJS in places; give them a require in ESM.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'warning',
+  });
+}
