@@ -1,0 +1,69 @@
+// The reducer (and, in TUI mode, the table's row derivation and selection) holding many
+// flows, for scripts/bench-memory.mjs. Events are made the way the live decoder makes them:
+// a fresh owner object and fresh address strings per flow-open record.
+import { applyBatch, createCoreState } from '../src/core/reducer';
+import { deriveFlowRows, selectTable, DEFAULT_SORT, parseQuery, type FlowRow } from '../src/core/select/index';
+import type { AppEvent, Owner } from '../src/events/types';
+
+const flows = Number(process.env.FLOWS ?? 100_000);
+const ticks = Number(process.env.TICKS ?? 65);
+const moving = Number(process.env.MOVING ?? 0); // fraction of flows that move each tick
+const tui = process.env.MODE === 'tui';
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with node --expose-gc');
+
+const SEC = 1e9;
+const T0 = 3_600_000_000_000;
+const mib = (n: number) => Math.round((n / 1048576) * 10) / 10;
+function measure(): { heapUsedMiB: number; rssMiB: number } {
+  gc!();
+  gc!();
+  const m = process.memoryUsage();
+  return { heapUsedMiB: mib(m.heapUsed), rssMiB: mib(m.rss) };
+}
+
+const before = measure();
+const state = createCoreState({ lingerNs: Infinity, maxFlows: Number.MAX_SAFE_INTEGER, historyLength: tui ? 60 : 0 });
+const owner = (i: number): Owner => {
+  const pid = 2000 + (i % 50); // hold_conns-like: few processes, many flows each
+  return { pid, tid: pid, ppid: 1, uid: 1000, gid: 1000, comm: `proc${i % 50}`, cgroupId: 5000, netns: 4026531840 };
+};
+// Opening flows in batches of 10,000, as the live source's first drain does.
+for (let base = 0; base < flows; base += 10_000) {
+  const batch: AppEvent[] = [];
+  for (let i = base; i < Math.min(flows, base + 10_000); i++) {
+    batch.push({
+      type: 'flow-open', ts: T0 + i, flowId: i + 1, cookie: 1e12 + i, proto: 'tcp', family: 4,
+      laddr: `127.0.0.${1 + (i % 1)}`, lport: 20000 + (i % 40000), raddr: `127.0.0.${1 + (i % 1)}`, rport: 30000 + (i >> 1) % 30000,
+      direction: i % 2 ? 'inbound' : 'outbound', owner: owner(i), state: 'ESTABLISHED', connectLatencyUs: 40, seenAtStart: false,
+    });
+  }
+  applyBatch(state, batch);
+}
+let rows: FlowRow[] = [];
+const view = { groupBy: 'flow' as const, openGroup: null, query: parseQuery(''), sort: DEFAULT_SORT };
+let shown = 0;
+const moveEvery = moving > 0 ? Math.max(1, Math.round(1 / moving)) : 0;
+for (let t = 1; t <= ticks; t++) {
+  const list = [];
+  if (moveEvery) {
+    for (let i = t % moveEvery; i < flows; i += moveEvery) {
+      list.push({ flowId: i + 1, bytesSent: 1000 * t, bytesReceived: 1500 * t, packetsSent: t, packetsReceived: t, retransmits: 0, srttUs: 50 });
+    }
+  }
+  const batch: AppEvent[] = [
+    { type: 'counters', ts: T0 + t * SEC - 1, flows: list },
+    { type: 'tick', ts: T0 + t * SEC, wallMs: 1_700_000_000_000 + t * 1000, lost: 0, evicted: 0 },
+  ];
+  applyBatch(state, batch);
+  if (tui) {
+    rows = deriveFlowRows(state);
+    shown += selectTable(rows, view).rows.length;
+  }
+}
+const after = measure();
+const per = (after.heapUsedMiB - before.heapUsedMiB) * 1048576 / flows;
+process.stdout.write(`${JSON.stringify({
+  mode: tui ? 'tui' : 'jsonl', flows: state.flows.size, ticks, moving, before, after,
+  heapBytesPerFlow: Math.round(per), rssBytesPerFlow: Math.round((after.rssMiB - before.rssMiB) * 1048576 / flows), rows: rows.length, shown: shown > 0,
+})}\n`);
