@@ -15,6 +15,7 @@
 //   flowCgroup(state, flow)     CgroupInfo of the owner's cgroup id, or null
 //   flowContainer(state, flow)  the owner's container, its name filled in from
 //                               container-name facts, or null
+//   rateHistory(state, flow)    the flow's per-tick tx/rx rates, oldest first, for the detail view
 //   wallMsAt(state, ts)         wall-clock ms for a monotonic ts, or null before a tick
 //
 // Correlation: a flow carries the kernel ids of its owner (Owner). Names come from facts
@@ -288,7 +289,9 @@ function openFlow(s: State, e: FlowOpenEvent): void {
     rxRate: 0,
     prevBytesSent: 0,
     prevBytesReceived: 0,
-    history: [],
+    history: null,
+    historyStart: s.ticks,
+    historyEnd: -1,
     lifecycle: [{ ts: e.ts, what: e.seenAtStart ? 'seen at start' : e.state === 'open' ? 'open' : e.state }],
   };
   s.flows.set(f.flowId, f);
@@ -403,6 +406,7 @@ function tick(s: State, e: TickEvent): void {
     // A closed flow that already reported zero rates needs no more work, ever.
     if (f.endTs !== null && dTx === 0 && dRx === 0 && f.txRate === 0 && f.rxRate === 0) {
       book.active.delete(f);
+      f.historyEnd = s.ticks;
       continue;
     }
     f.txRate = dTx > 0 ? dTx * perSec : 0;
@@ -411,9 +415,12 @@ function tick(s: State, e: TickEvent): void {
     f.prevBytesReceived = f.bytesReceived;
     tx += f.txRate;
     rx += f.rxRate;
-    if (hist > 0) {
-      f.history.push({ ts: e.ts, tx: f.txRate, rx: f.rxRate });
-      if (f.history.length > hist) f.history.shift();
+    // Idle intervals of a flow that never moved are implicit zeros (rateHistory).
+    if (hist > 0 && (f.history !== null || f.txRate !== 0 || f.rxRate !== 0)) {
+      f.history ??= new Float64Array(2 * hist);
+      const slot = 2 * (s.ticks % hist);
+      f.history[slot] = f.txRate;
+      f.history[slot + 1] = f.rxRate;
     }
   }
   const t = s.totals;
@@ -478,6 +485,26 @@ export function flowContainer(state: CoreState, flow: Flow): Container | null {
   if (!c) return null;
   const name = state.containerNames.get(c.id);
   return name !== undefined && name !== null && name !== c.name ? { ...c, name } : c;
+}
+
+/** The flow's rates (bytes/s) per tick since it was first seen, oldest first, at most
+ * historyLength of them; an interval in which it did not move is a zero. A closed flow's
+ * history ends at the tick that found it quiet. */
+export function rateHistory(state: CoreState, flow: Flow): { tx: number[]; rx: number[] } {
+  const len = state.options.historyLength;
+  const end = flow.historyEnd >= 0 ? flow.historyEnd : state.ticks;
+  const n = Math.max(0, Math.min(len, end - flow.historyStart));
+  const tx = new Array<number>(n).fill(0);
+  const rx = new Array<number>(n).fill(0);
+  const ring = flow.history;
+  if (ring !== null) {
+    for (let i = 0; i < n; i++) {
+      const slot = 2 * ((end - n + i) % len);
+      tx[i] = ring[slot];
+      rx[i] = ring[slot + 1];
+    }
+  }
+  return { tx, rx };
 }
 
 /** Wall-clock ms for a monotonic ts, from the pairing the last tick carried. */

@@ -30,8 +30,16 @@ export interface Flow {
   /** Bytes at the previous tick, to compute rates. */
   prevBytesSent: number;
   prevBytesReceived: number;
-  /** Rate history for the detail view, newest last, bounded length. */
-  history: Array<{ ts: number; tx: number; rx: number }>;
+  /** Rate history for the detail view: read it with rateHistory() (reducer.ts). A ring of
+   * [tx, rx] pairs, slot = tick index % historyLength, allocated the first time the flow
+   * moves: a flow that never moved has none and costs nothing per tick (its history is
+   * all zeros). */
+  history: Float64Array | null;
+  /** Tick index (CoreState.ticks) of the first tick that saw this flow. */
+  historyStart: number;
+  /** Tick index the history ends before, set when the flow leaves the tick's rounds
+   * (closed and quiet); -1 while every tick still sees it. */
+  historyEnd: number;
   /** Lifecycle events of this flow, for the detail view. */
   lifecycle: Array<{ ts: number; what: string }>;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyBatch, applyEvent, createCoreState, flowContainer, flowCgroup, flowProcess, flowUser } from '../../src/core/reducer';
+import { applyBatch, applyEvent, createCoreState, flowContainer, flowCgroup, flowProcess, flowUser, rateHistory } from '../../src/core/reducer';
 import type { AppEvent, FlowOpenEvent, Owner, TickEvent } from '../../src/events/types';
 import { syntheticBatches } from '../replay/synthetic';
 
@@ -34,10 +34,54 @@ describe('reducer', () => {
     applyBatch(s, [counters(1.4 * S, 1, 1500, 4000), tick(1.5 * S)]);
     expect(f.txRate).toBe(1000);
     expect(f.rxRate).toBe(0);
-    expect(f.history.map((h) => h.tx)).toEqual([1000, 1000]);
+    expect(rateHistory(s, f).tx).toEqual([1000, 1000]);
     expect(s.totals.throughputHistory).toEqual([0, 5000, 1000]); // the first tick had nothing before it
     expect(s.totals.eventsPerSec).toBe(4); // counters + tick in 0.5 s
     expect(s.wallAtNow).toBe(1_000_000 + 1500);
+  });
+
+  it('keeps rate history only for flows that moved; idle intervals read as zeros', () => {
+    const s = createCoreState({ historyLength: 4 });
+    applyBatch(s, [tick(0), open(1, 0.5 * S), open(2, 0.5 * S), tick(S), tick(2 * S)]);
+    expect(s.flows.get(2)!.history).toBeNull(); // never moved: no ring at all
+    expect(rateHistory(s, s.flows.get(2)!)).toEqual({ tx: [0, 0], rx: [0, 0] });
+    applyBatch(s, [counters(2.5 * S, 1, 100, 300), tick(3 * S), tick(4 * S), counters(4.5 * S, 1, 300, 300), tick(5 * S)]);
+    // Ticks 1-5 saw flow 1; the ring keeps the last 4: idle, moved, idle, moved.
+    expect(rateHistory(s, s.flows.get(1)!)).toEqual({ tx: [0, 100, 0, 200], rx: [0, 300, 0, 0] });
+    applyBatch(s, [tick(6 * S), tick(7 * S), tick(8 * S)]);
+    expect(rateHistory(s, s.flows.get(1)!).tx).toEqual([200, 0, 0, 0]);
+    // A flow opened later starts at the first tick that saw it.
+    applyBatch(s, [open(3, 8.5 * S), counters(8.6 * S, 3, 50, 0), tick(9 * S)]);
+    expect(rateHistory(s, s.flows.get(3)!).tx).toEqual([50]);
+    // A closed flow's history ends at the tick that found it quiet.
+    applyBatch(s, [close(9.5 * S, 3, 80, 0), tick(10 * S), tick(11 * S), tick(12 * S)]);
+    expect(rateHistory(s, s.flows.get(3)!).tx).toEqual([50, 30, 0]); // the tick after its last rate reports the zero
+    expect(s.flows.get(1)!.history).not.toBeNull();
+  });
+
+  it('rate history matches the rates each tick reported, over a churning stream', () => {
+    const len = 5;
+    const s = createCoreState({ historyLength: len, lingerNs: Infinity, maxFlows: 1e9 });
+    // What the history used to be: one entry per tick that visited the flow, newest last.
+    const reference = new Map<number, number[][]>();
+    for (const batch of syntheticBatches({ seconds: 30, steadyFlows: 20, churnPerSec: 10 })) {
+      applyBatch(s, batch);
+      if (!batch.some((e) => e.type === 'tick')) continue;
+      for (const f of s.flows.values()) {
+        if (f.historyEnd !== -1) continue; // left the tick's rounds: no entry any more
+        const h = reference.get(f.flowId) ?? [];
+        h.push([f.txRate, f.rxRate]);
+        if (h.length > len) h.shift();
+        reference.set(f.flowId, h);
+      }
+    }
+    let moved = 0;
+    for (const f of s.flows.values()) {
+      const h = reference.get(f.flowId) ?? [];
+      expect(rateHistory(s, f)).toEqual({ tx: h.map((x) => x[0]), rx: h.map((x) => x[1]) });
+      if (h.some((x) => x[0] > 0)) moved++;
+    }
+    expect(moved).toBeGreaterThan(10);
   });
 
   it('follows the lifecycle: open, state changes, close with final counters', () => {

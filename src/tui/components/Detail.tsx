@@ -2,7 +2,7 @@
 import type { ReactNode } from 'react';
 import { Box, Text } from 'ink';
 import type { CoreState } from '../../core/state';
-import { flowCgroup, flowContainer, flowGroup, flowProcess, flowUser, wallMsAt } from '../../core/reducer';
+import { flowCgroup, flowContainer, flowGroup, flowProcess, flowUser, rateHistory, wallMsAt } from '../../core/reducer';
 import {
   fit, formatBytes, formatClock, formatCount, formatEndpoint, formatMicros, formatOffset, formatRate, formatState, sparkline,
 } from '../../core/select/format';
@@ -43,17 +43,17 @@ export function Detail({ state, flowId, width, height }: { state: CoreState; flo
     ['start', when(f.startTs)],
     ['end', when(f.endTs)],
   ];
-  const hist = f.history;
-  const peakTx = Math.max(0, ...hist.map((h) => h.tx));
-  const peakRx = Math.max(0, ...hist.map((h) => h.rx));
+  const hist = rateHistory(state, f);
+  const peakTx = Math.max(0, ...hist.tx);
+  const peakRx = Math.max(0, ...hist.rx);
   // Room for the label and the peak after the sparkline.
   const sparkW = Math.max(0, width - 32);
   const lines: ReactNode[] = fields.map(([k, v]) => (
     <Text key={k} wrap="truncate"><Text bold>{fit(k, 10)}</Text> {v}</Text>
   ));
   lines.push(
-    <Text key="h-tx" wrap="truncate"><Text bold>{fit('TX rate', 10)}</Text> <Text color={theme.accent}>{sparkline(hist.map((h) => h.tx), sparkW) || '-'}</Text>  peak {formatRate(peakTx)}</Text>,
-    <Text key="h-rx" wrap="truncate"><Text bold>{fit('RX rate', 10)}</Text> <Text color={theme.accent}>{sparkline(hist.map((h) => h.rx), sparkW) || '-'}</Text>  peak {formatRate(peakRx)}</Text>,
+    <Text key="h-tx" wrap="truncate"><Text bold>{fit('TX rate', 10)}</Text> <Text color={theme.accent}>{sparkline(hist.tx, sparkW) || '-'}</Text>  peak {formatRate(peakTx)}</Text>,
+    <Text key="h-rx" wrap="truncate"><Text bold>{fit('RX rate', 10)}</Text> <Text color={theme.accent}>{sparkline(hist.rx, sparkW) || '-'}</Text>  peak {formatRate(peakRx)}</Text>,
     <Text key="lc" bold>lifecycle</Text>,
   );
   for (const [i, ev] of f.lifecycle.entries()) {
