@@ -10,7 +10,7 @@ import { ownBpfPrivileges, privilegeHint } from './caps';
 import { attachFailure, errnoName, loadFailure, openFailure, runtimeFailure } from './failures';
 import { datasecVars } from './btf';
 import { BpfMap, BPF_MAP_TYPE } from './bpf-map';
-import { RingReader, type RecordHandler } from './ring-reader';
+import { RingReader, type RecordHandler, type RingReaderOptions } from './ring-reader';
 import { ensureTracefs, tracefsHasEvent } from './tracefs';
 import { closeOnExit } from './shutdown';
 import { describeHook, type HookDescription } from './sections';
@@ -235,11 +235,12 @@ export class BpfObject {
     return this.links.map(({ prog, target }) => ({ prog, target }));
   }
 
-  /** A reader for a BPF_MAP_TYPE_RINGBUF map; closed with the object. */
-  ringBuffer(mapName: string, onRecord: RecordHandler): RingReader {
+  /** A reader for a BPF_MAP_TYPE_RINGBUF map; closed with the object. The handler's Buffer
+   * is valid only during its call (see RingReader.drain). */
+  ringBuffer(mapName: string, onRecord: RecordHandler, options?: RingReaderOptions): RingReader {
     const map = this.map(mapName);
     if (map.type !== BPF_MAP_TYPE.RINGBUF) throw new RuntimeError(`map '${mapName}' is not a ring buffer (type ${map.type})`);
-    const reader = new RingReader(mapName, map.fd, onRecord);
+    const reader = new RingReader(mapName, map.fd, map.maxEntries, onRecord, options);
     this.rings.push(reader);
     return reader;
   }

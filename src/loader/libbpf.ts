@@ -11,6 +11,13 @@ export type Ptr = bigint;
 
 const LIBC_SONAME = 'libc.so.6';
 
+// <sys/mman.h>, <unistd.h> (Linux, every architecture sockscope supports)
+const PROT_READ = 1;
+const PROT_WRITE = 2;
+const MAP_SHARED = 1;
+const MAP_FAILED = 0xffffffffffffffffn; // (void *)-1 as koffi returns it
+const SC_PAGESIZE = 30;
+
 /** libbpf_print_level */
 export const LIBBPF_WARN = 0;
 export const LIBBPF_INFO = 1;
@@ -132,6 +139,15 @@ export interface Bindings {
   unregister(cb: Ptr): void;
   /** A view of `size` native bytes at `ptr`: valid only as long as the memory is. */
   view(ptr: Ptr, size: number): Buffer;
+  /** An ArrayBuffer over `size` native bytes at `ptr`, no copy: valid only as long as the memory
+   * is mapped (detach it with `ab.transfer(0)` before unmapping, so stale views read nothing). */
+  arrayView(ptr: Ptr, size: number): ArrayBuffer;
+  /** mmap(2) of `length` bytes of `fd` at `offset`, MAP_SHARED; null (errno set) on failure. */
+  mapShared(fd: number, length: number, writable: boolean, offset: number): Ptr | null;
+  /** munmap(2); 0 or -1 (errno set). */
+  unmap(ptr: Ptr, length: number): number;
+  /** The kernel's page size (sysconf(_SC_PAGESIZE)). */
+  pageSize: number;
   /** A copy of `size` native bytes at `ptr`. */
   readBytes(ptr: Ptr, size: number): Buffer;
   /** Copies `size` native bytes at `ptr` into `dst` (at least `size` long), without allocating:
@@ -276,6 +292,7 @@ export function libbpf(): Bindings {
     mmap: c.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)'),
     munmap: c.func('int munmap(void *addr, size_t length)'),
   } as unknown as Libc;
+  const sysconf = c.func('long sysconf(int name)');
   const memcpy = c.func('void *memcpy(void *dst, void *src, size_t n)');
 
   let printCb: Ptr | null = null;
@@ -286,6 +303,13 @@ export function libbpf(): Bindings {
     registerSampleCallback: (fn) => koffi.register(fn, koffi.pointer(SampleFn)),
     unregister: (cb) => koffi.unregister(cb),
     view: (ptr, size) => Buffer.from(koffi.view(ptr, size)),
+    arrayView: (ptr, size) => koffi.view(ptr, size) as ArrayBuffer,
+    mapShared: (fd, length, writable, offset) => {
+      const p = libc.mmap(null, length, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, offset);
+      return p === MAP_FAILED || p === null ? null : p;
+    },
+    unmap: (ptr, length) => libc.munmap(ptr, length),
+    pageSize: Number(sysconf(SC_PAGESIZE)),
     readBytes: (ptr, size) => Buffer.from(Buffer.from(koffi.view(ptr, size))),
     copyInto: (dst, ptr, size) => {
       if (size > dst.length) throw new RangeError(`copyInto: ${size} bytes into a ${dst.length}-byte buffer`);

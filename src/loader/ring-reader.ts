@@ -1,113 +1,128 @@
-// Drains a BPF ring buffer without ever blocking Node's event loop: ring_buffer__consume
-// only takes what is already there and returns, and a timer calls it. A JS callback per
-// record costs about 1 µs here (ENVIRONMENT.md: ~1.2M records/s), which is plenty for
-// lifecycle events; byte counting never goes through the ring.
+// Drains a BPF ring buffer without ever blocking Node's event loop: a drain only takes
+// what is already there and returns, and a timer calls it. The ring is read from its own
+// mapping in JS (ring-mmap.ts: no FFI call and no copy per record); when the map cannot be
+// mapped, libbpf's ring_buffer__consume with a JS callback per record does it instead
+// (ring-libbpf.ts). The timer backs off while the ring stays empty, so an idle sockscope
+// wakes up a few times a second, not twenty.
 import { RuntimeError } from '../errors';
-import { libbpf, type Ptr } from './libbpf';
-import { runtimeFailure } from './failures';
+import { MmapRing } from './ring-mmap';
+import { LibbpfRing } from './ring-libbpf';
+import type { RecordHandler } from './ring-walk';
 
-export type RecordHandler = (data: Buffer) => void;
+export type { RecordHandler };
+
+export interface RingReaderOptions {
+  /** How records are read: 'mmap' (the map's mapping, in JS), 'libbpf' (ring_buffer__consume),
+   * or 'auto' (default): mmap, libbpf when mapping fails. */
+  access?: 'auto' | 'mmap' | 'libbpf';
+  /** The longest wait between drains while the ring stays empty (default 250 ms). */
+  maxIdlePeriodMs?: number;
+}
 
 export class RingReader {
-  private rb: Ptr | null;
-  private cb: Ptr | null;
+  private ring: MmapRing | LibbpfRing | null;
+  /** How this reader reads: 'mmap' or 'libbpf' (the fallback). */
+  readonly access: 'mmap' | 'libbpf';
+  /** Why mmap was not used, when access is 'libbpf' under 'auto'. */
+  readonly fallbackReason: string | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private pendingError: unknown = null;
+  private delay = 0;
   private draining = false;
-  private scratch = Buffer.alloc(4096);
+  private readonly maxIdlePeriodMs: number;
   /** Records handed to the handler since creation. */
   records = 0;
 
-  /** Use BpfObject.ringBuffer(); this constructor trusts `mapFd` to be a loaded RINGBUF map. */
+  /** Use BpfObject.ringBuffer(); this constructor trusts `mapFd` to be a loaded RINGBUF map
+   * of `size` bytes (its max_entries). */
   constructor(
     readonly mapName: string,
     mapFd: number,
+    size: number,
     private readonly onRecord: RecordHandler,
+    options: RingReaderOptions = {},
   ) {
-    const b = libbpf();
-    this.cb = b.registerSampleCallback((_ctx, data, size) => {
+    const access = options.access ?? 'auto';
+    this.maxIdlePeriodMs = options.maxIdlePeriodMs ?? 250;
+    let ring: MmapRing | LibbpfRing | null = null;
+    if (access !== 'libbpf') {
       try {
-        // One reusable buffer per reader: records are copied into it, never wrapped in a new
-        // external ArrayBuffer (that allocation, and its GC, dominated the drain's CPU).
-        if (size > this.scratch.length) this.scratch = Buffer.alloc(Math.max(size, 2 * this.scratch.length));
-        b.copyInto(this.scratch, data, size);
-        this.onRecord(this.scratch.subarray(0, size));
-        this.records++;
-        return 0;
+        ring = new MmapRing(mapName, mapFd, size);
       } catch (err) {
-        // A negative return stops ring_buffer__consume after this record (which counts as
-        // consumed); drain() rethrows the handler's error.
-        this.pendingError = err;
-        return -1;
+        if (access === 'mmap') throw err;
+        this.fallbackReason = err instanceof Error ? err.message : String(err);
       }
-    });
-    const rb = b.bpf.ring_buffer__new(mapFd, this.cb, null, null);
-    if (rb === null) {
-      const errno = b.errno();
-      b.unregister(this.cb);
-      this.cb = null;
-      throw runtimeFailure(`opening ring buffer '${mapName}'`, errno);
     }
-    this.rb = rb;
+    this.ring = ring ?? new LibbpfRing(mapName, mapFd);
+    this.access = ring ? 'mmap' : 'libbpf';
   }
 
   /**
    * Hands every record already in the ring to the handler, synchronously; returns how many.
-   * The Buffer passed to the handler is reused for the next record: copy it to keep it.
+   * The Buffer passed to the handler is only valid during the call (it is the ring's own
+   * memory, or a reused scratch buffer): copy it to keep it. A handler error is rethrown
+   * after its record, which counts as consumed; the rest stay in the ring.
    */
   drain(): number {
-    if (this.rb === null) throw new RuntimeError(`ring buffer '${this.mapName}' used after close`);
-    if (this.draining) return 0; // a handler that drains again would re-enter libbpf
+    const ring = this.ring;
+    if (ring === null) throw new RuntimeError(`ring buffer '${this.mapName}' used after close`);
+    if (this.draining) return 0; // a handler that drains again would re-enter the walk
     this.draining = true;
-    const before = this.records;
-    let n: number;
+    let r;
     try {
-      n = libbpf().bpf.ring_buffer__consume(this.rb);
+      r = ring instanceof MmapRing ? ring.drain(this.onRecord) : ring.drain(this.onRecord, this.mapName);
     } finally {
       this.draining = false;
     }
-    if (this.pendingError !== null) {
-      const err = this.pendingError;
-      this.pendingError = null;
-      throw err;
-    }
-    if (n < 0) throw runtimeFailure(`reading ring buffer '${this.mapName}'`, n);
-    return this.records - before;
+    this.records += r.records;
+    if (r.hasError) throw r.error;
+    return r.records;
   }
 
   /**
-   * Drains every `periodMs` on a timer. A handler error stops the timer and goes to
-   * `onError` (or, without one, becomes an uncaught exception: a bug must not go quiet).
+   * Drains every `periodMs` on a timer, backing off (doubling, up to maxIdlePeriodMs) while
+   * drains find nothing and back to `periodMs` as soon as one finds records. A handler error
+   * stops the timer and goes to `onError` (or, without one, becomes an uncaught exception: a
+   * bug must not go quiet).
    */
   start(periodMs = 50, onError?: (err: unknown) => void): void {
     if (this.timer) return;
-    this.timer = setInterval(() => {
+    const idleMax = Math.max(periodMs, this.maxIdlePeriodMs);
+    this.delay = periodMs;
+    const tick = () => {
+      let n: number;
       try {
-        this.drain();
+        n = this.drain();
       } catch (err) {
         this.stop();
         if (onError) onError(err);
         else throw err;
+        return;
       }
-    }, periodMs);
+      if (this.timer === null) return; // stopped by the handler
+      this.delay = n > 0 ? periodMs : Math.min(this.delay * 2, idleMax);
+      this.timer = setTimeout(tick, this.delay);
+    };
+    this.timer = setTimeout(tick, this.delay);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  /** The wait before the next timed drain (0 when not started). */
+  get periodMs(): number {
+    return this.timer === null ? 0 : this.delay;
   }
 
   get running(): boolean {
     return this.timer !== null;
   }
 
-  /** Frees the ring buffer and its callback; idempotent. */
+  /** Unmaps (or frees) the ring buffer; idempotent. */
   close(): void {
     this.stop();
-    const b = libbpf();
-    if (this.rb !== null) b.bpf.ring_buffer__free(this.rb);
-    this.rb = null;
-    if (this.cb !== null) b.unregister(this.cb);
-    this.cb = null;
+    this.ring?.close();
+    this.ring = null;
   }
 }

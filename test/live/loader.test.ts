@@ -28,7 +28,8 @@ describe.skipIf(!canRunBpf.ok)(`loader phases on the fixture object${canRunBpf.o
       size: 40,
       members: {
         pid: { offset: 0, size: 4 }, ppid: { offset: 4, size: 4 }, magic: { offset: 8, size: 8 },
-        comm: { offset: 16, size: 16 }, kind: { offset: 32, size: 1 }, _pad: { offset: 33, size: 7 },
+        comm: { offset: 16, size: 16 }, kind: { offset: 32, size: 1 }, _pad: { offset: 33, size: 3 },
+        seq: { offset: 36, size: 4 },
       },
     });
   });

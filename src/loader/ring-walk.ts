@@ -1,0 +1,66 @@
+// Walks the records of a BPF ring buffer's data area, as libbpf's ringbuf_process_ring()
+// does (kernel/bpf/ringbuf.c writes them): each record is an 8-byte header (u32 len with
+// BUSY = 1 << 31 while the producer still writes it and DISCARD = 1 << 30 when it gave the
+// space back; u32 page offset, unused here), then `len` bytes, the whole rounded up to 8.
+// The data area is mapped twice in a row, so a record that wraps around the end of the
+// ring is contiguous in the mapping: a record at `pos & mask` can always be read whole.
+// Pure (typed arrays in, position out) so the parsing is unit-tested over synthetic rings.
+
+export const RINGBUF_BUSY_BIT = 0x80000000;
+export const RINGBUF_DISCARD_BIT = 0x40000000;
+export const RINGBUF_HDR_SZ = 8;
+const LEN_MASK = 0x3fffffff;
+
+/** Handed each record: a subarray of the ring's own mapping (no copy), valid only during
+ * the call. A handler that needs the bytes later must copy them (Buffer.from(data)). */
+export type RecordHandler = (data: Buffer) => void;
+
+export interface RingView {
+  /** The data area, 2 * size bytes (the mapping's second half repeats the first). */
+  data: Buffer;
+  /** The same bytes as u32 words, for the header loads. */
+  words: Uint32Array;
+  /** size - 1 (size is a power of two). */
+  mask: number;
+}
+
+export interface WalkResult {
+  /** The consumer position after the last record handed out (or skipped). */
+  pos: number;
+  /** Records handed to the handler (discarded ones are not). */
+  records: number;
+  /** A record's handler threw: `pos` is past that record (it counts as consumed). */
+  error: unknown;
+  hasError: boolean;
+}
+
+/**
+ * Hands the records between `cons` and `prod` to `onRecord`, at most `maxBytes` of ring,
+ * and stops early at a record the producer has not committed yet (BUSY), which is where
+ * the next walk starts. `cons`/`prod` are byte positions that only grow (JS numbers: exact
+ * up to 2^53 bytes, which a ring does not reach).
+ */
+export function walkRing(view: RingView, cons: number, prod: number, maxBytes: number, onRecord: RecordHandler): WalkResult {
+  const { data, words, mask } = view;
+  const stopAt = Math.min(prod, cons + maxBytes);
+  let records = 0;
+  while (cons < stopAt) {
+    // `cons & mask`: the low 32 bits of cons, masked; exact because mask < 2^31.
+    const off = cons & mask;
+    // An atomic load: acquire on weakly ordered CPUs (arm64 ldar), a plain load on x86, so
+    // the record's bytes are read only after its committed length.
+    const len = Atomics.load(words, off >>> 2);
+    if ((len & RINGBUF_BUSY_BIT) !== 0) break;
+    const size = len & LEN_MASK;
+    cons += (size + RINGBUF_HDR_SZ + 7) & ~7;
+    if ((len & RINGBUF_DISCARD_BIT) !== 0) continue;
+    const start = off + RINGBUF_HDR_SZ;
+    try {
+      onRecord(data.subarray(start, start + size));
+    } catch (error) {
+      return { pos: cons, records, error, hasError: true };
+    }
+    records++;
+  }
+  return { pos: cons, records, error: null, hasError: false };
+}
