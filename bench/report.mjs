@@ -174,7 +174,7 @@ function footprintSection(L, f) {
   L.push('| flows | mode | connections opened | flows reported | RSS before | RSS after 5 s | RSS at the end of the hold | peak RSS | time to open | notes |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const x of f.sizes) {
     if (x.failed) { L.push(`| ${fmtInt(x.flows)} | ${x.mode} | | | | | | | | ${x.failed} |`); continue; }
-    const reported = x.mode === 'jsonl' ? fmtInt(x.trackedFlows) : (x.screen ? `TUI header: \`${x.screen.replace(/\s+/g, ' ').slice(0, 60)}\`` : 'n/a');
+    const reported = x.mode === 'jsonl' ? fmtInt(x.trackedFlows) : (x.screen ? `TUI header: \`${x.screen.replace(/\s*[▁-█]+$/, '').replace(/\s+/g, ' ').slice(0, 100)}\`` : 'n/a');
     L.push(`| ${fmtInt(x.flows)} | ${x.mode === 'jsonl' ? 'live --format jsonl' : 'live (TUI)'} | ${fmtInt(x.opened)} | ${reported} | ${MiB(x.rssBeforeKiB)} | ${MiB(x.rssFirstKiB)} | ${MiB(x.rssKiB)} (${x.holdSeconds} s) | ${MiB(x.rssPeakKiB)} | ${fmt(x.openSeconds, 1)} s | ${(x.notes ?? []).join('; ')} |`);
   }
   L.push('');
