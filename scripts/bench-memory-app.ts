@@ -67,3 +67,4 @@ process.stdout.write(`${JSON.stringify({
   mode: tui ? 'tui' : 'jsonl', flows: state.flows.size, ticks, moving, before, after,
   heapBytesPerFlow: Math.round(per), rssBytesPerFlow: Math.round((after.rssMiB - before.rssMiB) * 1048576 / flows), rows: rows.length, shown: shown > 0,
 })}\n`);
+(globalThis as { benchKeep?: unknown }).benchKeep = { state, rows }; // for a heap snapshot taken at exit

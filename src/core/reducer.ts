@@ -15,6 +15,7 @@
 //   flowCgroup(state, flow)     CgroupInfo of the owner's cgroup id, or null
 //   flowContainer(state, flow)  the owner's container, its name filled in from
 //                               container-name facts, or null
+//   flowLifecycle(flow)         open, state changes and close of the flow, for the detail view
 //   rateHistory(state, flow)    the flow's per-tick tx/rx rates, oldest first, for the detail view
 //   wallMsAt(state, ts)         wall-clock ms for a monotonic ts, or null before a tick
 //
@@ -31,19 +32,20 @@ export const DEFAULT_CORE_OPTIONS: CoreOptions = {
   historyLength: 60,
 };
 
-/** Strings from the recording decoder can be slices of a whole chunk's string block
- * (msgpackr's bundleStrings, src/record/codec.ts): V8 keeps the block alive as long as
- * one slice (13 chars or longer) lives. The strings the state keeps for long (addresses,
- * names, paths, command lines) are copied once and shared, so a long replay holds its
+/** The strings the state keeps for long (addresses, names, paths, command lines) are
+ * shared: 100,000 flows to 127.0.0.1 hold one "127.0.0.1", not 100,000 copies. Long ones
+ * are also copied once: strings from the recording decoder can be slices of a whole
+ * chunk's string block (msgpackr's bundleStrings, src/record/codec.ts), and V8 keeps the
+ * block alive as long as one slice (13 chars or longer) lives, so a long replay holds its
  * flows and processes, not the chunks they came from. */
 const interned = new Map<string, string>();
 const MAX_INTERNED = 100_000;
 function keep<T extends string | null>(s: T): T {
-  if (s === null || s.length < 13) return s;
+  if (s === null) return s;
   let k = interned.get(s);
   if (k === undefined) {
     if (interned.size >= MAX_INTERNED) interned.clear();
-    k = Buffer.from(s, 'utf8').toString('utf8'); // a fresh flat string
+    k = s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'); // a fresh flat string
     interned.set(k, k);
   }
   return k as T;
@@ -71,6 +73,8 @@ interface Book {
   active: Set<Flow>;
   /** Flows tracked per owning pid, so exited processes go only when nothing needs them. */
   flowsPerPid: Map<number, number>;
+  /** The owners flows of each tracked pid share (sharedOwner). */
+  owners: Map<number, Owner[]>;
   /** pids in exit order, pruned after linger. */
   exitedOrder: number[];
   exitedHead: number;
@@ -115,6 +119,7 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       lingerHead: 0,
       active: new Set(),
       flowsPerPid: new Map(),
+      owners: new Map(),
       exitedOrder: [],
       exitedHead: 0,
       reducerEvicted: 0,
@@ -263,6 +268,7 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   if (existing) removeFlow(s, existing); // a repeated id replaces the old flow
   if (s.flows.size >= s.options.maxFlows) evictOne(s);
   e.owner.comm = keep(e.owner.comm);
+  const owner = sharedOwner(book, e.owner);
   const f: Flow = {
     flowId: e.flowId,
     cookie: e.cookie,
@@ -273,7 +279,7 @@ function openFlow(s: State, e: FlowOpenEvent): void {
     raddr: keep(e.raddr),
     rport: e.rport,
     direction: e.direction,
-    owner: e.owner,
+    owner,
     state: e.state,
     seenAtStart: e.seenAtStart,
     startTs: e.ts,
@@ -292,14 +298,34 @@ function openFlow(s: State, e: FlowOpenEvent): void {
     history: null,
     historyStart: s.ticks,
     historyEnd: -1,
-    lifecycle: [{ ts: e.ts, what: e.seenAtStart ? 'seen at start' : e.state === 'open' ? 'open' : e.state }],
+    openedAs: e.seenAtStart ? 'seen at start' : e.state === 'open' ? 'open' : e.state,
+    lifecycle: null,
   };
   s.flows.set(f.flowId, f);
   book.active.add(f);
   s.totals.flowsOpen++;
   book.newFlowsSinceTick++;
-  book.flowsPerPid.set(e.owner.pid, (book.flowsPerPid.get(e.owner.pid) ?? 0) + 1);
-  noteOwner(s, e.owner);
+  book.flowsPerPid.set(owner.pid, (book.flowsPerPid.get(owner.pid) ?? 0) + 1);
+  noteOwner(s, owner);
+}
+
+/** Flows opened by the same process (and thread) share one owner object: the kernel
+ * reports the same owner in every record, and one object per flow costs ~150 bytes.
+ * A pid's owners are forgotten with its last flow (removeFlow). */
+function sharedOwner(book: Book, o: Owner): Owner {
+  const list = book.owners.get(o.pid);
+  if (list === undefined) {
+    book.owners.set(o.pid, [o]);
+    return o;
+  }
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    if (x.tid === o.tid && x.ppid === o.ppid && x.uid === o.uid && x.gid === o.gid && x.comm === o.comm &&
+        x.cgroupId === o.cgroupId && x.netns === o.netns) return x;
+  }
+  // A process with many threads or identities: share the first few, keep the rest as given.
+  if (list.length < 16) list.push(o);
+  return o;
 }
 
 function removeFlow(s: State, f: Flow): void {
@@ -314,6 +340,7 @@ function removeFlow(s: State, f: Flow): void {
     return;
   }
   book.flowsPerPid.delete(pid);
+  book.owners.delete(pid);
   // The last flow of an exited process is gone: its facts are no longer needed once
   // the linger time after its exit has passed (else pruneProcesses takes it later).
   const p = s.processes.get(pid);
@@ -386,7 +413,8 @@ function setCounters(
 }
 
 function pushLifecycle(f: Flow, ts: number, what: string): void {
-  if (f.lifecycle.length < MAX_LIFECYCLE) f.lifecycle.push({ ts, what });
+  if (f.lifecycle === null) f.lifecycle = [{ ts, what }];
+  else if (f.lifecycle.length < MAX_LIFECYCLE - 1) f.lifecycle.push({ ts, what });
 }
 
 function tick(s: State, e: TickEvent): void {
@@ -485,6 +513,13 @@ export function flowContainer(state: CoreState, flow: Flow): Container | null {
   if (!c) return null;
   const name = state.containerNames.get(c.id);
   return name !== undefined && name !== null && name !== c.name ? { ...c, name } : c;
+}
+
+/** The flow's lifecycle events, oldest first: how it was first seen, then its state
+ * changes and its close. */
+export function flowLifecycle(flow: Flow): Array<{ ts: number; what: string }> {
+  const first = { ts: flow.startTs, what: flow.openedAs };
+  return flow.lifecycle === null ? [first] : [first, ...flow.lifecycle];
 }
 
 /** The flow's rates (bytes/s) per tick since it was first seen, oldest first, at most

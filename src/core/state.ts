@@ -12,6 +12,7 @@ export interface Flow {
   raddr: string;
   rport: number;
   direction: Direction;
+  /** Shared by the flows of one process (never mutate it). */
   owner: Owner;
   state: string; // 'open', 'closed', or a TCP state name
   seenAtStart: boolean;
@@ -40,8 +41,11 @@ export interface Flow {
   /** Tick index the history ends before, set when the flow leaves the tick's rounds
    * (closed and quiet); -1 while every tick still sees it. */
   historyEnd: number;
-  /** Lifecycle events of this flow, for the detail view. */
-  lifecycle: Array<{ ts: number; what: string }>;
+  /** How the flow was first seen (its first lifecycle entry, at startTs). */
+  openedAs: string;
+  /** Later lifecycle events (state changes, close), null until the first: read them with
+   * flowLifecycle() (reducer.ts). */
+  lifecycle: Array<{ ts: number; what: string }> | null;
 }
 
 export interface ProcessInfo {

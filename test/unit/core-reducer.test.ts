@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyBatch, applyEvent, createCoreState, flowContainer, flowCgroup, flowProcess, flowUser, rateHistory } from '../../src/core/reducer';
+import { applyBatch, applyEvent, createCoreState, flowContainer, flowCgroup, flowProcess, flowLifecycle, flowUser, rateHistory } from '../../src/core/reducer';
 import type { AppEvent, FlowOpenEvent, Owner, TickEvent } from '../../src/events/types';
 import { syntheticBatches } from '../replay/synthetic';
 
@@ -84,6 +84,28 @@ describe('reducer', () => {
     expect(moved).toBeGreaterThan(10);
   });
 
+  it('shares one owner object among the flows of a process, and one string per address', () => {
+    const s = createCoreState({ lingerNs: 0 });
+    const copy = (o: Owner): Owner => ({ ...o, comm: `${o.comm}` });
+    const addr = (n: number) => `10.0.0.${n}`; // a fresh string each call, as the decoder makes them
+    applyBatch(s, [
+      open(1, 1, { owner: copy(owner), raddr: addr(7) }), open(2, 2, { owner: copy(owner), raddr: addr(7) }),
+      open(3, 3, { owner: { ...owner, tid: 99 } }), open(4, 4, { owner: { ...owner, pid: 20 } }),
+    ]);
+    const [f1, f2, f3, f4] = [1, 2, 3, 4].map((id) => s.flows.get(id)!);
+    expect(f2.owner).toBe(f1.owner);
+    expect(f2.raddr).toBe(f1.raddr);
+    expect(f3.owner).not.toBe(f1.owner); // another thread: not the same owner
+    expect(f3.owner.tid).toBe(99);
+    expect(f4.owner.pid).toBe(20);
+    // The pid's last flow gone, a new flow's owner is its own again.
+    applyBatch(s, [close(5, 1), close(5, 2), close(5, 3), tick(S), tick(2 * S)]);
+    expect(s.flows.has(1)).toBe(false);
+    const again = copy(owner);
+    applyEvent(s, open(5, 2 * S + 1, { owner: again }));
+    expect(s.flows.get(5)!.owner).toBe(again);
+  });
+
   it('follows the lifecycle: open, state changes, close with final counters', () => {
     const s = createCoreState();
     applyBatch(s, [open(1, 1), { type: 'flow-state', ts: 2, flowId: 1, state: 'FIN_WAIT1' }]);
@@ -94,7 +116,7 @@ describe('reducer', () => {
     expect(f.state).toBe('closed');
     expect(f.endTs).toBe(3);
     expect([f.bytesSent, f.bytesReceived, f.retransmits]).toEqual([10, 20, 1]); // counters after close ignored
-    expect(f.lifecycle.map((l) => l.what)).toEqual(['ESTABLISHED', 'FIN_WAIT1', 'closed']);
+    expect(flowLifecycle(f).map((l) => l.what)).toEqual(['ESTABLISHED', 'FIN_WAIT1', 'closed']);
     expect(s.totals.flowsOpen).toBe(0);
   });
 

@@ -2,7 +2,7 @@
 import type { ReactNode } from 'react';
 import { Box, Text } from 'ink';
 import type { CoreState } from '../../core/state';
-import { flowCgroup, flowContainer, flowGroup, flowProcess, flowUser, rateHistory, wallMsAt } from '../../core/reducer';
+import { flowCgroup, flowContainer, flowGroup, flowProcess, flowLifecycle, flowUser, rateHistory, wallMsAt } from '../../core/reducer';
 import {
   fit, formatBytes, formatClock, formatCount, formatEndpoint, formatMicros, formatOffset, formatRate, formatState, sparkline,
 } from '../../core/select/format';
@@ -56,7 +56,7 @@ export function Detail({ state, flowId, width, height }: { state: CoreState; flo
     <Text key="h-rx" wrap="truncate"><Text bold>{fit('RX rate', 10)}</Text> <Text color={theme.accent}>{sparkline(hist.rx, sparkW) || '-'}</Text>  peak {formatRate(peakRx)}</Text>,
     <Text key="lc" bold>lifecycle</Text>,
   );
-  for (const [i, ev] of f.lifecycle.entries()) {
+  for (const [i, ev] of flowLifecycle(f).entries()) {
     lines.push(<Text key={`lc${i}`} wrap="truncate">  {formatOffset(ev.ts, f.startTs)}  {formatState(ev.what)}</Text>);
   }
   return (
