@@ -1,6 +1,7 @@
 // Flat rows derived from the reducer's state: names resolved (user, container, exe), the
 // values copied. A frozen screen keeps the last rows and stops deriving, so it does not
 // change under the user while the reducer keeps running.
+import type { Owner } from '../../events/types';
 import type { CoreState, Flow } from '../state';
 import { flowContainer, flowProcess, flowUser } from '../reducer';
 import { formatEndpoint, formatState } from './format';
@@ -78,6 +79,34 @@ function stateName(state: string): string {
   return n;
 }
 
+/** Strings many rows have in common (group keys, uids shown as users) are made once and
+ * shared: one per process, uid or remote address rather than one per row (100,000 flows
+ * are the memory benchmark). Owners are shared by a process's flows (reducer.ts). */
+const procKeys = new WeakMap<Owner, string>();
+const uidKeys = new Map<number, string>();
+const uidNames = new Map<number, string>();
+const remoteKeys = new Map<string, string>();
+const MAX_SHARED = 100_000;
+
+function shared<K>(cache: Map<K, string>, k: K, make: (k: K) => string): string {
+  let v = cache.get(k);
+  if (v === undefined) {
+    if (cache.size >= MAX_SHARED) cache.clear();
+    v = make(k);
+    cache.set(k, v);
+  }
+  return v;
+}
+
+function procKey(owner: Owner): string {
+  let k = procKeys.get(owner);
+  if (k === undefined) {
+    k = `p:${owner.pid}:${owner.comm}`;
+    procKeys.set(owner, k);
+  }
+  return k;
+}
+
 export function deriveFlowRow(state: CoreState, flow: Flow): FlowRow {
   let row = rowCache.get(flow);
   if (!row) {
@@ -89,7 +118,8 @@ export function deriveFlowRow(state: CoreState, flow: Flow): FlowRow {
       raddr: flow.raddr, rport: flow.rport, local: formatEndpoint(flow.laddr, flow.lport, flow.family),
       remote: formatEndpoint(flow.raddr, flow.rport, flow.family), direction: flow.direction, state: '', closed: false,
       startTs: flow.startTs, txRate: 0, rxRate: 0, tx: 0, rx: 0, retr: null, rttUs: null, connectUs: null,
-      procKey: `p:${owner.pid}:${owner.comm}`, userKey: `u:${owner.uid}`, remoteKey: `r:${flow.raddr}`, containerKey: 'c:-',
+      procKey: procKey(owner), userKey: shared(uidKeys, owner.uid, (u) => `u:${u}`),
+      remoteKey: shared(remoteKeys, flow.raddr, (a) => `r:${a}`), containerKey: 'c:-',
     };
     rowCache.set(flow, row);
   }
@@ -101,7 +131,7 @@ export function deriveFlowRow(state: CoreState, flow: Flow): FlowRow {
   row.exe = exe;
   row.process = owner.comm || (exe ? basename(exe) : '?');
   row.userName = userName;
-  row.user = userName ?? String(owner.uid);
+  row.user = userName ?? shared(uidNames, owner.uid, String);
   if (container) {
     if (row.containerId !== container.id || row.pod !== container.pod) {
       row.containerKey = container.pod ? `pod:${container.pod}` : `c:${container.id}`;
