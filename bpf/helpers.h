@@ -55,13 +55,17 @@ static __always_inline void owner_from_task(struct ss_owner *o, struct task_stru
 	BPF_CORE_READ_STR_INTO(&o->comm, task, comm);
 }
 
-/* Local and remote address/port of a socket, from the socket itself. */
+/* Local and remote address/port of a socket, from the socket itself (also at close). */
 static __always_inline void tuple_from_sk(struct ss_tuple *t, const struct sock *sk, __u8 proto)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
 	t->proto = proto;
 	t->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* At TCP_CLOSE the tracepoint runs after inet_put_port() zeroed skc_num; the source
+	 * port the socket sent from is still in inet_sport. */
+	if (!t->lport)
+		t->lport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 	t->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == AF_INET6) {
 		t->family = AF_INET6;

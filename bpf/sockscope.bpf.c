@@ -7,7 +7,9 @@
  * tcp_sock already keeps, read at state changes and once per interval by the `snapshot`
  * program that user space runs with BPF_PROG_TEST_RUN. UDP bytes are counted per call
  * (UDP has no such kernel counters per peer). Lifecycle events go to one ring buffer;
- * counters stay in maps. See bpf/README.md. */
+ * counters stay in maps. A TCP flow costs one ring record per socket when it lives less than
+ * an interval (FLOW_BRIEF at close), two otherwise (FLOW_OPEN from the snapshot, FLOW_CLOSE);
+ * state changes in between are kept in the map, not sent. See bpf/README.md. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -85,6 +87,7 @@ __u32 next_flow_id = 0;
 /* Record types reach the ring buffer only through casts, which leave no BTF; these unused
  * pointers keep their definitions in the object so that the layout test can check them. */
 const struct ss_flow_record *_btf_flow_record __attribute__((unused));
+const struct ss_brief_record *_btf_brief_record __attribute__((unused));
 const struct ss_state_record *_btf_state_record __attribute__((unused));
 const struct ss_proc_record *_btf_proc_record __attribute__((unused));
 const struct ss_cgroup_record *_btf_cgroup_record __attribute__((unused));
@@ -112,7 +115,11 @@ static __always_inline __u32 new_flow_id(void)
 	return __sync_fetch_and_add(&next_flow_id, 1) + 1;
 }
 
-/* One FLOW_OPEN / FLOW_CLOSE / CONNECT_FAIL record for a TCP socket. */
+/* Stores before it stay before it: the field written after it (phase) publishes an entry
+ * to the snapshot program, which may read it on another CPU. */
+#define barrier() asm volatile("" ::: "memory")
+
+/* One FLOW_CLOSE / CONNECT_FAIL record for a TCP socket (ts: now). */
 static __always_inline void emit_tcp(__u32 type, const struct sock *sk, const struct ss_tcp_sock *v,
 				     __u8 state, __u8 reason, __u32 latency_us)
 {
@@ -153,14 +160,46 @@ static __always_inline void emit_state(__u32 type, __u32 flow_id, __u64 cookie, 
 	bpf_ringbuf_submit(r, 0);
 }
 
-/* Start tracking a socket as a flow: id, cookie, zero point. */
+/* The open of a TCP flow as its map entry keeps it: time, state and connect latency of
+ * the moment it opened, whenever the record is written. */
+static __always_inline void fill_tcp_open(struct ss_flow_record *r, __u32 type, const struct sock *sk, const struct ss_tcp_sock *v)
+{
+	__builtin_memset(r, 0, sizeof(*r));
+	r->type = type;
+	r->flow_id = v->flow_id;
+	r->ts = v->start_ts;
+	r->cookie = v->cookie;
+	r->direction = v->direction;
+	r->state = v->open_state;
+	r->seen_at_start = v->seen_at_start;
+	r->latency_us = v->latency_us;
+	tuple_from_sk(&r->tuple, sk, IPPROTO_TCP);
+	r->owner = v->owner;
+}
+
+/* A flow that ends before any snapshot announced it: open and close in one record. */
+static __always_inline void emit_brief(const struct sock *sk, const struct ss_tcp_sock *v)
+{
+	struct ss_brief_record *r = reserve(sizeof(*r));
+
+	if (!r)
+		return;
+	fill_tcp_open(&r->flow, SS_REC_FLOW_BRIEF, sk, v);
+	r->flow.counters = v->counters;
+	r->close_ts = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(r, 0);
+}
+
+/* Start tracking a socket as a flow: id, cookie, zero point; TRACKED last (see barrier).
+ * Not announced: the next snapshot sends its FLOW_OPEN, unless it closes first. */
 static __always_inline void start_flow(struct ss_tcp_sock *v, const struct sock *sk, __u8 direction, __u64 cookie)
 {
-	v->phase = SS_TCP_TRACKED;
 	v->direction = direction;
 	v->flow_id = new_flow_id();
 	v->cookie = cookie;
 	tcp_baseline(v, sk);
+	barrier();
+	v->phase = SS_TCP_TRACKED;
 }
 
 /* Final counters, one close record, forget the socket. */
@@ -168,7 +207,12 @@ static __always_inline void close_tcp(const struct sock *sk, __u64 key, struct s
 {
 	if (v->phase == SS_TCP_TRACKED) {
 		tcp_read_counters(sk, v, &v->counters, oldstate);
-		emit_tcp(SS_REC_FLOW_CLOSE, sk, v, TCP_CLOSE, 0, 0);
+		/* The test-and-set the snapshot also does: whoever takes `announced` from 0
+		 * writes the open, so a flow is opened exactly once. */
+		if (__sync_fetch_and_add(&v->announced, 1))
+			emit_tcp(SS_REC_FLOW_CLOSE, sk, v, TCP_CLOSE, 0, 0);
+		else
+			emit_brief(sk, v);
 	} else if (v->phase == SS_TCP_CONNECTING) {
 		int err = BPF_CORE_READ(sk, sk_err);
 		/* start_ts 0: the SYN went out before capture began (listed at start). */
@@ -179,8 +223,7 @@ static __always_inline void close_tcp(const struct sock *sk, __u64 key, struct s
 	} else if (v->phase == SS_TCP_PENDING_ACCEPT) {
 		/* Closed before any accept(): report it with an unknown owner rather than drop it. */
 		tcp_read_counters(sk, v, &v->counters, oldstate);
-		emit_tcp(SS_REC_FLOW_OPEN, sk, v, oldstate, 0, 0);
-		emit_tcp(SS_REC_FLOW_CLOSE, sk, v, TCP_CLOSE, 0, 0);
+		emit_brief(sk, v);
 	}
 	bpf_map_delete_elem(&tcp_socks, &key);
 }
@@ -200,6 +243,7 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 
 		nv.phase = SS_TCP_CONNECTING;
 		nv.direction = SS_DIR_OUTBOUND;
+		nv.state = TCP_SYN_SENT;
 		nv.start_ts = bpf_ktime_get_ns();
 		owner_from_current(&nv.owner, sk);
 		if (bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_ANY))
@@ -222,11 +266,13 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 			if (!v)
 				return 0;
 		}
-		__u64 lat = v->start_ts ? (bpf_ktime_get_ns() - v->start_ts) / 1000 : 0;
+		__u64 now = bpf_ktime_get_ns();
 
+		v->latency_us = v->start_ts ? (now - v->start_ts) / 1000 : 0;
+		v->start_ts = now;
+		v->open_state = TCP_ESTABLISHED;
+		v->state = TCP_ESTABLISHED;
 		start_flow(v, sk, SS_DIR_OUTBOUND, bpf_get_socket_cookie((void *)sk));
-		v->start_ts = bpf_ktime_get_ns();
-		emit_tcp(SS_REC_FLOW_OPEN, sk, v, TCP_ESTABLISHED, 0, lat);
 		return 0;
 	}
 
@@ -241,6 +287,8 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 		start_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
 		nv.phase = SS_TCP_PENDING_ACCEPT;
 		nv.start_ts = bpf_ktime_get_ns();
+		nv.open_state = TCP_ESTABLISHED;
+		nv.state = TCP_ESTABLISHED;
 		nv.owner.netns = sk_netns(sk);
 		if (bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST))
 			count_stat(SS_STAT_EVICTED);
@@ -253,8 +301,8 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 		close_tcp(sk, key, v, oldstate);
 		return 0;
 	}
-	if (v->phase == SS_TCP_TRACKED)
-		emit_state(SS_REC_FLOW_STATE, v->flow_id, v->cookie, newstate, oldstate);
+	/* No record: user space reads the state from the map once per interval. */
+	v->state = newstate;
 	return 0;
 }
 
@@ -305,8 +353,9 @@ static __always_inline int on_accept_exit(long ret)
 		/* tp programs cannot call bpf_get_socket_cookie: read the cookie the socket
 		 * already has (0 when none was generated yet; snapshot then compares 0s). */
 		start_flow(&nv, sk, SS_DIR_INBOUND, BPF_CORE_READ(sk, __sk_common.skc_cookie.counter));
+		/* Published as TRACKED below, once the owner is in. */
+		nv.phase = SS_TCP_PENDING_ACCEPT;
 		nv.seen_at_start = BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_SYN_RECV;
-		nv.start_ts = bpf_ktime_get_ns();
 		if (bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST))
 			return count_stat(SS_STAT_EVICTED), 0;
 		v = bpf_map_lookup_elem(&tcp_socks, &key);
@@ -315,9 +364,13 @@ static __always_inline int on_accept_exit(long ret)
 	} else if (v->phase != SS_TCP_PENDING_ACCEPT) {
 		return 0;
 	}
-	v->phase = SS_TCP_TRACKED;
+	/* The flow opens at the accept, in the state the socket is in by then. */
 	owner_from_current(&v->owner, sk);
-	emit_tcp(SS_REC_FLOW_OPEN, sk, v, BPF_CORE_READ(sk, __sk_common.skc_state), 0, 0);
+	v->start_ts = bpf_ktime_get_ns();
+	v->open_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	v->state = v->open_state;
+	barrier();
+	v->phase = SS_TCP_TRACKED;
 	return 0;
 }
 
@@ -486,7 +539,31 @@ int on_sock_release(struct bpf_sock *ctx)
 
 /* ---- per-interval TCP snapshot (run by user space with BPF_PROG_TEST_RUN) ---- */
 
-static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v, void *ctx)
+struct snap_ctx {
+	__u64 now;
+	__u32 ring_full; /* a reserve failed: announce the rest at a later snapshot */
+};
+
+/* The FLOW_OPEN of a flow no record has opened yet. Reserved before the test-and-set
+ * on `announced`: if close_tcp wins it, this open is discarded (its FLOW_BRIEF opens the
+ * flow); if this wins, the open is ahead of the close's record in the ring. A full ring
+ * loses nothing here: the flow stays unannounced for the next snapshot or its close. */
+static __always_inline void announce(const struct sock *sk, struct ss_tcp_sock *v, struct snap_ctx *c)
+{
+	struct ss_flow_record *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+	if (!r) {
+		c->ring_full = 1;
+		return;
+	}
+	fill_tcp_open(r, SS_REC_FLOW_OPEN, sk, v);
+	if (__sync_fetch_and_add(&v->announced, 1) == 0)
+		bpf_ringbuf_submit(r, 0);
+	else
+		bpf_ringbuf_discard(r, 0);
+}
+
+static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v, struct snap_ctx *c)
 {
 	const struct sock *sk = (const struct sock *)*key;
 	__u64 cookie;
@@ -499,16 +576,18 @@ static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v,
 	if (cookie != v->cookie)
 		return 0;
 	tcp_read_counters(sk, v, &v->counters, BPF_CORE_READ(sk, __sk_common.skc_state));
-	v->snap_ts = *(__u64 *)ctx;
+	v->snap_ts = c->now;
+	if (!v->announced && !c->ring_full)
+		announce(sk, v, c);
 	return 0;
 }
 
 SEC("raw_tp")
 int snapshot(void *ctx)
 {
-	__u64 now = bpf_ktime_get_ns();
+	struct snap_ctx c = { .now = bpf_ktime_get_ns() };
 
-	bpf_for_each_map_elem(&tcp_socks, snapshot_one, &now, 0);
+	bpf_for_each_map_elem(&tcp_socks, snapshot_one, &c, 0);
 	return 0;
 }
 
@@ -538,6 +617,8 @@ static __always_inline void list_accept_queue(const struct sock *listener)
 			nv.phase = SS_TCP_PENDING_ACCEPT;
 			nv.seen_at_start = 1;
 			nv.start_ts = bpf_ktime_get_ns();
+			nv.open_state = BPF_CORE_READ(child, __sk_common.skc_state);
+			nv.state = nv.open_state;
 			nv.owner.netns = sk_netns(child);
 			err = bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST);
 			if (err && err != -EEXIST)
@@ -599,6 +680,7 @@ int list_sockets(struct bpf_iter__task_file *ctx)
 		 * (no connect latency: its SYN was sent before capture). */
 		nv.phase = SS_TCP_CONNECTING;
 		nv.direction = SS_DIR_OUTBOUND;
+		nv.state = TCP_SYN_SENT;
 		nv.seen_at_start = 1;
 		owner_from_task(&nv.owner, task, sk);
 		key = (__u64)sk;
@@ -611,17 +693,16 @@ int list_sockets(struct bpf_iter__task_file *ctx)
 	start_flow(&nv, sk, SS_DIR_UNKNOWN, bpf_get_socket_cookie(sk));
 	nv.seen_at_start = 1;
 	nv.start_ts = bpf_ktime_get_ns();
+	nv.open_state = state;
+	nv.state = state;
 	owner_from_task(&nv.owner, task, sk);
 	key = (__u64)sk;
 	/* NOEXIST: a socket shared by several processes, or one the tracepoints already
-	 * follow, is reported once. Any other failure is a full map: counted. */
+	 * follow, is reported once. Any other failure is a full map: counted. The first
+	 * snapshot announces it (user space runs one right after this iterator). */
 	err = bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST);
-	if (err) {
-		if (err != -EEXIST)
-			count_stat(SS_STAT_EVICTED);
-		return 0;
-	}
-	emit_tcp(SS_REC_FLOW_OPEN, sk, &nv, state, 0, 0);
+	if (err && err != -EEXIST)
+		count_stat(SS_STAT_EVICTED);
 	return 0;
 }
 

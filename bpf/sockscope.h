@@ -14,7 +14,7 @@
 /* Ring-buffer record types: the first __u32 of every record. */
 enum ss_record_type {
 	SS_REC_FLOW_OPEN = 1,    /* struct ss_flow_record: TCP established/accepted, first UDP datagram, or found at start */
-	SS_REC_FLOW_STATE = 2,   /* struct ss_state_record: a TCP state change of a tracked flow */
+	SS_REC_FLOW_STATE = 2,   /* struct ss_state_record: no longer emitted (TCP states are sampled from tcp_socks) */
 	SS_REC_FLOW_CLOSE = 3,   /* struct ss_flow_record: TCP socket closed, with final counters */
 	SS_REC_CONNECT_FAIL = 4, /* struct ss_flow_record: SYN_SENT -> CLOSE, reason in `reason` */
 	SS_REC_UDP_RELEASE = 5,  /* struct ss_state_record: a UDP socket with flows was released (cookie) */
@@ -22,6 +22,7 @@ enum ss_record_type {
 	SS_REC_PROC_FORK = 7,    /* struct ss_proc_record, up to `filename` */
 	SS_REC_PROC_EXIT = 8,    /* struct ss_proc_record, up to `filename` */
 	SS_REC_CGROUP_MKDIR = 9, /* struct ss_cgroup_record: a cgroup v2 directory was created */
+	SS_REC_FLOW_BRIEF = 10,  /* struct ss_brief_record: a TCP flow closed before it was announced (open + close) */
 };
 
 enum ss_direction { SS_DIR_UNKNOWN = 0, SS_DIR_OUTBOUND = 1, SS_DIR_INBOUND = 2 };
@@ -73,7 +74,7 @@ struct ss_counters {
 struct ss_flow_record {
 	__u32 type;
 	__u32 flow_id;
-	__u64 ts;          /* bpf_ktime_get_ns */
+	__u64 ts;          /* bpf_ktime_get_ns; a TCP FLOW_OPEN carries the time the flow opened */
 	__u64 cookie;      /* socket cookie */
 	__u8 direction;    /* enum ss_direction */
 	__u8 state;        /* TCP state number (0 for UDP) */
@@ -85,7 +86,15 @@ struct ss_flow_record {
 	struct ss_counters counters; /* FLOW_CLOSE: final counters */
 };
 
-/* FLOW_STATE and UDP_RELEASE records (32 bytes). */
+/* FLOW_BRIEF record (176 bytes): a whole short-lived TCP flow in one record. `flow` is
+ * the open as a FLOW_OPEN would carry it (ts = open time, state at open, latency) plus the
+ * final counters; close_ts is when it closed. */
+struct ss_brief_record {
+	struct ss_flow_record flow;
+	__u64 close_ts;
+};
+
+/* FLOW_STATE (no longer emitted) and UDP_RELEASE records (32 bytes). */
 struct ss_state_record {
 	__u32 type;
 	__u32 flow_id;
@@ -122,24 +131,30 @@ struct ss_cgroup_record {
 };
 
 /* Value of tcp_socks (key: the struct sock address). `counters`/`snap_ts` are written by
- * the snapshot program and at close; the base_* fields are the zero point (192 bytes). */
+ * the snapshot program and at close; the base_* fields are the zero point. A TRACKED flow
+ * is not announced (no FLOW_OPEN) when it starts: the next snapshot announces it, or its
+ * close sends one FLOW_BRIEF when it ends first; `announced` is the test-and-set between
+ * the two (168 bytes). */
 struct ss_tcp_sock {
 	__u64 cookie;
-	__u64 start_ts;
+	__u64 start_ts;    /* CONNECTING: when the SYN went out; TRACKED: when the flow opened */
 	__u32 flow_id;
 	__u8 phase;        /* enum ss_tcp_phase */
 	__u8 direction;
 	__u8 seen_at_start;
-	__u8 _pad0;
+	__u8 state;        /* current TCP state, kept at every state change (no record) */
 	__u64 base_bytes_acked;
 	__u64 base_bytes_received;
 	__u32 base_segs_out;
 	__u32 base_segs_in;
 	__u32 base_retrans;
-	__u32 _pad1;
+	__u32 announced;   /* 0 until a FLOW_OPEN or FLOW_BRIEF was reserved (atomic fetch-add) */
 	struct ss_owner owner;
 	struct ss_counters counters;
 	__u64 snap_ts;
+	__u32 latency_us;  /* connect latency (outbound), for the open */
+	__u8 open_state;   /* TCP state when the flow opened, for the open */
+	__u8 _pad[3];
 };
 
 /* Key of udp_flows: one UDP socket and one peer (40 bytes). */

@@ -1,19 +1,21 @@
 // Raw kernel bytes -> typed values. Pure functions over Buffers, offsets only from
 // ./layout (checked against the object's BTF). Ring-buffer records become AppEvents
-// (plus two internal records the live source consumes: the release of a UDP socket,
-// which it turns into flow-close events, and the path of a new cgroup, which it turns
-// into a cgroup fact); map entries become counters.
+// (plus three internal records the live source consumes: the release of a UDP socket,
+// which it turns into flow-close events, the path of a new cgroup, which it turns into a
+// cgroup fact, and a short-lived TCP flow's one record, which it turns into its open and
+// close events); map entries become counters and TCP states.
 import type {
   AppEvent,
   ConnectFailEvent,
   Direction,
   Family,
+  FlowCloseEvent,
   FlowCounters,
   FlowOpenEvent,
   Owner,
   Tuple,
 } from './types';
-import { CGROUP_RECORD, COUNTERS, FLOW_RECORD, OWNER, PROC_RECORD, REC, STATE_RECORD, TCP_PHASE, TCP_SOCK, TUPLE, UDP_FLOW, UDP_KEY, type Field } from './layout';
+import { BRIEF_RECORD, CGROUP_RECORD, COUNTERS, FLOW_RECORD, OWNER, PROC_RECORD, REC, STATE_RECORD, TCP_PHASE, TCP_SOCK, TUPLE, UDP_FLOW, UDP_KEY, type Field } from './layout';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -129,7 +131,15 @@ export interface CgroupMkdirRecord {
   path: string;
 }
 
-export type DecodedRecord = AppEvent | UdpReleaseRecord | CgroupMkdirRecord;
+/** A TCP flow that opened and closed within one interval, from its one FLOW_BRIEF record:
+ * its flow-open (ts = open time) and its flow-close (ts = close time). */
+export interface FlowBriefRecord {
+  type: 'flow-brief';
+  open: FlowOpenEvent;
+  close: FlowCloseEvent;
+}
+
+export type DecodedRecord = AppEvent | UdpReleaseRecord | CgroupMkdirRecord | FlowBriefRecord;
 
 /** argv as the kernel copied it (NUL-separated, maybe cut mid-argument): arguments joined
  * by spaces, as /proc/PID/cmdline is shown. null when nothing was read. */
@@ -150,6 +160,13 @@ export function decodeRecord(b: Buffer): DecodedRecord | null {
     case REC.FLOW_CLOSE:
     case REC.CONNECT_FAIL:
       return b.length < FLOW_RECORD.size ? null : decodeFlowRecord(b, type);
+    case REC.FLOW_BRIEF: {
+      if (b.length < BRIEF_RECORD.size) return null;
+      const open = decodeFlowRecord(b, REC.FLOW_OPEN) as FlowOpenEvent;
+      const counters = decodeCounters(b, FLOW_RECORD.members.counters.offset, open.proto);
+      const close: FlowCloseEvent = { type: 'flow-close', ts: u64(b, 0, BRIEF_RECORD.members.close_ts), flowId: open.flowId, counters };
+      return { type: 'flow-brief', open, close };
+    }
     case REC.FLOW_STATE:
     case REC.UDP_RELEASE: {
       if (b.length < STATE_RECORD.size) return null;
@@ -213,14 +230,16 @@ function decodeFlowRecord(b: Buffer, type: number): AppEvent {
   return open;
 }
 
-/** A tcp_socks value: only TRACKED entries are flows with counters. */
-export function decodeTcpSock(v: Buffer): { flowId: number; cookie: number; tracked: boolean; snapTs: number; counters: FlowCounters } {
+/** A tcp_socks value: only TRACKED entries are flows with counters; `state` is the TCP
+ * state the socket is in now (the kernel keeps it there instead of sending changes). */
+export function decodeTcpSock(v: Buffer): { flowId: number; cookie: number; tracked: boolean; snapTs: number; state: string; counters: FlowCounters } {
   const m = TCP_SOCK.members;
   return {
     flowId: u32(v, 0, m.flow_id),
     cookie: u64(v, 0, m.cookie),
     tracked: u8(v, 0, m.phase) === TCP_PHASE.TRACKED,
     snapTs: u64(v, 0, m.snap_ts),
+    state: tcpStateName(u8(v, 0, m.state)),
     counters: decodeCounters(v, m.counters.offset, 'tcp'),
   };
 }

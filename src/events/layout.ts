@@ -45,6 +45,13 @@ export const FLOW_RECORD = {
   },
 } as const satisfies Struct;
 
+/** A whole short-lived TCP flow: the open (ts = open time) with the final counters, and
+ * when it closed. */
+export const BRIEF_RECORD = {
+  size: 176,
+  members: { flow: f(0, 168), close_ts: f(168, 8) },
+} as const satisfies Struct;
+
 export const STATE_RECORD = {
   size: 32,
   members: { type: f(0, 4), flow_id: f(4, 4), ts: f(8, 8), cookie: f(16, 8), state: f(24, 1), old_state: f(25, 1), _pad: f(26, 6) },
@@ -65,11 +72,12 @@ export const CGROUP_RECORD = {
 } as const satisfies Struct;
 
 export const TCP_SOCK = {
-  size: 160,
+  size: 168,
   members: {
     cookie: f(0, 8), start_ts: f(8, 8), flow_id: f(16, 4), phase: f(20, 1), direction: f(21, 1), seen_at_start: f(22, 1),
-    _pad0: f(23, 1), base_bytes_acked: f(24, 8), base_bytes_received: f(32, 8), base_segs_out: f(40, 4),
-    base_segs_in: f(44, 4), base_retrans: f(48, 4), _pad1: f(52, 4), owner: f(56, 56), counters: f(112, 40), snap_ts: f(152, 8),
+    state: f(23, 1), base_bytes_acked: f(24, 8), base_bytes_received: f(32, 8), base_segs_out: f(40, 4),
+    base_segs_in: f(44, 4), base_retrans: f(48, 4), announced: f(52, 4), owner: f(56, 56), counters: f(112, 40), snap_ts: f(152, 8),
+    latency_us: f(160, 4), open_state: f(164, 1), _pad: f(165, 3),
   },
 } as const satisfies Struct;
 
@@ -94,6 +102,7 @@ export const LAYOUTS: Record<string, Struct> = {
   ss_tuple: TUPLE,
   ss_counters: COUNTERS,
   ss_flow_record: FLOW_RECORD,
+  ss_brief_record: BRIEF_RECORD,
   ss_state_record: STATE_RECORD,
   ss_proc_record: PROC_RECORD,
   ss_cgroup_record: CGROUP_RECORD,
@@ -104,7 +113,7 @@ export const LAYOUTS: Record<string, Struct> = {
 };
 
 /** enum ss_record_type */
-export const REC = { FLOW_OPEN: 1, FLOW_STATE: 2, FLOW_CLOSE: 3, CONNECT_FAIL: 4, UDP_RELEASE: 5, PROC_EXEC: 6, PROC_FORK: 7, PROC_EXIT: 8, CGROUP_MKDIR: 9 } as const;
+export const REC = { FLOW_OPEN: 1, FLOW_STATE: 2, FLOW_CLOSE: 3, CONNECT_FAIL: 4, UDP_RELEASE: 5, PROC_EXEC: 6, PROC_FORK: 7, PROC_EXIT: 8, CGROUP_MKDIR: 9, FLOW_BRIEF: 10 } as const;
 /** enum ss_stat (index into the per-CPU `stats` array) */
 export const STAT = { LOST: 0, EVICTED: 1 } as const;
 /** enum ss_tcp_phase */

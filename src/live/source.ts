@@ -2,9 +2,12 @@
 // Lifecycle records come from the ring buffer, drained on a short timer so that it never
 // fills between intervals; counters never cross as events: once per interval the
 // `snapshot` program refreshes tcp_socks in the kernel and this module reads the maps,
-// emitting only the flows whose counters changed. One batch per interval, ending with a
-// tick that carries the cumulative lost/evicted counts. After ring-buffer losses, flows
-// whose close record may be among the lost are closed from what the maps show (sweep()).
+// emitting only the flows whose counters changed. A TCP flow's open is sent by that
+// snapshot (or, for a flow that ended before it, together with its close in one record),
+// and its TCP state is read from the map: a flow-state event when it differs from the one
+// last reported. One batch per interval, ending with a tick that carries the cumulative
+// lost/evicted counts. After ring-buffer losses, flows whose close record may be among the
+// lost are closed from what the maps show (sweep()).
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { AppEvent, CountersEvent, EventSource, FlowCounters, Proto, SourceInfo } from '../events/types';
@@ -40,6 +43,8 @@ function sameCounters(a: FlowCounters, b: FlowCounters): boolean {
 /** A flow this source reported open and has not closed yet. */
 interface Known {
   proto: Proto;
+  /** TCP state last reported (open or flow-state event). */
+  state: string;
   /** Counters last reported, so only changes are emitted. */
   counters: FlowCounters;
 }
@@ -122,8 +127,8 @@ class LiveSource implements EventSource {
     for (const w of capture.warnings) process.stderr.write(`sockscope: ${w}\n`);
     this.ring = obj.ringBuffer('events', (data) => this.onRecord(data));
     this.unregister = closeOnExit(() => this.capture.obj.close());
-    // Connections that exist already: the iterator adds them to tcp_socks and emits their
-    // FLOW_OPEN records (seen_at_start), and marks open UDP sockets.
+    // Connections that exist already: the iterator adds them to tcp_socks (seen_at_start;
+    // the first interval's snapshot sends their opens), and marks open UDP sockets.
     if (capture.hooks.includes('list_sockets')) obj.runIterator('list_sockets');
     this.ring.start(opts.drainMs ?? 50, (err) => this.fail(err));
     this.timer = setInterval(() => this.interval(), opts.intervalMs);
@@ -148,8 +153,12 @@ class LiveSource implements EventSource {
         this.known.delete(rec.flowId);
         break;
       case 'flow-open':
-        this.known.set(rec.flowId, { proto: rec.proto, counters: ZERO });
+        this.known.set(rec.flowId, { proto: rec.proto, state: rec.state, counters: ZERO });
         break;
+      case 'flow-brief':
+        // Opened and closed since the last snapshot: never known as open.
+        this.pending.push(rec.open, rec.close);
+        return;
     }
     this.pending.push(rec);
   }
@@ -169,16 +178,26 @@ class LiveSource implements EventSource {
       if (sweeping) this.sweepsLeft--;
       this.ring.drain();
       this.capture.obj.runProgram('snapshot');
+      // The opens the snapshot just sent, so that their counters and states are reported
+      // in this same interval.
+      this.ring.drain();
       const ts = monotonicNs();
       // Flows open as of the records read so far: only these can be swept (a flow whose
       // open record comes later may not be in the maps read below yet).
       const knownBefore = sweeping ? new Set(this.known.keys()) : null;
       const inMaps = sweeping ? new Set<number>() : null;
       const changed: CountersEvent['flows'] = [];
+      const states: AppEvent[] = [];
       for (const [, v] of this.tcpSocks.entries()) {
         const s = decodeTcpSock(v);
         inMaps?.add(s.flowId);
         if (!s.tracked || s.snapTs === 0) continue;
+        // Intermediate states are sampled here, once per interval (open and close are exact).
+        const k = this.known.get(s.flowId);
+        if (k !== undefined && k.state !== s.state) {
+          k.state = s.state;
+          states.push({ type: 'flow-state', ts: s.snapTs, flowId: s.flowId, state: s.state });
+        }
         this.report(s.flowId, s.counters, changed);
       }
       // Sockets with UDP flows, read before udp_flows: an entry of udp_flows whose socket
@@ -205,6 +224,7 @@ class LiveSource implements EventSource {
       if (sweeping) closes.push(...this.sweep(ts, knownBefore!, inMaps!, orphans));
       const batch = this.pending;
       this.pending = [];
+      batch.push(...states);
       if (changed.length > 0) batch.push({ type: 'counters', ts, flows: changed });
       batch.push(...closes);
       batch.push({ type: 'tick', ts, wallMs: Date.now(), lost: this.stat(STAT_LOST), evicted: this.stat(STAT_EVICTED) });
