@@ -161,4 +161,29 @@ describe.skipIf(!canCapture.ok)(`live TCP capture${skipWhy}`, () => {
     const closed = await closedFlow(cap, 'the client flow, closed', byPorts('tcp', lport, port));
     expect(closed).toMatchObject({ bytes_sent: 4096, bytes_received: 2048 });
   });
+
+  it('TCP states between open and close are sampled each interval: the server closes first, both ends stay open', async () => {
+    const { server, port } = await tcpServer('127.0.0.1', ['--expect', '100', '--reply', '50', '--shut-first']);
+    track(server);
+    const client = track(runTraffic(['client-tcp', '127.0.0.1', String(port), '--pre', '100', '--wait-stdin']));
+    const { lport } = (await client.next('connected')) as unknown as { lport: number };
+    await server.next('shut');
+    try {
+      const out = await flowWhere(cap, 'the client flow in CLOSE_WAIT', byPorts('tcp', lport, port), (f) => f.state === 'CLOSE_WAIT');
+      const inn = await flowWhere(cap, 'the server flow in FIN_WAIT2', byPorts('tcp', port, lport), (f) => f.state === 'FIN_WAIT2');
+      expect(out).toMatchObject({ pid: client.pid, end: null, bytes_sent: 100, bytes_received: 50 });
+      expect(inn).toMatchObject({ pid: server.pid, end: null, bytes_sent: 50, bytes_received: 100 });
+      // The change is a flow-state event (sampled from tcp_socks), after the flow's open.
+      const flowId = cap.flows().find((f) => f.lport === lport && f.rport === port)!.flowId;
+      const events = cap.batches.flat().filter((e) => 'flowId' in e && e.flowId === flowId);
+      expect(events.map((e) => e.type).slice(0, 2)).toEqual(['flow-open', 'flow-state']);
+      expect(events.find((e) => e.type === 'flow-state')).toMatchObject({ state: 'CLOSE_WAIT' });
+    } finally {
+      client.send('go');
+    }
+    expect(await client.exited).toBe(0);
+    expect(await server.exited).toBe(0);
+    const closed = await closedFlow(cap, 'the client flow, closed', byPorts('tcp', lport, port));
+    expect(closed).toMatchObject({ bytes_sent: 100, bytes_received: 50, state: 'closed' });
+  });
 });

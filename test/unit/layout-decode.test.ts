@@ -1,15 +1,21 @@
 // Records built byte by byte through the layout table (src/events/layout.ts, checked
 // against the object's BTF by layout.test.ts) decode into the events the live source
-// uses: the exec record's argv, the short fork/exit records, the cgroup creation record.
+// uses: the exec record's argv, the short fork/exit records, the cgroup creation record,
+// the one record of a short-lived TCP flow (its open and its close).
 import { describe, expect, it } from 'vitest';
 import { argvToCmdline, decodeRecord } from '../../src/events/decode';
-import { CGROUP_RECORD, PROC_RECORD, REC, type Field } from '../../src/events/layout';
+import { BRIEF_RECORD, CGROUP_RECORD, COUNTERS, FLOW_RECORD, OWNER, PROC_RECORD, REC, TUPLE, type Field } from '../../src/events/layout';
 
 function put(b: Buffer, fld: Field, v: number | bigint | string | Buffer): void {
   if (typeof v === 'string' || Buffer.isBuffer(v)) Buffer.from(v).copy(b, fld.offset, 0, fld.size);
   else if (fld.size === 8) b.writeBigUInt64LE(BigInt(v), fld.offset);
-  else b.writeUInt32LE(Number(v), fld.offset);
+  else if (fld.size === 4) b.writeUInt32LE(Number(v), fld.offset);
+  else if (fld.size === 2) b.writeUInt16LE(Number(v), fld.offset);
+  else b.writeUInt8(Number(v), fld.offset);
 }
+
+/** A field of a struct nested at `base`. */
+const at = (base: Field, fld: Field): Field => ({ offset: base.offset + fld.offset, size: fld.size });
 
 function procRecord(type: number, argv: Buffer | null, size: number = PROC_RECORD.size): Buffer {
   const b = Buffer.alloc(PROC_RECORD.size);
@@ -61,5 +67,43 @@ describe('decodeRecord: process and cgroup records', () => {
     put(b, m.path, '/system.slice/docker-abc.scope');
     expect(decodeRecord(b)).toEqual({ type: 'cgroup-mkdir', ts: 7, cgroupId: 123456, path: '/system.slice/docker-abc.scope' });
     expect(decodeRecord(b.subarray(0, CGROUP_RECORD.size - 1))).toBeNull();
+  });
+
+  it('a FLOW_BRIEF record: the flow-open at the open time, then the flow-close with the final counters', () => {
+    const b = Buffer.alloc(BRIEF_RECORD.size);
+    const m = FLOW_RECORD.members;
+    const t = TUPLE.members;
+    const o = OWNER.members;
+    const c = COUNTERS.members;
+    put(b, m.type, REC.FLOW_BRIEF);
+    put(b, m.flow_id, 77);
+    put(b, m.ts, 1_000n);
+    put(b, m.cookie, 9n);
+    put(b, m.direction, 1);
+    put(b, m.state, 1);
+    put(b, m.latency_us, 42);
+    put(b, at(m.tuple, t.laddr), Buffer.from([127, 0, 0, 1]));
+    put(b, at(m.tuple, t.raddr), Buffer.from([127, 0, 0, 2]));
+    put(b, at(m.tuple, t.lport), 5000);
+    put(b, at(m.tuple, t.rport), 80);
+    put(b, at(m.tuple, t.family), 2);
+    put(b, at(m.tuple, t.proto), 6);
+    put(b, at(m.owner, o.tgid), 4242);
+    put(b, at(m.owner, o.comm), 'curl');
+    put(b, at(m.counters, c.bytes_sent), 12n);
+    put(b, at(m.counters, c.bytes_received), 34n);
+    put(b, at(m.counters, c.srtt_us), 5);
+    put(b, BRIEF_RECORD.members.close_ts, 2_000n);
+    const rec = decodeRecord(b);
+    expect(rec).toMatchObject({
+      type: 'flow-brief',
+      open: {
+        type: 'flow-open', ts: 1000, flowId: 77, cookie: 9, proto: 'tcp', family: 4, laddr: '127.0.0.1', lport: 5000,
+        raddr: '127.0.0.2', rport: 80, direction: 'outbound', state: 'ESTABLISHED', connectLatencyUs: 42, seenAtStart: false,
+        owner: { pid: 4242, comm: 'curl' },
+      },
+      close: { type: 'flow-close', ts: 2000, flowId: 77, counters: { bytesSent: 12, bytesReceived: 34, retransmits: 0, srttUs: 5 } },
+    });
+    expect(decodeRecord(b.subarray(0, BRIEF_RECORD.size - 1))).toBeNull();
   });
 });

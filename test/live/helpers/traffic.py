@@ -62,12 +62,17 @@ def drain_to_eof(s):
         n += len(b)
 
 
-def serve_one(conn, expect, reply):
+def serve_one(conn, expect, reply, shut_first=False):
+    # Read now: after our FIN and the peer's, the socket is closed and has no peer name.
+    lport, rport = conn.getsockname()[1], conn.getpeername()[1]
     received = recv_exact(conn, expect)
     if reply:
         conn.sendall(b"r" * reply)
+    if shut_first:
+        # Our FIN first: this end goes to FIN_WAIT2, the client to CLOSE_WAIT, both open.
+        conn.shutdown(socket.SHUT_WR)
+        say(event="shut")
     received += drain_to_eof(conn)
-    lport, rport = conn.getsockname()[1], conn.getpeername()[1]
     conn.close()
     say(event="served", lport=lport, rport=rport, received=received)
 
@@ -84,7 +89,7 @@ def serve_tcp(a):
             say(event="worker")
             for _ in range(a.count):
                 conn, _ = ls.accept()
-                serve_one(conn, a.expect, a.reply)
+                serve_one(conn, a.expect, a.reply, a.shut_first)
             os._exit(0)
         say(event="listening", port=ls.getsockname()[1], worker=child)
         os.waitpid(child, 0)
@@ -94,7 +99,7 @@ def serve_tcp(a):
         sys.stdin.readline()  # connections wait in the accept queue meanwhile
     for _ in range(a.count):
         conn, _ = ls.accept()
-        serve_one(conn, a.expect, a.reply)
+        serve_one(conn, a.expect, a.reply, a.shut_first)
 
 
 def client_tcp(a):
@@ -224,6 +229,7 @@ def main():
     s.add_argument("--fork", action="store_true")
     s.add_argument("--wait-stdin", action="store_true")
     s.add_argument("--backlog", type=int, default=1024)
+    s.add_argument("--shut-first", action="store_true")
     s.set_defaults(fn=serve_tcp)
     c = sub.add_parser("client-tcp")
     c.add_argument("host")
