@@ -2,7 +2,11 @@
 // one-line explanation when live capture is impossible. Probes read files and BTF only
 // (no BPF object is loaded); the ring buffer check creates one tiny map when privileged.
 // Results are cached for the life of the process.
-import { existsSync, readFileSync } from 'node:fs';
+// It runs on every live start, so it avoids parsing the kernel's BTF (5 MB, ~16 ms; the
+// load parses it again anyway): a tracepoint that tracefs lists exists, and a BTF kernel
+// has its btf_trace_ typedef; the BTF is parsed only for what tracefs cannot settle (a
+// tracepoint it does not list, tracefs unreadable, the unprivileged ring buffer check).
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { release, machine } from 'node:os';
 import { SockscopeError } from '../errors';
 import { libbpf, type Ptr } from './libbpf';
@@ -131,25 +135,53 @@ function gather(): ProbeReport {
   const btfPath = kernelBtfPath();
   const from = kernelBtfOverridden() ? ' (from SOCKSCOPE_BTF)' : '';
   const hasBtf = existsSync(btfPath);
-  let vmlinux: Ptr | null = null;
-  if (hasBtf && bindingsOk) vmlinux = libbpf().bpf.btf__parse(btfPath, null);
-  const btf = !hasBtf
-    ? { ok: false, detail: from ? `${btfPath}${from} does not exist` : `${btfPath} is missing (kernel built without CONFIG_DEBUG_INFO_BTF)` }
-    : bindingsOk && vmlinux === null
-      ? { ok: false, detail: `${btfPath}${from} is not readable BTF` }
-      : { ok: true, detail: `${btfPath}${from}` };
+  // Parsed on first need only (see the top of this file); freed before returning.
+  let parsed: Ptr | null | undefined;
+  const vmlinux: KernelBtf = () => {
+    if (parsed === undefined) parsed = hasBtf && bindingsOk ? libbpf().bpf.btf__parse(btfPath, null) : null;
+    return parsed;
+  };
   try {
-    const ringBuffer = probeRingBuffer(kernel.tooOld, p.canTrace, bindingsOk, vmlinux);
-    const tracepoints = TRACEPOINTS.map((tp) => checkTracepoint(tp, vmlinux, hasBtf));
+    // The header's magic, not a full parse: a file that is BTF but damaged fails the load,
+    // whose error names it.
+    const readable = hasBtf && hasBtfMagic(btfPath);
+    const btf = !hasBtf
+      ? { ok: false, detail: from ? `${btfPath}${from} does not exist` : `${btfPath} is missing (kernel built without CONFIG_DEBUG_INFO_BTF)` }
+      : !readable
+        ? { ok: false, detail: `${btfPath}${from} is not readable BTF` }
+        : { ok: true, detail: `${btfPath}${from}` };
+    const ringBuffer = probeRingBuffer(kernel.tooOld, p.canTrace, bindingsOk, readable ? vmlinux : noBtf);
+    const tracepoints = TRACEPOINTS.map((tp) => checkTracepoint(tp, readable ? vmlinux : noBtf, hasBtf));
     return { kernel, btf, ringBuffer, tracepoints, privileges, libbpf: libbpfCheck, cgroup2, tracefs };
   } finally {
-    if (vmlinux !== null) libbpf().bpf.btf__free(vmlinux);
+    if (parsed) libbpf().bpf.btf__free(parsed);
+  }
+}
+
+/** The kernel's BTF, parsed on the first call (null: none, or unreadable). */
+type KernelBtf = () => Ptr | null;
+const noBtf: KernelBtf = () => null;
+
+const BTF_MAGIC = 0xeb9f;
+
+/** True when `path` starts with the BTF magic (either byte order). */
+function hasBtfMagic(path: string): boolean {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(2);
+    if (readSync(fd, head, 0, 2, 0) !== 2) return false;
+    return head.readUInt16LE(0) === BTF_MAGIC || head.readUInt16BE(0) === BTF_MAGIC;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== null) closeSync(fd);
   }
 }
 
 const BPF_MAP_TYPE_RINGBUF = 27;
 
-function probeRingBuffer(tooOld: boolean, privileged: boolean, bindingsOk: boolean, vmlinux: Ptr | null): Check {
+function probeRingBuffer(tooOld: boolean, privileged: boolean, bindingsOk: boolean, kernelBtf: KernelBtf): Check {
   if (bindingsOk && privileged) {
     // Creates and frees a tiny ring buffer map: the only definitive answer.
     const r = libbpf().bpf.libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, null);
@@ -157,6 +189,7 @@ function probeRingBuffer(tooOld: boolean, privileged: boolean, bindingsOk: boole
     if (r === 0) return { ok: false, detail: 'this kernel cannot create a BPF_MAP_TYPE_RINGBUF map (needs 5.8+)' };
   }
   // Unprivileged: the kernel's own BTF tells whether it was built with ring buffer code.
+  const vmlinux = kernelBtf();
   if (vmlinux !== null) {
     const has = libbpf().bpf.btf__find_by_name_kind(vmlinux, 'bpf_ringbuf', BTF_KIND.STRUCT) > 0;
     return has
@@ -166,11 +199,16 @@ function probeRingBuffer(tooOld: boolean, privileged: boolean, bindingsOk: boole
   return tooOld ? { ok: false, detail: 'kernel too old for the BPF ring buffer (needs 5.8+)' } : { ok: false, detail: 'unknown: no BTF and no privileges to probe' };
 }
 
-function checkTracepoint(tp: TracepointUse, vmlinux: Ptr | null, hasBtf: boolean): TracepointCheck {
+function checkTracepoint(tp: TracepointUse, kernelBtf: KernelBtf, hasBtf: boolean): TracepointCheck {
   const [category, event] = tp.name.split(':');
   const base = { name: tp.name, via: tp.via, optional: tp.optional ?? false, why: tp.why };
   if (tp.via === 'tp_btf' || tp.via === 'raw_tp') {
-    // tp_btf resolves the typedef btf_trace_<event> in vmlinux BTF at load time.
+    // tp_btf resolves the typedef btf_trace_<event> in vmlinux BTF at load time; a kernel
+    // with BTF has one for every tracepoint it defines, and tracefs lists those (a file
+    // check instead of parsing the BTF). Not listed: ask the BTF itself.
+    const dir = kernelBtf !== noBtf ? tracefsEventsDir() : null;
+    if (dir !== null && existsSync(`${dir}/${category}/${event}`)) return { ...base, ok: true, detail: `${tp.via}, ${tp.why}` };
+    const vmlinux = kernelBtf();
     if (vmlinux === null) return { ...base, ok: false, detail: hasBtf ? 'cannot read kernel BTF' : 'needs kernel BTF' };
     const ok = libbpf().bpf.btf__find_by_name_kind(vmlinux, `btf_trace_${event}`, BTF_KIND.TYPEDEF) > 0;
     return { ...base, ok, detail: ok ? `${tp.via}, ${tp.why}` : `no btf_trace_${event} in kernel BTF (${tp.why} unavailable)` };
@@ -181,7 +219,7 @@ function checkTracepoint(tp: TracepointUse, vmlinux: Ptr | null, hasBtf: boolean
     return { ...base, ok, detail: ok ? `tp, ${tp.why}` : `not in ${dir} (${tp.why} unavailable)` };
   }
   // tracefs unreadable (not mounted, or root-only): infer from kernel BTF and symbols.
-  const ok = inferTracepoint(category, event, vmlinux);
+  const ok = inferTracepoint(category, event, kernelBtf());
   return {
     ...base,
     ok,
