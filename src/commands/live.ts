@@ -101,6 +101,11 @@ async function runJsonl(opts: LiveOptions): Promise<number> {
   const out: string[] = [];
   for (const flow of state.flows.values()) out.push(JSON.stringify(toJsonFlow(state, flow)));
   if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
+  // Nothing is lost silently: the JSON lines are flows only, so say it on stderr.
+  const { lost, evicted } = state.totals;
+  if (lost > 0 || evicted > 0) {
+    process.stderr.write(`sockscope: ${lost} events lost (ring buffer full) and ${evicted} flows evicted (map full): some flows above are missing or incomplete\n`);
+  }
   return 0;
 }
 
