@@ -541,7 +541,8 @@ int on_sock_release(struct bpf_sock *ctx)
 
 struct snap_ctx {
 	__u64 now;
-	__u32 ring_full; /* a reserve failed: announce the rest at a later snapshot */
+	__u64 ring_half;  /* bytes: announcing stops while more than this awaits user space */
+	__u32 ring_full;  /* announce the rest at a later snapshot */
 };
 
 /* The FLOW_OPEN of a flow no record has opened yet. Reserved before the test-and-set
@@ -550,8 +551,15 @@ struct snap_ctx {
  * loses nothing here: the flow stays unannounced for the next snapshot or its close. */
 static __always_inline void announce(const struct sock *sk, struct ss_tcp_sock *v, struct snap_ctx *c)
 {
-	struct ss_flow_record *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	struct ss_flow_record *r;
 
+	/* Opens can wait, closes and process records cannot: many flows to announce at once
+	 * (the start-up listing of a busy host) leave half the ring to them. */
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > c->ring_half) {
+		c->ring_full = 1;
+		return;
+	}
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		c->ring_full = 1;
 		return;
@@ -585,10 +593,11 @@ static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v,
 SEC("raw_tp")
 int snapshot(void *ctx)
 {
-	struct snap_ctx c = { .now = bpf_ktime_get_ns() };
+	struct snap_ctx c = { .now = bpf_ktime_get_ns(), .ring_half = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 2 };
 
 	bpf_for_each_map_elem(&tcp_socks, snapshot_one, &c, 0);
-	return 0;
+	/* 1: flows are left to announce; user space reads the ring and runs it again. */
+	return c.ring_full;
 }
 
 /* ---- sockets that exist at start (iter/task_file: every task in every netns) ---- */

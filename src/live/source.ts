@@ -62,6 +62,9 @@ interface Orphan {
  * shows the entry; the next interval no longer does. */
 const SWEEPS_AFTER_LOSS = 2;
 
+/** Most snapshot runs per interval (each announces up to half the ring of flows). */
+const SNAPSHOT_ROUNDS = 8;
+
 function bootTimeMs(): number {
   return Date.now() - monotonicNs() / 1e6;
 }
@@ -177,10 +180,15 @@ class LiveSource implements EventSource {
       const sweeping = this.sweepsLeft > 0;
       if (sweeping) this.sweepsLeft--;
       this.ring.drain();
-      this.capture.obj.runProgram('snapshot');
-      // The opens the snapshot just sent, so that their counters and states are reported
-      // in this same interval.
-      this.ring.drain();
+      // Each run is followed by a drain: the opens it sent are read, so that their
+      // counters and states are reported in this same interval. A run that stopped
+      // announcing (half the ring was waiting) runs again once the ring is read: the first
+      // interval on a host with 100,000 connections announces them all.
+      for (let round = 0; round < SNAPSHOT_ROUNDS; round++) {
+        const more = this.capture.obj.runProgram('snapshot');
+        this.ring.drain();
+        if (more === 0) break;
+      }
       const ts = monotonicNs();
       // Flows open as of the records read so far: only these can be swept (a flow whose
       // open record comes later may not be in the maps read below yet).
