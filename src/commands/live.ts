@@ -1,4 +1,5 @@
 // `sockscope live`: capture on this host; the TUI on a terminal, JSON lines otherwise.
+import { nextOrStop } from './next-or-stop';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../duration';
 import { UsageError } from '../errors';
@@ -82,9 +83,10 @@ async function runJsonl(opts: LiveOptions): Promise<number> {
   // The pending next() is kept across the stop so that no batch is dropped: after close()
   // the source yields its final batch (last counters) and then ends.
   let pending: Promise<IteratorResult<AppEvent[]>> | null = iterator.next();
+  const nextBatch = nextOrStop([stop.stopped]);
   try {
     for (;;) {
-      const next = await Promise.race([pending, stop.stopped.then(() => null)]);
+      const next = await nextBatch(pending);
       if (next === null) break;
       if (next.done) {
         pending = null;

@@ -1,6 +1,7 @@
 // `sockscope record -o FILE [--duration D] [--interval I]`: live capture with enrichment,
 // every batch written to a recording. Ends on --duration, Ctrl-C or SIGTERM with a
 // complete file; a write error (disk full) ends with one line, keeping what was flushed.
+import { nextOrStop } from './next-or-stop';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../duration';
 import { UsageError } from '../errors';
@@ -83,9 +84,10 @@ export async function run(argv: string[]): Promise<number> {
   // As in live --format jsonl: the pending next() survives the stop so that the source's
   // final batch (last counters, read on close) still lands in the file.
   let pending: Promise<IteratorResult<AppEvent[]>> | null = iterator.next();
+  const nextBatch = nextOrStop([stop.stopped, failed]);
   try {
     for (;;) {
-      const next = await Promise.race([pending, stop.stopped.then(() => null), failed]);
+      const next = await nextBatch(pending);
       if (writeError) throw writeError;
       if (next === null) break;
       if (next.done) {
