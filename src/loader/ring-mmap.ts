@@ -5,6 +5,9 @@
 import { libbpf, type Ptr } from './libbpf';
 import { runtimeFailure } from './failures';
 import { walkRing, type RecordHandler, type WalkResult } from './ring-walk';
+import { RuntimeError } from '../errors';
+
+const MAX_RING_BYTES = 2 ** 30;
 
 export class MmapRing {
   private consumerPtr: Ptr | null;
@@ -22,6 +25,8 @@ export class MmapRing {
 
   /** Maps the ring (`size`: the map's max_entries, a power of two); throws on failure. */
   constructor(mapName: string, fd: number, readonly size: number) {
+    // The walk masks positions with 32-bit integer operations (ring-walk.ts).
+    if (size > MAX_RING_BYTES) throw new RuntimeError(`ring buffer '${mapName}' of ${size} bytes is too large to map here (max ${MAX_RING_BYTES})`);
     const b = libbpf();
     const page = b.pageSize;
     this.consumerLen = page;
@@ -42,7 +47,7 @@ export class MmapRing {
     this.producerPos = new BigUint64Array(this.producerAb, 0, 1);
     this.view = {
       data: Buffer.from(this.producerAb, page, 2 * size),
-      words: new Uint32Array(this.producerAb, page, (2 * size) >>> 2),
+      words: new Uint32Array(this.producerAb, page, (2 * size) / 4),
       mask: size - 1,
     };
     this.cons = Number(Atomics.load(this.consumerPos, 0));

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BpfObject } from '../../src/loader';
+import { BpfObject, RingReader } from '../../src/loader';
 import { canRunBpf, decodeFixtureEvent, FIXTURE, type FixtureEvent } from './fixtures/loader-fixture';
 
 const RING_BYTES = 64 * 1024; // the fixture's events map
@@ -114,6 +114,44 @@ describe.skipIf(!canRunBpf.ok)(`ring buffer access${canRunBpf.ok ? '' : ` (skipp
       });
     });
   }
+
+  it('auto reads through the mapping, and falls back to libbpf when the ring cannot be mapped', async () => {
+    const sh = new ExecShell();
+    const obj = openFor(sh.pid);
+    try {
+      const fd = obj.map('events').fd;
+      const byDefault = obj.ringBuffer('events', () => {});
+      expect(byDefault.access).toBe('mmap');
+      expect(byDefault.fallbackReason).toBeNull();
+      byDefault.close();
+      // A size the mapping refuses (the walk's 32-bit masks): auto falls back, mmap throws.
+      expect(() => new RingReader('events', fd, 2 ** 31, () => {}, { access: 'mmap' })).toThrow(/too large to map/);
+      const seqs: number[] = [];
+      const fallback = new RingReader('events', fd, 2 ** 31, (d) => seqs.push(decodeFixtureEvent(d).seq));
+      try {
+        expect(fallback.access).toBe('libbpf');
+        expect(fallback.fallbackReason).toMatch(/too large to map/);
+        await sh.run(3);
+        expect(fallback.drain()).toBe(3);
+        expect(seqs).toEqual([0, 1, 2]);
+      } finally {
+        fallback.close();
+      }
+    } finally {
+      sh.end();
+      obj.close();
+    }
+  });
+
+  it('mapping a map that is not a ring buffer fails with the map named', () => {
+    const obj = openFor(process.pid);
+    try {
+      const m = obj.map('exec_counts');
+      expect(() => new RingReader('exec_counts', m.fd, 4096, () => {}, { access: 'mmap' })).toThrow(/mapping ring buffer 'exec_counts'.*failed/);
+    } finally {
+      obj.close();
+    }
+  });
 
   it('a record kept past close reads as empty, not as unmapped memory', async () => {
     const sh = new ExecShell();
