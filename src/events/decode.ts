@@ -33,25 +33,44 @@ export function tcpStateName(n: number): string {
 const DIRECTIONS: Direction[] = ['unknown', 'outbound', 'inbound'];
 const FAIL_REASONS: ConnectFailEvent['reason'][] = ['closed', 'refused', 'reset', 'timeout', 'unreachable'];
 
-const u8 = (b: Buffer, base: number, fld: Field) => b.readUInt8(base + fld.offset);
+// Under connection churn every record passes through here: plain reads at offsets, no
+// BigInt and no subarray (each a heap object) on the way.
+const u8 = (b: Buffer, base: number, fld: Field) => b[base + fld.offset];
 const u16 = (b: Buffer, base: number, fld: Field) => b.readUInt16LE(base + fld.offset);
 const u32 = (b: Buffer, base: number, fld: Field) => b.readUInt32LE(base + fld.offset);
-const u64 = (b: Buffer, base: number, fld: Field) => Number(b.readBigUInt64LE(base + fld.offset));
+/** As Number(readBigUInt64LE): hi * 2^32 is exact, so the one rounding of the sum is the
+ * same as the BigInt's (values above 2^53). */
+const u64 = (b: Buffer, base: number, fld: Field) => {
+  const o = base + fld.offset;
+  return b.readUInt32LE(o + 4) * 4294967296 + b.readUInt32LE(o);
+};
 
 function cstring(b: Buffer, base: number, fld: Field): string {
-  const raw = b.subarray(base + fld.offset, base + fld.offset + fld.size);
-  const nul = raw.indexOf(0);
-  return raw.subarray(0, nul < 0 ? raw.length : nul).toString('utf8');
+  const start = base + fld.offset;
+  const end = start + fld.size;
+  let nul = start;
+  while (nul < end && b[nul] !== 0) nul++;
+  return b.toString('utf8', start, nul);
 }
 
 /** An address as the kernel stores it (network order, IPv4 in the first 4 bytes). An
  * IPv4-mapped IPv6 address (::ffff:a.b.c.d) is reported as IPv4, as CONTRACT.md says. */
 export function formatAddr(bytes: Buffer, family: number): { family: Family; addr: string } {
-  if (family === AF_INET) return { family: 4, addr: `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}` };
-  const mapped = bytes.subarray(0, 10).every((x) => x === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
-  if (mapped) return { family: 4, addr: `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}` };
+  return formatAddrAt(bytes, 0, family);
+}
+
+function dotted(b: Buffer, o: number): string {
+  return b[o] + '.' + b[o + 1] + '.' + b[o + 2] + '.' + b[o + 3];
+}
+
+/** formatAddr of the 16 bytes at offset `o`. */
+function formatAddrAt(b: Buffer, o: number, family: number): { family: Family; addr: string } {
+  if (family === AF_INET) return { family: 4, addr: dotted(b, o) };
+  let zeros = true;
+  for (let i = 0; i < 10 && zeros; i++) zeros = b[o + i] === 0;
+  if (zeros && b[o + 10] === 0xff && b[o + 11] === 0xff) return { family: 4, addr: dotted(b, o + 12) };
   const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i));
+  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(o + i));
   return { family: 6, addr: compressIpv6(groups) };
 }
 
@@ -88,8 +107,8 @@ export function decodeOwner(b: Buffer, base: number): Owner {
 export function decodeTuple(b: Buffer, base: number): Tuple {
   const m = TUPLE.members;
   const fam = u8(b, base, m.family);
-  const l = formatAddr(b.subarray(base + m.laddr.offset, base + m.laddr.offset + 16), fam);
-  const r = formatAddr(b.subarray(base + m.raddr.offset, base + m.raddr.offset + 16), fam);
+  const l = formatAddrAt(b, base + m.laddr.offset, fam);
+  const r = formatAddrAt(b, base + m.raddr.offset, fam);
   // A v6 socket with an unspecified local address talking to a mapped v4 peer: the
   // peer decides the family.
   const family: Family = r.family === 4 || (l.family === 4 && r.addr === '::') ? 4 : 6;
@@ -205,22 +224,30 @@ function decodeFlowRecord(b: Buffer, type: number): AppEvent {
   const m = FLOW_RECORD.members;
   const ts = u64(b, 0, m.ts);
   const flowId = u32(b, 0, m.flow_id);
+  if (type === REC.FLOW_CLOSE) {
+    // Only TCP sends FLOW_CLOSE (UDP flows close from the maps): no tuple or owner needed.
+    const proto = b[m.tuple.offset + TUPLE.members.proto.offset] === 17 ? 'udp' : 'tcp';
+    return { type: 'flow-close', ts, flowId, counters: decodeCounters(b, m.counters.offset, proto) };
+  }
   const tuple = decodeTuple(b, m.tuple.offset);
   const owner = decodeOwner(b, m.owner.offset);
   const latencyUs = u32(b, 0, m.latency_us);
-  if (type === REC.FLOW_CLOSE) {
-    return { type: 'flow-close', ts, flowId, counters: decodeCounters(b, m.counters.offset, tuple.proto) };
-  }
   if (type === REC.CONNECT_FAIL) {
     return { type: 'connect-fail', ts, ...tuple, owner, reason: FAIL_REASONS[u8(b, 0, m.reason)] ?? 'closed', latencyUs };
   }
   const direction = DIRECTIONS[u8(b, 0, m.direction)] ?? 'unknown';
+  // Fields one by one rather than a spread of the tuple: one object shape, built once.
   const open: FlowOpenEvent = {
     type: 'flow-open',
     ts,
     flowId,
     cookie: u64(b, 0, m.cookie),
-    ...tuple,
+    proto: tuple.proto,
+    family: tuple.family,
+    laddr: tuple.laddr,
+    lport: tuple.lport,
+    raddr: tuple.raddr,
+    rport: tuple.rport,
     direction,
     owner,
     state: tuple.proto === 'udp' ? 'open' : tcpStateName(u8(b, 0, m.state)),

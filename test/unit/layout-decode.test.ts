@@ -3,7 +3,7 @@
 // uses: the exec record's argv, the short fork/exit records, the cgroup creation record,
 // the one record of a short-lived TCP flow (its open and its close).
 import { describe, expect, it } from 'vitest';
-import { argvToCmdline, decodeRecord } from '../../src/events/decode';
+import { argvToCmdline, decodeRecord, formatAddr } from '../../src/events/decode';
 import { BRIEF_RECORD, CGROUP_RECORD, COUNTERS, FLOW_RECORD, OWNER, PROC_RECORD, REC, TUPLE, type Field } from '../../src/events/layout';
 
 function put(b: Buffer, fld: Field, v: number | bigint | string | Buffer): void {
@@ -105,5 +105,24 @@ describe('decodeRecord: process and cgroup records', () => {
       close: { type: 'flow-close', ts: 2000, flowId: 77, counters: { bytesSent: 12, bytesReceived: 34, retransmits: 0, srttUs: 5 } },
     });
     expect(decodeRecord(b.subarray(0, BRIEF_RECORD.size - 1))).toBeNull();
+  });
+
+  it('addresses: IPv4, IPv4-mapped IPv6 as IPv4, IPv6 compressed as RFC 5952 says', () => {
+    const v6 = (hex: string) => Buffer.from(hex, 'hex');
+    expect(formatAddr(Buffer.from([10, 0, 0, 255, 9, 9]), 2)).toEqual({ family: 4, addr: '10.0.0.255' });
+    expect(formatAddr(v6('00000000000000000000ffffc0a80001'), 10)).toEqual({ family: 4, addr: '192.168.0.1' });
+    expect(formatAddr(v6('00000000000000000000000000000001'), 10)).toEqual({ family: 6, addr: '::1' });
+    expect(formatAddr(v6('20010db8000000000001000000000001'), 10)).toEqual({ family: 6, addr: '2001:db8::1:0:0:1' });
+    expect(formatAddr(v6('0000000000000000000000ffc0a80001'), 10)).toEqual({ family: 6, addr: '::ff:c0a8:1' });
+  });
+
+  it('64-bit fields above 2^53 round as Number(BigInt) does', () => {
+    const b = Buffer.alloc(CGROUP_RECORD.size);
+    const m = CGROUP_RECORD.members;
+    put(b, m.type, REC.CGROUP_MKDIR);
+    put(b, m.ts, 0xfedcba9876543210n);
+    put(b, m.cgroup_id, (1n << 53n) + 1n);
+    put(b, m.path, '/x');
+    expect(decodeRecord(b)).toMatchObject({ ts: Number(0xfedcba9876543210n), cgroupId: Number((1n << 53n) + 1n) });
   });
 });
