@@ -112,6 +112,19 @@ describe.skipIf(!canRunBpf.ok)(`loader phases on the fixture object${canRunBpf.o
       for (let k = 1; k <= 100; k++) expect(entries.get(0x7000_0000 + k)).toBe(BigInt(k));
       expect(entries.get(child.pid!)).toBe(41n);
       expect(m.keys().length).toBe(entries.size);
+      // forEachEntry: the same pairs, as views of one buffer the map reuses between calls.
+      const seen = new Map<number, bigint>();
+      const buffers = new Set<ArrayBufferLike>();
+      for (let pass = 0; pass < 2; pass++) {
+        m.forEachEntry((k, v) => {
+          seen.set(k.readUInt32LE(0), v.readBigUInt64LE(0));
+          buffers.add(v.buffer);
+        });
+      }
+      expect(seen).toEqual(entries);
+      expect(buffers.size).toBe(1);
+      expect(() => m.forEachEntry(() => m.entries())).toThrow(/read again from inside/);
+      expect(m.entries().length).toBe(entries.size); // still usable after that error
       expect(m.delete(key)).toBe(true);
       expect(m.delete(key)).toBe(false);
       expect(m.lookup(key)).toBeNull();
