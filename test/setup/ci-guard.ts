@@ -3,6 +3,12 @@
 import { existsSync } from 'node:fs';
 
 export default function ciGuard(): void {
+  // Ink 8 and the recording codec need Node >= 22.15: the tests must run on the Node 24
+  // that `npm ci` installs (the `node` package), not a system Node found first on PATH.
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 15)) {
+    throw new Error(`tests run on Node ${process.versions.node}; run them with 'npm test' after 'npm ci' (Node 24 from the node package)`);
+  }
   if (!process.env.CI) return;
   const problems: string[] = [];
   if (process.getuid?.() !== 0) problems.push('not running as root');
