@@ -7,6 +7,9 @@ import type { TuiFeed } from './feed';
 export async function mountTui(feed: TuiFeed, opts: { durationMs?: number | null; notice?: string } = {}): Promise<number> {
   const instance = render(<App feed={feed} notice={opts.notice} />, {
     alternateScreen: true,
+    // Ink renders nothing live when a CI variable is set; the commands have already
+    // checked that this is a terminal, so draw on it wherever it is (CI's tmux tests too).
+    interactive: Boolean(process.stdout.isTTY),
     exitOnCtrlC: false,
     patchConsole: true,
     // One frame per interval is the norm; key presses may redraw faster.

@@ -15,7 +15,8 @@ export class TmuxScreen {
   constructor(command: string, readonly columns = 120, readonly rows = 40, env: Record<string, string> = {}, cwd = process.cwd()) {
     const vars = Object.entries({ LANG: 'C.UTF-8', ...env }).map(([k, v]) => `${k}='${v}'`).join(' ');
     // The exit status goes to a file; the pane then stays open so the screen can be read.
-    const line = `cd '${cwd}' && env ${vars} ${command}; echo $? > ${this.exitFile}; sleep 600`;
+    // The pane is a user's terminal: CI=true from .ci/run would turn colour off (chalk).
+    const line = `cd '${cwd}' && env -u CI ${vars} ${command}; echo $? > ${this.exitFile}; sleep 600`;
     this.tmux('new-session', '-d', '-x', String(columns), '-y', String(rows), line);
   }
 
