@@ -83,7 +83,7 @@ static __always_inline void tcp_baseline(struct ss_tcp_sock *v, const struct soc
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 
-	v->base_bytes_acked = BPF_CORE_READ(tp, bytes_acked);
+	v->base_bytes_out = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
 	v->base_bytes_received = BPF_CORE_READ(tp, bytes_received);
 	v->base_segs_out = BPF_CORE_READ(tp, data_segs_out);
 	v->base_segs_in = BPF_CORE_READ(tp, data_segs_in);
@@ -95,32 +95,21 @@ static __always_inline __u64 sub_floor0(__u64 a, __u64 b)
 	return a > b ? a - b : 0;
 }
 
-/* Our FIN is in the sequence space (write_seq) once the socket is in one of these states. */
-static __always_inline int fin_queued(int state)
-{
-	return state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 || state == TCP_TIME_WAIT ||
-	       state == TCP_LAST_ACK || state == TCP_CLOSING;
-}
-
 #define SS_SOCK_DONE 1 /* enum sock_flags: set by tcp_fin() when the peer's FIN arrives */
 
-/* Application bytes from what TCP already keeps (no per-packet hook), in sequence space
- * from the baseline taken at ESTABLISHED (so the SYN is outside it).
- * Sent: everything the application wrote = acknowledged + still queued or in flight
- * (write_seq - snd_una), so both ends of a connection agree even when it is torn down
- * before the last ACK. Our FIN takes one sequence number in exactly one of the two once
- * `state` says it was queued. Received: bytes_received, minus the peer's FIN when tcp_fin()
- * flagged it (SOCK_DONE). `state` is the state the socket is (or was, at close) in. */
+/* Application bytes from what TCP already keeps (no per-packet hook), from the baseline
+ * taken at ESTABLISHED. Sent: payload transmitted once (bytes_sent counts payload only, no
+ * SYN or FIN, retransmissions included; bytes_retrans takes those out), so no FIN
+ * bookkeeping can be wrong and a teardown before the last ACK still counts what left.
+ * Received: bytes_received (sequence space: it includes the peer's FIN), minus that FIN when
+ * tcp_fin() flagged it (SOCK_DONE). `state` is kept for callers; counters do not need it. */
 static __always_inline void tcp_read_counters(const struct sock *sk, const struct ss_tcp_sock *v, struct ss_counters *out, int state)
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-	__u64 acked = BPF_CORE_READ(tp, bytes_acked);
+	__u64 out_once = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
 	__u64 received = BPF_CORE_READ(tp, bytes_received);
-	__u32 unacked = BPF_CORE_READ(tp, write_seq) - BPF_CORE_READ(tp, snd_una);
-	__u64 sent = sub_floor0(acked, v->base_bytes_acked) + unacked;
+	__u64 sent = sub_floor0(out_once, v->base_bytes_out);
 
-	if (fin_queued(state) && sent > 0)
-		sent--;
 	if ((BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SS_SOCK_DONE)) && received > v->base_bytes_received)
 		received--;
 

@@ -143,7 +143,7 @@ struct ss_tcp_sock {
 	__u8 direction;
 	__u8 seen_at_start;
 	__u8 state;        /* current TCP state, kept at every state change (no record) */
-	__u64 base_bytes_acked;
+	__u64 base_bytes_out;
 	__u64 base_bytes_received;
 	__u32 base_segs_out;
 	__u32 base_segs_in;

@@ -100,10 +100,18 @@ describe.skipIf(!canCapture.ok)(`live capture limits${skipWhy}`, () => {
       }
       return { out, inn };
     };
-    await cap.waitFor('2,000 closed flows each way', () => {
-      const c = count();
-      return c.out === n && c.inn === n;
-    }, 20_000);
+    try {
+      await cap.waitFor('2,000 closed flows each way', () => {
+        const c = count();
+        return c.out === n && c.inn === n;
+      }, 20_000);
+    } catch (err) {
+      // Say which flows did not match, so a failure points at its cause.
+      const odd = [...cap.state.flows.values()].filter((f) => f.proto === 'tcp' && (f.rport === port || f.lport === port)
+        && !(f.state === 'closed' && ((f.owner.pid === burst.pid && f.bytesSent === 1) || (f.owner.pid === server.pid && f.bytesReceived === 1))));
+      const show = odd.slice(0, 5).map((f) => ({ state: f.state, pid: f.owner.pid, lport: f.lport, rport: f.rport, tx: f.bytesSent, rx: f.bytesReceived }));
+      throw new Error(`${(err as Error).message}; ${JSON.stringify(count())}; ${odd.length} unmatched, e.g. ${JSON.stringify(show)} (burst ${burst.pid}, server ${server.pid})`);
+    }
     const last = await cap.nextTick();
     expect(last.lost).toBe(0);
     expect(last.evicted).toBe(0);
