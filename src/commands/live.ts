@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from '../duration';
 import { UsageError } from '../errors';
 import type { AppEvent, EventSource } from '../events/types';
+import type { RecordedEvent } from '../events/kernel-records';
+import type { RecordedEventSource } from '../live/source';
 
 export const LIVE_HELP = `usage: sockscope live [--format jsonl|tui] [--duration D] [--interval I]
 
@@ -53,6 +55,13 @@ export async function openEnrichedLiveSource(intervalMs: number): Promise<EventS
   const [{ openLiveSource }, { createEnricher }] = await Promise.all([import('../live/source'), import('../enrich/index')]);
   const enricher = createEnricher();
   return openLiveSource({ intervalMs, enrich: (batch) => enricher.observe(batch) });
+}
+
+/** As openEnrichedLiveSource, with flow records passed through undecoded (for record). */
+export async function openEnrichedRecordingSource(intervalMs: number): Promise<RecordedEventSource> {
+  const [{ openRecordingLiveSource }, { createEnricher }] = await Promise.all([import('../live/source'), import('../enrich/index')]);
+  const enricher = createEnricher();
+  return openRecordingLiveSource({ intervalMs, enrich: (batch: RecordedEvent[]) => enricher.observe(batch) });
 }
 
 /** Ends `promise`'s wait when the duration passes or on Ctrl-C/SIGTERM. */

@@ -5,9 +5,9 @@ import { nextOrStop } from './next-or-stop';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../duration';
 import { UsageError } from '../errors';
-import type { AppEvent } from '../events/types';
+import { runSummary, type RecordedEvent } from '../events/kernel-records';
 import { RecordingWriter } from '../record/writer';
-import { openEnrichedLiveSource, untilStopped } from './live';
+import { openEnrichedRecordingSource, untilStopped } from './live';
 
 export const RECORD_HELP = `usage: sockscope record -o FILE [--duration D] [--interval I]
 
@@ -47,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
   const durationMs = values.duration ? parseDuration(values.duration, '--duration') : null;
   const intervalMs = values.interval ? parseDuration(values.interval, '--interval') : 1000;
 
-  const source = await openEnrichedLiveSource(intervalMs);
+  const source = await openEnrichedRecordingSource(intervalMs);
   let writer: RecordingWriter;
   try {
     writer = RecordingWriter.create(values.output, source.info, { capture: { durationMs, intervalMs } });
@@ -64,10 +64,16 @@ export async function run(argv: string[]): Promise<number> {
     onWriteError();
   });
   const progress: Progress = { flows: 0, events: 0, lost: 0 };
-  const take = (batch: AppEvent[]) => {
+  const take = (batch: RecordedEvent[]) => {
     writer.write(batch);
-    progress.events += batch.length;
     for (const e of batch) {
+      if (e.type === 'kernel-records') {
+        const s = runSummary(e);
+        progress.events += s.events;
+        progress.flows += s.opens;
+        continue;
+      }
+      progress.events++;
       if (e.type === 'flow-open') progress.flows++;
       else if (e.type === 'tick') progress.lost = e.lost;
     }
@@ -83,7 +89,7 @@ export async function run(argv: string[]): Promise<number> {
   const iterator = source.batches()[Symbol.asyncIterator]();
   // As in live --format jsonl: the pending next() survives the stop so that the source's
   // final batch (last counters, read on close) still lands in the file.
-  let pending: Promise<IteratorResult<AppEvent[]>> | null = iterator.next();
+  let pending: Promise<IteratorResult<RecordedEvent[]>> | null = iterator.next();
   const nextBatch = nextOrStop([stop.stopped, failed]);
   try {
     for (;;) {

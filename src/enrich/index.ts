@@ -8,6 +8,8 @@
 // behind caches. The one slow source, the container runtime's API, is asked
 // asynchronously; its answers are queued and come out at the start of the next observe().
 import type { AppEvent, Container, Owner } from '../events/types';
+import { recordOwnerAt, walkKernelRecords, type KernelRecordsEvent, type RecordedEvent } from '../events/kernel-records';
+import { REC } from '../events/layout';
 import { CgroupResolver, findCgroup2Mount } from './cgroups';
 import { containerFromCgroupPath } from './containers';
 import { ProcessTable } from './process';
@@ -32,8 +34,9 @@ export interface EnricherOptions {
 
 export interface Enricher {
   /** Returns the batch with facts inserted; also empties the queue of late answers, so
-   * calling it with an empty batch collects them. */
+   * calling it with an empty batch collects them. A batch of AppEvents gives AppEvents. */
   observe(batch: AppEvent[]): AppEvent[];
+  observe(batch: RecordedEvent[]): RecordedEvent[];
   /** Resolves when no runtime lookup is pending (tests, orderly shutdown). */
   idle(): Promise<void>;
   close(): void;
@@ -94,7 +97,7 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
     return container;
   }
 
-  function cgroupFact(cgroupId: number, out: AppEvent[]): void {
+  function cgroupFact(cgroupId: number, out: RecordedEvent[]): void {
     if (cgroups === null || cgroupId === 0) return;
     const path = cgroups.resolve(cgroupId);
     if (path === null && !unresolved.has(cgroupId) && !emittedCgroup.has(cgroupId) && unresolved.size < MAX_UNRESOLVED) {
@@ -107,7 +110,7 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
     out.push({ type: 'cgroup', cgroupId, path, container });
   }
 
-  function ownerFacts(owner: Owner, ts: number, out: AppEvent[]): void {
+  function ownerFacts(owner: Pick<Owner, 'pid' | 'ppid' | 'uid' | 'gid' | 'cgroupId'>, ts: number, out: RecordedEvent[]): void {
     if (owner.pid > 0) {
       const details = processes.lookup(owner.pid, ts, owner.ppid);
       const key = `${details.ppid}\0${details.exe}\0${details.cmdline}`;
@@ -129,9 +132,31 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
     cgroupFact(owner.cgroupId, out);
   }
 
+  /** The facts of every opening record in a run, before the run. Consecutive records of
+   * one owner (a busy server's worker) are looked at once. */
+  function runFacts(ev: KernelRecordsEvent, out: RecordedEvent[]): void {
+    const b = Buffer.from(ev.bytes.buffer, ev.bytes.byteOffset, ev.bytes.byteLength);
+    const last = { pid: -1, ppid: -1, uid: -1, gid: -1, cgroupId: -1 };
+    walkKernelRecords(b, (type, offset) => {
+      if (type !== REC.FLOW_OPEN && type !== REC.FLOW_BRIEF && type !== REC.CONNECT_FAIL) return;
+      const o = recordOwnerAt.base(offset);
+      const pid = recordOwnerAt.pid(b, o);
+      const uid = recordOwnerAt.uid(b, o);
+      const gid = recordOwnerAt.gid(b, o);
+      const cgroupId = recordOwnerAt.cgroupId(b, o);
+      if (pid === last.pid && uid === last.uid && gid === last.gid && cgroupId === last.cgroupId) return;
+      last.pid = pid;
+      last.ppid = recordOwnerAt.ppid(b, o);
+      last.uid = uid;
+      last.gid = gid;
+      last.cgroupId = cgroupId;
+      ownerFacts(last, recordOwnerAt.ts(b, offset), out);
+    });
+  }
+
   /** Cgroups that were missing from the tree get a few more chances (each try is
    * rate-limited by the resolver), so a lone flow of a new container still gets a path. */
-  function retryUnresolved(out: AppEvent[]): void {
+  function retryUnresolved(out: RecordedEvent[]): void {
     for (const [id, left] of unresolved) {
       if (cgroups!.resolve(id) !== null) {
         unresolved.delete(id);
@@ -142,8 +167,8 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
   }
 
   return {
-    observe(batch) {
-      const out: AppEvent[] = late.splice(0);
+    observe: ((batch: RecordedEvent[]): RecordedEvent[] => {
+      const out: RecordedEvent[] = late.splice(0);
       if (unresolved.size > 0) retryUnresolved(out);
       for (const ev of batch) {
         switch (ev.type) {
@@ -159,6 +184,9 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
           case 'flow-open':
           case 'connect-fail':
             ownerFacts(ev.owner, ev.ts, out);
+            break;
+          case 'kernel-records':
+            runFacts(ev, out);
             break;
           case 'tick':
             processes.sweep(ev.ts);
@@ -176,7 +204,7 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
         out.push(ev);
       }
       return out;
-    },
+    }) as Enricher['observe'],
     idle: () => api?.idle() ?? Promise.resolve(),
     close() {
       api?.close();

@@ -257,25 +257,30 @@ function decodeFlowRecord(b: Buffer, type: number): AppEvent {
   return open;
 }
 
-/** A tcp_socks value: only TRACKED entries are flows with counters; `state` is the TCP
- * state the socket is in now (the kernel keeps it there instead of sending changes). */
-export function decodeTcpSock(v: Buffer): { flowId: number; cookie: number; tracked: boolean; snapTs: number; state: string; counters: FlowCounters } {
-  const m = TCP_SOCK.members;
-  return {
-    flowId: u32(v, 0, m.flow_id),
-    cookie: u64(v, 0, m.cookie),
-    tracked: u8(v, 0, m.phase) === TCP_PHASE.TRACKED,
-    snapTs: u64(v, 0, m.snap_ts),
-    state: tcpStateName(u8(v, 0, m.state)),
-    counters: decodeCounters(v, m.counters.offset, 'tcp'),
-  };
-}
+/** tcp_socks value fields read in place at `o` (the interval's loop over every flow
+ * allocates nothing for one that did not change). Only TRACKED entries are flows with
+ * counters; `state` is the TCP state the socket is in now (the kernel keeps it there
+ * instead of sending changes). */
+export const tcpSockAt = {
+  flowId: (v: Buffer, o: number) => u32(v, o, TCP_SOCK.members.flow_id),
+  tracked: (v: Buffer, o: number) => u8(v, o, TCP_SOCK.members.phase) === TCP_PHASE.TRACKED,
+  snapTs: (v: Buffer, o: number) => u64(v, o, TCP_SOCK.members.snap_ts),
+  state: (v: Buffer, o: number) => tcpStateName(u8(v, o, TCP_SOCK.members.state)),
+  /** Where its counters start, for countersAt / sameCountersAt. */
+  counters: (o: number) => o + TCP_SOCK.members.counters.offset,
+};
 
-export function decodeUdpKey(k: Buffer): { cookie: number } {
-  return { cookie: u64(k, 0, UDP_KEY.members.cookie) };
-}
+/** udp_flows entry fields read in place (key at `ko`, value at `vo`). */
+export const udpFlowAt = {
+  cookie: (k: Buffer, ko: number) => u64(k, ko, UDP_KEY.members.cookie),
+  flowId: (v: Buffer, vo: number) => u32(v, vo, UDP_FLOW.members.flow_id),
+  counters: (vo: number) => vo + UDP_FLOW.members.counters.offset,
+};
 
-export function decodeUdpFlow(v: Buffer): { flowId: number; counters: FlowCounters } {
-  const m = UDP_FLOW.members;
-  return { flowId: u32(v, 0, m.flow_id), counters: decodeCounters(v, m.counters.offset, 'udp') };
+/** Whether the counters at `base` are those in `c`, without decoding them. */
+export function sameCountersAt(b: Buffer, base: number, proto: 'tcp' | 'udp', c: FlowCounters): boolean {
+  const m = COUNTERS.members;
+  return u64(b, base, m.bytes_sent) === c.bytesSent && u64(b, base, m.bytes_received) === c.bytesReceived
+    && u64(b, base, m.packets_sent) === c.packetsSent && u64(b, base, m.packets_received) === c.packetsReceived
+    && (proto === 'udp' || (u32(b, base, m.retransmits) === c.retransmits && u32(b, base, m.srtt_us) === c.srttUs));
 }

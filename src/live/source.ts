@@ -12,7 +12,9 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { AppEvent, CountersEvent, EventSource, FlowCounters, Proto, SourceInfo } from '../events/types';
 import { containerFromCgroupPath } from '../enrich/containers';
-import { decodeRecord, decodeTcpSock, decodeUdpFlow, decodeUdpKey } from '../events/decode';
+import { decodeCounters, decodeRecord, sameCountersAt, tcpSockAt, tcpStateName, udpFlowAt } from '../events/decode';
+import { KernelRecordRun, isFlowRecordType, isWholeFlowRecord, openRecordAt, type RecordedEvent } from '../events/kernel-records';
+import { REC } from '../events/layout';
 import { closeOnExit } from '../loader/shutdown';
 import { probe } from '../loader/probe';
 import { liveCaptureBlocker } from '../loader/readiness';
@@ -22,23 +24,21 @@ import { VERSION } from '../version';
 import { openKernelCapture, type CaptureSizes, type KernelCapture } from './kernel';
 import { monotonicNs } from './clock';
 
-export interface LiveSourceOptions {
+export interface LiveSourceOptions<E = AppEvent> {
   intervalMs: number;
   /** Inserts facts into each batch (the enricher); identity when absent. */
-  enrich?: (batch: AppEvent[]) => AppEvent[];
+  enrich?: (batch: E[]) => E[];
   objectPath?: string;
   sizes?: CaptureSizes;
   /** How often the ring buffer is drained between intervals. Default 50 ms. */
   drainMs?: number;
+  /** Pass flow records through undecoded, as kernel-records runs (for `record`: see
+   * src/events/kernel-records.ts). Default false: every record becomes AppEvents. */
+  passFlowRecords?: boolean;
 }
 
 const STAT_LOST = 0;
 const STAT_EVICTED = 1;
-
-function sameCounters(a: FlowCounters, b: FlowCounters): boolean {
-  return a.bytesSent === b.bytesSent && a.bytesReceived === b.bytesReceived && a.packetsSent === b.packetsSent
-    && a.packetsReceived === b.packetsReceived && a.retransmits === b.retransmits && a.srttUs === b.srttUs;
-}
 
 /** A flow this source reported open and has not closed yet. */
 interface Known {
@@ -77,14 +77,30 @@ function checkReady(): void {
   if (blocker) throw blocker;
 }
 
-export async function openLiveSource(opts: LiveSourceOptions): Promise<EventSource> {
+export async function openLiveSource(opts: LiveSourceOptions & { passFlowRecords?: false }): Promise<EventSource> {
   checkReady();
-  const capture = openKernelCapture(opts.objectPath, opts.sizes);
-  const source = new LiveSource(capture, opts);
-  return source;
+  // Without passFlowRecords every batch holds AppEvents only.
+  return new LiveSource(capture(opts), { ...(opts as LiveSourceOptions<RecordedEvent>), passFlowRecords: false }) as EventSource;
 }
 
-class LiveSource implements EventSource {
+/** The live source for a recording: flow records pass through as kernel-records runs. */
+export async function openRecordingLiveSource(opts: LiveSourceOptions<RecordedEvent>): Promise<RecordedEventSource> {
+  checkReady();
+  return new LiveSource(capture(opts), { ...opts, passFlowRecords: true });
+}
+
+function capture(opts: { objectPath?: string; sizes?: CaptureSizes }): KernelCapture {
+  return openKernelCapture(opts.objectPath, opts.sizes);
+}
+
+/** An EventSource whose batches may hold kernel-records runs (recordings only). */
+export interface RecordedEventSource {
+  readonly info: SourceInfo;
+  batches(): AsyncIterable<RecordedEvent[]>;
+  close(): Promise<void>;
+}
+
+class LiveSource implements RecordedEventSource {
   readonly info: SourceInfo;
   private readonly ring: RingReader;
   private readonly tcpSocks: BpfMap;
@@ -92,9 +108,11 @@ class LiveSource implements EventSource {
   private readonly udpSocks: BpfMap;
   private readonly stats: BpfMap;
   private readonly statKeys = [STAT_LOST, STAT_EVICTED].map((i) => { const k = Buffer.alloc(4); k.writeUInt32LE(i); return k; });
-  private readonly enrich: (batch: AppEvent[]) => AppEvent[];
+  private readonly enrich: (batch: RecordedEvent[]) => RecordedEvent[];
   /** Events decoded since the last batch. */
-  private pending: AppEvent[] = [];
+  private pending: RecordedEvent[] = [];
+  /** passFlowRecords: the flow records not yet in `pending`, in ring order. */
+  private readonly run: KernelRecordRun | null;
   /** Open flows this source reported, with the counters last reported. */
   private readonly known = new Map<number, Known>();
   /** The lost count last seen, and how many intervals still sweep because it grew. */
@@ -102,16 +120,17 @@ class LiveSource implements EventSource {
   private sweepsLeft = 0;
   /** UDP sockets released since the last interval: their flows close at the next read. */
   private releasedUdp = new Set<number>();
-  private readonly ready: AppEvent[][] = [];
+  private readonly ready: RecordedEvent[][] = [];
   private waiter: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private failure: unknown = null;
   private readonly unregister: () => void;
 
-  constructor(private readonly capture: KernelCapture, opts: LiveSourceOptions) {
+  constructor(private readonly capture: KernelCapture, opts: LiveSourceOptions<RecordedEvent>) {
     const { obj } = capture;
     this.enrich = opts.enrich ?? ((b) => b);
+    this.run = opts.passFlowRecords ? new KernelRecordRun() : null;
     this.tcpSocks = obj.map('tcp_socks');
     this.udpFlows = obj.map('udp_flows');
     this.udpSocks = obj.map('udp_socks');
@@ -141,8 +160,18 @@ class LiveSource implements EventSource {
   }
 
   private onRecord(data: Buffer): void {
+    if (this.run !== null && data.length >= 4) {
+      const type = data.readUInt32LE(0);
+      if (isFlowRecordType(type)) {
+        // A record cut short is dropped, as decodeRecord drops it.
+        if (isWholeFlowRecord(type, data.length)) this.passRecord(data, type);
+        return;
+      }
+    }
     const rec = decodeRecord(data);
     if (rec === null) return;
+    // An event is about to be queued: the run of records before it goes first.
+    if (rec.type !== 'udp-release') this.takeRun();
     switch (rec.type) {
       case 'udp-release':
         this.releasedUdp.add(rec.cookie);
@@ -164,6 +193,23 @@ class LiveSource implements EventSource {
         return;
     }
     this.pending.push(rec);
+  }
+
+  /** Books a flow record as decodeRecord's events would (the open flows this source
+   * knows), and adds its bytes to the run. */
+  private passRecord(data: Buffer, type: number): void {
+    if (type === REC.FLOW_OPEN) {
+      const state = openRecordAt.isUdp(data, 0) ? 'open' : tcpStateName(openRecordAt.state(data, 0));
+      this.known.set(openRecordAt.flowId(data, 0), { proto: openRecordAt.isUdp(data, 0) ? 'udp' : 'tcp', state, counters: ZERO });
+    } else if (type === REC.FLOW_CLOSE) {
+      this.known.delete(openRecordAt.flowId(data, 0));
+    }
+    if (this.run!.append(data, type)) this.takeRun();
+  }
+
+  private takeRun(): void {
+    const ev = this.run?.take();
+    if (ev) this.pending.push(ev);
   }
 
   /** One interval: drain, snapshot TCP, read TCP and UDP counters, close released UDP
@@ -196,18 +242,24 @@ class LiveSource implements EventSource {
       const inMaps = sweeping ? new Set<number>() : null;
       const changed: CountersEvent['flows'] = [];
       const states: AppEvent[] = [];
-      for (const [, v] of this.tcpSocks.entries()) {
-        const s = decodeTcpSock(v);
-        inMaps?.add(s.flowId);
-        if (!s.tracked || s.snapTs === 0) continue;
+      // Read in place: a flow whose counters and state did not change costs a few reads.
+      this.tcpSocks.forEachEntryAt((_k, _ko, v, o) => {
+        const flowId = tcpSockAt.flowId(v, o);
+        inMaps?.add(flowId);
+        if (!tcpSockAt.tracked(v, o)) return;
+        const snapTs = tcpSockAt.snapTs(v, o);
+        if (snapTs === 0) return;
+        // A map entry whose open record has not been read yet waits for the open.
+        const k = this.known.get(flowId);
+        if (k === undefined) return;
         // Intermediate states are sampled here, once per interval (open and close are exact).
-        const k = this.known.get(s.flowId);
-        if (k !== undefined && k.state !== s.state) {
-          k.state = s.state;
-          states.push({ type: 'flow-state', ts: s.snapTs, flowId: s.flowId, state: s.state });
+        const state = tcpSockAt.state(v, o);
+        if (k.state !== state) {
+          k.state = state;
+          states.push({ type: 'flow-state', ts: snapTs, flowId, state });
         }
-        this.report(s.flowId, s.counters, changed);
-      }
+        this.report(flowId, k, v, tcpSockAt.counters(o), 'tcp', changed);
+      });
       // Sockets with UDP flows, read before udp_flows: an entry of udp_flows whose socket
       // is missing here was released (its open record came after its udp_socks entry).
       const udpSockets = sweeping ? new Set([...this.udpSocks.keys()].map((k) => Number(k.readBigUInt64LE(0)))) : null;
@@ -215,21 +267,27 @@ class LiveSource implements EventSource {
       const orphans: Orphan[] = [];
       const released = this.releasedUdp;
       this.releasedUdp = new Set();
-      for (const [k, v] of this.udpFlows.entries()) {
-        const { flowId, counters } = decodeUdpFlow(v);
-        const { cookie } = decodeUdpKey(k);
+      const toDelete: Buffer[] = [];
+      this.udpFlows.forEachEntryAt((kb, ko, v, vo) => {
+        const flowId = udpFlowAt.flowId(v, vo);
+        const cookie = udpFlowAt.cookie(kb, ko);
         inMaps?.add(flowId);
         if (released.has(cookie)) {
-          this.udpFlows.delete(k);
+          toDelete.push(Buffer.from(kb.subarray(ko, ko + this.udpFlows.keySize)));
           this.known.delete(flowId);
-          closes.push({ type: 'flow-close', ts, flowId, counters });
+          closes.push({ type: 'flow-close', ts, flowId, counters: decodeCounters(v, udpFlowAt.counters(vo), 'udp') });
         } else if (udpSockets !== null && knownBefore!.has(flowId) && !udpSockets.has(cookie)) {
-          orphans.push({ key: k, flowId, cookie, counters });
+          const key = Buffer.from(kb.subarray(ko, ko + this.udpFlows.keySize));
+          orphans.push({ key, flowId, cookie, counters: decodeCounters(v, udpFlowAt.counters(vo), 'udp') });
         } else {
-          this.report(flowId, counters, changed);
+          const k = this.known.get(flowId);
+          if (k !== undefined) this.report(flowId, k, v, udpFlowAt.counters(vo), 'udp', changed);
         }
-      }
+      });
+      // Deleted after the walk: a batch read must not see its map change under it.
+      for (const key of toDelete) this.udpFlows.delete(key);
       if (sweeping) closes.push(...this.sweep(ts, knownBefore!, inMaps!, orphans));
+      this.takeRun();
       const batch = this.pending;
       this.pending = [];
       batch.push(...states);
@@ -267,12 +325,11 @@ class LiveSource implements EventSource {
     return closes;
   }
 
-  private report(flowId: number, counters: FlowCounters, out: CountersEvent['flows']): void {
-    const k = this.known.get(flowId);
-    // A map entry whose open record has not been read yet: wait for the open.
-    if (k === undefined || sameCounters(k.counters, counters)) return;
-    k.counters = counters;
-    out.push({ flowId, ...counters });
+  /** Adds the flow's counters at `base` to `out` when they differ from those last reported. */
+  private report(flowId: number, k: Known, b: Buffer, base: number, proto: Proto, out: CountersEvent['flows']): void {
+    if (sameCountersAt(b, base, proto, k.counters)) return;
+    k.counters = decodeCounters(b, base, proto);
+    out.push({ flowId, ...k.counters });
   }
 
   private stat(i: number): number {
@@ -301,7 +358,7 @@ class LiveSource implements EventSource {
     this.ring.stop();
   }
 
-  async *batches(): AsyncIterable<AppEvent[]> {
+  async *batches(): AsyncIterable<RecordedEvent[]> {
     for (;;) {
       while (this.ready.length > 0) yield this.ready.shift()!;
       if (this.failure !== null) {

@@ -135,11 +135,21 @@ export class BpfMap {
 
   /**
    * entries() without a copy per entry: `fn` gets views of a buffer this map reuses from
-   * one call to the next, valid only during the call (copy what must outlive it). What a
-   * 100,000-flow interval reads allocates nothing per entry this way. Not re-entrant: `fn`
-   * must not read this same map with entries() or forEachEntry().
+   * one call to the next, valid only during the call (copy what must outlive it). Not
+   * re-entrant: `fn` must not read this same map with entries() or forEachEntry().
    */
   forEachEntry(fn: (key: Buffer, value: Buffer) => void): void {
+    const ks = this.keySize;
+    const vs = this.userValueSize;
+    this.forEachEntryAt((keys, ko, values, vo) => fn(keys.subarray(ko, ko + ks), values.subarray(vo, vo + vs)));
+  }
+
+  /**
+   * forEachEntry() without even a view per entry: `fn` gets the scratch buffers and the
+   * offsets of one key and its value in them. What a 100,000-flow interval reads then
+   * allocates nothing per entry; the caller decodes at the offsets.
+   */
+  forEachEntryAt(fn: (keys: Buffer, keyOffset: number, values: Buffer, valueOffset: number) => void): void {
     this.check(null);
     if (this.iterating) throw new RuntimeError(`map '${this.name}' read again from inside its own forEachEntry()`);
     this.iterating = true;
@@ -150,7 +160,7 @@ export class BpfMap {
       }
       for (const key of this.keys()) {
         const value = this.lookup(key);
-        if (value) fn(key, value);
+        if (value) fn(key, 0, value, 0);
       }
     } finally {
       this.iterating = false;
@@ -177,7 +187,7 @@ export class BpfMap {
   }
 
   /** False when this kernel cannot batch-read this map type (nothing was handed out). */
-  private forEachBatched(fn: (key: Buffer, value: Buffer) => void): boolean {
+  private forEachBatched(fn: (keys: Buffer, keyOffset: number, values: Buffer, valueOffset: number) => void): boolean {
     const { bpf } = libbpf();
     let inBatch: Buffer | null = null;
     let chunk = this.batch?.chunk ?? Math.max(1, Math.min(this.maxEntries, 1024));
@@ -208,7 +218,7 @@ export class BpfMap {
       const ks = this.keySize;
       const vs = this.userValueSize;
       for (let i = 0; i < count[0]; i++) {
-        fn(keys.subarray(i * ks, (i + 1) * ks), values.subarray(i * vs, (i + 1) * vs));
+        fn(keys, i * ks, values, i * vs);
         handed++;
       }
       if (err === -E.ENOENT) return true;

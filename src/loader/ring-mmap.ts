@@ -1,10 +1,11 @@
 // A BPF ring buffer map read straight from its mapping, without libbpf's per-record C
-// callback: the same mappings libbpf's ringbuf.c makes (consumer page read-write at offset
-// 0; producer page + data area, the data mapped twice, read-only at offset page_size),
-// with the positions and records read in JS (ring-walk.ts).
+// callback: the mappings libbpf's ringbuf.c makes (consumer page read-write at offset 0;
+// producer page + data area read-only at offset page_size), except that the data area is
+// mapped once, not twice (half the resident memory; ring-walk.ts joins a wrapped record),
+// with the positions and records read in JS.
 import { libbpf, type Ptr } from './libbpf';
 import { runtimeFailure } from './failures';
-import { walkRing, type RecordHandler, type WalkResult } from './ring-walk';
+import { walkRing, type RecordHandler, type RingView, type WalkResult } from './ring-walk';
 import { RuntimeError } from '../errors';
 
 const MAX_RING_BYTES = 2 ** 30;
@@ -19,7 +20,7 @@ export class MmapRing {
   /** consumer_pos (written by us, read by the kernel's reserve) and producer_pos. */
   private readonly consumerPos: BigUint64Array;
   private readonly producerPos: BigUint64Array;
-  private readonly view: { data: Buffer; words: Uint32Array; mask: number };
+  private readonly view: RingView;
   /** Our copy of consumer_pos: only this reader writes it. */
   private cons: number;
 
@@ -30,7 +31,7 @@ export class MmapRing {
     const b = libbpf();
     const page = b.pageSize;
     this.consumerLen = page;
-    this.producerLen = page + 2 * size;
+    this.producerLen = page + size;
     const consumer = b.mapShared(fd, this.consumerLen, true, 0);
     if (consumer === null) throw runtimeFailure(`mapping ring buffer '${mapName}' (consumer page)`, -b.errno());
     const producer = b.mapShared(fd, this.producerLen, false, page);
@@ -46,9 +47,10 @@ export class MmapRing {
     this.consumerPos = new BigUint64Array(this.consumerAb, 0, 1);
     this.producerPos = new BigUint64Array(this.producerAb, 0, 1);
     this.view = {
-      data: Buffer.from(this.producerAb, page, 2 * size),
-      words: new Uint32Array(this.producerAb, page, (2 * size) / 4),
+      data: Buffer.from(this.producerAb, page, size),
+      words: new Uint32Array(this.producerAb, page, size / 4),
       mask: size - 1,
+      scratch: { buf: Buffer.alloc(4096) },
     };
     this.cons = Number(Atomics.load(this.consumerPos, 0));
   }

@@ -2,8 +2,9 @@
 // does (kernel/bpf/ringbuf.c writes them): each record is an 8-byte header (u32 len with
 // BUSY = 1 << 31 while the producer still writes it and DISCARD = 1 << 30 when it gave the
 // space back; u32 page offset, unused here), then `len` bytes, the whole rounded up to 8.
-// The data area is mapped twice in a row, so a record that wraps around the end of the
-// ring is contiguous in the mapping: a record at `pos & mask` can always be read whole.
+// The kernel maps the data area twice in a row so that a wrapped record is contiguous;
+// sockscope maps it once (the second mapping doubled the ring's share of resident memory)
+// and copies the rare record that wraps around the end into a scratch buffer.
 // Pure (typed arrays in, position out) so the parsing is unit-tested over synthetic rings.
 
 export const RINGBUF_BUSY_BIT = 0x80000000;
@@ -11,17 +12,20 @@ export const RINGBUF_DISCARD_BIT = 0x40000000;
 export const RINGBUF_HDR_SZ = 8;
 const LEN_MASK = 0x3fffffff;
 
-/** Handed each record: a subarray of the ring's own mapping (no copy), valid only during
- * the call. A handler that needs the bytes later must copy them (Buffer.from(data)). */
+/** Handed each record: a subarray of the ring's own mapping (no copy; for a record that
+ * wraps, of a scratch buffer), valid only during the call. A handler that needs the bytes
+ * later must copy them (Buffer.from(data)). */
 export type RecordHandler = (data: Buffer) => void;
 
 export interface RingView {
-  /** The data area, 2 * size bytes (the mapping's second half repeats the first). */
+  /** The data area, `size` bytes, mapped once. */
   data: Buffer;
   /** The same bytes as u32 words, for the header loads. */
   words: Uint32Array;
   /** size - 1 (size is a power of two). */
   mask: number;
+  /** Where a record that wraps is put together (grown to fit). */
+  scratch: { buf: Buffer };
 }
 
 export interface WalkResult {
@@ -54,13 +58,25 @@ export function walkRing(view: RingView, cons: number, prod: number, maxBytes: n
     const size = len & LEN_MASK;
     cons += (size + RINGBUF_HDR_SZ + 7) & ~7;
     if ((len & RINGBUF_DISCARD_BIT) !== 0) continue;
-    const start = off + RINGBUF_HDR_SZ;
+    // Headers are 8-aligned and the ring a multiple of 8: only the data can wrap.
+    const start = (off + RINGBUF_HDR_SZ) & mask;
+    const rec = start + size <= mask + 1 ? data.subarray(start, start + size) : unwrap(view, start, size);
     try {
-      onRecord(data.subarray(start, start + size));
+      onRecord(rec);
     } catch (error) {
       return { pos: cons, records, error, hasError: true };
     }
     records++;
   }
   return { pos: cons, records, error: null, hasError: false };
+}
+
+/** The `size` bytes at `start` that run past the end of the ring and on from its start. */
+function unwrap(view: RingView, start: number, size: number): Buffer {
+  if (view.scratch.buf.length < size) view.scratch.buf = Buffer.alloc(Math.max(size, 2 * view.scratch.buf.length));
+  const out = view.scratch.buf.subarray(0, size);
+  const first = view.mask + 1 - start;
+  view.data.copy(out, 0, start, start + first);
+  view.data.copy(out, first, 0, size - first);
+  return out;
 }

@@ -3,6 +3,7 @@
 // version number): whatever passes cannot make the reducer or flow-json throw.
 // Cheap on purpose: replay runs at a million events per second.
 import type { AppEvent } from '../events/types';
+import { expandKernelRecords, type RecordedEvent } from '../events/kernel-records';
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null;
 const isNum = (v: unknown) => typeof v === 'number';
@@ -23,9 +24,11 @@ function container(c: unknown): boolean {
   return c === null || (isObj(c) && isStr(c.id) && isStr(c.runtime) && strOrNull(c.name) && strOrNull(c.pod) && strOrNull(c.namespace));
 }
 
-function check(e: unknown): boolean {
+function check(e: unknown, runs: boolean): boolean {
   if (!isObj(e)) return false;
   switch (e.type) {
+    case 'kernel-records':
+      return runs && isNum(e.layout) && e.bytes instanceof Uint8Array;
     case 'flow-open':
       return isNum(e.ts) && isNum(e.flowId) && tuple(e) && owner(e.owner) && isStr(e.state) && isStr(e.direction) && typeof e.seenAtStart === 'boolean' && numOrNull(e.connectLatencyUs);
     case 'flow-state':
@@ -64,9 +67,30 @@ function check(e: unknown): boolean {
   }
 }
 
-/** The frame's events, or the index of the first malformed one. */
-export function checkEvents(v: unknown): AppEvent[] | number {
+/** The frame's events, or the index of the first malformed one. `runs`: whether the
+ * format version has kernel-records runs (2 and later). */
+export function checkEvents(v: unknown, runs: boolean): RecordedEvent[] | number {
   if (!Array.isArray(v)) return -1;
-  for (let i = 0; i < v.length; i++) if (!check(v[i])) return i;
-  return v as AppEvent[];
+  for (let i = 0; i < v.length; i++) if (!check(v[i], runs)) return i;
+  return v as RecordedEvent[];
+}
+
+/** The frame's events with each kernel-records run decoded in its place, or the first
+ * run that does not decode (its index, and what is wrong). */
+export function expandRuns(events: RecordedEvent[]): AppEvent[] | { index: number; what: string } {
+  let i = 0;
+  while (i < events.length && events[i].type !== 'kernel-records') i++;
+  if (i === events.length) return events as AppEvent[];
+  const out = events.slice(0, i) as AppEvent[];
+  for (; i < events.length; i++) {
+    const e = events[i];
+    if (e.type !== 'kernel-records') {
+      out.push(e);
+      continue;
+    }
+    const expanded = expandKernelRecords(e);
+    if (typeof expanded === 'string') return { index: i, what: expanded };
+    for (const x of expanded) out.push(x);
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ import { crc32 } from 'node:zlib';
  * as PNG's signature does. */
 export const MAGIC = Buffer.from([0x89, 0x53, 0x53, 0x52, 0x45, 0x43, 0x0d, 0x0a]);
 /** The format this build writes. Readers accept 1..FORMAT_VERSION. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 /** magic (8) + version u16 + reserved u16 */
 export const PREAMBLE_SIZE = 12;
 export const FRAME_HEADER_SIZE = 16;

@@ -12,7 +12,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { BadFileError } from '../errors';
 import type { AppEvent, EventSource, SourceInfo } from '../events/types';
-import { checkEvents } from './check-events';
+import { checkEvents, expandRuns } from './check-events';
 import { decompress, unpackValue } from './codec';
 import { FORMAT_VERSION, FRAME_HEADER_SIZE, FrameKind, MAGIC, PREAMBLE_SIZE, decodeFrameHeader, frameCrc, type FrameHeader } from './format';
 import { checkEnd, checkHeader, headerToInfo, type EndSummary, type RecordingHeader } from './header';
@@ -201,9 +201,14 @@ class Recording implements RecordingSource {
         this.fail(`${at}: unexpected header frame`);
         return;
       }
-      const events = checkEvents(unpack(f.payload));
-      if (typeof events === 'number') {
-        this.fail(events < 0 ? `${at}: the chunk is not a list of events` : `${at}: malformed event #${events}`);
+      const checked = checkEvents(unpack(f.payload), this.formatVersion >= 2);
+      if (typeof checked === 'number') {
+        this.fail(checked < 0 ? `${at}: the chunk is not a list of events` : `${at}: malformed event #${checked}`);
+        return;
+      }
+      const events = expandRuns(checked);
+      if (!Array.isArray(events)) {
+        this.fail(`${at}: event #${events.index}: ${events.what}`);
         return;
       }
       pos = next;

@@ -4,7 +4,8 @@
 // disk surfaces right where it happens.
 import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { RuntimeError } from '../errors';
-import type { AppEvent, SourceInfo } from '../events/types';
+import type { SourceInfo } from '../events/types';
+import { runSummary, type RecordedEvent } from '../events/kernel-records';
 import { DEFAULT_CODEC, compress, packValue } from './codec';
 import { Codec, FORMAT_VERSION, FrameKind, MAX_FRAME_RAW, encodeFrame, encodePreamble } from './format';
 import type { EndSummary, RecordingHeader } from './header';
@@ -26,7 +27,9 @@ const MAX_COUNTERS_PER_EVENT = 50_000;
 
 export class RecordingWriter {
   private fd: number | null;
-  private pending: AppEvent[] = [];
+  private pending: RecordedEvent[] = [];
+  /** Events in `pending` as a reader will count them (a kernel-records run expands). */
+  private pendingEvents = 0;
   private lastFlush: number;
   private timer: NodeJS.Timeout | null = null;
   private readonly codec: Codec;
@@ -99,7 +102,7 @@ export class RecordingWriter {
     this.timer.unref();
   }
 
-  write(batch: readonly AppEvent[]): void {
+  write(batch: readonly RecordedEvent[]): void {
     for (const e of batch) {
       if (e.type === 'counters' && e.flows.length > MAX_COUNTERS_PER_EVENT) {
         for (let i = 0; i < e.flows.length; i += MAX_COUNTERS_PER_EVENT) {
@@ -110,13 +113,23 @@ export class RecordingWriter {
     if (this.clock() - this.lastFlush >= this.flushIntervalMs) this.flush();
   }
 
-  private push(e: AppEvent): void {
+  private push(e: RecordedEvent): void {
     this.pending.push(e);
-    if ('ts' in e) {
-      if (this.firstTs === null) this.firstTs = e.ts;
-      this.lastTs = e.ts;
+    if (e.type === 'kernel-records') {
+      const s = runSummary(e);
+      this.pendingEvents += s.events;
+      if (s.firstTs !== null) this.seen(s.firstTs);
+      if (s.lastTs !== null) this.seen(s.lastTs);
+    } else {
+      this.pendingEvents++;
+      if ('ts' in e) this.seen(e.ts);
     }
-    if (this.pending.length >= this.maxFrameEvents) this.flush();
+    if (this.pendingEvents >= this.maxFrameEvents) this.flush();
+  }
+
+  private seen(ts: number): void {
+    if (this.firstTs === null) this.firstTs = ts;
+    this.lastTs = ts;
   }
 
   /** Writes pending events as one frame. */
@@ -124,20 +137,24 @@ export class RecordingWriter {
     this.lastFlush = this.clock();
     if (this.pending.length === 0 || this.fd === null) return;
     const events = this.pending;
+    const count = this.pendingEvents;
     this.pending = [];
-    this.writeEvents(events);
+    this.pendingEvents = 0;
+    this.writeEvents(events, count);
   }
 
-  private writeEvents(events: AppEvent[]): void {
+  /** `count`: the events a reader will count in `events` (known for the whole pending
+   * list; halves of an oversized frame are counted again). */
+  private writeEvents(events: RecordedEvent[], count: number | null): void {
     const raw = packValue(events);
     if (raw.length > MAX_FRAME_RAW && events.length > 1) {
       const half = events.length >> 1;
-      this.writeEvents(events.slice(0, half));
-      this.writeEvents(events.slice(half));
+      this.writeEvents(events.slice(0, half), null);
+      this.writeEvents(events.slice(half), null);
       return;
     }
     this.writeBytes(encodeFrame(FrameKind.Events, this.codec, raw.length, compress(this.codec, raw)));
-    this.events += events.length;
+    this.events += count ?? events.reduce((n, e) => n + (e.type === 'kernel-records' ? runSummary(e).events : 1), 0);
     this.frames++;
   }
 

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppEvent, SourceInfo } from '../../src/events/types';
+import type { RecordedEvent } from '../../src/events/kernel-records';
 import { openRecording } from '../../src/record/reader';
 import { RecordingWriter, type WriterOptions } from '../../src/record/writer';
 import { BOOT_WALL_MS, syntheticBatches, type SyntheticOptions } from './synthetic';
@@ -24,7 +25,7 @@ export function tempDir(): string {
 }
 
 /** Writes batches, one flush per batch (like one interval per second). */
-export function writeRecording(path: string, batches: AppEvent[][], opts: WriterOptions = {}, finish = true): RecordingWriter {
+export function writeRecording(path: string, batches: RecordedEvent[][], opts: WriterOptions = {}, finish = true): RecordingWriter {
   let t = 0;
   const w = RecordingWriter.create(path, TEST_INFO, { clock: () => t, ...opts });
   for (const b of batches) {

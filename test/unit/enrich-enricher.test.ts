@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { AppEvent, FlowOpenEvent, Owner } from '../../src/events/types';
 import { createEnricher, type Enricher } from '../../src/enrich/index';
+import type { RecordedEvent } from '../../src/events/kernel-records';
+import { openRecord, run } from '../replay/kernel-record-encoder';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/enrich', import.meta.url));
 const CID = 'd'.repeat(64);
@@ -34,7 +36,7 @@ function flowOpen(flowId: number, ts: number, owner: Partial<Owner>): FlowOpenEv
   };
 }
 
-const types = (events: AppEvent[]) => events.map((e) => e.type);
+const types = (events: RecordedEvent[]) => events.map((e) => e.type);
 
 describe('createEnricher', () => {
   let dir: string;
@@ -98,6 +100,26 @@ describe('createEnricher', () => {
 
     // The next batch repeats nothing already said.
     expect(types(e.observe([flowOpen(3, 4 * S, { cgroupId: sshCg })]))).toEqual(['flow-open']);
+  });
+
+  test('a kernel-records run gets the facts of every owner in it, before the run', () => {
+    const e = make(null);
+    const sshCg = cgroupId('system.slice/ssh.service');
+    const rootOwner = { pid: 777010, tid: 777010, ppid: 4242, uid: 0, gid: 0, cgroupId: 0 };
+    const runEv = run([
+      openRecord(flowOpen(1, 2 * S, { cgroupId: sshCg })),
+      openRecord(flowOpen(2, 3 * S, { cgroupId: sshCg })), // same owner: looked at once
+      openRecord(flowOpen(3, 4 * S, rootOwner)),
+    ]);
+    const out = e.observe([{ type: 'proc-exec', ts: 1 * S, pid: 777010, ppid: 4242, uid: 0, comm: 'curl', filename: '/usr/bin/curl' }, runEv]);
+    expect(types(out)).toEqual(['proc-exec', 'process', 'user', 'group', 'cgroup', 'process', 'user', 'group', 'kernel-records']);
+    expect(out[1]).toMatchObject({ type: 'process', ts: 2 * S, pid: 4242, exe: '/usr/bin/python3.11' });
+    expect(out[4]).toEqual({ type: 'cgroup', cgroupId: sshCg, path: '/system.slice/ssh.service', container: null });
+    expect(out[5]).toEqual({ type: 'process', ts: 4 * S, pid: 777010, ppid: 4242, exe: '/usr/bin/curl', cmdline: null });
+    expect(out[6]).toEqual({ type: 'user', uid: 0, name: 'root' });
+    expect(out[8]).toBe(runEv);
+    // Nothing is said twice: the same owners in a later run need no facts.
+    expect(types(e.observe([run([openRecord(flowOpen(4, 5 * S, { cgroupId: sshCg }))])]))).toEqual(['kernel-records']);
   });
 
   test('connect failures need facts too; other events pass through untouched', () => {

@@ -1,23 +1,19 @@
 // The ring buffer record walk (src/loader/ring-walk.ts) over synthetic rings: headers with
 // the BUSY and DISCARD bits, lengths rounded up to 8, a record across the ring's end (the
-// data area is mapped twice, emulated here by writing both copies), the byte budget, and a
+// data area is mapped once, so the walk joins its two parts), the byte budget, and a
 // handler error. The same walk runs on the kernel's ring in test/live/loader-ring.test.ts.
 import { describe, expect, it } from 'vitest';
 import { RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT, walkRing, type RingView } from '../../src/loader/ring-walk';
 
 const SIZE = 64;
 
-/** A synthetic ring of SIZE bytes whose data area is 2 * SIZE, as mapped. */
+/** A synthetic ring of SIZE bytes, as mapped. */
 function ring(): RingView & { put(pos: number, len: number, payload: number[], flags?: number): number } {
-  const ab = new ArrayBuffer(2 * SIZE);
+  const ab = new ArrayBuffer(SIZE);
   const data = Buffer.from(ab);
-  const view = { data, words: new Uint32Array(ab), mask: SIZE - 1 };
+  const view = { data, words: new Uint32Array(ab), mask: SIZE - 1, scratch: { buf: Buffer.alloc(4) } };
   const write = (pos: number, bytes: number[]) => {
-    for (let i = 0; i < bytes.length; i++) {
-      const at = (pos + i) & (SIZE - 1);
-      data[at] = bytes[i];
-      data[at + SIZE] = bytes[i]; // the second mapping of the same page
-    }
+    for (let i = 0; i < bytes.length; i++) data[(pos + i) & (SIZE - 1)] = bytes[i];
   };
   return {
     ...view,
@@ -58,7 +54,7 @@ describe('walkRing', () => {
     expect(got).toEqual([[2, 2, 2, 2], [3, 3, 3, 3]]);
   });
 
-  it('reads a record that wraps around the end of the ring whole, at positions past 2^32', () => {
+  it('reads a record that wraps around the end of the ring whole (scratch grown), at positions past 2^32', () => {
     const r = ring();
     const base = 2 ** 32 + 5 * SIZE; // positions only grow; the walk masks them
     const start = base + SIZE - 8; // header in the last 8 bytes, data after the end
@@ -69,6 +65,23 @@ describe('walkRing', () => {
     expect(got).toEqual([payload]);
     expect(res.pos).toBe(end);
     expect(end - start).toBe(32);
+    // Data that starts at the ring's start after a header in its last 8 bytes: no copy.
+    const hdrLast = base + 2 * SIZE - 8;
+    const after = r.put(hdrLast, 8, [7, 7, 7, 7, 7, 7, 7, 7]);
+    const views: Buffer[] = [];
+    walkRing(r, hdrLast, after, SIZE, (d) => views.push(d));
+    expect([...views[0]]).toEqual([7, 7, 7, 7, 7, 7, 7, 7]);
+    expect(views[0].buffer).toBe(r.data.buffer);
+  });
+
+  it('a record that wraps in the middle of its data is joined from both ends', () => {
+    const r = ring();
+    const start = SIZE - 16; // header at SIZE-16, 8 data bytes before the end, 12 after
+    const payload = Array.from({ length: 20 }, (_, i) => i + 1);
+    const end = r.put(start, 20, payload);
+    const got: number[][] = [];
+    walkRing(r, start, end, SIZE, (d) => got.push([...d]));
+    expect(got).toEqual([payload]);
   });
 
   it('takes at most maxBytes of ring per walk', () => {

@@ -1,0 +1,152 @@
+// Flow records kept as the kernel wrote them. `sockscope record` under connection churn
+// would otherwise decode every ring record into objects only to encode them again into
+// msgpack: instead the live source copies the flow records' bytes into runs, the
+// recording stores each run as one binary value, and the reader decodes them on replay
+// (docs/recording-format.md, "Kernel record runs"). Only flow records travel this way;
+// process and cgroup records, facts, counters and ticks stay ordinary events.
+import type { AppEvent } from './types';
+import { decodeRecord } from './decode';
+import { BRIEF_RECORD, FLOW_RECORD, OWNER, REC, STATE_RECORD, TUPLE } from './layout';
+
+/** Version of the record layouts in a run (bpf/sockscope.h as of format version 2). A
+ * reader refuses a run whose layout it does not know rather than guess at its bytes. */
+export const KERNEL_RECORDS_LAYOUT = 1;
+
+/** A run of kernel flow records: each is a u32 little-endian byte length, then the
+ * record's bytes exactly as read from the ring buffer. Recordings only: readers expand it
+ * into the events decodeRecord gives, so no consumer of a source ever sees one. */
+export interface KernelRecordsEvent {
+  type: 'kernel-records';
+  layout: number;
+  bytes: Uint8Array;
+}
+
+/** What a recording's event frames hold. */
+export type RecordedEvent = AppEvent | KernelRecordsEvent;
+
+/** Record types that may travel in a run: the ones that decode to flow events. */
+export function isFlowRecordType(type: number): boolean {
+  return type === REC.FLOW_OPEN || type === REC.FLOW_CLOSE || type === REC.FLOW_BRIEF || type === REC.FLOW_STATE || type === REC.CONNECT_FAIL;
+}
+
+/** Whether a record of `type` and `length` bytes is whole (decodeRecord would not drop it). */
+export function isWholeFlowRecord(type: number, length: number): boolean {
+  if (type === REC.FLOW_BRIEF) return length >= BRIEF_RECORD.size;
+  if (type === REC.FLOW_STATE) return length >= STATE_RECORD.size;
+  return length >= FLOW_RECORD.size;
+}
+
+/** A run is cut at this size so that frames stay far below their cap. */
+const MAX_RUN_BYTES = 1 << 20;
+
+/** Collects records into runs; take() hands out what was collected. */
+export class KernelRecordRun {
+  private buf = Buffer.allocUnsafe(64 * 1024);
+  private len = 0;
+  /** Records in the current run, and of those, how many are FLOW_BRIEF (two events each). */
+  records = 0;
+  briefs = 0;
+
+  get bytes(): number {
+    return this.len;
+  }
+
+  /** Appends one record of `type` (copied: `rec` may be a view of the ring). True when the
+   * run reached its size cap and should be taken now. */
+  append(rec: Uint8Array, type: number): boolean {
+    const need = this.len + 4 + rec.length;
+    if (need > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+      this.buf.copy(bigger, 0, 0, this.len);
+      this.buf = bigger;
+    }
+    this.buf.writeUInt32LE(rec.length, this.len);
+    this.buf.set(rec, this.len + 4);
+    this.len = need;
+    this.records++;
+    if (type === REC.FLOW_BRIEF) this.briefs++;
+    return this.len >= MAX_RUN_BYTES;
+  }
+
+  /** The run as an event (its own copy of the bytes), or null when empty. */
+  take(): KernelRecordsEvent | null {
+    if (this.len === 0) return null;
+    const bytes = Buffer.from(this.buf.subarray(0, this.len));
+    this.len = 0;
+    this.records = 0;
+    this.briefs = 0;
+    return { type: 'kernel-records', layout: KERNEL_RECORDS_LAYOUT, bytes };
+  }
+}
+
+/** Calls `fn` with each record's type and its bytes' offset and length in `bytes`.
+ * Returns null, or what is wrong at which byte (a length that overruns the run). */
+export function walkKernelRecords(bytes: Uint8Array, fn: (type: number, offset: number, length: number) => void): string | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 0;
+  while (pos < bytes.length) {
+    if (pos + 4 > bytes.length) return `record length cut at byte ${pos} of the run`;
+    const len = view.getUint32(pos, true);
+    if (len < 4 || pos + 4 + len > bytes.length) return `record of ${len} bytes at byte ${pos} overruns the run of ${bytes.length}`;
+    fn(view.getUint32(pos + 4, true), pos + 4, len);
+    pos += 4 + len;
+  }
+  return null;
+}
+
+/** The owner fields of an opening record (FLOW_OPEN, FLOW_BRIEF, CONNECT_FAIL) at
+ * `offset`, for the enricher: read in place, no object per record. */
+export const recordOwnerAt = {
+  base: (offset: number) => offset + FLOW_RECORD.members.owner.offset,
+  pid: (b: Buffer, o: number) => b.readUInt32LE(o + OWNER.members.tgid.offset),
+  ppid: (b: Buffer, o: number) => b.readUInt32LE(o + OWNER.members.ppid.offset),
+  uid: (b: Buffer, o: number) => b.readUInt32LE(o + OWNER.members.uid.offset),
+  gid: (b: Buffer, o: number) => b.readUInt32LE(o + OWNER.members.gid.offset),
+  cgroupId: (b: Buffer, o: number) => b.readUInt32LE(o + OWNER.members.cgroup_id.offset + 4) * 4294967296 + b.readUInt32LE(o + OWNER.members.cgroup_id.offset),
+  ts: (b: Buffer, offset: number) => b.readUInt32LE(offset + FLOW_RECORD.members.ts.offset + 4) * 4294967296 + b.readUInt32LE(offset + FLOW_RECORD.members.ts.offset),
+};
+
+/** A FLOW_OPEN's flow id, protocol and TCP state number, for the live source's books. */
+export const openRecordAt = {
+  flowId: (b: Buffer, offset: number) => b.readUInt32LE(offset + FLOW_RECORD.members.flow_id.offset),
+  isUdp: (b: Buffer, offset: number) => b[offset + FLOW_RECORD.members.tuple.offset + TUPLE.members.proto.offset] === 17,
+  state: (b: Buffer, offset: number) => b[offset + FLOW_RECORD.members.state.offset],
+};
+
+/** The events of a run, in order (a FLOW_BRIEF gives its open and its close), or what is
+ * wrong with it. */
+export function expandKernelRecords(ev: KernelRecordsEvent): AppEvent[] | string {
+  if (ev.layout !== KERNEL_RECORDS_LAYOUT) return `kernel records of layout ${ev.layout}, which this sockscope does not know`;
+  const b = Buffer.from(ev.bytes.buffer, ev.bytes.byteOffset, ev.bytes.byteLength);
+  const out: AppEvent[] = [];
+  let bad: string | null = null;
+  const walk = walkKernelRecords(b, (type, offset, length) => {
+    if (bad !== null) return;
+    const rec = isFlowRecordType(type) ? decodeRecord(b.subarray(offset, offset + length)) : null;
+    if (rec === null) bad = `record at byte ${offset - 4} of the run is not a flow record (type ${type}, ${length} bytes)`;
+    else if (rec.type === 'flow-brief') out.push(rec.open, rec.close);
+    else out.push(rec as AppEvent);
+  });
+  return walk ?? bad ?? out;
+}
+
+/** How many events a run expands to, and its earliest and latest event times (for the
+ * recording's end summary and the recorder's progress line, without decoding it). */
+export function runSummary(ev: KernelRecordsEvent): { events: number; opens: number; firstTs: number | null; lastTs: number | null } {
+  const b = Buffer.from(ev.bytes.buffer, ev.bytes.byteOffset, ev.bytes.byteLength);
+  let events = 0;
+  let opens = 0;
+  let firstTs: number | null = null;
+  let lastTs: number | null = null;
+  const seen = (ts: number) => {
+    if (firstTs === null || ts < firstTs) firstTs = ts;
+    if (lastTs === null || ts > lastTs) lastTs = ts;
+  };
+  walkKernelRecords(b, (type, offset) => {
+    events += type === REC.FLOW_BRIEF ? 2 : 1;
+    if (type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF) opens++;
+    seen(recordOwnerAt.ts(b, offset));
+    if (type === REC.FLOW_BRIEF) seen(b.readUInt32LE(offset + BRIEF_RECORD.members.close_ts.offset + 4) * 4294967296 + b.readUInt32LE(offset + BRIEF_RECORD.members.close_ts.offset));
+  });
+  return { events, opens, firstTs, lastTs };
+}

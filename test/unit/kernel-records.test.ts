@@ -1,0 +1,78 @@
+// kernel-records runs: flow records kept as the kernel wrote them (what `record` stores)
+// expand into exactly the events the decoding live source would have given; a damaged
+// run is refused with what is wrong and where, never guessed at.
+import { describe, expect, it } from 'vitest';
+import { expandKernelRecords, KernelRecordRun, runSummary, type KernelRecordsEvent } from '../../src/events/kernel-records';
+import type { ConnectFailEvent, FlowCloseEvent, FlowOpenEvent, Owner } from '../../src/events/types';
+import { expandRuns } from '../../src/record/check-events';
+import { briefRecord, closeRecord, failRecord, openRecord, run, stateRecord, withRuns } from '../replay/kernel-record-encoder';
+import { syntheticBatches } from '../replay/synthetic';
+
+const owner: Owner = { pid: 4242, tid: 4243, ppid: 1, uid: 1000, gid: 100, comm: 'nginx', cgroupId: 2 ** 40 + 7, netns: 4026531840 };
+
+function open(flowId: number, over: Partial<FlowOpenEvent> = {}): FlowOpenEvent {
+  return {
+    type: 'flow-open', ts: 5e9 + flowId, flowId, cookie: 900 + flowId, proto: 'tcp', family: 4, laddr: '127.0.0.1', lport: 40000 + flowId,
+    raddr: '10.1.2.3', rport: 443, direction: 'outbound', owner, state: 'ESTABLISHED', connectLatencyUs: 120, seenAtStart: false, ...over,
+  };
+}
+
+const tcpCounters = { bytesSent: 2 ** 33 + 5, bytesReceived: 77, packetsSent: 3, packetsReceived: 4, retransmits: 1, srttUs: 250 };
+
+describe('kernel-records runs', () => {
+  it('expand into the events each record decodes to, in order', () => {
+    const out6 = open(2, { family: 6, laddr: 'fd00::1', raddr: '2001:db8::42', direction: 'inbound', connectLatencyUs: null, seenAtStart: true });
+    const udp = open(3, { proto: 'udp', state: 'open', connectLatencyUs: null, rport: 53 });
+    const fail: ConnectFailEvent = { type: 'connect-fail', ts: 6e9, proto: 'tcp', family: 4, laddr: '127.0.0.1', lport: 5, raddr: '127.0.0.1', rport: 9, owner, reason: 'refused', latencyUs: 33 };
+    const close: FlowCloseEvent = { type: 'flow-close', ts: 7e9, flowId: 1, counters: tcpCounters };
+    const briefOpen = open(4);
+    const briefClose: FlowCloseEvent = { type: 'flow-close', ts: 8e9, flowId: 4, counters: tcpCounters };
+    const r = run([openRecord(open(1)), openRecord(out6), openRecord(udp), failRecord(fail), stateRecord({ type: 'flow-state', ts: 6.5e9, flowId: 1, state: 'FIN_WAIT1' }), closeRecord(close), briefRecord(briefOpen, briefClose)]);
+    expect(expandKernelRecords(r)).toEqual([
+      open(1), out6, udp, fail, { type: 'flow-state', ts: 6.5e9, flowId: 1, state: 'FIN_WAIT1' }, close, briefOpen, briefClose,
+    ]);
+    expect(runSummary(r)).toEqual({ events: 8, opens: 4, firstTs: 5e9 + 1, lastTs: 8e9 });
+  });
+
+  it('a run of an unknown layout, a cut length, a record overrunning the run, a non-flow or short record: refused', () => {
+    const good = run([openRecord(open(1)), openRecord(open(2))]);
+    const bytes = Buffer.from(good.bytes);
+    expect(expandKernelRecords({ ...good, layout: 2 })).toMatch(/layout 2, which this sockscope does not know/);
+    expect(expandKernelRecords({ ...good, bytes: bytes.subarray(0, bytes.length - 3) })).toMatch(/overruns the run/);
+    expect(expandKernelRecords({ ...good, bytes: Buffer.concat([bytes, Buffer.from([1, 0])]) })).toMatch(/record length cut at byte/);
+    const procExit = Buffer.alloc(64);
+    procExit.writeUInt32LE(8, 0); // PROC_EXIT: never in a run
+    expect(expandKernelRecords(run([openRecord(open(1)), procExit]))).toMatch(/not a flow record \(type 8, 64 bytes\)/);
+    expect(expandKernelRecords(run([openRecord(open(1)).subarray(0, 100)]))).toMatch(/not a flow record \(type 1, 100 bytes\)/);
+    // In a frame: the index of the run that failed.
+    expect(expandRuns([{ type: 'tick', ts: 1, wallMs: 1, lost: 0, evicted: 0 }, { ...good, layout: 9 }])).toEqual({ index: 1, what: expect.stringMatching(/layout 9/) });
+  });
+
+  it('a collector hands out runs no bigger than its cap, each its own copy', () => {
+    const c = new KernelRecordRun();
+    const rec = openRecord(open(1));
+    let full = false;
+    let n = 0;
+    while (!full) {
+      full = c.append(rec, 1);
+      n++;
+    }
+    expect(n).toBe(Math.ceil((1 << 20) / (rec.length + 4)));
+    const first = c.take() as KernelRecordsEvent;
+    expect(first.bytes.length).toBe(n * (rec.length + 4));
+    c.append(rec, 1);
+    const second = c.take()!;
+    expect(second.bytes.length).toBe(rec.length + 4);
+    expect(c.take()).toBeNull();
+    expect(expandKernelRecords(first)).toHaveLength(n);
+  });
+
+  it('withRuns (the fixture builder) round-trips a synthetic stream', () => {
+    for (const batch of syntheticBatches({ seconds: 3, steadyFlows: 5, churnPerSec: 4, seed: 3 })) {
+      const expanded = expandRuns(withRuns(batch));
+      expect(Array.isArray(expanded)).toBe(true);
+      const types = (expanded as { type: string }[]).map((e) => e.type).sort();
+      expect(types).toEqual(batch.map((e) => e.type).sort());
+    }
+  });
+});
