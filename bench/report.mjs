@@ -6,6 +6,7 @@ import { findNumber } from './sections/external.mjs';
 import { parseCounts } from './sections/capacity.mjs';
 
 const MiB = (kib) => (Number.isFinite(kib) ? `${(kib / 1024).toFixed(1)} MiB` : 'n/a');
+const FOOTPRINT_MODE = { jsonl: 'live --format jsonl', record: 'record (file, then replayed)', tui: 'live (TUI)' };
 
 // Older results.json files lack the parsed counters: take them from the saved text.
 function normalize(r) {
@@ -174,8 +175,8 @@ function footprintSection(L, f) {
   L.push('| flows | mode | connections opened | flows reported | RSS before | RSS after 5 s | RSS at the end of the hold | peak RSS | time to open | notes |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const x of f.sizes) {
     if (x.failed) { L.push(`| ${fmtInt(x.flows)} | ${x.mode} | | | | | | | | ${x.failed} |`); continue; }
-    const reported = x.mode === 'jsonl' ? fmtInt(x.trackedFlows) : (x.screen ? `TUI header: \`${x.screen.replace(/\s*[▁-█]+$/, '').replace(/\s+/g, ' ').slice(0, 100)}\`` : 'n/a');
-    L.push(`| ${fmtInt(x.flows)} | ${x.mode === 'jsonl' ? 'live --format jsonl' : 'live (TUI)'} | ${fmtInt(x.opened)} | ${reported} | ${MiB(x.rssBeforeKiB)} | ${MiB(x.rssFirstKiB)} | ${MiB(x.rssKiB)} (${x.holdSeconds} s) | ${MiB(x.rssPeakKiB)} | ${fmt(x.openSeconds, 1)} s | ${(x.notes ?? []).join('; ')} |`);
+    const reported = x.mode !== 'tui' ? fmtInt(x.trackedFlows) : (x.screen ? `TUI header: \`${x.screen.replace(/\s*[▁-█]+$/, '').replace(/\s+/g, ' ').slice(0, 100)}\`` : 'n/a');
+    L.push(`| ${fmtInt(x.flows)} | ${FOOTPRINT_MODE[x.mode]} | ${fmtInt(x.opened)} | ${reported} | ${MiB(x.rssBeforeKiB)} | ${MiB(x.rssFirstKiB)} | ${MiB(x.rssKiB)} (${x.holdSeconds} s) | ${MiB(x.rssPeakKiB)} | ${fmt(x.openSeconds, 1)} s | ${(x.notes ?? []).join('; ')} |`);
   }
   L.push('');
 }
@@ -215,17 +216,20 @@ function targets(r) {
   const idle = f?.idle?.cpuPct;
   out.push({ target: 'sockscope CPU when the host is idle < 1% of a core', measured: Number.isFinite(idle) ? `${fmt(idle)}%` : 'n/a', verdict: Number.isFinite(idle) ? verdict(idle < 1, `${fmt(idle - 1)} points vs 1%`) : 'not measured' });
   const c = r.capacity;
-  const per10k = c?.live?.cpuPer10k?.median ?? c?.record?.cpuPer10k?.median;
-  out.push({ target: 'sockscope CPU < 2% of a core per 10k new connections/s', measured: Number.isFinite(per10k) ? `${fmt(per10k)}% per 10k/s (user+sys of the process; BPF time not included)` : 'n/a', verdict: Number.isFinite(per10k) ? verdict(per10k < 2, `${fmt(per10k - 2)} points vs 2%`) : 'not measured' });
+  for (const [mode, label] of [['record', 'record'], ['live', 'live --format jsonl']]) {
+    const per10k = c?.[mode]?.cpuPer10k?.median;
+    out.push({ target: `sockscope CPU < 2% of a core per 10k new connections/s (${label})`, measured: Number.isFinite(per10k) ? `${fmt(per10k)}% per 10k/s (user+sys of the process; BPF time not included)` : 'n/a', verdict: Number.isFinite(per10k) ? verdict(per10k < 2, `${fmt(per10k - 2)} points vs 2%`) : 'not measured' });
+  }
   const lostRuns = (c?.runs ?? []).filter((x) => x.mode !== 'none' && x.connections !== undefined && !x.failed);
   const lostMax = lostRuns.length ? Math.max(...lostRuns.map((x) => x.lost)) : null;
   const counters = lostRuns.map((x) => x.lostCounter).filter(Number.isFinite);
   const counterMax = counters.length ? Math.max(...counters) : 0;
   out.push({ target: `zero lost events at the maximum connection rate (${fmtInt(c?.maxRate)}/s)`, measured: lostMax === null ? 'n/a' : `worst of ${lostRuns.length} runs: ${fmtInt(lostMax)} connections missing; kernel lost counter up to ${fmtInt(counterMax)} events (record; live --format jsonl does not print it)`, verdict: lostMax === null ? 'not measured' : verdict(lostMax === 0 && counterMax === 0, `${fmtInt(lostMax)} flows missing, ${fmtInt(counterMax)} events lost`) });
-  for (const mode of ['jsonl', 'tui']) {
+  for (const mode of ['record', 'jsonl', 'tui']) {
     const big = f?.sizes?.find((s) => s.flows === 100000 && s.mode === mode && !s.failed);
-    const label = mode === 'jsonl' ? 'live --format jsonl' : 'live TUI';
-    const tracked = mode === 'jsonl' ? big?.trackedFlows : null;
+    if (mode === 'record' && !big) continue; // runs before record was measured
+    const label = FOOTPRINT_MODE[mode];
+    const tracked = mode !== 'tui' ? big?.trackedFlows : null;
     out.push({ target: `< 150 MB resident with 100,000 tracked flows (${label})`,
       measured: big ? `${fmt(big.rssPeakKiB * 1024 / 1e6, 0)} MB peak${tracked !== null ? ` (${fmtInt(tracked)} of 100,000 flows reported)` : ''}` : 'n/a',
       verdict: big ? verdict(big.rssPeakKiB * 1024 < 150e6 && (tracked === null || tracked >= 100000), `${fmt(big.rssPeakKiB * 1024 / 1e6 - 150, 0)} MB vs 150 MB${tracked !== null && tracked < 100000 ? `; ${fmtInt(100000 - tracked)} flows not tracked` : ''}`) : 'not measured' });

@@ -52,6 +52,19 @@ export async function startLiveJsonl(repoDir, extraArgs = []) {
   return { ok: true, child, progs };
 }
 
+// `sockscope record -o FILE` until we stop it with SIGINT (finishJsonl, then replayJsonl FILE).
+export async function startRecord(repoDir, file) {
+  const { node, cli } = sockscopePaths(repoDir);
+  const child = start(node, [cli, 'record', '-o', file], { name: 'sockscope record' });
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  const progs = await waitForBpf(child.pid, alive);
+  if (!progs) {
+    await stop(child, 'SIGINT', 3000);
+    return { ok: false, reason: `record did not attach: ${firstLine(child.err) || `exit ${child.exitCode}`}`, child };
+  }
+  return { ok: true, child, progs };
+}
+
 // Stop a sockscope capture the way a user does (Ctrl-C) and parse the JSON lines it printed.
 export async function finishJsonl(child, timeoutMs = 30000) {
   const { code, signal } = await stop(child, 'SIGINT', timeoutMs);

@@ -1,10 +1,11 @@
-// Section 3, footprint: resident memory of `sockscope live --format jsonl` while it tracks
-// 1,000 / 10,000 / 100,000 flows (half as many loopback connections held open: each has two
+// Section 3, footprint: resident memory of `sockscope live --format jsonl`, `sockscope
+// record` and the TUI while each tracks 1,000 / 10,000 / 100,000 flows (half as many loopback connections held open: each has two
 // local ends, two flows), a fresh sockscope per size; the flows it actually reported; its CPU
 // while the host is idle; and the time from start to the first flow on the TUI's screen.
 import net from 'node:net';
 import { run, start, stop, treePids, cpuSeconds, rssKiB, rssByMapping, sleep, waitFor, alive, onExitSync } from '../lib/proc.mjs';
-import { startLiveJsonl, finishJsonl, sockscopePaths, lostMentions, waitForBpf } from '../lib/sockscope.mjs';
+import path from 'node:path';
+import { startLiveJsonl, startRecord, finishJsonl, replayJsonl, sockscopePaths, lostMentions, waitForBpf } from '../lib/sockscope.mjs';
 import { summary } from '../lib/stats.mjs';
 
 const PER_HOLDER = 9000; // hold_conns keeps both ends: 18,000 fds under the 20,000 hard limit
@@ -21,9 +22,10 @@ export async function runFootprint(ctx) {
   log(`footprint: first flow on screen after ${result.firstData.ms?.median ?? 'n/a'} ms (median of ${result.firstData.ms?.n ?? 0})`);
 
   for (const [i, flows] of sizes.entries()) {
-    for (const mode of ['jsonl', 'tui']) {
-      const mon = mode === 'jsonl' ? await startLiveJsonl(ctx.repoDir) : await startTuiPane(ctx, `fp-${i}`);
-      if (mode === 'jsonl' && mon.ok) mon.pids = () => treePids(mon.child.pid);
+    for (const mode of ['jsonl', 'record', 'tui']) {
+      const file = path.join(ctx.workDir, `footprint-${flows}.ssrec`);
+      const mon = mode === 'jsonl' ? await startLiveJsonl(ctx.repoDir) : mode === 'record' ? await startRecord(ctx.repoDir, file) : await startTuiPane(ctx, `fp-${i}`);
+      if (mode !== 'tui' && mon.ok) mon.pids = () => treePids(mon.child.pid);
       if (!mon.ok) {
         result.sizes.push({ flows, mode, failed: mon.reason });
         log(`footprint: ${mode} not available: ${mon.reason}`);
@@ -33,10 +35,16 @@ export async function runFootprint(ctx) {
       if (i === 0 && mode === 'jsonl') result.idle = await idleCpu(pids, opts.quick ? 3 : 20, log);
       const row = await holdAndSample(ctx, { flows, mode, pids, portBase, holdSeconds: opts.quick ? 3 : flows >= 100000 ? 65 : 20, onHeld: mon.capture });
       portBase += Math.ceil(flows / 2 / PER_HOLDER) + 1;
-      if (mode === 'jsonl') {
+      if (mode !== 'tui') {
         const fin = await finishJsonl(mon.child, 120000);
+        let flowList = fin.flows;
+        if (mode === 'record') {
+          const rep = await replayJsonl(ctx.repoDir, file);
+          flowList = rep.flows;
+          if (!rep.ok) row.failed = rep.reason;
+        }
         row.trackedFlows = 0;
-        for (const f of fin.flows) if (f.proto === 'tcp' && (row.ports.has(f.lport) || row.ports.has(f.rport))) row.trackedFlows++;
+        for (const f of flowList) if (f.proto === 'tcp' && (row.ports.has(f.lport) || row.ports.has(f.rport))) row.trackedFlows++;
         row.notes = lostMentions(fin.stderr);
       } else {
         row.screen = mon.header();

@@ -132,25 +132,32 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
     cgroupFact(owner.cgroupId, out);
   }
 
-  /** The facts of every opening record in a run, before the run. Consecutive records of
-   * one owner (a busy server's worker) are looked at once. */
+  /** Owners whose facts were looked at since the last tick, by pid: under connection
+   * churn one server process owns thousands of flows a second, and one look per interval
+   * is enough. Cleared at every tick (so /etc and cgroup changes still show within an
+   * interval) and for a pid at its exec, fork or exit (new facts). */
+  const looked = new Map<number, { uid: number; gid: number; cgroupId: number }>();
+
+  function ownerFactsOnce(owner: Pick<Owner, 'pid' | 'ppid' | 'uid' | 'gid' | 'cgroupId'>, ts: number, out: RecordedEvent[]): void {
+    const l = looked.get(owner.pid);
+    if (l !== undefined && l.uid === owner.uid && l.gid === owner.gid && l.cgroupId === owner.cgroupId) return;
+    ownerFacts(owner, ts, out);
+    looked.set(owner.pid, { uid: owner.uid, gid: owner.gid, cgroupId: owner.cgroupId });
+  }
+
+  /** The facts of every opening record in a run, before the run. */
   function runFacts(ev: KernelRecordsEvent, out: RecordedEvent[]): void {
     const b = Buffer.from(ev.bytes.buffer, ev.bytes.byteOffset, ev.bytes.byteLength);
-    const last = { pid: -1, ppid: -1, uid: -1, gid: -1, cgroupId: -1 };
+    const owner = { pid: -1, ppid: -1, uid: -1, gid: -1, cgroupId: -1 };
     walkKernelRecords(b, (type, offset) => {
       if (type !== REC.FLOW_OPEN && type !== REC.FLOW_BRIEF && type !== REC.CONNECT_FAIL) return;
       const o = recordOwnerAt.base(offset);
-      const pid = recordOwnerAt.pid(b, o);
-      const uid = recordOwnerAt.uid(b, o);
-      const gid = recordOwnerAt.gid(b, o);
-      const cgroupId = recordOwnerAt.cgroupId(b, o);
-      if (pid === last.pid && uid === last.uid && gid === last.gid && cgroupId === last.cgroupId) return;
-      last.pid = pid;
-      last.ppid = recordOwnerAt.ppid(b, o);
-      last.uid = uid;
-      last.gid = gid;
-      last.cgroupId = cgroupId;
-      ownerFacts(last, recordOwnerAt.ts(b, offset), out);
+      owner.pid = recordOwnerAt.pid(b, o);
+      owner.ppid = recordOwnerAt.ppid(b, o);
+      owner.uid = recordOwnerAt.uid(b, o);
+      owner.gid = recordOwnerAt.gid(b, o);
+      owner.cgroupId = recordOwnerAt.cgroupId(b, o);
+      ownerFactsOnce(owner, recordOwnerAt.ts(b, offset), out);
     });
   }
 
@@ -174,22 +181,26 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
         switch (ev.type) {
           case 'proc-exec':
             processes.onExec(ev);
+            looked.delete(ev.pid);
             break;
           case 'proc-fork':
             processes.onFork(ev);
+            looked.delete(ev.pid);
             break;
           case 'proc-exit':
             processes.onExit(ev);
+            looked.delete(ev.pid);
             break;
           case 'flow-open':
           case 'connect-fail':
-            ownerFacts(ev.owner, ev.ts, out);
+            ownerFactsOnce(ev.owner, ev.ts, out);
             break;
           case 'kernel-records':
             runFacts(ev, out);
             break;
           case 'tick':
             processes.sweep(ev.ts);
+            looked.clear();
             break;
           case 'cgroup':
             // The live source's facts from cgroup creation (the kernel's path, so a

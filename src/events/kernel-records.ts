@@ -36,16 +36,27 @@ export function isWholeFlowRecord(type: number, length: number): boolean {
   return length >= FLOW_RECORD.size;
 }
 
-/** A run is cut at this size so that frames stay far below their cap. */
-const MAX_RUN_BYTES = 1 << 20;
+/** A run is cut at this size: frames stay far below their cap, and a run's buffer stays
+ * under malloc's mmap threshold (128 KiB), so that buffers are reused instead of each
+ * costing fresh pages (measured: page faults doubled the cost of copying a record). */
+export const MAX_RUN_BYTES = 60 * 1024;
+
+/** What runSummary() tells of a run. */
+export interface RunSummary {
+  events: number;
+  opens: number;
+  firstTs: number | null;
+  lastTs: number | null;
+}
+
+/** Summaries of the runs a collector made, known without walking them again. */
+const summaries = new WeakMap<KernelRecordsEvent, RunSummary>();
 
 /** Collects records into runs; take() hands out what was collected. */
 export class KernelRecordRun {
   private buf = Buffer.allocUnsafe(64 * 1024);
   private len = 0;
-  /** Records in the current run, and of those, how many are FLOW_BRIEF (two events each). */
-  records = 0;
-  briefs = 0;
+  private sum: RunSummary = { events: 0, opens: 0, firstTs: null, lastTs: null };
 
   get bytes(): number {
     return this.len;
@@ -53,30 +64,74 @@ export class KernelRecordRun {
 
   /** Appends one record of `type` (copied: `rec` may be a view of the ring). True when the
    * run reached its size cap and should be taken now. */
-  append(rec: Uint8Array, type: number): boolean {
-    const need = this.len + 4 + rec.length;
+  append(rec: Buffer, type: number): boolean {
+    return this.appendAt(rec, 0, rec.length, type);
+  }
+
+  /** append() of the `length` bytes at `offset` in `buf`. */
+  appendAt(buf: Buffer, offset: number, length: number, type: number): boolean {
+    const need = this.len + 4 + length;
     if (need > this.buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
       this.buf.copy(bigger, 0, 0, this.len);
       this.buf = bigger;
     }
-    this.buf.writeUInt32LE(rec.length, this.len);
-    this.buf.set(rec, this.len + 4);
+    this.buf.writeUInt32LE(length, this.len);
+    copyBytes(buf, offset, this.buf, this.len + 4, length);
+    noteRecord(this.sum, this.buf, this.len + 4, length, type);
     this.len = need;
-    this.records++;
-    if (type === REC.FLOW_BRIEF) this.briefs++;
     return this.len >= MAX_RUN_BYTES;
   }
 
-  /** The run as an event (its own copy of the bytes), or null when empty. */
+  /** The run as an event, or null when empty. The bytes are handed over, not copied: the
+   * collector starts its next run in a new buffer. */
   take(): KernelRecordsEvent | null {
     if (this.len === 0) return null;
-    const bytes = Buffer.from(this.buf.subarray(0, this.len));
+    const ev: KernelRecordsEvent = { type: 'kernel-records', layout: KERNEL_RECORDS_LAYOUT, bytes: this.buf.subarray(0, this.len) };
+    summaries.set(ev, this.sum);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
     this.len = 0;
-    this.records = 0;
-    this.briefs = 0;
-    return { type: 'kernel-records', layout: KERNEL_RECORDS_LAYOUT, bytes };
+    this.sum = { events: 0, opens: 0, firstTs: null, lastTs: null };
+    return ev;
   }
+}
+
+/** u32 views of the last buffers copied between (a ring's mapping, a run's buffer). */
+let srcWords: { ab: ArrayBufferLike; words: Uint32Array } | null = null;
+let dstWords: { ab: ArrayBufferLike; words: Uint32Array } | null = null;
+
+function wordsOf(cache: { ab: ArrayBufferLike; words: Uint32Array } | null, b: Buffer) {
+  return cache !== null && cache.ab === b.buffer ? cache : { ab: b.buffer, words: new Uint32Array(b.buffer, 0, b.buffer.byteLength >>> 2) };
+}
+
+/** src.copy(dst, ...) for one record, without the view Buffer.copy makes per call: a
+ * word loop when everything is 4-aligned (ring records and runs always are). */
+function copyBytes(src: Buffer, from: number, dst: Buffer, to: number, length: number): void {
+  const s = src.byteOffset + from;
+  const d = dst.byteOffset + to;
+  if (((s | d | length) & 3) !== 0 || length < 64) {
+    src.copy(dst, to, from, from + length);
+    return;
+  }
+  srcWords = wordsOf(srcWords, src);
+  dstWords = wordsOf(dstWords, dst);
+  const sw = srcWords.words;
+  const dw = dstWords.words;
+  for (let i = s >>> 2, j = d >>> 2, end = (s + length) >>> 2; i < end; i++, j++) dw[j] = sw[i];
+}
+
+/** Counts one record (of `length` bytes at `offset`) into a summary; times are read only
+ * where the record has them (a damaged run may hold short ones). */
+function noteRecord(s: RunSummary, b: Buffer, offset: number, length: number, type: number): void {
+  s.events += type === REC.FLOW_BRIEF ? 2 : 1;
+  if (type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF) s.opens++;
+  if (length >= STATE_RECORD.members.ts.offset + 8) seenTs(s, recordOwnerAt.ts(b, offset));
+  if (type === REC.FLOW_BRIEF && length >= BRIEF_RECORD.size) seenTs(s, b.readUInt32LE(offset + BRIEF_RECORD.members.close_ts.offset + 4) * 4294967296 + b.readUInt32LE(offset + BRIEF_RECORD.members.close_ts.offset));
+}
+
+function seenTs(s: RunSummary, ts: number): void {
+  if (s.firstTs === null || ts < s.firstTs) s.firstTs = ts;
+  if (s.lastTs === null || ts > s.lastTs) s.lastTs = ts;
 }
 
 /** Calls `fn` with each record's type and its bytes' offset and length in `bytes`.
@@ -131,22 +186,13 @@ export function expandKernelRecords(ev: KernelRecordsEvent): AppEvent[] | string
 }
 
 /** How many events a run expands to, and its earliest and latest event times (for the
- * recording's end summary and the recorder's progress line, without decoding it). */
-export function runSummary(ev: KernelRecordsEvent): { events: number; opens: number; firstTs: number | null; lastTs: number | null } {
+ * recording's end summary and the recorder's progress line), without decoding it. */
+export function runSummary(ev: KernelRecordsEvent): RunSummary {
+  const known = summaries.get(ev);
+  if (known) return known;
   const b = Buffer.from(ev.bytes.buffer, ev.bytes.byteOffset, ev.bytes.byteLength);
-  let events = 0;
-  let opens = 0;
-  let firstTs: number | null = null;
-  let lastTs: number | null = null;
-  const seen = (ts: number) => {
-    if (firstTs === null || ts < firstTs) firstTs = ts;
-    if (lastTs === null || ts > lastTs) lastTs = ts;
-  };
-  walkKernelRecords(b, (type, offset) => {
-    events += type === REC.FLOW_BRIEF ? 2 : 1;
-    if (type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF) opens++;
-    seen(recordOwnerAt.ts(b, offset));
-    if (type === REC.FLOW_BRIEF) seen(b.readUInt32LE(offset + BRIEF_RECORD.members.close_ts.offset + 4) * 4294967296 + b.readUInt32LE(offset + BRIEF_RECORD.members.close_ts.offset));
-  });
-  return { events, opens, firstTs, lastTs };
+  const s: RunSummary = { events: 0, opens: 0, firstTs: null, lastTs: null };
+  walkKernelRecords(b, (type, offset, length) => noteRecord(s, b, offset, length, type));
+  summaries.set(ev, s);
+  return s;
 }

@@ -147,7 +147,7 @@ class LiveSource implements RecordedEventSource {
       sockscopeVersion: VERSION,
     };
     for (const w of capture.warnings) process.stderr.write(`sockscope: ${w}\n`);
-    this.ring = obj.ringBuffer('events', (data) => this.onRecord(data));
+    this.ring = obj.ringBufferAt('events', (buf, offset, length) => this.onRecord(buf, offset, length));
     this.unregister = closeOnExit(() => this.capture.obj.close());
     // Connections that exist already: the iterator adds them to tcp_socks (seen_at_start;
     // the first interval's snapshot sends their opens), and marks open UDP sockets.
@@ -159,16 +159,17 @@ class LiveSource implements RecordedEventSource {
     setImmediate(() => this.interval());
   }
 
-  private onRecord(data: Buffer): void {
-    if (this.run !== null && data.length >= 4) {
-      const type = data.readUInt32LE(0);
+  /** One ring record: `length` bytes at `offset` in `buf`, valid during the call only. */
+  private onRecord(buf: Buffer, offset: number, length: number): void {
+    if (this.run !== null && length >= 4) {
+      const type = buf.readUInt32LE(offset);
       if (isFlowRecordType(type)) {
         // A record cut short is dropped, as decodeRecord drops it.
-        if (isWholeFlowRecord(type, data.length)) this.passRecord(data, type);
+        if (isWholeFlowRecord(type, length)) this.passRecord(buf, offset, length, type);
         return;
       }
     }
-    const rec = decodeRecord(data);
+    const rec = decodeRecord(buf.subarray(offset, offset + length));
     if (rec === null) return;
     // An event is about to be queued: the run of records before it goes first.
     if (rec.type !== 'udp-release') this.takeRun();
@@ -197,14 +198,15 @@ class LiveSource implements RecordedEventSource {
 
   /** Books a flow record as decodeRecord's events would (the open flows this source
    * knows), and adds its bytes to the run. */
-  private passRecord(data: Buffer, type: number): void {
+  private passRecord(buf: Buffer, offset: number, length: number, type: number): void {
     if (type === REC.FLOW_OPEN) {
-      const state = openRecordAt.isUdp(data, 0) ? 'open' : tcpStateName(openRecordAt.state(data, 0));
-      this.known.set(openRecordAt.flowId(data, 0), { proto: openRecordAt.isUdp(data, 0) ? 'udp' : 'tcp', state, counters: ZERO });
+      const udp = openRecordAt.isUdp(buf, offset);
+      const state = udp ? 'open' : tcpStateName(openRecordAt.state(buf, offset));
+      this.known.set(openRecordAt.flowId(buf, offset), { proto: udp ? 'udp' : 'tcp', state, counters: ZERO });
     } else if (type === REC.FLOW_CLOSE) {
-      this.known.delete(openRecordAt.flowId(data, 0));
+      this.known.delete(openRecordAt.flowId(buf, offset));
     }
-    if (this.run!.append(data, type)) this.takeRun();
+    if (this.run!.appendAt(buf, offset, length, type)) this.takeRun();
   }
 
   private takeRun(): void {

@@ -10,7 +10,8 @@ import { ownBpfPrivileges, privilegeHint } from './caps';
 import { attachFailure, errnoName, loadFailure, openFailure, runtimeFailure } from './failures';
 import { datasecVars } from './btf';
 import { BpfMap, BPF_MAP_TYPE } from './bpf-map';
-import { RingReader, type RecordHandler, type RingReaderOptions } from './ring-reader';
+import { RingReader, type RecordAtHandler, type RecordHandler, type RingReaderOptions } from './ring-reader';
+import { viewing } from './ring-walk';
 import { ensureTracefs, tracefsHasEvent } from './tracefs';
 import { closeOnExit } from './shutdown';
 import { describeHook, type HookDescription } from './sections';
@@ -238,6 +239,11 @@ export class BpfObject {
   /** A reader for a BPF_MAP_TYPE_RINGBUF map; closed with the object. The handler's Buffer
    * is valid only during its call (see RingReader.drain). */
   ringBuffer(mapName: string, onRecord: RecordHandler, options?: RingReaderOptions): RingReader {
+    return this.ringBufferAt(mapName, viewing(onRecord), options);
+  }
+
+  /** ringBuffer() with the record as (buffer, offset, length): no Buffer per record. */
+  ringBufferAt(mapName: string, onRecord: RecordAtHandler, options?: RingReaderOptions): RingReader {
     const map = this.map(mapName);
     if (map.type !== BPF_MAP_TYPE.RINGBUF) throw new RuntimeError(`map '${mapName}' is not a ring buffer (type ${map.type})`);
     const reader = new RingReader(mapName, map.fd, map.maxEntries, onRecord, options);

@@ -4,12 +4,12 @@
 // churn, docs/performance.md, hence ring-mmap.ts first).
 import { libbpf, type Ptr } from './libbpf';
 import { runtimeFailure } from './failures';
-import type { RecordHandler, WalkResult } from './ring-walk';
+import type { RecordAtHandler, WalkResult } from './ring-walk';
 
 export class LibbpfRing {
   private rb: Ptr | null;
   private cb: Ptr | null;
-  private handler: RecordHandler | null = null;
+  private handler: RecordAtHandler | null = null;
   private pendingError: unknown = null;
   private hasError = false;
   private records = 0;
@@ -23,7 +23,7 @@ export class LibbpfRing {
         // ArrayBuffer (that allocation, and its GC, dominated the drain's CPU).
         if (size > this.scratch.length) this.scratch = Buffer.alloc(Math.max(size, 2 * this.scratch.length));
         b.copyInto(this.scratch, data, size);
-        this.handler!(this.scratch.subarray(0, size));
+        this.handler!(this.scratch, 0, size);
         this.records++;
         return 0;
       } catch (err) {
@@ -45,7 +45,7 @@ export class LibbpfRing {
   }
 
   /** Every committed record to `onRecord`; a negative libbpf result throws. */
-  drain(onRecord: RecordHandler, mapName: string): WalkResult {
+  drain(onRecord: RecordAtHandler, mapName: string): WalkResult {
     this.handler = onRecord;
     this.records = 0;
     this.hasError = false;

@@ -5,7 +5,7 @@
 // with the positions and records read in JS.
 import { libbpf, type Ptr } from './libbpf';
 import { runtimeFailure } from './failures';
-import { walkRing, type RecordHandler, type RingView, type WalkResult } from './ring-walk';
+import { walkRing, type RecordAtHandler, type RingView, type WalkResult } from './ring-walk';
 import { RuntimeError } from '../errors';
 
 const MAX_RING_BYTES = 2 ** 30;
@@ -58,9 +58,9 @@ export class MmapRing {
   /**
    * Hands the committed records to `onRecord` (at most one ring's worth, so a flood cannot
    * hold the event loop), then stores consumer_pos, which gives their space back to the
-   * kernel. Two BigInts per call, nothing per record but the handler's subarray.
+   * kernel. Two BigInts per call, nothing per record.
    */
-  drain(onRecord: RecordHandler): WalkResult {
+  drain(onRecord: RecordAtHandler): WalkResult {
     // Atomic (seq-cst) loads and stores: acquire/release as libbpf's smp_load_acquire /
     // smp_store_release on arm64; on x86 the load is a plain mov, as in libbpf.
     const prod = Number(Atomics.load(this.producerPos, 0));

@@ -7,9 +7,9 @@
 import { RuntimeError } from '../errors';
 import { MmapRing } from './ring-mmap';
 import { LibbpfRing } from './ring-libbpf';
-import type { RecordHandler } from './ring-walk';
+import type { RecordAtHandler, RecordHandler } from './ring-walk';
 
-export type { RecordHandler };
+export type { RecordAtHandler, RecordHandler };
 
 export interface RingReaderOptions {
   /** How records are read: 'mmap' (the map's mapping, in JS), 'libbpf' (ring_buffer__consume),
@@ -38,7 +38,7 @@ export class RingReader {
     readonly mapName: string,
     mapFd: number,
     size: number,
-    private readonly onRecord: RecordHandler,
+    private readonly onRecord: RecordAtHandler,
     options: RingReaderOptions = {},
   ) {
     const access = options.access ?? 'auto';

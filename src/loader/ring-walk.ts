@@ -17,6 +17,16 @@ const LEN_MASK = 0x3fffffff;
  * later must copy them (Buffer.from(data)). */
 export type RecordHandler = (data: Buffer) => void;
 
+/** The walk's own handler: the record is `length` bytes at `offset` in `buf` (the ring's
+ * mapping, or the scratch buffer for a wrapped record), so that a handler that only copies
+ * or peeks at a record costs no Buffer object per record. Same validity as RecordHandler. */
+export type RecordAtHandler = (buf: Buffer, offset: number, length: number) => void;
+
+/** A RecordHandler as a RecordAtHandler (one view per record). */
+export function viewing(onRecord: RecordHandler): RecordAtHandler {
+  return (buf, offset, length) => onRecord(buf.subarray(offset, offset + length));
+}
+
 export interface RingView {
   /** The data area, `size` bytes, mapped once. */
   data: Buffer;
@@ -44,7 +54,7 @@ export interface WalkResult {
  * the next walk starts. `cons`/`prod` are byte positions that only grow (JS numbers: exact
  * up to 2^53 bytes, which a ring does not reach).
  */
-export function walkRing(view: RingView, cons: number, prod: number, maxBytes: number, onRecord: RecordHandler): WalkResult {
+export function walkRing(view: RingView, cons: number, prod: number, maxBytes: number, onRecord: RecordAtHandler): WalkResult {
   const { data, words, mask } = view;
   const stopAt = Math.min(prod, cons + maxBytes);
   let records = 0;
@@ -60,9 +70,9 @@ export function walkRing(view: RingView, cons: number, prod: number, maxBytes: n
     if ((len & RINGBUF_DISCARD_BIT) !== 0) continue;
     // Headers are 8-aligned and the ring a multiple of 8: only the data can wrap.
     const start = (off + RINGBUF_HDR_SZ) & mask;
-    const rec = start + size <= mask + 1 ? data.subarray(start, start + size) : unwrap(view, start, size);
     try {
-      onRecord(rec);
+      if (start + size <= mask + 1) onRecord(data, start, size);
+      else onRecord(unwrap(view, start, size), 0, size);
     } catch (error) {
       return { pos: cons, records, error, hasError: true };
     }

@@ -175,9 +175,9 @@ describe('createEnricher', () => {
     expect(types(out)).toEqual(['proc-exec', 'flow-open']);
   });
 
-  test('a renamed user is said again', () => {
+  test('a renamed user is said again (after the interval: an owner is looked at once per tick)', () => {
     const e = make(null);
-    e.observe([flowOpen(1, 1 * S, {})]);
+    e.observe([flowOpen(1, 1 * S, {}), { type: 'tick', ts: 1.5 * S, wallMs: 1, lost: 0, evicted: 0 }]);
     writeFileSync(join(etcRoot, 'passwd'), 'root:x:0:0::/root:/bin/bash\nalicia:x:1000:1000::/home/a:/bin/sh\n');
     utimesSync(join(etcRoot, 'passwd'), new Date(), new Date(Date.now() + 5000));
     now = 2000;

@@ -2,7 +2,7 @@
 // expand into exactly the events the decoding live source would have given; a damaged
 // run is refused with what is wrong and where, never guessed at.
 import { describe, expect, it } from 'vitest';
-import { expandKernelRecords, KernelRecordRun, runSummary, type KernelRecordsEvent } from '../../src/events/kernel-records';
+import { expandKernelRecords, KernelRecordRun, MAX_RUN_BYTES, runSummary, type KernelRecordsEvent } from '../../src/events/kernel-records';
 import type { ConnectFailEvent, FlowCloseEvent, FlowOpenEvent, Owner } from '../../src/events/types';
 import { expandRuns } from '../../src/record/check-events';
 import { briefRecord, closeRecord, failRecord, openRecord, run, stateRecord, withRuns } from '../replay/kernel-record-encoder';
@@ -32,6 +32,8 @@ describe('kernel-records runs', () => {
       open(1), out6, udp, fail, { type: 'flow-state', ts: 6.5e9, flowId: 1, state: 'FIN_WAIT1' }, close, briefOpen, briefClose,
     ]);
     expect(runSummary(r)).toEqual({ events: 8, opens: 4, firstTs: 5e9 + 1, lastTs: 8e9 });
+    // The same from the bytes alone (a run read from a file: no collector's summary).
+    expect(runSummary({ ...r, bytes: Buffer.from(r.bytes) })).toEqual({ events: 8, opens: 4, firstTs: 5e9 + 1, lastTs: 8e9 });
   });
 
   it('a run of an unknown layout, a cut length, a record overrunning the run, a non-flow or short record: refused', () => {
@@ -57,7 +59,7 @@ describe('kernel-records runs', () => {
       full = c.append(rec, 1);
       n++;
     }
-    expect(n).toBe(Math.ceil((1 << 20) / (rec.length + 4)));
+    expect(n).toBe(Math.ceil(MAX_RUN_BYTES / (rec.length + 4)));
     const first = c.take() as KernelRecordsEvent;
     expect(first.bytes.length).toBe(n * (rec.length + 4));
     c.append(rec, 1);

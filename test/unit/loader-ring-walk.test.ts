@@ -3,7 +3,9 @@
 // data area is mapped once, so the walk joins its two parts), the byte budget, and a
 // handler error. The same walk runs on the kernel's ring in test/live/loader-ring.test.ts.
 import { describe, expect, it } from 'vitest';
-import { RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT, walkRing, type RingView } from '../../src/loader/ring-walk';
+import { RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT, viewing, walkRing as walkAt, type RecordHandler, type RingView } from '../../src/loader/ring-walk';
+
+const walkRing = (r: RingView, cons: number, prod: number, max: number, h: RecordHandler) => walkAt(r, cons, prod, max, viewing(h));
 
 const SIZE = 64;
 
