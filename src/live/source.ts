@@ -16,6 +16,7 @@ import { decodeCounters, decodeRecord, sameCountersAt, tcpSockAt, tcpStateName, 
 import { KernelRecordRun, isFlowRecordType, isWholeFlowRecord, openRecordAt, type RecordedEvent } from '../events/kernel-records';
 import { REC } from '../events/layout';
 import { closeOnExit } from '../loader/shutdown';
+import { MemoryReturner } from './native-memory';
 import { probe } from '../loader/probe';
 import { liveCaptureBlocker } from '../loader/readiness';
 import { ensureTracefs } from '../loader/tracefs';
@@ -64,6 +65,7 @@ const SWEEPS_AFTER_LOSS = 2;
 
 /** Most snapshot runs per interval (each announces up to half the ring of flows). */
 const SNAPSHOT_ROUNDS = 8;
+
 
 function bootTimeMs(): number {
   return Date.now() - monotonicNs() / 1e6;
@@ -118,6 +120,7 @@ class LiveSource implements RecordedEventSource {
   /** The lost count last seen, and how many intervals still sweep because it grew. */
   private lostSeen = 0;
   private sweepsLeft = 0;
+  private readonly memory = new MemoryReturner();
   /** UDP sockets released since the last interval: their flows close at the next read. */
   private releasedUdp = new Set<number>();
   private readonly ready: RecordedEvent[][] = [];
@@ -297,6 +300,8 @@ class LiveSource implements RecordedEventSource {
       batch.push(...closes);
       batch.push({ type: 'tick', ts, wallMs: Date.now(), lost: this.stat(STAT_LOST), evicted: this.stat(STAT_EVICTED) });
       this.ready.push(this.enrich(batch));
+      // Memory a burst left behind goes back to the kernel (native-memory.ts).
+      this.memory.maybeReclaim();
     } catch (err) {
       this.fail(err);
     }

@@ -142,6 +142,9 @@ export interface Bindings {
   /** An ArrayBuffer over `size` native bytes at `ptr`, no copy: valid only as long as the memory
    * is mapped (detach it with `ab.transfer(0)` before unmapping, so stale views read nothing). */
   arrayView(ptr: Ptr, size: number): ArrayBuffer;
+  /** glibc's malloc_trim(0): gives free native heap memory back to the kernel. False
+   * where the C library has none (musl). */
+  trimNativeHeap(): boolean;
   /** mmap(2) of `length` bytes of `fd` at `offset`, MAP_SHARED; null (errno set) on failure. */
   mapShared(fd: number, length: number, writable: boolean, offset: number): Ptr | null;
   /** munmap(2); 0 or -1 (errno set). */
@@ -294,6 +297,12 @@ export function libbpf(): Bindings {
   } as unknown as Libc;
   const sysconf = c.func('long sysconf(int name)');
   const memcpy = c.func('void *memcpy(void *dst, void *src, size_t n)');
+  let mallocTrim: ((pad: number) => number) | null;
+  try {
+    mallocTrim = c.func('int malloc_trim(size_t pad)');
+  } catch {
+    mallocTrim = null; // not glibc
+  }
 
   let printCb: Ptr | null = null;
   bindings = {
@@ -309,6 +318,11 @@ export function libbpf(): Bindings {
       return p === MAP_FAILED || p === null ? null : p;
     },
     unmap: (ptr, length) => libc.munmap(ptr, length),
+    trimNativeHeap: () => {
+      if (mallocTrim === null) return false;
+      mallocTrim(0);
+      return true;
+    },
     pageSize: Number(sysconf(SC_PAGESIZE)),
     readBytes: (ptr, size) => Buffer.from(Buffer.from(koffi.view(ptr, size))),
     copyInto: (dst, ptr, size) => {

@@ -30,8 +30,23 @@ const MSGPACK_OPTIONS: Options = {
 const packr = new Packr(MSGPACK_OPTIONS);
 const unpackr = new Unpackr(MSGPACK_OPTIONS);
 
+/** msgpack of `value`. The result may share memory with the next call's: use it (compress
+ * or copy it) before packing again. */
 export function packValue(value: unknown): Buffer {
   return packr.pack(value);
+}
+
+/** Where event frames are packed, kept from one frame to the next (grown when a frame
+ * needs more): otherwise msgpackr grows a new buffer, up to 4x the frame, again and again,
+ * and a burst of frames leaves tens of MB of them for the GC. */
+let frameBuffer = Buffer.allocUnsafe(1 << 20);
+
+/** packValue() for an event frame, into frameBuffer. Valid until the next pack. */
+export function packFrame(events: unknown): Buffer {
+  packr.useBuffer(frameBuffer);
+  const out = packr.pack(events);
+  if (out.buffer !== frameBuffer.buffer && out.buffer.byteLength > frameBuffer.length) frameBuffer = Buffer.from(out.buffer as ArrayBuffer);
+  return out;
 }
 
 export function unpackValue(bytes: Uint8Array): unknown {

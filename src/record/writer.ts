@@ -6,7 +6,7 @@ import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, writeSync } from
 import { RuntimeError } from '../errors';
 import type { SourceInfo } from '../events/types';
 import { runSummary, type RecordedEvent } from '../events/kernel-records';
-import { DEFAULT_CODEC, compress, packValue } from './codec';
+import { DEFAULT_CODEC, compress, packFrame, packValue } from './codec';
 import { Codec, FORMAT_VERSION, FrameKind, MAX_FRAME_RAW, encodeFrame, encodePreamble } from './format';
 import type { EndSummary, RecordingHeader } from './header';
 
@@ -146,7 +146,7 @@ export class RecordingWriter {
   /** `count`: the events a reader will count in `events` (known for the whole pending
    * list; halves of an oversized frame are counted again). */
   private writeEvents(events: RecordedEvent[], count: number | null): void {
-    const raw = packValue(events);
+    const raw = packFrame(events);
     if (raw.length > MAX_FRAME_RAW && events.length > 1) {
       const half = events.length >> 1;
       this.writeEvents(events.slice(0, half), null);
