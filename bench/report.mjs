@@ -4,6 +4,7 @@ import { fmt, fmtInt, fmtSummary } from './lib/stats.mjs';
 import { WORKLOADS } from './sections/overhead.mjs';
 import { findNumber } from './sections/external.mjs';
 import { parseCounts } from './sections/capacity.mjs';
+import { NODE_FLAGS } from '../scripts/node-flags.mjs';
 
 const MiB = (kib) => (Number.isFinite(kib) ? `${(kib / 1024).toFixed(1)} MiB` : 'n/a');
 const FOOTPRINT_MODE = { jsonl: 'live --format jsonl', record: 'record (file, then replayed)', tui: 'live (TUI)' };
@@ -32,7 +33,7 @@ export function renderReport(r) {
   L.push(`| load average (1/5/15 min) at start / end | ${m.loadavgStart} / ${m.loadavgEnd} |`);
   L.push(`| tools | node ${m.node}; ${m.nginx}; ${m.wrk}; ${m.bpftrace}; nethogs ${m.nethogs}; ${m.bpftool.split('\n')[0]} |`);
   L.push(`| BPF run time accounting | ${r.bpfStats ? 'kernel.bpf_stats_enabled=1 during the run (restored afterwards), for every configuration alike' : 'not available'} |`);
-  L.push(`| sockscope | ${r.sockscope.ok ? 'built with `node scripts/build.mjs`, run as `node dist/sockscope.mjs`' : `**not available**: ${r.sockscope.reason}`} |`);
+  L.push(`| sockscope | ${r.sockscope.ok ? 'built with `node scripts/build.mjs`, run as its shebang runs it: `node ${NODE_FLAGS.join(' ')} dist/sockscope.mjs` (scripts/node-flags.mjs)' : `**not available**: ${r.sockscope.reason}`} |`);
   L.push(`| repetitions | ${r.opts.reps} per configuration, ${r.opts.duration} s each |`);
   if (m.cpuLoopMs) L.push(`| CPU speed stability | a fixed busy loop took ${fmt(m.cpuLoopMs.median, 0)} ms median, ${fmt(m.cpuLoopMs.min, 0)}-${fmt(m.cpuLoopMs.max, 0)} ms over ${m.cpuLoopMs.n} runs (${fmt((100 * (m.cpuLoopMs.max - m.cpuLoopMs.min)) / m.cpuLoopMs.median, 0)}% spread): this VM's CPU speed drifts, which is the noise floor of every ratio below |`);
   L.push('| CPU pinning | none: nginx (2 workers), wrk and the monitor share both cores as in production. Pinning (nginx worker on CPU 1, wrk on CPU 0; or worker_cpu_affinity auto) was tried and did not reduce the run-to-run spread (±30% either way), because the spread comes from the VM\'s CPU speed, not from scheduling |', '');
@@ -171,7 +172,7 @@ function footprintSection(L, f) {
     L.push(`Start to first data: ${f.firstData.ms ? `**${fmtSummary(f.firstData.ms, 0)} ms**` : 'n/a'} from starting the TUI until an already open connection is on the screen. Command: \`${f.firstData.command}\`.${f.firstData.notes.length ? ` Notes: ${f.firstData.notes.join('; ')}.` : ''}`, '');
   }
   if (f.idle) L.push(`Idle: \`sockscope live --format jsonl\` used ${fmt(f.idle.cpuPct, 2)}% of one core over ${fmt(f.idle.seconds, 0)} s with no generated traffic, RSS ${MiB(f.idle.rssKiB)}.`, '');
-  L.push(`Resident memory: \`${f.command}\`, and the TUI (\`node dist/sockscope.mjs live\` in a 120x40 tmux pane). A fresh sockscope per size and mode; the connections are held open (both ends on this host, so N/2 connections are N flows) while VmRSS of the sockscope process is sampled every 0.5 s, for 65 s at 100,000 flows (the TUI's per-flow rate history fills over 60 ticks) and 20 s otherwise.`, '');
+  L.push(`Resident memory: \`${f.command}\`, and the TUI (\`node ${NODE_FLAGS.join(' ')} dist/sockscope.mjs live\` in a 120x40 tmux pane). A fresh sockscope per size and mode; the connections are held open (both ends on this host, so N/2 connections are N flows) while VmRSS of the sockscope process is sampled every 0.5 s, for 65 s at 100,000 flows (the TUI's per-flow rate history fills over 60 ticks) and 20 s otherwise.`, '');
   L.push('| flows | mode | connections opened | flows reported | RSS before | RSS after 5 s | RSS at the end of the hold | peak RSS | time to open | notes |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const x of f.sizes) {
     if (x.failed) { L.push(`| ${fmtInt(x.flows)} | ${x.mode} | | | | | | | | ${x.failed} |`); continue; }

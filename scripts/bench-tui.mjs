@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { NODE_FLAGS } from './node-flags.mjs';
 import { bundle } from './bundle.mjs';
 
 const { values } = parseArgs({ options: { flows: { type: 'string', default: '10000' }, seconds: { type: 'string', default: '20' } } });
@@ -35,7 +36,7 @@ const cpuTicks = (pid) => {
 const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 const env = `FLOWS=${flows} BENCH_OUT=${out} INTERVALS=${seconds + 40}`;
-tmux('new-session', '-d', '-x', '120', '-y', '40', `${env} ${process.execPath} ${entry}`);
+tmux('new-session', '-d', '-x', '120', '-y', '40', `${env} ${process.execPath} ${NODE_FLAGS.join(' ')} ${entry}`);
 try {
   for (let i = 0; i < 100 && !existsSync(`${out}.pid`); i++) await sleep(100);
   const pid = Number(readFileSync(`${out}.pid`, 'utf8'));

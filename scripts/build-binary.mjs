@@ -6,6 +6,7 @@ import { $, fs, path } from 'zx';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
+import { NODE_FLAGS } from './node-flags.mjs';
 
 $.verbose = false;
 const root = path.resolve(import.meta.dirname, '..');
@@ -47,6 +48,7 @@ await fs.outputJson('dist/sea/sea-config.json', {
   main: 'dist/sea/main.cjs',
   output: 'dist/sea/sockscope.blob',
   disableExperimentalSEAWarning: true,
+  execArgv: NODE_FLAGS,
   useCodeCache: false,
   useSnapshot: false,
   assets: { 'manifest.json': 'dist/sea/manifest.json', ...files },

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { run, start, stop, alive, waitFor, treePids, sleep, onExitSync } from './proc.mjs';
 import { sockscopePaths, waitForBpf, firstLine } from './sockscope.mjs';
+import { NODE_FLAGS } from '../../scripts/node-flags.mjs';
 
 const SETTLE_MS = 500; // after attach, let startup work (enumerating existing sockets, JIT) finish
 
@@ -35,7 +36,7 @@ async function childMonitor(name, cmd, args, { ready, stopSignal = 'SIGINT', sto
 }
 
 export function monitorDefinitions({ repoDir, benchDir, workDir, sockscopeOk, sockscopeReason }) {
-  const { node, cli } = sockscopePaths(repoDir);
+  const { node, cli, nodeArgs } = sockscopePaths(repoDir);
   const bt = path.join(benchDir, 'bytes-per-process.bt');
   const unavailable = (reason) => async () => ({ ok: false, reason });
   let recordings = 0;
@@ -45,16 +46,16 @@ export function monitorDefinitions({ repoDir, benchDir, workDir, sockscopeOk, so
     {
       id: 'record',
       label: 'sockscope record',
-      command: 'node dist/sockscope.mjs record -o FILE',
+      command: `node ${NODE_FLAGS.join(' ')} dist/sockscope.mjs record -o FILE`,
       start: !sockscopeOk ? unavailable(sockscopeReason) : () => childMonitor('sockscope record', node,
-        [cli, 'record', '-o', path.join(workDir, `overhead-${++recordings}.ssrec`)],
+        [...nodeArgs, 'record', '-o', path.join(workDir, `overhead-${++recordings}.ssrec`)],
         { ready: (child, isAlive) => waitForBpf(child.pid, isAlive) }),
     },
     {
       id: 'tui',
       label: 'sockscope live (TUI in tmux)',
-      command: `tmux -L ${'sockscope-bench-PID'} new-session -d -x 120 -y 40 'exec node dist/sockscope.mjs live'`,
-      start: !sockscopeOk ? unavailable(sockscopeReason) : () => startTui({ node, cli, tmuxSocket, repoDir }),
+      command: `tmux -L ${'sockscope-bench-PID'} new-session -d -x 120 -y 40 'exec node ${NODE_FLAGS.join(' ')} dist/sockscope.mjs live'`,
+      start: !sockscopeOk ? unavailable(sockscopeReason) : () => startTui({ node, nodeArgs, tmuxSocket, repoDir }),
     },
     {
       id: 'nethogs',
@@ -84,9 +85,9 @@ export function monitorDefinitions({ repoDir, benchDir, workDir, sockscopeOk, so
 // The TUI needs a terminal: run it in a detached tmux session on our own tmux socket. The
 // pane's process is sockscope itself (exec), the tmux server is reported separately (it is
 // the terminal's cost of drawing, which a user pays too).
-async function startTui({ node, cli, tmuxSocket, repoDir }) {
+async function startTui({ node, nodeArgs, tmuxSocket, repoDir }) {
   const tmux = (...args) => run('tmux', ['-L', tmuxSocket, '-f', '/dev/null', ...args], { timeoutMs: 10000 });
-  const cmd = `exec ${node} ${cli} live`;
+  const cmd = `exec ${node} ${nodeArgs.join(' ')} live`;
   const r = await tmux('new-session', '-d', '-s', 'bench', '-x', '120', '-y', '40', '-c', repoDir, cmd, ';',
     'set-option', '-t', 'bench', 'remain-on-exit', 'on');
   if (r.code !== 0) return { ok: false, reason: `tmux failed: ${firstLine(r.stderr)}` };

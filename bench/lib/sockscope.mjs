@@ -1,13 +1,17 @@
 // How the benchmark reaches sockscope: the bundled CLI (dist/sockscope.mjs, built by
-// scripts/build.mjs) run with the same Node that runs the benchmark. Everything here reports
+// scripts/build.mjs) run with the same Node that runs the benchmark, with the flags of its
+// shebang (scripts/node-flags.mjs). Everything here reports
 // "not available" with the reason instead of throwing, because the benchmark must still
 // measure the baseline and the anchors when sockscope is broken.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { run, start, stop, waitFor, treePids, bpfObjects, sleep } from './proc.mjs';
+import { NODE_FLAGS } from '../../scripts/node-flags.mjs';
 
+/** node, the bundle, and the arguments that start it as its shebang would (flags first). */
 export function sockscopePaths(repoDir) {
-  return { node: process.execPath, cli: path.join(repoDir, 'dist', 'sockscope.mjs') };
+  const cli = path.join(repoDir, 'dist', 'sockscope.mjs');
+  return { node: process.execPath, cli, nodeArgs: [...NODE_FLAGS, cli] };
 }
 
 export async function buildSockscope(repoDir) {
@@ -41,8 +45,8 @@ export async function waitForBpf(rootPid, isAlive, timeoutMs = 20000) {
 
 // `sockscope live --format jsonl` until we stop it with SIGINT; returns the flows it printed.
 export async function startLiveJsonl(repoDir, extraArgs = []) {
-  const { node, cli } = sockscopePaths(repoDir);
-  const child = start(node, [cli, 'live', '--format', 'jsonl', ...extraArgs], { name: 'sockscope live' });
+  const { node, cli, nodeArgs } = sockscopePaths(repoDir);
+  const child = start(node, [...nodeArgs, 'live', '--format', 'jsonl', ...extraArgs], { name: 'sockscope live' });
   const alive = () => child.exitCode === null && child.signalCode === null;
   const progs = await waitForBpf(child.pid, alive);
   if (!progs) {
@@ -54,8 +58,8 @@ export async function startLiveJsonl(repoDir, extraArgs = []) {
 
 // `sockscope record -o FILE` until we stop it with SIGINT (finishJsonl, then replayJsonl FILE).
 export async function startRecord(repoDir, file) {
-  const { node, cli } = sockscopePaths(repoDir);
-  const child = start(node, [cli, 'record', '-o', file], { name: 'sockscope record' });
+  const { node, cli, nodeArgs } = sockscopePaths(repoDir);
+  const child = start(node, [...nodeArgs, 'record', '-o', file], { name: 'sockscope record' });
   const alive = () => child.exitCode === null && child.signalCode === null;
   const progs = await waitForBpf(child.pid, alive);
   if (!progs) {
@@ -83,8 +87,8 @@ export function parseJsonl(text) {
 }
 
 export async function replayJsonl(repoDir, file) {
-  const { node, cli } = sockscopePaths(repoDir);
-  const r = await run(node, [cli, 'replay', file, '--format', 'jsonl'], { timeoutMs: 300000 });
+  const { node, cli, nodeArgs } = sockscopePaths(repoDir);
+  const r = await run(node, [...nodeArgs, 'replay', file, '--format', 'jsonl'], { timeoutMs: 300000 });
   if (r.code !== 0) return { ok: false, reason: `replay exited ${r.code}: ${firstLine(r.stderr)}`, flows: [] };
   return { ok: true, flows: parseJsonl(r.stdout) };
 }

@@ -49,7 +49,7 @@ export async function runCapacity(ctx) {
   if (!ctx.sockscopeOk) { result.unavailable = ctx.sockscopeReason; return result; }
 
   // 2. The same churn under sockscope, interleaved with runs with nothing attached.
-  const { node, cli } = sockscopePaths(ctx.repoDir);
+  const { node, cli, nodeArgs } = sockscopePaths(ctx.repoDir);
   const reps = opts.quick ? 1 : 5;
   for (let rep = 0; rep < reps; rep++) {
     for (const mode of ['none', 'live', 'record']) {
@@ -60,7 +60,7 @@ export async function runCapacity(ctx) {
         continue;
       }
       const file = path.join(ctx.workDir, `capacity-${rep}.ssrec`);
-      const args = mode === 'live' ? [cli, 'live', '--format', 'jsonl'] : [cli, 'record', '-o', file];
+      const args = mode === 'live' ? [...nodeArgs, 'live', '--format', 'jsonl'] : [...nodeArgs, 'record', '-o', file];
       const child = start(node, args, { name: `sockscope ${mode}` });
       const isAlive = () => child.exitCode === null && child.signalCode === null;
       const progs = await waitForBpf(child.pid, isAlive);
@@ -86,7 +86,7 @@ export async function runCapacity(ctx) {
         try { fileBytes = statSync(file).size; } catch { /* no file */ }
         const rep2 = await replayJsonl(ctx.repoDir, file);
         flows = rep2.flows; reason = rep2.ok ? null : rep2.reason;
-        const i = await run(node, [cli, 'info', file], { timeoutMs: 60000 });
+        const i = await run(node, [...nodeArgs, 'info', file], { timeoutMs: 60000 });
         info = i.code === 0 ? lostMentions(i.stdout) : [`info exited ${i.code}: ${firstLine(i.stderr)}`];
         ({ events, lost: lostCounter } = parseCounts(`${i.stdout}\n${fin.stderr}`));
       } else {
@@ -131,10 +131,10 @@ export async function runCapacity(ctx) {
 // Where sockscope's CPU goes at this rate: the same churn under `record`, with V8's CPU
 // profiler started by a preload once the BPF programs are in (see bench/profile/).
 async function profileRecord(ctx, port, seconds, clients) {
-  const { node, cli } = sockscopePaths(ctx.repoDir);
+  const { node, cli, nodeArgs } = sockscopePaths(ctx.repoDir);
   const out = path.join(ctx.workDir, 'record-churn.cpuprofile');
   const preload = path.join(ctx.benchDir, 'profile', 'late-cpu-profile.cjs');
-  const child = start(node, ['--require', preload, cli, 'record', '-o', path.join(ctx.workDir, 'profile.ssrec')],
+  const child = start(node, ['--require', preload, ...nodeArgs, 'record', '-o', path.join(ctx.workDir, 'profile.ssrec')],
     { name: 'sockscope record (profiled)', env: { ...process.env, SOCKSCOPE_PROFILE_OUT: out, SOCKSCOPE_PROFILE_DELAY_MS: '2500' } });
   const isAlive = () => child.exitCode === null && child.signalCode === null;
   if (!(await waitForBpf(child.pid, isAlive))) { await stop(child, 'SIGINT', 3000); return { error: `did not attach: ${firstLine(child.err)}` }; }

@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { run, start, stop, treePids, cpuSeconds, rssKiB, rssByMapping, sleep, waitFor, alive, onExitSync } from '../lib/proc.mjs';
 import path from 'node:path';
+import { NODE_FLAGS } from '../../scripts/node-flags.mjs';
 import { startLiveJsonl, startRecord, finishJsonl, replayJsonl, sockscopePaths, lostMentions, waitForBpf } from '../lib/sockscope.mjs';
 import { summary } from '../lib/stats.mjs';
 
@@ -14,7 +15,7 @@ export async function runFootprint(ctx) {
   const { opts, log } = ctx;
   const sizes = opts.quick ? [1000] : [1000, 10000, 100000];
   const result = { sizes: [], firstData: null, idle: null, unavailable: null,
-    command: 'node dist/sockscope.mjs live --format jsonl   # stopped with SIGINT; hold_conns N PORT SECONDS (bench/c/hold_conns.c) holds N/2 connections' };
+    command: `node ${NODE_FLAGS.join(' ')} dist/sockscope.mjs live --format jsonl (and record -o FILE)   # stopped with SIGINT; hold_conns N PORT SECONDS (bench/c/hold_conns.c) holds N/2 connections` };
   if (!ctx.sockscopeOk) { result.unavailable = ctx.sockscopeReason; return result; }
   let portBase = opts.basePort + 1000;
 
@@ -108,10 +109,10 @@ async function holdAndSample(ctx, { flows, mode, pids, portBase, holdSeconds, on
 
 // The TUI in a detached 120x40 tmux pane, as a monitor whose memory we sample.
 async function startTuiPane(ctx, tag) {
-  const { node, cli } = sockscopePaths(ctx.repoDir);
+  const { node, cli, nodeArgs } = sockscopePaths(ctx.repoDir);
   const sock = `sockscope-bench-${tag}-${process.pid}`;
   const tmux = (...a) => run('tmux', ['-L', sock, '-f', '/dev/null', ...a], { timeoutMs: 10000 });
-  const r = await tmux('new-session', '-d', '-x', '120', '-y', '40', `exec ${node} ${cli} live`);
+  const r = await tmux('new-session', '-d', '-x', '120', '-y', '40', `exec ${node} ${nodeArgs.join(' ')} live`);
   if (r.code !== 0) return { ok: false, reason: `tmux: ${r.stderr.trim()}` };
   const [serverPid, panePid] = (await tmux('display-message', '-p', '#{pid} #{pane_pid}')).stdout.trim().split(' ').map(Number);
   const unhook = onExitSync(() => { for (const p of [panePid, serverPid]) if (p && alive(p)) process.kill(p, 'SIGKILL'); });
@@ -137,7 +138,7 @@ async function startTuiPane(ctx, tag) {
 // Start to first data, as a user sees it: one connection is already open, the TUI starts in a
 // tmux pane (120x40) and we poll the pane every 25 ms until that connection's port shows.
 async function firstData(ctx, port, reps) {
-  const { node, cli } = sockscopePaths(ctx.repoDir);
+  const { node, cli, nodeArgs } = sockscopePaths(ctx.repoDir);
   const server = net.createServer((s) => s.on('error', () => {}));
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
   const client = net.connect({ host: '127.0.0.1', port });
@@ -150,7 +151,7 @@ async function firstData(ctx, port, reps) {
       const sock = `sockscope-bench-first-${process.pid}-${i}`;
       const tmux = (...a) => run('tmux', ['-L', sock, '-f', '/dev/null', ...a], { timeoutMs: 10000 });
       const t0 = performance.now();
-      const r = await tmux('new-session', '-d', '-x', '120', '-y', '40', `exec ${node} ${cli} live`);
+      const r = await tmux('new-session', '-d', '-x', '120', '-y', '40', `exec ${node} ${nodeArgs.join(' ')} live`);
       if (r.code !== 0) { notes.push(`tmux: ${r.stderr.trim()}`); break; }
       const [serverPid, panePid] = (await tmux('display-message', '-p', '#{pid} #{pane_pid}')).stdout.trim().split(' ').map(Number);
       const unhook = onExitSync(() => { for (const p of [panePid, serverPid]) if (p && alive(p)) process.kill(p, 'SIGKILL'); });
@@ -168,5 +169,5 @@ async function firstData(ctx, port, reps) {
     client.destroy();
     server.close();
   }
-  return { ms: summary(samples), samples, notes, command: "tmux new-session -d -x 120 -y 40 'node dist/sockscope.mjs live'; tmux capture-pane -p   # every 25 ms until the open connection's port shows" };
+  return { ms: summary(samples), samples, notes, command: `tmux new-session -d -x 120 -y 40 'node ${NODE_FLAGS.join(' ')} dist/sockscope.mjs live'; tmux capture-pane -p   # every 25 ms until the open connection's port shows` };
 }
