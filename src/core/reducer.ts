@@ -158,8 +158,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       if (!f || f.endTs !== null) break;
       setCounters(f, e.counters);
       f.state = 'closed';
-      f.endTs = e.ts;
-      pushLifecycle(f, e.ts, 'closed');
+      f.endTs = e.ts; // the lifecycle's last entry (flowLifecycle), with no object of its own
       s.totals.flowsOpen--;
       book.closedOrder.push(f.flowId);
       break;
@@ -444,12 +443,7 @@ function tick(s: State, e: TickEvent): void {
     tx += f.txRate;
     rx += f.rxRate;
     // Idle intervals of a flow that never moved are implicit zeros (rateHistory).
-    if (hist > 0 && (f.history !== null || f.txRate !== 0 || f.rxRate !== 0)) {
-      f.history ??= new Float64Array(2 * hist);
-      const slot = 2 * (s.ticks % hist);
-      f.history[slot] = f.txRate;
-      f.history[slot + 1] = f.rxRate;
-    }
+    if (hist > 0 && (f.history !== null || f.txRate !== 0 || f.rxRate !== 0)) recordRates(f, s.ticks, hist);
   }
   const t = s.totals;
   t.txRate = tx;
@@ -471,6 +465,37 @@ function tick(s: State, e: TickEvent): void {
   s.ticks++;
   pruneProcesses(s, e.ts);
   compactClosed(book);
+}
+
+/** Samples a short history holds before it becomes the full ring. Most flows under
+ * connection churn live one or two intervals: a full ring each (2 x 60 doubles) was most
+ * of the garbage a replay made. */
+const SHORT_HISTORY = 4;
+
+/** Stores the flow's rates of tick `t` in its history: while the flow is young (t within
+ * SHORT_HISTORY ticks of historyStart) in a short array indexed from historyStart, then
+ * in the full ring indexed by t % hist (the short samples moved over). */
+function recordRates(f: Flow, t: number, hist: number): void {
+  const age = t - f.historyStart;
+  let h = f.history;
+  if (h === null) h = f.history = new Float64Array(2 * (age < SHORT_HISTORY && SHORT_HISTORY < hist ? SHORT_HISTORY : hist));
+  if (h.length < 2 * hist) {
+    if (age < SHORT_HISTORY) {
+      h[2 * age] = f.txRate;
+      h[2 * age + 1] = f.rxRate;
+      return;
+    }
+    const ring = new Float64Array(2 * hist);
+    for (let j = 0; j < SHORT_HISTORY; j++) {
+      const slot = 2 * ((f.historyStart + j) % hist);
+      ring[slot] = h[2 * j];
+      ring[slot + 1] = h[2 * j + 1];
+    }
+    h = f.history = ring;
+  }
+  const slot = 2 * (t % hist);
+  h[slot] = f.txRate;
+  h[slot + 1] = f.rxRate;
 }
 
 /** Exited processes go after linger, unless a tracked flow still needs their facts. */
@@ -518,8 +543,10 @@ export function flowContainer(state: CoreState, flow: Flow): Container | null {
 /** The flow's lifecycle events, oldest first: how it was first seen, then its state
  * changes and its close. */
 export function flowLifecycle(flow: Flow): Array<{ ts: number; what: string }> {
-  const first = { ts: flow.startTs, what: flow.openedAs };
-  return flow.lifecycle === null ? [first] : [first, ...flow.lifecycle];
+  const out = [{ ts: flow.startTs, what: flow.openedAs }];
+  if (flow.lifecycle !== null) out.push(...flow.lifecycle);
+  if (flow.endTs !== null) out.push({ ts: flow.endTs, what: 'closed' });
+  return out;
 }
 
 /** The flow's rates (bytes/s) per tick since it was first seen, oldest first, at most
@@ -532,7 +559,15 @@ export function rateHistory(state: CoreState, flow: Flow): { tx: number[]; rx: n
   const tx = new Array<number>(n).fill(0);
   const rx = new Array<number>(n).fill(0);
   const ring = flow.history;
-  if (ring !== null) {
+  if (ring !== null && ring.length < 2 * len) {
+    // Still the short history: samples from historyStart on (n <= its length here).
+    for (let i = 0; i < n; i++) {
+      const j = end - n + i - flow.historyStart;
+      if (j < 0 || 2 * j >= ring.length) continue;
+      tx[i] = ring[2 * j];
+      rx[i] = ring[2 * j + 1];
+    }
+  } else if (ring !== null) {
     for (let i = 0; i < n; i++) {
       const slot = 2 * ((end - n + i) % len);
       tx[i] = ring[slot];

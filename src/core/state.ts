@@ -31,10 +31,11 @@ export interface Flow {
   /** Bytes at the previous tick, to compute rates. */
   prevBytesSent: number;
   prevBytesReceived: number;
-  /** Rate history for the detail view: read it with rateHistory() (reducer.ts). A ring of
-   * [tx, rx] pairs, slot = tick index % historyLength, allocated the first time the flow
-   * moves: a flow that never moved has none and costs nothing per tick (its history is
-   * all zeros). */
+  /** Rate history for the detail view: read it with rateHistory() (reducer.ts). [tx, rx]
+   * pairs, allocated the first time the flow moves (a flow that never moved has none and
+   * costs nothing per tick: its history is all zeros): first a short array indexed from
+   * historyStart (most churn flows live an interval or two), then a ring with slot =
+   * tick index % historyLength. */
   history: Float64Array | null;
   /** Tick index (CoreState.ticks) of the first tick that saw this flow. */
   historyStart: number;
@@ -43,8 +44,8 @@ export interface Flow {
   historyEnd: number;
   /** How the flow was first seen (its first lifecycle entry, at startTs). */
   openedAs: string;
-  /** Later lifecycle events (state changes, close), null until the first: read them with
-   * flowLifecycle() (reducer.ts). */
+  /** Later TCP state changes, null until the first (the close is endTs): read the whole
+   * lifecycle with flowLifecycle() (reducer.ts). */
   lifecycle: Array<{ ts: number; what: string }> | null;
 }
 

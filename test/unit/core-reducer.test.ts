@@ -38,6 +38,10 @@ describe('reducer', () => {
     expect(s.totals.throughputHistory).toEqual([0, 5000, 1000]); // the first tick had nothing before it
     expect(s.totals.eventsPerSec).toBe(4); // counters + tick in 0.5 s
     expect(s.wallAtNow).toBe(1_000_000 + 1500);
+    expect(f.history!.length).toBe(8); // a young flow's history is short (4 samples)...
+    applyBatch(s, [counters(1.9 * S, 1, 2000, 4000), tick(2.5 * S), tick(3.5 * S), tick(4.5 * S)]);
+    expect(f.history!.length).toBe(120); // ...and becomes the full ring (60) once it is older, samples kept
+    expect(rateHistory(s, f).tx).toEqual([1000, 1000, 500, 0, 0]);
   });
 
   it('keeps rate history only for flows that moved; idle intervals read as zeros', () => {
