@@ -9,6 +9,9 @@ import vm from 'node:vm';
 import { libbpf } from '../loader/libbpf';
 
 const SLACK = 16 * 1024 * 1024;
+/** At most one reclaim this often: under sustained churn a reclaim would find little to
+ * give back, and malloc_trim on a large heap costs tens of ms. */
+const MIN_GAP_MS = 30_000;
 
 let fullGc: (() => void) | null | undefined;
 
@@ -29,6 +32,7 @@ export class MemoryReturner {
   private low = process.memoryUsage().arrayBuffers;
   private prev = this.low;
   private trimNext = false;
+  private lastReclaim = -Infinity;
 
   /** Call once per interval. True when it ran a full GC: buffers grew by more than SLACK
    * and stopped growing (the burst is over; its buffers are no longer in use). */
@@ -41,7 +45,8 @@ export class MemoryReturner {
     const growing = now > this.prev + SLACK / 16;
     this.prev = now;
     this.low = Math.min(this.low, now);
-    if (now - this.low < SLACK || growing) return false;
+    if (now - this.low < SLACK || growing || performance.now() - this.lastReclaim < MIN_GAP_MS) return false;
+    this.lastReclaim = performance.now();
     gcFunction()?.();
     this.trimNext = true;
     this.low = now;
