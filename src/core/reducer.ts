@@ -348,6 +348,9 @@ function removeFlow(s: State, f: Flow): void {
 
 /** The cap is reached: the oldest closed flow goes, else the oldest idle one, else the
  * oldest. Counted in totals.evicted, like kernel map evictions. */
+/** How many of the oldest flows evictOne looks at for an idle one. */
+const EVICTION_SCAN = 64;
+
 function evictOne(s: State): void {
   const book = s.book;
   while (book.closedHead < book.closedOrder.length) {
@@ -360,13 +363,18 @@ function evictOne(s: State): void {
       return;
     }
   }
+  // The oldest idle flow among the oldest few, else the oldest: a full scan for an idle
+  // one made a burst past the cap quadratic (100,000 new flows that each moved a byte kept
+  // the TUI busy for minutes).
   let victim: Flow | null = null;
+  let looked = 0;
   for (const f of s.flows.values()) {
     if (victim === null) victim = f;
     if (f.txRate === 0 && f.rxRate === 0) {
       victim = f;
       break;
     }
+    if (++looked >= EVICTION_SCAN) break;
   }
   if (victim) {
     removeFlow(s, victim);

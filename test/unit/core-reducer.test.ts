@@ -152,6 +152,20 @@ describe('reducer', () => {
     expect(s.totals.flowsOpen).toBe(2);
   });
 
+  it('past the cap with every flow busy, the oldest goes (the search for an idle one is bounded)', () => {
+    const s = createCoreState({ maxFlows: 1000, lingerNs: Infinity });
+    const first: AppEvent[] = [];
+    for (let id = 1; id <= 1000; id++) first.push(open(id, id), counters(id + 0.5, id, 1, 0));
+    applyBatch(s, [...first, tick(S)]); // all 1,000 moved: none idle
+    const more: AppEvent[] = [];
+    for (let id = 1001; id <= 6000; id++) more.push(open(id, S + id));
+    applyBatch(s, [...more, tick(2 * S)]);
+    expect(s.flows.size).toBe(1000);
+    expect(s.flows.has(1)).toBe(false);
+    expect(s.flows.has(6000)).toBe(true);
+    expect(s.totals.evicted).toBe(5000);
+  });
+
   it('correlates a flow with its process, user, cgroup and container', () => {
     const s = createCoreState();
     const cid = 'a'.repeat(64);
