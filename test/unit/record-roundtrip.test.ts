@@ -2,7 +2,9 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BadFileError } from '../../src/errors';
-import type { AppEvent } from '../../src/events/types';
+import type { AppEvent, FlowOpenEvent } from '../../src/events/types';
+import { expandRuns } from '../../src/record/check-events';
+import { openRecord, run, withRuns } from '../replay/kernel-record-encoder';
 import { Codec, FORMAT_VERSION } from '../../src/record/format';
 import { openRecording } from '../../src/record/reader';
 import { readAll, TEST_INFO, tempDir, writeRecording, writeSynthetic } from '../replay/recording-helpers';
@@ -33,6 +35,25 @@ describe('recording writer and reader', () => {
     const ev: AppEvent[] = [{ type: 'tick', ts: 2 ** 53 - 1, wallMs: 1_764_000_000_123, lost: 2 ** 40 + 3, evicted: 0 }];
     writeRecording(path, [ev]);
     expect((await readAll(path)).batches).toEqual([ev]);
+  });
+
+  it('kernel-records runs read back as their events; a run that does not decode is damage after what came before', async () => {
+    const path = join(dir, 'runs.ssrec');
+    const batches = syntheticBatches({ seconds: 3, steadyFlows: 4, churnPerSec: 3, seed: 5 });
+    const withRunsBatches = batches.map(withRuns);
+    writeRecording(path, withRunsBatches);
+    const r = await readAll(path);
+    expect(r.damage).toBeNull();
+    expect(r.batches.map((b) => b.length)).toEqual(withRunsBatches.map((b) => (expandRuns(b) as AppEvent[]).length));
+    expect(r.end?.events).toBe(r.batches.flat().length);
+    // A run whose first record's length overruns the run: the chunk is damage, named.
+    const bad = join(dir, 'runs-bad.ssrec');
+    const broken = run([openRecord(batches[0].find((e) => e.type === 'flow-open') as FlowOpenEvent)]);
+    (broken.bytes as Buffer).writeUInt32LE(10_000, 0);
+    writeRecording(bad, [withRunsBatches[0], [broken]]);
+    const d = await readAll(bad);
+    expect(d.batches).toHaveLength(1);
+    expect(d.damage?.message).toMatch(/chunk 2 at byte \d+: event #0: record of 10000 bytes at byte 0 overruns the run/);
   });
 
   it('creates files with mode 0600, also over an existing file', () => {
