@@ -36,7 +36,7 @@ async function childMonitor(name, cmd, args, { ready, stopSignal = 'SIGINT', sto
 }
 
 export function monitorDefinitions({ repoDir, benchDir, workDir, sockscopeOk, sockscopeReason }) {
-  const { node, cli, nodeArgs } = sockscopePaths(repoDir);
+  const { node, nodeArgs } = sockscopePaths(repoDir);
   const bt = path.join(benchDir, 'bytes-per-process.bt');
   const unavailable = (reason) => async () => ({ ok: false, reason });
   let recordings = 0;

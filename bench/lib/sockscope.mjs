@@ -43,30 +43,28 @@ export async function waitForBpf(rootPid, isAlive, timeoutMs = 20000) {
   return found;
 }
 
-// `sockscope live --format jsonl` until we stop it with SIGINT; returns the flows it printed.
-export async function startLiveJsonl(repoDir, extraArgs = []) {
-  const { node, cli, nodeArgs } = sockscopePaths(repoDir);
-  const child = start(node, [...nodeArgs, 'live', '--format', 'jsonl', ...extraArgs], { name: 'sockscope live' });
+// A sockscope command (`live ...`, `record ...`) running until we stop it with SIGINT;
+// ready once its BPF programs are attached.
+async function startCapture(repoDir, command, args) {
+  const { node, nodeArgs } = sockscopePaths(repoDir);
+  const child = start(node, [...nodeArgs, command, ...args], { name: `sockscope ${command}` });
   const alive = () => child.exitCode === null && child.signalCode === null;
   const progs = await waitForBpf(child.pid, alive);
   if (!progs) {
     await stop(child, 'SIGINT', 3000);
-    return { ok: false, reason: `live did not attach: ${firstLine(child.err) || `exit ${child.exitCode}`}`, child };
+    return { ok: false, reason: `${command} did not attach: ${firstLine(child.err) || `exit ${child.exitCode}`}`, child };
   }
   return { ok: true, child, progs };
 }
 
-// `sockscope record -o FILE` until we stop it with SIGINT (finishJsonl, then replayJsonl FILE).
-export async function startRecord(repoDir, file) {
-  const { node, cli, nodeArgs } = sockscopePaths(repoDir);
-  const child = start(node, [...nodeArgs, 'record', '-o', file], { name: 'sockscope record' });
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  const progs = await waitForBpf(child.pid, alive);
-  if (!progs) {
-    await stop(child, 'SIGINT', 3000);
-    return { ok: false, reason: `record did not attach: ${firstLine(child.err) || `exit ${child.exitCode}`}`, child };
-  }
-  return { ok: true, child, progs };
+// `sockscope live --format jsonl` (finishJsonl returns the flows it printed).
+export function startLiveJsonl(repoDir, extraArgs = []) {
+  return startCapture(repoDir, 'live', ['--format', 'jsonl', ...extraArgs]);
+}
+
+// `sockscope record -o FILE` (finishJsonl, then replayJsonl FILE).
+export function startRecord(repoDir, file) {
+  return startCapture(repoDir, 'record', ['-o', file]);
 }
 
 // Stop a sockscope capture the way a user does (Ctrl-C) and parse the JSON lines it printed.
@@ -87,7 +85,7 @@ export function parseJsonl(text) {
 }
 
 export async function replayJsonl(repoDir, file) {
-  const { node, cli, nodeArgs } = sockscopePaths(repoDir);
+  const { node, nodeArgs } = sockscopePaths(repoDir);
   const r = await run(node, [...nodeArgs, 'replay', file, '--format', 'jsonl'], { timeoutMs: 300000 });
   if (r.code !== 0) return { ok: false, reason: `replay exited ${r.code}: ${firstLine(r.stderr)}`, flows: [] };
   return { ok: true, flows: parseJsonl(r.stdout) };

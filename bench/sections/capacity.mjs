@@ -49,7 +49,7 @@ export async function runCapacity(ctx) {
   if (!ctx.sockscopeOk) { result.unavailable = ctx.sockscopeReason; return result; }
 
   // 2. The same churn under sockscope, interleaved with runs with nothing attached.
-  const { node, cli, nodeArgs } = sockscopePaths(ctx.repoDir);
+  const { node, nodeArgs } = sockscopePaths(ctx.repoDir);
   const reps = opts.quick ? 1 : 5;
   for (let rep = 0; rep < reps; rep++) {
     for (const mode of ['none', 'live', 'record']) {
@@ -131,7 +131,7 @@ export async function runCapacity(ctx) {
 // Where sockscope's CPU goes at this rate: the same churn under `record`, with V8's CPU
 // profiler started by a preload once the BPF programs are in (see bench/profile/).
 async function profileRecord(ctx, port, seconds, clients) {
-  const { node, cli, nodeArgs } = sockscopePaths(ctx.repoDir);
+  const { node, nodeArgs } = sockscopePaths(ctx.repoDir);
   const out = path.join(ctx.workDir, 'record-churn.cpuprofile');
   const preload = path.join(ctx.benchDir, 'profile', 'late-cpu-profile.cjs');
   const child = start(node, ['--require', preload, ...nodeArgs, 'record', '-o', path.join(ctx.workDir, 'profile.ssrec')],

@@ -109,7 +109,7 @@ async function holdAndSample(ctx, { flows, mode, pids, portBase, holdSeconds, on
 
 // The TUI in a detached 120x40 tmux pane, as a monitor whose memory we sample.
 async function startTuiPane(ctx, tag) {
-  const { node, cli, nodeArgs } = sockscopePaths(ctx.repoDir);
+  const { node, nodeArgs } = sockscopePaths(ctx.repoDir);
   const sock = `sockscope-bench-${tag}-${process.pid}`;
   const tmux = (...a) => run('tmux', ['-L', sock, '-f', '/dev/null', ...a], { timeoutMs: 10000 });
   const r = await tmux('new-session', '-d', '-x', '120', '-y', '40', `exec ${node} ${nodeArgs.join(' ')} live`);
@@ -138,7 +138,7 @@ async function startTuiPane(ctx, tag) {
 // Start to first data, as a user sees it: one connection is already open, the TUI starts in a
 // tmux pane (120x40) and we poll the pane every 25 ms until that connection's port shows.
 async function firstData(ctx, port, reps) {
-  const { node, cli, nodeArgs } = sockscopePaths(ctx.repoDir);
+  const { node, nodeArgs } = sockscopePaths(ctx.repoDir);
   const server = net.createServer((s) => s.on('error', () => {}));
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
   const client = net.connect({ host: '127.0.0.1', port });

@@ -8,7 +8,7 @@
 // behind caches. The one slow source, the container runtime's API, is asked
 // asynchronously; its answers are queued and come out at the start of the next observe().
 import type { AppEvent, Container, Owner } from '../events/types';
-import { recordOwnerAt, walkKernelRecords, type KernelRecordsEvent, type RecordedEvent } from '../events/kernel-records';
+import { recordOwnerAt, runBytes, walkKernelRecords, type KernelRecordsEvent, type RecordedEvent } from '../events/kernel-records';
 import { REC } from '../events/layout';
 import { CgroupResolver, findCgroup2Mount } from './cgroups';
 import { containerFromCgroupPath } from './containers';
@@ -147,7 +147,7 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
 
   /** The facts of every opening record in a run, before the run. */
   function runFacts(ev: KernelRecordsEvent, out: RecordedEvent[]): void {
-    const b = Buffer.from(ev.bytes.buffer, ev.bytes.byteOffset, ev.bytes.byteLength);
+    const b = runBytes(ev);
     const owner = { pid: -1, ppid: -1, uid: -1, gid: -1, cgroupId: -1 };
     walkKernelRecords(b, (type, offset) => {
       if (type !== REC.FLOW_OPEN && type !== REC.FLOW_BRIEF && type !== REC.CONNECT_FAIL) return;

@@ -35,12 +35,12 @@ const FAIL_REASONS: ConnectFailEvent['reason'][] = ['closed', 'refused', 'reset'
 
 // Under connection churn every record passes through here: plain reads at offsets, no
 // BigInt and no subarray (each a heap object) on the way.
-const u8 = (b: Buffer, base: number, fld: Field) => b[base + fld.offset];
+export const u8 = (b: Buffer, base: number, fld: Field) => b[base + fld.offset];
 const u16 = (b: Buffer, base: number, fld: Field) => b.readUInt16LE(base + fld.offset);
-const u32 = (b: Buffer, base: number, fld: Field) => b.readUInt32LE(base + fld.offset);
+export const u32 = (b: Buffer, base: number, fld: Field) => b.readUInt32LE(base + fld.offset);
 /** As Number(readBigUInt64LE): hi * 2^32 is exact, so the one rounding of the sum is the
  * same as the BigInt's (values above 2^53). */
-const u64 = (b: Buffer, base: number, fld: Field) => {
+export const u64 = (b: Buffer, base: number, fld: Field) => {
   const o = base + fld.offset;
   return b.readUInt32LE(o + 4) * 4294967296 + b.readUInt32LE(o);
 };

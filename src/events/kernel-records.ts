@@ -5,7 +5,7 @@
 // (docs/recording-format.md, "Kernel record runs"). Only flow records travel this way;
 // process and cgroup records, facts, counters and ticks stay ordinary events.
 import type { AppEvent } from './types';
-import { decodeRecord } from './decode';
+import { decodeRecord, u32, u64, u8 } from './decode';
 import { BRIEF_RECORD, FLOW_RECORD, OWNER, REC, STATE_RECORD, TUPLE } from './layout';
 
 /** Version of the record layouts in a run (bpf/sockscope.h as of format version 2). A
@@ -57,10 +57,6 @@ export class KernelRecordRun {
   private buf = Buffer.allocUnsafe(64 * 1024);
   private len = 0;
   private sum: RunSummary = { events: 0, opens: 0, firstTs: null, lastTs: null };
-
-  get bytes(): number {
-    return this.len;
-  }
 
   /** Appends one record of `type` (copied: `rec` may be a view of the ring). True when the
    * run reached its size cap and should be taken now. */
@@ -126,12 +122,17 @@ function noteRecord(s: RunSummary, b: Buffer, offset: number, length: number, ty
   s.events += type === REC.FLOW_BRIEF ? 2 : 1;
   if (type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF) s.opens++;
   if (length >= STATE_RECORD.members.ts.offset + 8) seenTs(s, recordOwnerAt.ts(b, offset));
-  if (type === REC.FLOW_BRIEF && length >= BRIEF_RECORD.size) seenTs(s, b.readUInt32LE(offset + BRIEF_RECORD.members.close_ts.offset + 4) * 4294967296 + b.readUInt32LE(offset + BRIEF_RECORD.members.close_ts.offset));
+  if (type === REC.FLOW_BRIEF && length >= BRIEF_RECORD.size) seenTs(s, u64(b, offset, BRIEF_RECORD.members.close_ts));
 }
 
 function seenTs(s: RunSummary, ts: number): void {
   if (s.firstTs === null || ts < s.firstTs) s.firstTs = ts;
   if (s.lastTs === null || ts > s.lastTs) s.lastTs = ts;
+}
+
+/** A run's bytes as a Buffer (msgpack may decode them as a plain Uint8Array view). */
+export function runBytes(ev: KernelRecordsEvent): Buffer {
+  return Buffer.from(ev.bytes.buffer, ev.bytes.byteOffset, ev.bytes.byteLength);
 }
 
 /** Calls `fn` with each record's type and its bytes' offset and length in `bytes`.
@@ -153,26 +154,26 @@ export function walkKernelRecords(bytes: Uint8Array, fn: (type: number, offset: 
  * `offset`, for the enricher: read in place, no object per record. */
 export const recordOwnerAt = {
   base: (offset: number) => offset + FLOW_RECORD.members.owner.offset,
-  pid: (b: Buffer, o: number) => b.readUInt32LE(o + OWNER.members.tgid.offset),
-  ppid: (b: Buffer, o: number) => b.readUInt32LE(o + OWNER.members.ppid.offset),
-  uid: (b: Buffer, o: number) => b.readUInt32LE(o + OWNER.members.uid.offset),
-  gid: (b: Buffer, o: number) => b.readUInt32LE(o + OWNER.members.gid.offset),
-  cgroupId: (b: Buffer, o: number) => b.readUInt32LE(o + OWNER.members.cgroup_id.offset + 4) * 4294967296 + b.readUInt32LE(o + OWNER.members.cgroup_id.offset),
-  ts: (b: Buffer, offset: number) => b.readUInt32LE(offset + FLOW_RECORD.members.ts.offset + 4) * 4294967296 + b.readUInt32LE(offset + FLOW_RECORD.members.ts.offset),
+  pid: (b: Buffer, o: number) => u32(b, o, OWNER.members.tgid),
+  ppid: (b: Buffer, o: number) => u32(b, o, OWNER.members.ppid),
+  uid: (b: Buffer, o: number) => u32(b, o, OWNER.members.uid),
+  gid: (b: Buffer, o: number) => u32(b, o, OWNER.members.gid),
+  cgroupId: (b: Buffer, o: number) => u64(b, o, OWNER.members.cgroup_id),
+  ts: (b: Buffer, offset: number) => u64(b, offset, FLOW_RECORD.members.ts),
 };
 
 /** A FLOW_OPEN's flow id, protocol and TCP state number, for the live source's books. */
 export const openRecordAt = {
-  flowId: (b: Buffer, offset: number) => b.readUInt32LE(offset + FLOW_RECORD.members.flow_id.offset),
-  isUdp: (b: Buffer, offset: number) => b[offset + FLOW_RECORD.members.tuple.offset + TUPLE.members.proto.offset] === 17,
-  state: (b: Buffer, offset: number) => b[offset + FLOW_RECORD.members.state.offset],
+  flowId: (b: Buffer, offset: number) => u32(b, offset, FLOW_RECORD.members.flow_id),
+  isUdp: (b: Buffer, offset: number) => u8(b, offset + FLOW_RECORD.members.tuple.offset, TUPLE.members.proto) === 17,
+  state: (b: Buffer, offset: number) => u8(b, offset, FLOW_RECORD.members.state),
 };
 
 /** The events of a run, in order (a FLOW_BRIEF gives its open and its close), or what is
  * wrong with it. */
 export function expandKernelRecords(ev: KernelRecordsEvent): AppEvent[] | string {
   if (ev.layout !== KERNEL_RECORDS_LAYOUT) return `kernel records of layout ${ev.layout}, which this sockscope does not know`;
-  const b = Buffer.from(ev.bytes.buffer, ev.bytes.byteOffset, ev.bytes.byteLength);
+  const b = runBytes(ev);
   const out: AppEvent[] = [];
   let bad: string | null = null;
   const walk = walkKernelRecords(b, (type, offset, length) => {
@@ -190,7 +191,7 @@ export function expandKernelRecords(ev: KernelRecordsEvent): AppEvent[] | string
 export function runSummary(ev: KernelRecordsEvent): RunSummary {
   const known = summaries.get(ev);
   if (known) return known;
-  const b = Buffer.from(ev.bytes.buffer, ev.bytes.byteOffset, ev.bytes.byteLength);
+  const b = runBytes(ev);
   const s: RunSummary = { events: 0, opens: 0, firstTs: null, lastTs: null };
   walkKernelRecords(b, (type, offset, length) => noteRecord(s, b, offset, length, type));
   summaries.set(ev, s);

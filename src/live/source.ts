@@ -66,7 +66,6 @@ const SWEEPS_AFTER_LOSS = 2;
 /** Most snapshot runs per interval (each announces up to half the ring of flows). */
 const SNAPSHOT_ROUNDS = 8;
 
-
 function bootTimeMs(): number {
   return Date.now() - monotonicNs() / 1e6;
 }

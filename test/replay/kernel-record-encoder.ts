@@ -82,13 +82,19 @@ export function failRecord(e: ConnectFailEvent): Buffer {
   return flowRecord(REC.CONNECT_FAIL, FLOW_RECORD.size, e);
 }
 
+/** A record of `layout` whose head (type, flow id, time) is filled in. */
+function headed(layout: typeof FLOW_RECORD | typeof STATE_RECORD, type: number, e: { flowId: number; ts: number }): Buffer {
+  const b = Buffer.alloc(layout.size);
+  b.writeUInt32LE(type, layout.members.type.offset);
+  b.writeUInt32LE(e.flowId, layout.members.flow_id.offset);
+  u64(b, layout.members.ts.offset, e.ts);
+  return b;
+}
+
 /** A TCP FLOW_CLOSE (UDP flows close from the maps, never from a record). */
 export function closeRecord(e: FlowCloseEvent): Buffer {
-  const b = Buffer.alloc(FLOW_RECORD.size);
+  const b = headed(FLOW_RECORD, REC.FLOW_CLOSE, e);
   const m = FLOW_RECORD.members;
-  b.writeUInt32LE(REC.FLOW_CLOSE, m.type.offset);
-  b.writeUInt32LE(e.flowId, m.flow_id.offset);
-  u64(b, m.ts.offset, e.ts);
   b[at(m.tuple.offset, TUPLE.members.proto)] = 6;
   putCounters(b, m.counters.offset, e.counters);
   return b;
@@ -103,12 +109,8 @@ export function briefRecord(open: FlowOpenEvent, close: FlowCloseEvent): Buffer 
 }
 
 export function stateRecord(e: FlowStateEvent): Buffer {
-  const b = Buffer.alloc(STATE_RECORD.size);
-  const m = STATE_RECORD.members;
-  b.writeUInt32LE(REC.FLOW_STATE, m.type.offset);
-  b.writeUInt32LE(e.flowId, m.flow_id.offset);
-  u64(b, m.ts.offset, e.ts);
-  b[m.state.offset] = TCP_STATES.indexOf(e.state as (typeof TCP_STATES)[number]);
+  const b = headed(STATE_RECORD, REC.FLOW_STATE, e);
+  b[STATE_RECORD.members.state.offset] = TCP_STATES.indexOf(e.state as (typeof TCP_STATES)[number]);
   return b;
 }
 
