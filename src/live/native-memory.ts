@@ -34,9 +34,11 @@ export class MemoryReturner {
   private trimNext = false;
   private lastReclaim = -Infinity;
 
-  /** Call once per interval. True when it ran a full GC: buffers grew by more than SLACK
-   * and stopped growing (the burst is over; its buffers are no longer in use). */
-  maybeReclaim(): boolean {
+  /** Call once per interval; `quiet`: the interval read few records. True when it ran a
+   * full GC: buffers grew by more than SLACK and stopped growing in a quiet interval (the
+   * burst is over). Under sustained churn nothing runs: V8's own GCs keep up there, and a
+   * GC plus malloc_trim every 30 s was a visible share of the recorder's CPU. */
+  maybeReclaim(quiet: boolean): boolean {
     if (this.trimNext) {
       libbpf().trimNativeHeap();
       this.trimNext = false;
@@ -45,7 +47,7 @@ export class MemoryReturner {
     const growing = now > this.prev + SLACK / 16;
     this.prev = now;
     this.low = Math.min(this.low, now);
-    if (now - this.low < SLACK || growing || performance.now() - this.lastReclaim < MIN_GAP_MS) return false;
+    if (!quiet || now - this.low < SLACK || growing || performance.now() - this.lastReclaim < MIN_GAP_MS) return false;
     this.lastReclaim = performance.now();
     gcFunction()?.();
     this.trimNext = true;

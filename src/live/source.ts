@@ -66,6 +66,9 @@ const SWEEPS_AFTER_LOSS = 2;
 /** Most snapshot runs per interval (each announces up to half the ring of flows). */
 const SNAPSHOT_ROUNDS = 8;
 
+/** An interval with fewer ring records than this is quiet (a burst is over). */
+const QUIET_RECORDS = 1000;
+
 function bootTimeMs(): number {
   return Date.now() - monotonicNs() / 1e6;
 }
@@ -120,6 +123,8 @@ class LiveSource implements RecordedEventSource {
   private lostSeen = 0;
   private sweepsLeft = 0;
   private readonly memory = new MemoryReturner();
+  /** Ring records read as of the last interval. */
+  private recordsSeen = 0;
   /** UDP sockets released since the last interval: their flows close at the next read. */
   private releasedUdp = new Set<number>();
   private readonly ready: RecordedEvent[][] = [];
@@ -300,7 +305,9 @@ class LiveSource implements RecordedEventSource {
       batch.push({ type: 'tick', ts, wallMs: Date.now(), lost: this.stat(STAT_LOST), evicted: this.stat(STAT_EVICTED) });
       this.ready.push(this.enrich(batch));
       // Memory a burst left behind goes back to the kernel (native-memory.ts).
-      this.memory.maybeReclaim();
+      const records = this.ring.records;
+      this.memory.maybeReclaim(records - this.recordsSeen < QUIET_RECORDS);
+      this.recordsSeen = records;
     } catch (err) {
       this.fail(err);
     }
