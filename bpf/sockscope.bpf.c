@@ -214,7 +214,7 @@ static __always_inline void close_tcp(const struct sock *sk, __u64 key, struct s
 		else
 			emit_brief(sk, v);
 	} else if (v->phase == SS_TCP_CONNECTING) {
-		int err = BPF_CORE_READ(sk, sk_err);
+		int err = kview(struct sock, sk)->sk_err;
 		/* start_ts 0: the SYN went out before capture began (listed at start). */
 		__u64 lat = v->start_ts ? (bpf_ktime_get_ns() - v->start_ts) / 1000 : 0;
 
@@ -314,7 +314,7 @@ int BPF_PROG(on_tcp_destroy_sock, struct sock *sk)
 	struct ss_tcp_sock *v = bpf_map_lookup_elem(&tcp_socks, &key);
 
 	if (v)
-		close_tcp(sk, key, v, BPF_CORE_READ(sk, __sk_common.skc_state));
+		close_tcp(sk, key, v, sk->__sk_common.skc_state);
 	return 0;
 }
 
@@ -333,14 +333,14 @@ static __always_inline int on_accept_exit(long ret)
 	if (ret < 0)
 		return 0;
 	task = bpf_get_current_task_btf();
-	fds = BPF_CORE_READ(task, files, fdt, fd);
+	fds = kview(struct task_struct, task)->files->fdt->fd;
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[ret]) || !file)
 		return 0;
-	sock = BPF_CORE_READ(file, private_data);
+	sock = kview(struct file, file)->private_data;
 	if (!sock)
 		return 0;
-	sk = BPF_CORE_READ(sock, sk);
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	sk = (struct sock *)kview(struct socket, sock)->sk;
+	if (!sk || sk->sk_protocol != IPPROTO_TCP)
 		return 0;
 	key = (__u64)sk;
 	v = bpf_map_lookup_elem(&tcp_socks, &key);
@@ -352,10 +352,10 @@ static __always_inline int on_accept_exit(long ret)
 
 		/* tp programs cannot call bpf_get_socket_cookie: read the cookie the socket
 		 * already has (0 when none was generated yet; snapshot then compares 0s). */
-		start_flow(&nv, sk, SS_DIR_INBOUND, BPF_CORE_READ(sk, __sk_common.skc_cookie.counter));
+		start_flow(&nv, sk, SS_DIR_INBOUND, sk->__sk_common.skc_cookie.counter);
 		/* Published as TRACKED below, once the owner is in. */
 		nv.phase = SS_TCP_PENDING_ACCEPT;
-		nv.seen_at_start = BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_SYN_RECV;
+		nv.seen_at_start = sk->__sk_common.skc_state != TCP_SYN_RECV;
 		if (bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST))
 			return count_stat(SS_STAT_EVICTED), 0;
 		v = bpf_map_lookup_elem(&tcp_socks, &key);
@@ -367,7 +367,7 @@ static __always_inline int on_accept_exit(long ret)
 	/* The flow opens at the accept, in the state the socket is in by then. */
 	owner_from_current(&v->owner, sk);
 	v->start_ts = bpf_ktime_get_ns();
-	v->open_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	v->open_state = sk->__sk_common.skc_state;
 	v->state = v->open_state;
 	barrier();
 	v->phase = SS_TCP_TRACKED;
@@ -390,22 +390,28 @@ int on_sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
 
 static __always_inline void stash_peer(struct bpf_sock_addr *ctx, int v6)
 {
-	struct ss_peer_stash s = {};
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct ss_peer_stash *s = bpf_map_lookup_elem(&peer_stash, &tid);
+	struct ss_peer_stash fresh = {};
 
-	s.cookie = bpf_get_socket_cookie(ctx);
-	s.rport = bpf_ntohs((__u16)ctx->user_port);
+	/* A thread's slot is written in place and left behind when consumed (cookie 0):
+	 * an LRU update or delete per datagram cost more than the rest of the program. */
+	if (!s)
+		s = &fresh;
+	s->cookie = bpf_get_socket_cookie(ctx);
+	s->rport = bpf_ntohs((__u16)ctx->user_port);
 	if (v6) {
-		s.family = AF_INET6;
-		((__u32 *)s.raddr)[0] = ctx->user_ip6[0];
-		((__u32 *)s.raddr)[1] = ctx->user_ip6[1];
-		((__u32 *)s.raddr)[2] = ctx->user_ip6[2];
-		((__u32 *)s.raddr)[3] = ctx->user_ip6[3];
+		s->family = AF_INET6;
+		((__u32 *)s->raddr)[0] = ctx->user_ip6[0];
+		((__u32 *)s->raddr)[1] = ctx->user_ip6[1];
+		((__u32 *)s->raddr)[2] = ctx->user_ip6[2];
+		((__u32 *)s->raddr)[3] = ctx->user_ip6[3];
 	} else {
-		s.family = AF_INET;
-		((__u32 *)s.raddr)[0] = ctx->user_ip4;
+		s->family = AF_INET;
+		((__u32 *)s->raddr)[0] = ctx->user_ip4;
 	}
-	bpf_map_update_elem(&peer_stash, &tid, &s, BPF_ANY);
+	if (s == &fresh)
+		bpf_map_update_elem(&peer_stash, &tid, &fresh, BPF_ANY);
 }
 
 SEC("cgroup/sendmsg4")
@@ -445,7 +451,7 @@ static __always_inline void udp_count(struct sock *sk, int ret, int sending)
 			__builtin_memcpy(key.raddr, s->raddr, sizeof(key.raddr));
 			key.family = s->family;
 		}
-		bpf_map_delete_elem(&peer_stash, &tid);
+		s->cookie = 0; /* consumed: a later call on another socket does not see it */
 	} else {
 		/* Connected socket (or recv without a source address): the socket's peer. */
 		struct ss_tuple t = {};
@@ -580,10 +586,10 @@ static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v,
 		return 0;
 	/* The address may have been freed and reused since: trust it only while the cookie
 	 * still matches the one recorded for this flow. */
-	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	cookie = kview(struct sock, sk)->__sk_common.skc_cookie.counter;
 	if (cookie != v->cookie)
 		return 0;
-	tcp_read_counters(sk, v, &v->counters, BPF_CORE_READ(sk, __sk_common.skc_state));
+	tcp_read_counters(sk, v, &v->counters, kview(struct sock, sk)->__sk_common.skc_state);
 	v->snap_ts = c->now;
 	if (!v->announced && !c->ring_full)
 		announce(sk, v, c);
