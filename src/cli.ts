@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point: picks the command, turns expected failures into one line and an exit code.
 import { SockscopeError, UsageError } from './errors';
+import { requireNodeVersion } from './node-version';
 import { VERSION } from './version';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  requireNodeVersion();
   if (first === undefined) return (await import('./commands/default')).run(rest);
   const command = COMMANDS[first];
   if (!command) throw new UsageError(`unknown command '${first}'; try 'sockscope --help'`);
