@@ -82,7 +82,8 @@ function limitsSection(L, r) {
       return xs.length ? xs[Math.floor(xs.length / 2)] : null;
     };
     const usRec = usOf('record'), usLive = usOf('live');
-    P.push(`**Connection churn: what sockscope's process spends per connection.** Under churn \`record\` used about ${fmt(usRec, 1)} µs of CPU per new connection and \`live --format jsonl\` about ${fmt(usLive, 1)} µs (median over all runs: ${fmt(usPerConn, 1)} µs)${evPerConn ? `, for ${fmt(evPerConn, 1)} events per connection in the recording` : ''}; the target (2% of a core per 10,000 connections/s) allows 2 µs. The kernel sends one ring record per short-lived socket (FLOW_BRIEF: tuple, owner and final counters at close), two per connection (both local ends), and the ring is read from an mmap'd view in JS (no FFI call and no Buffer per record). \`record\` does not decode flow records: it copies them into kernel-records runs (docs/recording-format.md), looks at the owners once per interval, and compresses with zstd level 1. Measured separately per thread (/proc/PID/task/*/stat, 2026-11-26) over 15 s of churn at about 20,000 connections/s (not 5 s: the first seconds add V8's compilation of the hot code): the main thread 3.1 µs per connection, V8's helper threads (GC, compiler) 1.0 µs. Of the main thread, compressing is the largest part: in the profile below node's zlib call shows as \`writeSync\` (strace shows only about 3 file writes a second), about 0.8 µs per connection even in isolation (two 176-byte records at 350-500 MB/s); zstd level -3 measured 15% less CPU per connection for recordings 25-45% larger (about 24 instead of 18 bytes per flow), which was not taken. The rest is the walk and the copy of each record (cache misses on the kernel's freshly written records), the per-interval map reads and the owners' lookups. \`live\` decodes every record into events and runs the reducer (a Flow object per flow; \`--format jsonl\` keeps them all until exit), which is its extra cost. Next steps, in order of effect: store ring spans verbatim in the recording (one copy per drain instead of one per record), read owners in the kernel's order without a JS call per record, and give \`live\` the same undecoded path up to the reducer.`);
+    const steadyRec = c?.steady?.record;
+    P.push(`**Connection churn: what sockscope's process spends per connection.** Under churn \`record\` used about ${fmt(usRec, 1)} µs of CPU per new connection and \`live --format jsonl\` about ${fmt(usLive, 1)} µs (median over all runs: ${fmt(usPerConn, 1)} µs)${evPerConn ? `, for ${fmt(evPerConn, 1)} events per connection in the recording` : ''}; the target (2% of a core per 10,000 connections/s) allows 2 µs. The kernel sends one ring record per short-lived socket (FLOW_BRIEF: tuple, owner and final counters at close), two per connection (both local ends), and the ring is read from an mmap'd view in JS (no FFI call and no Buffer per record). \`record\` does not decode flow records: it copies them into kernel-records runs (docs/recording-format.md), looks at the owners once per interval, and compresses with zstd level 1. ${steadyRec ? `In steady state (the table after section 2's runs) \`record\` spends ${fmt(steadyRec.usMain.median, 1)} µs per connection on its main thread and ${fmt(steadyRec.usOthers.median, 1)} µs on V8's helper threads (GC, compiler); the short runs also carry the compilation of the hot code.` : ''} Of the main thread, compressing is the largest part: in the profile below node's zlib call shows as \`writeSync\` (strace shows only about 3 file writes a second), about 0.8 µs per connection even in isolation (two 176-byte records at 350-500 MB/s); zstd level -3 measured 15% less CPU per connection for recordings 25-45% larger (about 24 instead of 18 bytes per flow), which was not taken. The rest is the walk and the copy of each record (cache misses on the kernel's freshly written records), the per-interval map reads and the owners' lookups. \`live\` decodes every record into events and runs the reducer (a Flow object per flow; \`--format jsonl\` keeps them all until exit), which is its extra cost. Next steps, in order of effect: store ring spans verbatim in the recording (one copy per drain instead of one per record), read owners in the kernel's order without a JS call per record, and give \`live\` the same undecoded path up to the reducer.`);
   }
   const lostRuns = runs.filter((x) => x.lost > 0 || x.lostCounter > 0);
   if (lostRuns.length) {
@@ -157,6 +158,15 @@ function capacitySection(L, c) {
     L.push(`| ${x.rep + 1} | ${x.mode === 'live' ? 'live --format jsonl' : 'record + replay'} | ${fmtInt(x.connections)} | ${fmtInt(x.rate)} | ${fmtInt(x.outbound)} / ${fmtInt(x.inbound)} | ${fmtInt(x.lost)} / ${fmtInt(x.lostCounter)} | ${fmt(x.cpuPct, 1)} | ${fmt(x.cpuPer10k, 2)} | ${x.bpf?.runCnt ? fmt(x.bpf.runTimeNs / x.bpf.runCnt, 0) : 'n/a'} | ${notes} |`);
   }
   L.push('');
+  if (c.steady?.runs?.length) {
+    L.push(`Steady state: sockscope started, a ${c.steady.warmSeconds} s churn to warm it up (V8 compiles the hot code in the first seconds), then a ${c.steady.seconds} s churn measured per thread from /proc/PID/task/*/stat, up to 1 s after it ended. CPU µs per connection equals % of a core per 10,000 connections/s.`, '');
+    L.push('| rep | mode | connections | rate | main thread µs/conn | other threads µs/conn | total µs/conn = % of a core per 10k conn/s |', '| --- | --- | --- | --- | --- | --- | --- |');
+    for (const x of c.steady.runs) {
+      if (x.failed) { L.push(`| ${x.rep + 1} | ${x.mode} | | | | | ${x.failed} |`); continue; }
+      L.push(`| ${x.rep + 1} | ${x.mode === 'live' ? 'live --format jsonl' : 'record'} | ${fmtInt(x.connections)} | ${fmtInt(x.rate)} | ${fmt(x.usMain, 2)} | ${fmt(x.usOthers, 2)} | ${fmt(x.usTotal, 2)} |`);
+    }
+    L.push('');
+  }
   if (c.record?.bytesPerConnection) L.push(`Recording size: ${fmtSummary(c.record.bytesPerConnection, 0)} bytes per reported flow (short-lived connections).`, '');
   if (c.profile?.rows) {
     L.push(`Where sockscope's own CPU goes at ${fmtInt(c.profile.rate)} connections/s (\`record\`, V8 CPU profile, self time of the ${fmtInt(c.profile.busyMs)} ms the main thread was busy; function names from the bundle dist/sockscope.mjs):`, '');
@@ -226,8 +236,12 @@ function targets(r) {
   out.push({ target: 'sockscope CPU when the host is idle < 1% of a core', measured: Number.isFinite(idle) ? `${fmt(idle)}%` : 'n/a', verdict: Number.isFinite(idle) ? verdict(idle < 1, `${fmt(idle - 1)} points vs 1%`) : 'not measured' });
   const c = r.capacity;
   for (const [mode, label] of [['record', 'record'], ['live', 'live --format jsonl']]) {
-    const per10k = c?.[mode]?.cpuPer10k?.median;
-    out.push({ target: `sockscope CPU < 2% of a core per 10k new connections/s (${label})`, measured: Number.isFinite(per10k) ? `${fmt(per10k)}% per 10k/s (user+sys of the process; BPF time not included)` : 'n/a', verdict: Number.isFinite(per10k) ? verdict(per10k < 2, `${fmt(per10k - 2)} points vs 2%`) : 'not measured' });
+    // Judged in steady state (after warm-up) where measured; the short runs are shown too.
+    const short = c?.[mode]?.cpuPer10k?.median;
+    const steady = c?.steady?.[mode]?.cpuPer10k?.median;
+    const per10k = Number.isFinite(steady) ? steady : short;
+    const how = Number.isFinite(steady) ? `steady state (after warm-up; ${fmt(short)}% in the ${c.seconds} s runs, which include it)` : `${c?.seconds} s runs`;
+    out.push({ target: `sockscope CPU < 2% of a core per 10k new connections/s (${label})`, measured: Number.isFinite(per10k) ? `${fmt(per10k)}% per 10k/s, ${how}; user+sys of the process, BPF time not included` : 'n/a', verdict: Number.isFinite(per10k) ? verdict(per10k < 2, `${fmt(per10k - 2)} points vs 2%`) : 'not measured' });
   }
   const lostRuns = (c?.runs ?? []).filter((x) => x.mode !== 'none' && x.connections !== undefined && !x.failed);
   const lostMax = lostRuns.length ? Math.max(...lostRuns.map((x) => x.lost)) : null;

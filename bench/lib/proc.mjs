@@ -116,6 +116,22 @@ export function cpuSeconds(pids) {
   return { user, sys, total: user + sys };
 }
 
+// CPU seconds of one process split by thread: its main thread (tid = pid) and the rest
+// (for node: V8's helper threads, GC and compiler, and libuv's pool).
+export function threadCpuSeconds(pid) {
+  let main = 0, others = 0;
+  let tids = [];
+  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return { main, others, total: 0 }; }
+  for (const tid of tids) {
+    try {
+      const f = statFields(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      const sec = (Number(f[11]) + Number(f[12])) / CLK_TCK;
+      if (Number(tid) === pid) main += sec; else others += sec;
+    } catch { /* thread gone meanwhile */ }
+  }
+  return { main, others, total: main + others };
+}
+
 export function rssKiB(pids) {
   let rss = 0, hwm = 0;
   for (const pid of pids) {

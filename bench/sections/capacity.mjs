@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { summarizeProfile } from '../profile/summarize.mjs';
 import path from 'node:path';
-import { run, start, stop, treePids, cpuSeconds, bpfObjects, sleep } from '../lib/proc.mjs';
+import { run, start, stop, treePids, cpuSeconds, threadCpuSeconds, bpfObjects, sleep } from '../lib/proc.mjs';
 import { snapshot, delta } from '../lib/bpfstats.mjs';
 import { sockscopePaths, waitForBpf, finishJsonl, replayJsonl, firstLine, lostMentions } from '../lib/sockscope.mjs';
 import { summary } from '../lib/stats.mjs';
@@ -109,6 +109,7 @@ export async function runCapacity(ctx) {
       log(`capacity: ${mode}: ${r.connections} connections at ${Math.round(r.rate)}/s; sockscope reported ${counted.outbound} out / ${counted.inbound} in; cpu ${run1.cpuPct.toFixed(1)}%${reason ? `; ${reason}` : ''}`);
     }
   }
+  result.steady = await steadyCpu(ctx, () => port++, best.clients);
   result.profile = await profileRecord(ctx, port++, seconds, best.clients);
   const ok = (m) => result.runs.filter((x) => x.mode === m && !x.failed);
   const base = ok('none');
@@ -126,6 +127,47 @@ export async function runCapacity(ctx) {
     };
   }
   return result;
+}
+
+// CPU per connection in steady state. The runs above last a few seconds, and their first
+// seconds include V8 compiling sockscope's hot code (a cost a long-running sockscope pays
+// once): here a warm-up churn runs first, then a longer one is measured, per thread
+// (main thread; V8's helper threads for GC and compilation), up to 1 s after it ends so
+// that the ring's backlog is drained within the measurement.
+async function steadyCpu(ctx, nextPort, clients) {
+  const { node, nodeArgs } = sockscopePaths(ctx.repoDir);
+  const warm = ctx.opts.quick ? 1 : 5, measured = ctx.opts.quick ? 2 : 15;
+  const out = { warmSeconds: warm, seconds: measured, runs: [] };
+  for (let rep = 0; rep < (ctx.opts.quick ? 1 : 2); rep++) {
+    for (const mode of ['record', 'live']) {
+      const args = mode === 'live' ? [...nodeArgs, 'live', '--format', 'jsonl'] : [...nodeArgs, 'record', '-o', path.join(ctx.workDir, `steady-${rep}.ssrec`)];
+      const child = start(node, args, { name: `sockscope ${mode} (steady)`, stdio: ['ignore', 'ignore', 'pipe'] });
+      const isAlive = () => child.exitCode === null && child.signalCode === null;
+      if (!(await waitForBpf(child.pid, isAlive))) {
+        await stop(child, 'SIGINT', 3000);
+        out.runs.push({ rep, mode, failed: `did not attach: ${firstLine(child.err)}` });
+        continue;
+      }
+      await churn(ctx, nextPort(), warm, clients);
+      await sleep(1000);
+      const t0 = threadCpuSeconds(child.pid);
+      const r = await churn(ctx, nextPort(), measured, clients);
+      await sleep(1000);
+      const t1 = threadCpuSeconds(child.pid);
+      await stop(child, 'SIGINT', 60000);
+      const us = (sec) => (sec / r.connections) * 1e6;
+      const run1 = { rep, mode, rate: r.rate, connections: r.connections, usMain: us(t1.main - t0.main), usOthers: us(t1.others - t0.others), usTotal: us(t1.total - t0.total) };
+      // % of a core per 10,000 connections/s = µs per connection (10,000/s x 1 µs = 1%).
+      run1.cpuPer10k = run1.usTotal;
+      out.runs.push(run1);
+      ctx.log(`capacity: steady ${mode}: ${r.connections} connections at ${Math.round(r.rate)}/s: ${run1.usTotal.toFixed(2)} µs per connection (main ${run1.usMain.toFixed(2)}, other threads ${run1.usOthers.toFixed(2)})`);
+    }
+  }
+  for (const mode of ['record', 'live']) {
+    const runs = out.runs.filter((x) => x.mode === mode && !x.failed);
+    out[mode] = runs.length === 0 ? null : { cpuPer10k: summary(runs.map((x) => x.cpuPer10k)), usMain: summary(runs.map((x) => x.usMain)), usOthers: summary(runs.map((x) => x.usOthers)) };
+  }
+  return out;
 }
 
 // Where sockscope's CPU goes at this rate: the same churn under `record`, with V8's CPU
