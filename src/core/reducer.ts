@@ -23,7 +23,7 @@
 // (process, user, group, cgroup, container-name) and from process lifecycle events, kept
 // in maps keyed by those ids, so a process that exited right after connecting keeps its
 // attribution as long as one of its flows is tracked.
-import type { AppEvent, Container, FlowOpenEvent, Owner, TickEvent } from '../events/types';
+import type { AppEvent, Container, Direction, FlowOpenEvent, Owner, Proto, TickEvent } from '../events/types';
 import type { CgroupInfo, CoreOptions, CoreState, Flow, ProcessInfo } from './state';
 
 export const DEFAULT_CORE_OPTIONS: CoreOptions = {
@@ -148,8 +148,9 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
     case 'flow-state': {
       const f = s.flows.get(e.flowId);
       if (f && f.endTs === null) {
-        f.state = e.state;
-        pushLifecycle(f, e.ts, e.state);
+        const code = lifecycleCode(e.state);
+        f.state = typeof code === 'number' ? LIFECYCLE_WORDS[code] : code;
+        pushLifecycle(f, e.ts, code);
       }
       break;
     }
@@ -266,20 +267,21 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   const existing = s.flows.get(e.flowId);
   if (existing) removeFlow(s, existing); // a repeated id replaces the old flow
   if (s.flows.size >= s.options.maxFlows) evictOne(s);
-  e.owner.comm = keep(e.owner.comm);
   const owner = sharedOwner(book, e.owner);
+  // The vocabulary strings a flow keeps are shared ones, not the event's copies.
+  const state = word(e.state);
   const f: Flow = {
     flowId: e.flowId,
     cookie: e.cookie,
-    proto: e.proto,
+    proto: e.proto === 'tcp' ? 'tcp' : e.proto === 'udp' ? 'udp' : word<Proto>(e.proto),
     family: e.family,
     laddr: keep(e.laddr),
     lport: e.lport,
     raddr: keep(e.raddr),
     rport: e.rport,
-    direction: e.direction,
+    direction: e.direction === 'outbound' ? 'outbound' : e.direction === 'inbound' ? 'inbound' : word<Direction>(e.direction),
     owner,
-    state: e.state,
+    state,
     seenAtStart: e.seenAtStart,
     startTs: e.ts,
     endTs: null,
@@ -297,7 +299,7 @@ function openFlow(s: State, e: FlowOpenEvent): void {
     history: null,
     historyStart: s.ticks,
     historyEnd: -1,
-    openedAs: e.seenAtStart ? 'seen at start' : e.state === 'open' ? 'open' : e.state,
+    openedAs: e.seenAtStart ? 'seen at start' : state,
     lifecycle: null,
   };
   s.flows.set(f.flowId, f);
@@ -310,19 +312,24 @@ function openFlow(s: State, e: FlowOpenEvent): void {
 
 /** Flows opened by the same process (and thread) share one owner object: the kernel
  * reports the same owner in every record, and one object per flow costs ~150 bytes.
- * A pid's owners are forgotten with its last flow (removeFlow). */
+ * A pid's owners are forgotten with its last flow (removeFlow). An owner the state adopts
+ * gets its comm interned (keep); one already shared (the live decoder shares owners too)
+ * is found first by identity. */
 function sharedOwner(book: Book, o: Owner): Owner {
   const list = book.owners.get(o.pid);
   if (list === undefined) {
+    o.comm = keep(o.comm);
     book.owners.set(o.pid, [o]);
     return o;
   }
+  for (let i = 0; i < list.length; i++) if (list[i] === o) return o;
   for (let i = 0; i < list.length; i++) {
     const x = list[i];
     if (x.tid === o.tid && x.ppid === o.ppid && x.uid === o.uid && x.gid === o.gid && x.comm === o.comm &&
         x.cgroupId === o.cgroupId && x.netns === o.netns) return x;
   }
   // A process with many threads or identities: share the first few, keep the rest as given.
+  o.comm = keep(o.comm);
   if (list.length < 16) list.push(o);
   return o;
 }
@@ -419,9 +426,37 @@ function setCounters(
   f.srttUs = c.srttUs;
 }
 
-function pushLifecycle(f: Flow, ts: number, what: string): void {
-  if (f.lifecycle === null) f.lifecycle = [{ ts, what }];
-  else if (f.lifecycle.length < MAX_LIFECYCLE - 1) f.lifecycle.push({ ts, what });
+/** Lifecycle entries are stored flat, [ts, word, ts, word, ...], with each word (a TCP
+ * state name) as its index in LIFECYCLE_WORDS: an array of doubles, one allocation per
+ * flow instead of an array plus an object (and a boxed ts) per entry. The table holds the
+ * first MAX_LIFECYCLE_WORDS distinct words (the TCP state names, in practice); any word
+ * beyond it is stored as the string itself. */
+const LIFECYCLE_WORDS: string[] = [];
+const lifecycleCodes = new Map<string, number>();
+const MAX_LIFECYCLE_WORDS = 1024;
+
+function lifecycleCode(what: string): number | string {
+  let code = lifecycleCodes.get(what);
+  if (code === undefined) {
+    if (LIFECYCLE_WORDS.length >= MAX_LIFECYCLE_WORDS) return keep(what);
+    code = LIFECYCLE_WORDS.push(keep(what)) - 1;
+    lifecycleCodes.set(LIFECYCLE_WORDS[code], code);
+  }
+  return code;
+}
+
+/** The shared copy of a state name (or another word of a small vocabulary): each event
+ * carries its own copy, and a flow should not keep it. */
+function word<T extends string>(w: T): T {
+  const code = lifecycleCode(w);
+  return (typeof code === 'number' ? LIFECYCLE_WORDS[code] : code) as T;
+}
+
+/** Appends a state change (its word as lifecycleCode gave it). */
+function pushLifecycle(f: Flow, ts: number, code: number | string): void {
+  // concat: an exact-size copy (push would grow the array by 16 spare slots).
+  if (f.lifecycle === null) f.lifecycle = [ts, code];
+  else if (f.lifecycle.length < 2 * (MAX_LIFECYCLE - 1)) f.lifecycle = f.lifecycle.concat(ts, code);
 }
 
 function tick(s: State, e: TickEvent): void {
@@ -444,8 +479,11 @@ function tick(s: State, e: TickEvent): void {
       f.historyEnd = s.ticks;
       continue;
     }
-    f.txRate = dTx > 0 ? dTx * perSec : 0;
-    f.rxRate = dRx > 0 ? dRx * perSec : 0;
+    // A zero stored as a literal stays a small integer; a computed one is a new heap number.
+    if (dTx > 0) f.txRate = dTx * perSec;
+    else f.txRate = 0;
+    if (dRx > 0) f.rxRate = dRx * perSec;
+    else f.rxRate = 0;
     f.prevBytesSent = f.bytesSent;
     f.prevBytesReceived = f.bytesReceived;
     tx += f.txRate;
@@ -480,13 +518,23 @@ function tick(s: State, e: TickEvent): void {
  * of the garbage a replay made. */
 const SHORT_HISTORY = 4;
 
+/** A short history (2 * SHORT_HISTORY zeros): a plain array of doubles, not a
+ * Float64Array, whose array buffer and its bookkeeping cost about twice the memory and
+ * time for 8 numbers. Made from a literal of non-integers so that V8 stores it as doubles
+ * from the start (zeros would start as small integers, copied at the first rate). */
+function shortHistory(): number[] {
+  const h = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
+  for (let i = 0; i < h.length; i++) h[i] = 0;
+  return h;
+}
+
 /** Stores the flow's rates of tick `t` in its history: while the flow is young (t within
  * SHORT_HISTORY ticks of historyStart) in a short array indexed from historyStart, then
  * in the full ring indexed by t % hist (the short samples moved over). */
 function recordRates(f: Flow, t: number, hist: number): void {
   const age = t - f.historyStart;
   let h = f.history;
-  if (h === null) h = f.history = new Float64Array(2 * (age < SHORT_HISTORY && SHORT_HISTORY < hist ? SHORT_HISTORY : hist));
+  if (h === null) h = f.history = age < SHORT_HISTORY && SHORT_HISTORY < hist ? shortHistory() : new Float64Array(2 * hist);
   if (h.length < 2 * hist) {
     if (age < SHORT_HISTORY) {
       h[2 * age] = f.txRate;
@@ -552,7 +600,13 @@ export function flowContainer(state: CoreState, flow: Flow): Container | null {
  * changes and its close. */
 export function flowLifecycle(flow: Flow): Array<{ ts: number; what: string }> {
   const out = [{ ts: flow.startTs, what: flow.openedAs }];
-  if (flow.lifecycle !== null) out.push(...flow.lifecycle);
+  const l = flow.lifecycle;
+  if (l !== null) {
+    for (let i = 0; i + 1 < l.length; i += 2) {
+      const w = l[i + 1];
+      out.push({ ts: l[i] as number, what: typeof w === 'number' ? LIFECYCLE_WORDS[w] : w });
+    }
+  }
   if (flow.endTs !== null) out.push({ ts: flow.endTs, what: 'closed' });
   return out;
 }

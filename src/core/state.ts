@@ -33,10 +33,10 @@ export interface Flow {
   prevBytesReceived: number;
   /** Rate history for the detail view: read it with rateHistory() (reducer.ts). [tx, rx]
    * pairs, allocated the first time the flow moves (a flow that never moved has none and
-   * costs nothing per tick: its history is all zeros): first a short array indexed from
-   * historyStart (most churn flows live an interval or two), then a ring with slot =
-   * tick index % historyLength. */
-  history: Float64Array | null;
+   * costs nothing per tick: its history is all zeros): first a short plain array indexed
+   * from historyStart (most churn flows live an interval or two), then a Float64Array
+   * ring with slot = tick index % historyLength. */
+  history: Float64Array | number[] | null;
   /** Tick index (CoreState.ticks) of the first tick that saw this flow. */
   historyStart: number;
   /** Tick index the history ends before, set when the flow leaves the tick's rounds
@@ -45,8 +45,9 @@ export interface Flow {
   /** How the flow was first seen (its first lifecycle entry, at startTs). */
   openedAs: string;
   /** Later TCP state changes, null until the first (the close is endTs): read the whole
-   * lifecycle with flowLifecycle() (reducer.ts). */
-  lifecycle: Array<{ ts: number; what: string }> | null;
+   * lifecycle with flowLifecycle() (reducer.ts). Stored flat and encoded (pairs of ts and
+   * a state name's code, reducer.ts pushLifecycle) to keep a flow small. */
+  lifecycle: Array<number | string> | null;
 }
 
 export interface ProcessInfo {
