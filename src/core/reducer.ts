@@ -40,14 +40,19 @@ export const DEFAULT_CORE_OPTIONS: CoreOptions = {
  * flows and processes, not the chunks they came from. */
 const interned = new Map<string, string>();
 const MAX_INTERNED = 100_000;
+/** The last string kept: consecutive flows mostly have the same local address, often the
+ * same peer, and comparing with it is cheaper than hashing a fresh string. */
+let lastKept = '';
 function keep<T extends string | null>(s: T): T {
   if (s === null) return s;
+  if (s === lastKept) return lastKept as T;
   let k = interned.get(s);
   if (k === undefined) {
     if (interned.size >= MAX_INTERNED) interned.clear();
     k = s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'); // a fresh flat string
     interned.set(k, k);
   }
+  lastKept = k;
   return k as T;
 }
 
@@ -71,15 +76,19 @@ interface Book {
   /** Flows a tick must visit: open ones, and closed ones until their rates drop to zero.
    * Closed, quiet flows (most of them in a connection churn) cost a tick nothing. */
   active: Set<Flow>;
-  /** Flows tracked per owning pid, so exited processes go only when nothing needs them. */
-  flowsPerPid: Map<number, number>;
-  /** The owners flows of each tracked pid share (sharedOwner). */
-  owners: Map<number, Owner[]>;
+  /** Per owning pid of tracked flows: how many (so exited processes go only when nothing
+   * needs them), and the owners its flows share (sharedOwner). */
+  pids: Map<number, PidFlows>;
   /** pids in exit order, pruned after linger. */
   exitedOrder: number[];
   exitedHead: number;
   reducerEvicted: number;
   kernelEvicted: number;
+}
+
+interface PidFlows {
+  flows: number;
+  owners: Owner[];
 }
 
 type State = CoreState & { book: Book };
@@ -118,8 +127,7 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       closedHead: 0,
       lingerHead: 0,
       active: new Set(),
-      flowsPerPid: new Map(),
-      owners: new Map(),
+      pids: new Map(),
       exitedOrder: [],
       exitedHead: 0,
       reducerEvicted: 0,
@@ -137,15 +145,15 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
   const s = state as State;
   const book = s.book;
   book.eventsSinceTick++;
-  if ('ts' in e) {
-    if (book.firstTs === null) book.firstTs = e.ts;
-    if (e.ts > s.now) s.now = e.ts;
-  }
+  // Each case notes its event's time first (noteTs): an `in` test on every event, of a
+  // dozen shapes, cost more than the note itself.
   switch (e.type) {
     case 'flow-open':
+      noteTs(s, e.ts);
       openFlow(s, e);
       break;
     case 'flow-state': {
+      noteTs(s, e.ts);
       const f = s.flows.get(e.flowId);
       if (f && f.endTs === null) {
         const code = lifecycleCode(e.state);
@@ -155,6 +163,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     }
     case 'flow-close': {
+      noteTs(s, e.ts);
       const f = s.flows.get(e.flowId);
       if (!f || f.endTs !== null) break;
       setCounters(f, e.counters);
@@ -165,6 +174,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     }
     case 'connect-fail':
+      noteTs(s, e.ts);
       s.totals.connectFailures++;
       e.owner.comm = keep(e.owner.comm);
       s.failures.push({ ts: e.ts, what: e.reason, owner: e.owner, raddr: keep(e.raddr), rport: e.rport });
@@ -172,6 +182,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       noteOwner(s, e.owner);
       break;
     case 'counters': {
+      noteTs(s, e.ts);
       const list = e.flows;
       for (let i = 0; i < list.length; i++) {
         const c = list[i];
@@ -183,9 +194,11 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     }
     case 'tick':
+      noteTs(s, e.ts);
       tick(s, e);
       break;
     case 'proc-exec': {
+      noteTs(s, e.ts);
       const p = processEntry(s, e.pid);
       p.ppid = e.ppid;
       p.uid = e.uid;
@@ -198,6 +211,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     }
     case 'proc-fork': {
+      noteTs(s, e.ts);
       const parent = s.processes.get(e.ppid);
       const p = processEntry(s, e.pid);
       p.ppid = e.ppid;
@@ -212,6 +226,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     }
     case 'proc-exit': {
+      noteTs(s, e.ts);
       const p = s.processes.get(e.pid);
       if (p && p.exitedTs === null) {
         p.exitedTs = e.ts;
@@ -220,6 +235,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     }
     case 'process': {
+      noteTs(s, e.ts);
       const p = processEntry(s, e.pid);
       if (e.ppid !== null) p.ppid = e.ppid;
       if (e.exe !== null) p.exe = keep(e.exe);
@@ -227,12 +243,15 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     }
     case 'user':
+      noteTsIfAny(s, e);
       s.users.set(e.uid, keep(e.name));
       break;
     case 'group':
+      noteTsIfAny(s, e);
       s.groups.set(e.gid, keep(e.name));
       break;
     case 'cgroup':
+      noteTsIfAny(s, e);
       if (e.container) {
         e.container.id = keep(e.container.id);
         e.container.name = keep(e.container.name);
@@ -240,9 +259,21 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       s.cgroups.set(e.cgroupId, { cgroupId: e.cgroupId, path: keep(e.path), container: e.container });
       break;
     case 'container-name':
+      noteTsIfAny(s, e);
       s.containerNames.set(keep(e.id), keep(e.name));
       break;
   }
+}
+
+/** The event's time moves `now` forward (and is the first time seen, if it is). */
+function noteTs(s: State, ts: number): void {
+  if (s.book.firstTs === null) s.book.firstTs = ts;
+  if (ts > s.now) s.now = ts;
+}
+
+/** noteTs for the fact types, which have no time, should a file give them one anyway. */
+function noteTsIfAny(s: State, e: object): void {
+  if ('ts' in e) noteTs(s, e.ts as number);
 }
 
 function processEntry(s: State, pid: number): ProcessInfo {
@@ -267,7 +298,13 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   const existing = s.flows.get(e.flowId);
   if (existing) removeFlow(s, existing); // a repeated id replaces the old flow
   if (s.flows.size >= s.options.maxFlows) evictOne(s);
-  const owner = sharedOwner(book, e.owner);
+  let pid = book.pids.get(e.owner.pid);
+  if (pid === undefined) {
+    pid = { flows: 0, owners: [] };
+    book.pids.set(e.owner.pid, pid);
+  }
+  const owner = sharedOwner(pid.owners, e.owner);
+  pid.flows++;
   // The vocabulary strings a flow keeps are shared ones, not the event's copies.
   const state = word(e.state);
   const f: Flow = {
@@ -306,7 +343,6 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   book.active.add(f);
   s.totals.flowsOpen++;
   book.newFlowsSinceTick++;
-  book.flowsPerPid.set(owner.pid, (book.flowsPerPid.get(owner.pid) ?? 0) + 1);
   noteOwner(s, owner);
 }
 
@@ -315,13 +351,7 @@ function openFlow(s: State, e: FlowOpenEvent): void {
  * A pid's owners are forgotten with its last flow (removeFlow). An owner the state adopts
  * gets its comm interned (keep); one already shared (the live decoder shares owners too)
  * is found first by identity. */
-function sharedOwner(book: Book, o: Owner): Owner {
-  const list = book.owners.get(o.pid);
-  if (list === undefined) {
-    o.comm = keep(o.comm);
-    book.owners.set(o.pid, [o]);
-    return o;
-  }
+function sharedOwner(list: Owner[], o: Owner): Owner {
   for (let i = 0; i < list.length; i++) if (list[i] === o) return o;
   for (let i = 0; i < list.length; i++) {
     const x = list[i];
@@ -340,13 +370,9 @@ function removeFlow(s: State, f: Flow): void {
   if (f.endTs === null) s.totals.flowsOpen--;
   const book = s.book;
   const pid = f.owner.pid;
-  const n = (book.flowsPerPid.get(pid) ?? 1) - 1;
-  if (n > 0) {
-    book.flowsPerPid.set(pid, n);
-    return;
-  }
-  book.flowsPerPid.delete(pid);
-  book.owners.delete(pid);
+  const flows = book.pids.get(pid);
+  if (flows !== undefined && --flows.flows > 0) return;
+  book.pids.delete(pid);
   // The last flow of an exited process is gone: its facts are no longer needed once
   // the linger time after its exit has passed (else pruneProcesses takes it later).
   const p = s.processes.get(pid);
@@ -490,6 +516,13 @@ function tick(s: State, e: TickEvent): void {
     rx += f.rxRate;
     // Idle intervals of a flow that never moved are implicit zeros (rateHistory).
     if (hist > 0 && (f.history !== null || f.txRate !== 0 || f.rxRate !== 0)) recordRates(f, s.ticks, hist);
+    // A closed flow that did not move now reports zeros, and will at every later tick (its
+    // counters are final): it leaves now, its history ending after this tick, rather than
+    // costing the next tick a visit to find that out.
+    if (f.endTs !== null && dTx === 0 && dRx === 0) {
+      book.active.delete(f);
+      f.historyEnd = s.ticks + 1;
+    }
   }
   const t = s.totals;
   t.txRate = tx;
@@ -563,7 +596,7 @@ function pruneProcesses(s: State, now: number): void {
     const p = s.processes.get(pid);
     if (p && p.exitedTs !== null && now - p.exitedTs < linger) break;
     book.exitedHead++;
-    if (p && p.exitedTs !== null && !book.flowsPerPid.has(pid)) s.processes.delete(pid);
+    if (p && p.exitedTs !== null && !book.pids.has(pid)) s.processes.delete(pid);
   }
   if (book.exitedHead > 4096 && book.exitedHead * 2 > book.exitedOrder.length) {
     book.exitedOrder = book.exitedOrder.slice(book.exitedHead);

@@ -72,7 +72,7 @@ describe('reducer', () => {
       applyBatch(s, batch);
       if (!batch.some((e) => e.type === 'tick')) continue;
       for (const f of s.flows.values()) {
-        if (f.historyEnd !== -1) continue; // left the tick's rounds: no entry any more
+        if (f.historyEnd !== -1 && f.historyEnd < s.ticks) continue; // left the tick's rounds: no entry any more
         const h = reference.get(f.flowId) ?? [];
         h.push([f.txRate, f.rxRate]);
         if (h.length > len) h.shift();
