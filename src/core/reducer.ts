@@ -74,8 +74,10 @@ interface Book {
   /** Next entry of closedOrder whose linger may expire (closed flows leave in close order). */
   lingerHead: number;
   /** Flows a tick must visit: open ones, and closed ones until their rates drop to zero.
-   * Closed, quiet flows (most of them in a connection churn) cost a tick nothing. */
-  active: Set<Flow>;
+   * Closed, quiet flows (most of them in a connection churn) cost a tick nothing. An
+   * array in opening order, not a Set (whose hashing was a tenth of a replay): a flow that
+   * left the state is marked by its historyEnd (removeFlow) and dropped by the next tick. */
+  active: Flow[];
   /** Per owning pid of tracked flows: how many (so exited processes go only when nothing
    * needs them), and the owners its flows share (sharedOwner). */
   pids: Map<number, PidFlows>;
@@ -126,7 +128,7 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       closedOrder: [],
       closedHead: 0,
       lingerHead: 0,
-      active: new Set(),
+      active: [],
       pids: new Map(),
       exitedOrder: [],
       exitedHead: 0,
@@ -340,7 +342,8 @@ function openFlow(s: State, e: FlowOpenEvent): void {
     lifecycle: null,
   };
   s.flows.set(f.flowId, f);
-  book.active.add(f);
+  book.active.push(f);
+  if (book.active.length > 2 * s.flows.size + 1024) dropRemoved(book.active); // no ticks to do it
   s.totals.flowsOpen++;
   book.newFlowsSinceTick++;
   noteOwner(s, owner);
@@ -366,7 +369,8 @@ function sharedOwner(list: Owner[], o: Owner): Owner {
 
 function removeFlow(s: State, f: Flow): void {
   s.flows.delete(f.flowId);
-  s.book.active.delete(f);
+  // Out of the tick's rounds (dropped from book.active by the next tick): its history ends.
+  if (f.historyEnd === -1) f.historyEnd = s.ticks;
   if (f.endTs === null) s.totals.flowsOpen--;
   const book = s.book;
   const pid = f.owner.pid;
@@ -413,6 +417,13 @@ function evictOne(s: State): void {
     removeFlow(s, victim);
     book.reducerEvicted++;
   }
+}
+
+/** Drops the flows that left the state from `active`, in place, order kept. */
+function dropRemoved(active: Flow[]): void {
+  let kept = 0;
+  for (let i = 0; i < active.length; i++) if (active[i].historyEnd === -1) active[kept++] = active[i];
+  active.length = kept;
 }
 
 function compactClosed(book: Book): void {
@@ -480,9 +491,12 @@ function word<T extends string>(w: T): T {
 
 /** Appends a state change (its word as lifecycleCode gave it). */
 function pushLifecycle(f: Flow, ts: number, code: number | string): void {
-  // concat: an exact-size copy (push would grow the array by 16 spare slots).
-  if (f.lifecycle === null) f.lifecycle = [ts, code];
-  else if (f.lifecycle.length < 2 * (MAX_LIFECYCLE - 1)) f.lifecycle = f.lifecycle.concat(ts, code);
+  const l = f.lifecycle;
+  // Exact-size arrays (push would grow one by 16 spare slots); literals for the common
+  // first two entries (concat, a generic builtin, was slower than the rest of the event).
+  if (l === null) f.lifecycle = [ts, code];
+  else if (l.length === 2) f.lifecycle = [l[0], l[1], ts, code];
+  else if (l.length < 2 * (MAX_LIFECYCLE - 1)) f.lifecycle = l.concat(ts, code);
 }
 
 function tick(s: State, e: TickEvent): void {
@@ -496,12 +510,16 @@ function tick(s: State, e: TickEvent): void {
   let rx = 0;
   const hist = opts.historyLength;
   expireLinger(s, e.ts);
-  for (const f of book.active) {
+  // Visits the active flows in order, keeping (compacted in place) those that stay.
+  const active = book.active;
+  let kept = 0;
+  for (let i = 0; i < active.length; i++) {
+    const f = active[i];
+    if (f.historyEnd !== -1) continue; // left the state (removeFlow)
     const dTx = f.bytesSent - f.prevBytesSent;
     const dRx = f.bytesReceived - f.prevBytesReceived;
     // A closed flow that already reported zero rates needs no more work, ever.
     if (f.endTs !== null && dTx === 0 && dRx === 0 && f.txRate === 0 && f.rxRate === 0) {
-      book.active.delete(f);
       f.historyEnd = s.ticks;
       continue;
     }
@@ -519,11 +537,10 @@ function tick(s: State, e: TickEvent): void {
     // A closed flow that did not move now reports zeros, and will at every later tick (its
     // counters are final): it leaves now, its history ending after this tick, rather than
     // costing the next tick a visit to find that out.
-    if (f.endTs !== null && dTx === 0 && dRx === 0) {
-      book.active.delete(f);
-      f.historyEnd = s.ticks + 1;
-    }
+    if (f.endTs !== null && dTx === 0 && dRx === 0) f.historyEnd = s.ticks + 1;
+    else active[kept++] = f;
   }
+  active.length = kept;
   const t = s.totals;
   t.txRate = tx;
   t.rxRate = rx;

@@ -40,8 +40,8 @@ export interface Flow {
   /** Tick index (CoreState.ticks) of the first tick that saw this flow. */
   historyStart: number;
   /** Tick index the history ends before, set when the flow leaves the tick's rounds
-   * (closed and quiet: its rates are zero from then on); -1 while every tick still sees
-   * it. */
+   * (closed and quiet: its rates are zero from then on; or gone from the state); -1 while
+   * every tick still sees it. */
   historyEnd: number;
   /** How the flow was first seen (its first lifecycle entry, at startTs). */
   openedAs: string;
