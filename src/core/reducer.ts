@@ -64,6 +64,9 @@ const MAX_LIFECYCLE = 32;
 /** Bookkeeping that is not part of the public state shape. */
 interface Book {
   lastTickTs: number | null;
+  /** The largest flow id ever opened: a larger one cannot be in the state (the kernel
+   * numbers flows upwards), so opening it needs no lookup for a flow to replace. */
+  maxFlowId: number;
   firstTs: number | null;
   eventsSinceTick: number;
   newFlowsSinceTick: number;
@@ -122,6 +125,7 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
     ticks: 0,
     book: {
       lastTickTs: null,
+      maxFlowId: -Infinity,
       firstTs: null,
       eventsSinceTick: 0,
       newFlowsSinceTick: 0,
@@ -297,8 +301,11 @@ function noteOwner(s: State, o: Owner): void {
 
 function openFlow(s: State, e: FlowOpenEvent): void {
   const book = s.book;
-  const existing = s.flows.get(e.flowId);
-  if (existing) removeFlow(s, existing); // a repeated id replaces the old flow
+  if (e.flowId > book.maxFlowId) book.maxFlowId = e.flowId;
+  else {
+    const existing = s.flows.get(e.flowId);
+    if (existing) removeFlow(s, existing); // a repeated id replaces the old flow
+  }
   if (s.flows.size >= s.options.maxFlows) evictOne(s);
   let pid = book.pids.get(e.owner.pid);
   if (pid === undefined) {
@@ -472,13 +479,25 @@ const LIFECYCLE_WORDS: string[] = [];
 const lifecycleCodes = new Map<string, number>();
 const MAX_LIFECYCLE_WORDS = 1024;
 
+/** A direct-mapped memo in front of lifecycleCodes, indexed by a word's length and last
+ * character: comparing with one known word is cheaper than hashing each event's fresh copy
+ * of a state name (the TCP state names fall in distinct slots but for LISTEN/CLOSING). */
+const RECENT_SLOTS = 64;
+const recentWords: string[] = new Array<string>(RECENT_SLOTS).fill('');
+const recentCodes: number[] = new Array<number>(RECENT_SLOTS).fill(0);
+
 function lifecycleCode(what: string): number | string {
+  const n = what.length;
+  const slot = n === 0 ? 0 : (n * 7 + what.charCodeAt(n - 1)) & (RECENT_SLOTS - 1);
+  if (recentWords[slot] === what && n > 0) return recentCodes[slot];
   let code = lifecycleCodes.get(what);
   if (code === undefined) {
     if (LIFECYCLE_WORDS.length >= MAX_LIFECYCLE_WORDS) return keep(what);
     code = LIFECYCLE_WORDS.push(keep(what)) - 1;
     lifecycleCodes.set(LIFECYCLE_WORDS[code], code);
   }
+  recentWords[slot] = LIFECYCLE_WORDS[code];
+  recentCodes[slot] = code;
   return code;
 }
 
