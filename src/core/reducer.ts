@@ -24,6 +24,7 @@
 // in maps keyed by those ids, so a process that exited right after connecting keeps its
 // attribution as long as one of its flows is tracked.
 import type { AppEvent, Container, Direction, FlowOpenEvent, Owner, Proto, TickEvent } from '../events/types';
+import { SHORT_HISTORY, ShortHistories } from './short-histories';
 import type { CgroupInfo, CoreOptions, CoreState, Flow, ProcessInfo } from './state';
 
 export const DEFAULT_CORE_OPTIONS: CoreOptions = {
@@ -81,6 +82,8 @@ interface Book {
    * array in opening order, not a Set (whose hashing was a tenth of a replay): a flow that
    * left the state is marked by its historyEnd (removeFlow) and dropped by the next tick. */
   active: Flow[];
+  /** The rate histories of young flows (Flow.history is then a slot number). */
+  shortHistories: ShortHistories;
   /** Per owning pid of tracked flows: how many (so exited processes go only when nothing
    * needs them), and the owners its flows share (sharedOwner). */
   pids: Map<number, PidFlows>;
@@ -134,6 +137,7 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       lingerHead: 0,
       active: [],
       pids: new Map(),
+      shortHistories: new ShortHistories(),
       exitedOrder: [],
       exitedHead: 0,
       reducerEvicted: 0,
@@ -378,6 +382,11 @@ function removeFlow(s: State, f: Flow): void {
   s.flows.delete(f.flowId);
   // Out of the tick's rounds (dropped from book.active by the next tick): its history ends.
   if (f.historyEnd === -1) f.historyEnd = s.ticks;
+  // A short history's slot goes back for the next flow (a flow out of the state has none).
+  if (typeof f.history === 'number') {
+    s.book.shortHistories.release(f.history);
+    f.history = null;
+  }
   if (f.endTs === null) s.totals.flowsOpen--;
   const book = s.book;
   const pid = f.owner.pid;
@@ -552,7 +561,7 @@ function tick(s: State, e: TickEvent): void {
     tx += f.txRate;
     rx += f.rxRate;
     // Idle intervals of a flow that never moved are implicit zeros (rateHistory).
-    if (hist > 0 && (f.history !== null || f.txRate !== 0 || f.rxRate !== 0)) recordRates(f, s.ticks, hist);
+    if (hist > 0 && (f.history !== null || f.txRate !== 0 || f.rxRate !== 0)) recordRates(book, f, s.ticks, hist);
     // A closed flow that did not move now reports zeros, and will at every later tick (its
     // counters are final): it leaves now, its history ending after this tick, rather than
     // costing the next tick a visit to find that out.
@@ -582,40 +591,31 @@ function tick(s: State, e: TickEvent): void {
   compactClosed(book);
 }
 
-/** Samples a short history holds before it becomes the full ring. Most flows under
- * connection churn live one or two intervals: a full ring each (2 x 60 doubles) was most
- * of the garbage a replay made. */
-const SHORT_HISTORY = 4;
-
-/** A short history (2 * SHORT_HISTORY zeros): a plain array of doubles, not a
- * Float64Array, whose array buffer and its bookkeeping cost about twice the memory and
- * time for 8 numbers. Made from a literal of non-integers so that V8 stores it as doubles
- * from the start (zeros would start as small integers, copied at the first rate). */
-function shortHistory(): number[] {
-  const h = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
-  for (let i = 0; i < h.length; i++) h[i] = 0;
-  return h;
-}
-
 /** Stores the flow's rates of tick `t` in its history: while the flow is young (t within
- * SHORT_HISTORY ticks of historyStart) in a short array indexed from historyStart, then
- * in the full ring indexed by t % hist (the short samples moved over). */
-function recordRates(f: Flow, t: number, hist: number): void {
+ * SHORT_HISTORY ticks of historyStart) in a slot of the state's short histories, indexed
+ * from historyStart; then in a full ring of its own indexed by t % hist (the short
+ * samples moved over, the slot given back). Most flows under connection churn live one or
+ * two intervals: a full ring each (2 x 60 doubles) was most of the garbage a replay made. */
+function recordRates(book: Book, f: Flow, t: number, hist: number): void {
   const age = t - f.historyStart;
   let h = f.history;
-  if (h === null) h = f.history = age < SHORT_HISTORY && SHORT_HISTORY < hist ? shortHistory() : new Float64Array(2 * hist);
-  if (h.length < 2 * hist) {
+  if (h === null) {
+    if (age < SHORT_HISTORY && SHORT_HISTORY < hist) h = f.history = book.shortHistories.take();
+    else h = f.history = new Float64Array(2 * hist);
+  }
+  if (typeof h === 'number') {
+    const short = book.shortHistories;
     if (age < SHORT_HISTORY) {
-      h[2 * age] = f.txRate;
-      h[2 * age + 1] = f.rxRate;
+      short.set(h, age, f.txRate, f.rxRate);
       return;
     }
     const ring = new Float64Array(2 * hist);
     for (let j = 0; j < SHORT_HISTORY; j++) {
       const slot = 2 * ((f.historyStart + j) % hist);
-      ring[slot] = h[2 * j];
-      ring[slot + 1] = h[2 * j + 1];
+      ring[slot] = short.tx(h, j);
+      ring[slot + 1] = short.rx(h, j);
     }
+    short.release(h);
     h = f.history = ring;
   }
   const slot = 2 * (t % hist);
@@ -690,13 +690,14 @@ export function rateHistory(state: CoreState, flow: Flow): { tx: number[]; rx: n
   const tx = new Array<number>(n).fill(0);
   const rx = new Array<number>(n).fill(0);
   const ring = flow.history;
-  if (ring !== null && ring.length < 2 * len) {
-    // Still the short history: samples from historyStart on (n <= its length here).
+  if (typeof ring === 'number') {
+    // Still a short history: samples from historyStart on (n <= SHORT_HISTORY here).
+    const short = (state as State).book.shortHistories;
     for (let i = 0; i < n; i++) {
       const j = end - n + i - flow.historyStart;
-      if (j < 0 || 2 * j >= ring.length) continue;
-      tx[i] = ring[2 * j];
-      rx[i] = ring[2 * j + 1];
+      if (j < 0 || j >= SHORT_HISTORY) continue;
+      tx[i] = short.tx(ring, j);
+      rx[i] = short.rx(ring, j);
     }
   } else if (ring !== null) {
     for (let i = 0; i < n; i++) {

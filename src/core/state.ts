@@ -32,11 +32,12 @@ export interface Flow {
   prevBytesSent: number;
   prevBytesReceived: number;
   /** Rate history for the detail view: read it with rateHistory() (reducer.ts). [tx, rx]
-   * pairs, allocated the first time the flow moves (a flow that never moved has none and
-   * costs nothing per tick: its history is all zeros): first a short plain array indexed
-   * from historyStart (most churn flows live an interval or two), then a Float64Array
-   * ring with slot = tick index % historyLength. */
-  history: Float64Array | number[] | null;
+   * pairs, kept from the first time the flow moves (a flow that never moved has none and
+   * costs nothing per tick: its history is all zeros): first, while the flow is young, a
+   * slot number in the state's shared short histories (src/core/short-histories.ts, most
+   * churn flows live an interval or two), then a Float64Array ring of its own with slot =
+   * tick index % historyLength. null again once the flow is out of the state. */
+  history: Float64Array | number | null;
   /** Tick index (CoreState.ticks) of the first tick that saw this flow. */
   historyStart: number;
   /** Tick index the history ends before, set when the flow leaves the tick's rounds
