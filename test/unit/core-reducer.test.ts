@@ -212,6 +212,36 @@ describe('reducer', () => {
     expect(s.processes.has(20)).toBe(true);
   });
 
+  it('replaces a flow whose id comes again, below the largest id seen as above it', () => {
+    const s = createCoreState();
+    applyBatch(s, [open(5, 1), open(3, 2), open(5, 3, { rport: 81 }), open(3, 4, { rport: 82 })]);
+    expect(s.flows.size).toBe(2);
+    expect(s.totals.flowsOpen).toBe(2);
+    expect([s.flows.get(5)!.rport, s.flows.get(3)!.rport]).toEqual([81, 82]);
+  });
+
+  it('gives a short history back when its flow leaves: the next flow reads only its own rates', () => {
+    const s = createCoreState({ lingerNs: 1.5 * S });
+    applyBatch(s, [tick(0), open(1, 0.1 * S), counters(0.2 * S, 1, 700, 900), close(0.3 * S, 1, 800, 900), tick(S)]);
+    const gone = s.flows.get(1)!;
+    expect(typeof gone.history).toBe('number');
+    expect(rateHistory(s, gone)).toEqual({ tx: [800], rx: [900] });
+    applyBatch(s, [tick(2 * S), tick(3 * S)]); // linger over: the flow leaves the state
+    expect(s.flows.has(1)).toBe(false);
+    expect(gone.history).toBeNull();
+    applyBatch(s, [open(2, 3.1 * S), counters(3.2 * S, 2, 0, 50), tick(4 * S)]);
+    expect(rateHistory(s, s.flows.get(2)!)).toEqual({ tx: [0], rx: [50] });
+  });
+
+  it('keeps up to 31 state changes per flow, in order, with any state name', () => {
+    const s = createCoreState();
+    const states = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? `STATE_${i}` : i % 3 === 1 ? 'FIN_WAIT1' : 'CLOSE_WAIT'));
+    applyBatch(s, [open(1, 1), ...states.map((state, i): AppEvent => ({ type: 'flow-state', ts: 10 + i, flowId: 1, state }))]);
+    const f = s.flows.get(1)!;
+    expect(f.state).toBe(states[39]);
+    expect(flowLifecycle(f)).toEqual([{ ts: 1, what: 'ESTABLISHED' }, ...states.slice(0, 31).map((what, i) => ({ ts: 10 + i, what }))]);
+  });
+
   it('is deterministic: the same events give the same state', () => {
     const run = () => {
       const s = createCoreState({ lingerNs: 3 * S, maxFlows: 300 });
