@@ -320,7 +320,26 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   pid.flows++;
   // The vocabulary strings a flow keeps are shared ones, not the event's copies.
   const state = word(e.state);
+  // Fields in the order of use, not of the interface: the tick reads the first ten of
+  // every active flow and the state changes and close the next six, so each touches two
+  // of the object's cache lines instead of four.
   const f: Flow = {
+    historyEnd: -1,
+    endTs: null,
+    bytesSent: 0,
+    bytesReceived: 0,
+    prevBytesSent: 0,
+    prevBytesReceived: 0,
+    txRate: 0,
+    rxRate: 0,
+    history: null,
+    historyStart: s.ticks,
+    state,
+    lifecycle: null,
+    packetsSent: null,
+    packetsReceived: null,
+    retransmits: null,
+    srttUs: null,
     flowId: e.flowId,
     cookie: e.cookie,
     proto: e.proto === 'tcp' ? 'tcp' : e.proto === 'udp' ? 'udp' : word<Proto>(e.proto),
@@ -331,26 +350,10 @@ function openFlow(s: State, e: FlowOpenEvent): void {
     rport: e.rport,
     direction: e.direction === 'outbound' ? 'outbound' : e.direction === 'inbound' ? 'inbound' : word<Direction>(e.direction),
     owner,
-    state,
     seenAtStart: e.seenAtStart,
     startTs: e.ts,
-    endTs: null,
-    bytesSent: 0,
-    bytesReceived: 0,
-    packetsSent: null,
-    packetsReceived: null,
-    retransmits: null,
-    srttUs: null,
     connectLatencyUs: e.connectLatencyUs,
-    txRate: 0,
-    rxRate: 0,
-    prevBytesSent: 0,
-    prevBytesReceived: 0,
-    history: null,
-    historyStart: s.ticks,
-    historyEnd: -1,
     openedAs: e.seenAtStart ? 'seen at start' : state,
-    lifecycle: null,
   };
   s.flows.set(f.flowId, f);
   book.active.push(f);
