@@ -24,6 +24,8 @@
 // in maps keyed by those ids, so a process that exited right after connecting keeps its
 // attribution as long as one of its flows is tracked.
 import type { AppEvent, Container, Direction, FlowOpenEvent, Owner, Proto, TickEvent } from '../events/types';
+import { keep } from './intern';
+import { LIFECYCLE_WORDS, lifecycleCode, pushLifecycle, word } from './lifecycle';
 import { SHORT_HISTORY, ShortHistories } from './short-histories';
 import type { CgroupInfo, CoreOptions, CoreState, Flow, ProcessInfo } from './state';
 
@@ -33,34 +35,8 @@ export const DEFAULT_CORE_OPTIONS: CoreOptions = {
   historyLength: 60,
 };
 
-/** The strings the state keeps for long (addresses, names, paths, command lines) are
- * shared: 100,000 flows to 127.0.0.1 hold one "127.0.0.1", not 100,000 copies. Long ones
- * are also copied once: strings from the recording decoder can be slices of a whole
- * chunk's string block (msgpackr's bundleStrings, src/record/codec.ts), and V8 keeps the
- * block alive as long as one slice (13 chars or longer) lives, so a long replay holds its
- * flows and processes, not the chunks they came from. */
-const interned = new Map<string, string>();
-const MAX_INTERNED = 100_000;
-/** The last string kept: consecutive flows mostly have the same local address, often the
- * same peer, and comparing with it is cheaper than hashing a fresh string. */
-let lastKept = '';
-function keep<T extends string | null>(s: T): T {
-  if (s === null) return s;
-  if (s === lastKept) return lastKept as T;
-  let k = interned.get(s);
-  if (k === undefined) {
-    if (interned.size >= MAX_INTERNED) interned.clear();
-    k = s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'); // a fresh flat string
-    interned.set(k, k);
-  }
-  lastKept = k;
-  return k as T;
-}
-
 /** Connect failures kept for display (the count in totals is exact). */
 const MAX_FAILURES = 200;
-/** Lifecycle entries kept per flow (open, states, close: a TCP flow has about 6). */
-const MAX_LIFECYCLE = 32;
 
 /** Bookkeeping that is not part of the public state shape. */
 interface Book {
@@ -482,54 +458,6 @@ function setCounters(
   f.srttUs = c.srttUs;
 }
 
-/** Lifecycle entries are stored flat, [ts, word, ts, word, ...], with each word (a TCP
- * state name) as its index in LIFECYCLE_WORDS: an array of doubles, one allocation per
- * flow instead of an array plus an object (and a boxed ts) per entry. The table holds the
- * first MAX_LIFECYCLE_WORDS distinct words (the TCP state names, in practice); any word
- * beyond it is stored as the string itself. */
-const LIFECYCLE_WORDS: string[] = [];
-const lifecycleCodes = new Map<string, number>();
-const MAX_LIFECYCLE_WORDS = 1024;
-
-/** A direct-mapped memo in front of lifecycleCodes, indexed by a word's length and last
- * character: comparing with one known word is cheaper than hashing each event's fresh copy
- * of a state name (the TCP state names fall in distinct slots but for LISTEN/CLOSING). */
-const RECENT_SLOTS = 64;
-const recentWords: string[] = new Array<string>(RECENT_SLOTS).fill('');
-const recentCodes: number[] = new Array<number>(RECENT_SLOTS).fill(0);
-
-function lifecycleCode(what: string): number | string {
-  const n = what.length;
-  const slot = n === 0 ? 0 : (n * 7 + what.charCodeAt(n - 1)) & (RECENT_SLOTS - 1);
-  if (recentWords[slot] === what && n > 0) return recentCodes[slot];
-  let code = lifecycleCodes.get(what);
-  if (code === undefined) {
-    if (LIFECYCLE_WORDS.length >= MAX_LIFECYCLE_WORDS) return keep(what);
-    code = LIFECYCLE_WORDS.push(keep(what)) - 1;
-    lifecycleCodes.set(LIFECYCLE_WORDS[code], code);
-  }
-  recentWords[slot] = LIFECYCLE_WORDS[code];
-  recentCodes[slot] = code;
-  return code;
-}
-
-/** The shared copy of a state name (or another word of a small vocabulary): each event
- * carries its own copy, and a flow should not keep it. */
-function word<T extends string>(w: T): T {
-  const code = lifecycleCode(w);
-  return (typeof code === 'number' ? LIFECYCLE_WORDS[code] : code) as T;
-}
-
-/** Appends a state change (its word as lifecycleCode gave it). */
-function pushLifecycle(f: Flow, ts: number, code: number | string): void {
-  const l = f.lifecycle;
-  // Exact-size arrays (push would grow one by 16 spare slots); literals for the common
-  // first two entries (concat, a generic builtin, was slower than the rest of the event).
-  if (l === null) f.lifecycle = [ts, code];
-  else if (l.length === 2) f.lifecycle = [l[0], l[1], ts, code];
-  else if (l.length < 2 * (MAX_LIFECYCLE - 1)) f.lifecycle = l.concat(ts, code);
-}
-
 function tick(s: State, e: TickEvent): void {
   const book = s.book;
   const opts = s.options;
@@ -668,20 +596,8 @@ export function flowContainer(state: CoreState, flow: Flow): Container | null {
   return name !== undefined && name !== null && name !== c.name ? { ...c, name } : c;
 }
 
-/** The flow's lifecycle events, oldest first: how it was first seen, then its state
- * changes and its close. */
-export function flowLifecycle(flow: Flow): Array<{ ts: number; what: string }> {
-  const out = [{ ts: flow.startTs, what: flow.openedAs }];
-  const l = flow.lifecycle;
-  if (l !== null) {
-    for (let i = 0; i + 1 < l.length; i += 2) {
-      const w = l[i + 1];
-      out.push({ ts: l[i] as number, what: typeof w === 'number' ? LIFECYCLE_WORDS[w] : w });
-    }
-  }
-  if (flow.endTs !== null) out.push({ ts: flow.endTs, what: 'closed' });
-  return out;
-}
+/** The flow's lifecycle (src/core/lifecycle.ts), here with the other lookups. */
+export { flowLifecycle } from './lifecycle';
 
 /** The flow's rates (bytes/s) per tick since it was first seen, oldest first, at most
  * historyLength of them; an interval in which it did not move is a zero. A closed flow's
