@@ -23,7 +23,10 @@
 // (process, user, group, cgroup, container-name) and from process lifecycle events, kept
 // in maps keyed by those ids, so a process that exited right after connecting keeps its
 // attribution as long as one of its flows is tracked.
-import type { AppEvent, Container, FlowOpenEvent, Owner, TickEvent } from '../events/types';
+import type { AppEvent, Container, Direction, FlowOpenEvent, Owner, Proto, TickEvent } from '../events/types';
+import { keep } from './intern';
+import { LIFECYCLE_WORDS, lifecycleCode, pushLifecycle, word } from './lifecycle';
+import { SHORT_HISTORY, ShortHistories } from './short-histories';
 import type { CgroupInfo, CoreOptions, CoreState, Flow, ProcessInfo } from './state';
 
 export const DEFAULT_CORE_OPTIONS: CoreOptions = {
@@ -32,33 +35,15 @@ export const DEFAULT_CORE_OPTIONS: CoreOptions = {
   historyLength: 60,
 };
 
-/** The strings the state keeps for long (addresses, names, paths, command lines) are
- * shared: 100,000 flows to 127.0.0.1 hold one "127.0.0.1", not 100,000 copies. Long ones
- * are also copied once: strings from the recording decoder can be slices of a whole
- * chunk's string block (msgpackr's bundleStrings, src/record/codec.ts), and V8 keeps the
- * block alive as long as one slice (13 chars or longer) lives, so a long replay holds its
- * flows and processes, not the chunks they came from. */
-const interned = new Map<string, string>();
-const MAX_INTERNED = 100_000;
-function keep<T extends string | null>(s: T): T {
-  if (s === null) return s;
-  let k = interned.get(s);
-  if (k === undefined) {
-    if (interned.size >= MAX_INTERNED) interned.clear();
-    k = s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'); // a fresh flat string
-    interned.set(k, k);
-  }
-  return k as T;
-}
-
 /** Connect failures kept for display (the count in totals is exact). */
 const MAX_FAILURES = 200;
-/** Lifecycle entries kept per flow (open, states, close: a TCP flow has about 6). */
-const MAX_LIFECYCLE = 32;
 
 /** Bookkeeping that is not part of the public state shape. */
 interface Book {
   lastTickTs: number | null;
+  /** The largest flow id ever opened: a larger one cannot be in the state (the kernel
+   * numbers flows upwards), so opening it needs no lookup for a flow to replace. */
+  maxFlowId: number;
   firstTs: number | null;
   eventsSinceTick: number;
   newFlowsSinceTick: number;
@@ -69,17 +54,25 @@ interface Book {
   /** Next entry of closedOrder whose linger may expire (closed flows leave in close order). */
   lingerHead: number;
   /** Flows a tick must visit: open ones, and closed ones until their rates drop to zero.
-   * Closed, quiet flows (most of them in a connection churn) cost a tick nothing. */
-  active: Set<Flow>;
-  /** Flows tracked per owning pid, so exited processes go only when nothing needs them. */
-  flowsPerPid: Map<number, number>;
-  /** The owners flows of each tracked pid share (sharedOwner). */
-  owners: Map<number, Owner[]>;
+   * Closed, quiet flows (most of them in a connection churn) cost a tick nothing. An
+   * array in opening order, not a Set (whose hashing was a tenth of a replay): a flow that
+   * left the state is marked by its historyEnd (removeFlow) and dropped by the next tick. */
+  active: Flow[];
+  /** The rate histories of young flows (Flow.history is then a slot number). */
+  shortHistories: ShortHistories;
+  /** Per owning pid of tracked flows: how many (so exited processes go only when nothing
+   * needs them), and the owners its flows share (sharedOwner). */
+  pids: Map<number, PidFlows>;
   /** pids in exit order, pruned after linger. */
   exitedOrder: number[];
   exitedHead: number;
   reducerEvicted: number;
   kernelEvicted: number;
+}
+
+interface PidFlows {
+  flows: number;
+  owners: Owner[];
 }
 
 type State = CoreState & { book: Book };
@@ -111,15 +104,16 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
     ticks: 0,
     book: {
       lastTickTs: null,
+      maxFlowId: -Infinity,
       firstTs: null,
       eventsSinceTick: 0,
       newFlowsSinceTick: 0,
       closedOrder: [],
       closedHead: 0,
       lingerHead: 0,
-      active: new Set(),
-      flowsPerPid: new Map(),
-      owners: new Map(),
+      active: [],
+      pids: new Map(),
+      shortHistories: new ShortHistories(),
       exitedOrder: [],
       exitedHead: 0,
       reducerEvicted: 0,
@@ -137,23 +131,25 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
   const s = state as State;
   const book = s.book;
   book.eventsSinceTick++;
-  if ('ts' in e) {
-    if (book.firstTs === null) book.firstTs = e.ts;
-    if (e.ts > s.now) s.now = e.ts;
-  }
+  // Each case notes its event's time first (noteTs): an `in` test on every event, of a
+  // dozen shapes, cost more than the note itself.
   switch (e.type) {
     case 'flow-open':
+      noteTs(s, e.ts);
       openFlow(s, e);
       break;
     case 'flow-state': {
+      noteTs(s, e.ts);
       const f = s.flows.get(e.flowId);
       if (f && f.endTs === null) {
-        f.state = e.state;
-        pushLifecycle(f, e.ts, e.state);
+        const code = lifecycleCode(e.state);
+        f.state = typeof code === 'number' ? LIFECYCLE_WORDS[code] : code;
+        pushLifecycle(f, e.ts, code);
       }
       break;
     }
     case 'flow-close': {
+      noteTs(s, e.ts);
       const f = s.flows.get(e.flowId);
       if (!f || f.endTs !== null) break;
       setCounters(f, e.counters);
@@ -164,6 +160,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     }
     case 'connect-fail':
+      noteTs(s, e.ts);
       s.totals.connectFailures++;
       e.owner.comm = keep(e.owner.comm);
       s.failures.push({ ts: e.ts, what: e.reason, owner: e.owner, raddr: keep(e.raddr), rport: e.rport });
@@ -171,6 +168,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       noteOwner(s, e.owner);
       break;
     case 'counters': {
+      noteTs(s, e.ts);
       const list = e.flows;
       for (let i = 0; i < list.length; i++) {
         const c = list[i];
@@ -182,9 +180,11 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     }
     case 'tick':
+      noteTs(s, e.ts);
       tick(s, e);
       break;
     case 'proc-exec': {
+      noteTs(s, e.ts);
       const p = processEntry(s, e.pid);
       p.ppid = e.ppid;
       p.uid = e.uid;
@@ -197,6 +197,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     }
     case 'proc-fork': {
+      noteTs(s, e.ts);
       const parent = s.processes.get(e.ppid);
       const p = processEntry(s, e.pid);
       p.ppid = e.ppid;
@@ -211,6 +212,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     }
     case 'proc-exit': {
+      noteTs(s, e.ts);
       const p = s.processes.get(e.pid);
       if (p && p.exitedTs === null) {
         p.exitedTs = e.ts;
@@ -219,6 +221,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     }
     case 'process': {
+      noteTs(s, e.ts);
       const p = processEntry(s, e.pid);
       if (e.ppid !== null) p.ppid = e.ppid;
       if (e.exe !== null) p.exe = keep(e.exe);
@@ -226,12 +229,15 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     }
     case 'user':
+      noteTsIfAny(s, e);
       s.users.set(e.uid, keep(e.name));
       break;
     case 'group':
+      noteTsIfAny(s, e);
       s.groups.set(e.gid, keep(e.name));
       break;
     case 'cgroup':
+      noteTsIfAny(s, e);
       if (e.container) {
         e.container.id = keep(e.container.id);
         e.container.name = keep(e.container.name);
@@ -239,9 +245,21 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       s.cgroups.set(e.cgroupId, { cgroupId: e.cgroupId, path: keep(e.path), container: e.container });
       break;
     case 'container-name':
+      noteTsIfAny(s, e);
       s.containerNames.set(keep(e.id), keep(e.name));
       break;
   }
+}
+
+/** The event's time moves `now` forward (and is the first time seen, if it is). */
+function noteTs(s: State, ts: number): void {
+  if (s.book.firstTs === null) s.book.firstTs = ts;
+  if (ts > s.now) s.now = ts;
+}
+
+/** noteTs for the fact types, which have no time, should a file give them one anyway. */
+function noteTsIfAny(s: State, e: object): void {
+  if ('ts' in e) noteTs(s, e.ts as number);
 }
 
 function processEntry(s: State, pid: number): ProcessInfo {
@@ -263,83 +281,97 @@ function noteOwner(s: State, o: Owner): void {
 
 function openFlow(s: State, e: FlowOpenEvent): void {
   const book = s.book;
-  const existing = s.flows.get(e.flowId);
-  if (existing) removeFlow(s, existing); // a repeated id replaces the old flow
+  if (e.flowId > book.maxFlowId) book.maxFlowId = e.flowId;
+  else {
+    const existing = s.flows.get(e.flowId);
+    if (existing) removeFlow(s, existing); // a repeated id replaces the old flow
+  }
   if (s.flows.size >= s.options.maxFlows) evictOne(s);
-  e.owner.comm = keep(e.owner.comm);
-  const owner = sharedOwner(book, e.owner);
+  let pid = book.pids.get(e.owner.pid);
+  if (pid === undefined) {
+    pid = { flows: 0, owners: [] };
+    book.pids.set(e.owner.pid, pid);
+  }
+  const owner = sharedOwner(pid.owners, e.owner);
+  pid.flows++;
+  // The vocabulary strings a flow keeps are shared ones, not the event's copies.
+  const state = word(e.state);
+  // Fields in the order of use, not of the interface: the tick reads the first ten of
+  // every active flow and the state changes and close the next six, so each touches two
+  // of the object's cache lines instead of four.
   const f: Flow = {
+    historyEnd: -1,
+    endTs: null,
+    bytesSent: 0,
+    bytesReceived: 0,
+    prevBytesSent: 0,
+    prevBytesReceived: 0,
+    txRate: 0,
+    rxRate: 0,
+    history: null,
+    historyStart: s.ticks,
+    state,
+    lifecycle: null,
+    packetsSent: null,
+    packetsReceived: null,
+    retransmits: null,
+    srttUs: null,
     flowId: e.flowId,
     cookie: e.cookie,
-    proto: e.proto,
+    proto: e.proto === 'tcp' ? 'tcp' : e.proto === 'udp' ? 'udp' : word<Proto>(e.proto),
     family: e.family,
     laddr: keep(e.laddr),
     lport: e.lport,
     raddr: keep(e.raddr),
     rport: e.rport,
-    direction: e.direction,
+    direction: e.direction === 'outbound' ? 'outbound' : e.direction === 'inbound' ? 'inbound' : word<Direction>(e.direction),
     owner,
-    state: e.state,
     seenAtStart: e.seenAtStart,
     startTs: e.ts,
-    endTs: null,
-    bytesSent: 0,
-    bytesReceived: 0,
-    packetsSent: null,
-    packetsReceived: null,
-    retransmits: null,
-    srttUs: null,
     connectLatencyUs: e.connectLatencyUs,
-    txRate: 0,
-    rxRate: 0,
-    prevBytesSent: 0,
-    prevBytesReceived: 0,
-    history: null,
-    historyStart: s.ticks,
-    historyEnd: -1,
-    openedAs: e.seenAtStart ? 'seen at start' : e.state === 'open' ? 'open' : e.state,
-    lifecycle: null,
+    openedAs: e.seenAtStart ? 'seen at start' : state,
   };
   s.flows.set(f.flowId, f);
-  book.active.add(f);
+  book.active.push(f);
+  if (book.active.length > 2 * s.flows.size + 1024) dropRemoved(book.active); // no ticks to do it
   s.totals.flowsOpen++;
   book.newFlowsSinceTick++;
-  book.flowsPerPid.set(owner.pid, (book.flowsPerPid.get(owner.pid) ?? 0) + 1);
   noteOwner(s, owner);
 }
 
 /** Flows opened by the same process (and thread) share one owner object: the kernel
  * reports the same owner in every record, and one object per flow costs ~150 bytes.
- * A pid's owners are forgotten with its last flow (removeFlow). */
-function sharedOwner(book: Book, o: Owner): Owner {
-  const list = book.owners.get(o.pid);
-  if (list === undefined) {
-    book.owners.set(o.pid, [o]);
-    return o;
-  }
+ * A pid's owners are forgotten with its last flow (removeFlow). An owner the state adopts
+ * gets its comm interned (keep); one already shared (the live decoder shares owners too)
+ * is found first by identity. */
+function sharedOwner(list: Owner[], o: Owner): Owner {
+  for (let i = 0; i < list.length; i++) if (list[i] === o) return o;
   for (let i = 0; i < list.length; i++) {
     const x = list[i];
     if (x.tid === o.tid && x.ppid === o.ppid && x.uid === o.uid && x.gid === o.gid && x.comm === o.comm &&
         x.cgroupId === o.cgroupId && x.netns === o.netns) return x;
   }
   // A process with many threads or identities: share the first few, keep the rest as given.
+  o.comm = keep(o.comm);
   if (list.length < 16) list.push(o);
   return o;
 }
 
 function removeFlow(s: State, f: Flow): void {
   s.flows.delete(f.flowId);
-  s.book.active.delete(f);
+  // Out of the tick's rounds (dropped from book.active by the next tick): its history ends.
+  if (f.historyEnd === -1) f.historyEnd = s.ticks;
+  // A short history's slot goes back for the next flow (a flow out of the state has none).
+  if (typeof f.history === 'number') {
+    s.book.shortHistories.release(f.history);
+    f.history = null;
+  }
   if (f.endTs === null) s.totals.flowsOpen--;
   const book = s.book;
   const pid = f.owner.pid;
-  const n = (book.flowsPerPid.get(pid) ?? 1) - 1;
-  if (n > 0) {
-    book.flowsPerPid.set(pid, n);
-    return;
-  }
-  book.flowsPerPid.delete(pid);
-  book.owners.delete(pid);
+  const flows = book.pids.get(pid);
+  if (flows !== undefined && --flows.flows > 0) return;
+  book.pids.delete(pid);
   // The last flow of an exited process is gone: its facts are no longer needed once
   // the linger time after its exit has passed (else pruneProcesses takes it later).
   const p = s.processes.get(pid);
@@ -382,6 +414,13 @@ function evictOne(s: State): void {
   }
 }
 
+/** Drops the flows that left the state from `active`, in place, order kept. */
+function dropRemoved(active: Flow[]): void {
+  let kept = 0;
+  for (let i = 0; i < active.length; i++) if (active[i].historyEnd === -1) active[kept++] = active[i];
+  active.length = kept;
+}
+
 function compactClosed(book: Book): void {
   const head = Math.min(book.closedHead, book.lingerHead);
   if (head > 4096 && head * 2 > book.closedOrder.length) {
@@ -419,11 +458,6 @@ function setCounters(
   f.srttUs = c.srttUs;
 }
 
-function pushLifecycle(f: Flow, ts: number, what: string): void {
-  if (f.lifecycle === null) f.lifecycle = [{ ts, what }];
-  else if (f.lifecycle.length < MAX_LIFECYCLE - 1) f.lifecycle.push({ ts, what });
-}
-
 function tick(s: State, e: TickEvent): void {
   const book = s.book;
   const opts = s.options;
@@ -435,24 +469,37 @@ function tick(s: State, e: TickEvent): void {
   let rx = 0;
   const hist = opts.historyLength;
   expireLinger(s, e.ts);
-  for (const f of book.active) {
+  // Visits the active flows in order, keeping (compacted in place) those that stay.
+  const active = book.active;
+  let kept = 0;
+  for (let i = 0; i < active.length; i++) {
+    const f = active[i];
+    if (f.historyEnd !== -1) continue; // left the state (removeFlow)
     const dTx = f.bytesSent - f.prevBytesSent;
     const dRx = f.bytesReceived - f.prevBytesReceived;
     // A closed flow that already reported zero rates needs no more work, ever.
     if (f.endTs !== null && dTx === 0 && dRx === 0 && f.txRate === 0 && f.rxRate === 0) {
-      book.active.delete(f);
       f.historyEnd = s.ticks;
       continue;
     }
-    f.txRate = dTx > 0 ? dTx * perSec : 0;
-    f.rxRate = dRx > 0 ? dRx * perSec : 0;
+    // A zero stored as a literal stays a small integer; a computed one is a new heap number.
+    if (dTx > 0) f.txRate = dTx * perSec;
+    else f.txRate = 0;
+    if (dRx > 0) f.rxRate = dRx * perSec;
+    else f.rxRate = 0;
     f.prevBytesSent = f.bytesSent;
     f.prevBytesReceived = f.bytesReceived;
     tx += f.txRate;
     rx += f.rxRate;
     // Idle intervals of a flow that never moved are implicit zeros (rateHistory).
-    if (hist > 0 && (f.history !== null || f.txRate !== 0 || f.rxRate !== 0)) recordRates(f, s.ticks, hist);
+    if (hist > 0 && (f.history !== null || f.txRate !== 0 || f.rxRate !== 0)) recordRates(book, f, s.ticks, hist);
+    // A closed flow that did not move now reports zeros, and will at every later tick (its
+    // counters are final): it leaves now, its history ending after this tick, rather than
+    // costing the next tick a visit to find that out.
+    if (f.endTs !== null && dTx === 0 && dRx === 0) f.historyEnd = s.ticks + 1;
+    else active[kept++] = f;
   }
+  active.length = kept;
   const t = s.totals;
   t.txRate = tx;
   t.rxRate = rx;
@@ -475,30 +522,31 @@ function tick(s: State, e: TickEvent): void {
   compactClosed(book);
 }
 
-/** Samples a short history holds before it becomes the full ring. Most flows under
- * connection churn live one or two intervals: a full ring each (2 x 60 doubles) was most
- * of the garbage a replay made. */
-const SHORT_HISTORY = 4;
-
 /** Stores the flow's rates of tick `t` in its history: while the flow is young (t within
- * SHORT_HISTORY ticks of historyStart) in a short array indexed from historyStart, then
- * in the full ring indexed by t % hist (the short samples moved over). */
-function recordRates(f: Flow, t: number, hist: number): void {
+ * SHORT_HISTORY ticks of historyStart) in a slot of the state's short histories, indexed
+ * from historyStart; then in a full ring of its own indexed by t % hist (the short
+ * samples moved over, the slot given back). Most flows under connection churn live one or
+ * two intervals: a full ring each (2 x 60 doubles) was most of the garbage a replay made. */
+function recordRates(book: Book, f: Flow, t: number, hist: number): void {
   const age = t - f.historyStart;
   let h = f.history;
-  if (h === null) h = f.history = new Float64Array(2 * (age < SHORT_HISTORY && SHORT_HISTORY < hist ? SHORT_HISTORY : hist));
-  if (h.length < 2 * hist) {
+  if (h === null) {
+    if (age < SHORT_HISTORY && SHORT_HISTORY < hist) h = f.history = book.shortHistories.take();
+    else h = f.history = new Float64Array(2 * hist);
+  }
+  if (typeof h === 'number') {
+    const short = book.shortHistories;
     if (age < SHORT_HISTORY) {
-      h[2 * age] = f.txRate;
-      h[2 * age + 1] = f.rxRate;
+      short.set(h, age, f.txRate, f.rxRate);
       return;
     }
     const ring = new Float64Array(2 * hist);
     for (let j = 0; j < SHORT_HISTORY; j++) {
       const slot = 2 * ((f.historyStart + j) % hist);
-      ring[slot] = h[2 * j];
-      ring[slot + 1] = h[2 * j + 1];
+      ring[slot] = short.tx(h, j);
+      ring[slot + 1] = short.rx(h, j);
     }
+    short.release(h);
     h = f.history = ring;
   }
   const slot = 2 * (t % hist);
@@ -515,7 +563,7 @@ function pruneProcesses(s: State, now: number): void {
     const p = s.processes.get(pid);
     if (p && p.exitedTs !== null && now - p.exitedTs < linger) break;
     book.exitedHead++;
-    if (p && p.exitedTs !== null && !book.flowsPerPid.has(pid)) s.processes.delete(pid);
+    if (p && p.exitedTs !== null && !book.pids.has(pid)) s.processes.delete(pid);
   }
   if (book.exitedHead > 4096 && book.exitedHead * 2 > book.exitedOrder.length) {
     book.exitedOrder = book.exitedOrder.slice(book.exitedHead);
@@ -548,14 +596,8 @@ export function flowContainer(state: CoreState, flow: Flow): Container | null {
   return name !== undefined && name !== null && name !== c.name ? { ...c, name } : c;
 }
 
-/** The flow's lifecycle events, oldest first: how it was first seen, then its state
- * changes and its close. */
-export function flowLifecycle(flow: Flow): Array<{ ts: number; what: string }> {
-  const out = [{ ts: flow.startTs, what: flow.openedAs }];
-  if (flow.lifecycle !== null) out.push(...flow.lifecycle);
-  if (flow.endTs !== null) out.push({ ts: flow.endTs, what: 'closed' });
-  return out;
-}
+/** The flow's lifecycle (src/core/lifecycle.ts), here with the other lookups. */
+export { flowLifecycle } from './lifecycle';
 
 /** The flow's rates (bytes/s) per tick since it was first seen, oldest first, at most
  * historyLength of them; an interval in which it did not move is a zero. A closed flow's
@@ -567,13 +609,14 @@ export function rateHistory(state: CoreState, flow: Flow): { tx: number[]; rx: n
   const tx = new Array<number>(n).fill(0);
   const rx = new Array<number>(n).fill(0);
   const ring = flow.history;
-  if (ring !== null && ring.length < 2 * len) {
-    // Still the short history: samples from historyStart on (n <= its length here).
+  if (typeof ring === 'number') {
+    // Still a short history: samples from historyStart on (n <= SHORT_HISTORY here).
+    const short = (state as State).book.shortHistories;
     for (let i = 0; i < n; i++) {
       const j = end - n + i - flow.historyStart;
-      if (j < 0 || 2 * j >= ring.length) continue;
-      tx[i] = ring[2 * j];
-      rx[i] = ring[2 * j + 1];
+      if (j < 0 || j >= SHORT_HISTORY) continue;
+      tx[i] = short.tx(ring, j);
+      rx[i] = short.rx(ring, j);
     }
   } else if (ring !== null) {
     for (let i = 0; i < n; i++) {

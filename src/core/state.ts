@@ -32,21 +32,24 @@ export interface Flow {
   prevBytesSent: number;
   prevBytesReceived: number;
   /** Rate history for the detail view: read it with rateHistory() (reducer.ts). [tx, rx]
-   * pairs, allocated the first time the flow moves (a flow that never moved has none and
-   * costs nothing per tick: its history is all zeros): first a short array indexed from
-   * historyStart (most churn flows live an interval or two), then a ring with slot =
-   * tick index % historyLength. */
-  history: Float64Array | null;
+   * pairs, kept from the first time the flow moves (a flow that never moved has none and
+   * costs nothing per tick: its history is all zeros): first, while the flow is young, a
+   * slot number in the state's shared short histories (src/core/short-histories.ts, most
+   * churn flows live an interval or two), then a Float64Array ring of its own with slot =
+   * tick index % historyLength. null again once the flow is out of the state. */
+  history: Float64Array | number | null;
   /** Tick index (CoreState.ticks) of the first tick that saw this flow. */
   historyStart: number;
   /** Tick index the history ends before, set when the flow leaves the tick's rounds
-   * (closed and quiet); -1 while every tick still sees it. */
+   * (closed and quiet: its rates are zero from then on; or gone from the state); -1 while
+   * every tick still sees it. */
   historyEnd: number;
   /** How the flow was first seen (its first lifecycle entry, at startTs). */
   openedAs: string;
   /** Later TCP state changes, null until the first (the close is endTs): read the whole
-   * lifecycle with flowLifecycle() (reducer.ts). */
-  lifecycle: Array<{ ts: number; what: string }> | null;
+   * lifecycle with flowLifecycle() (reducer.ts). Stored flat and encoded (pairs of ts and
+   * a state name's code, reducer.ts pushLifecycle) to keep a flow small. */
+  lifecycle: Array<number | string> | null;
 }
 
 export interface ProcessInfo {

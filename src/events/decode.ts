@@ -56,22 +56,40 @@ function cstring(b: Buffer, base: number, fld: Field): string {
 /** An address as the kernel stores it (network order, IPv4 in the first 4 bytes). An
  * IPv4-mapped IPv6 address (::ffff:a.b.c.d) is reported as IPv4, as CONTRACT.md says. */
 export function formatAddr(bytes: Buffer, family: number): { family: Family; addr: string } {
-  return formatAddrAt(bytes, 0, family);
+  return { family: isV4At(bytes, 0, family) ? 4 : 6, addr: addrAt(bytes, 0, family) };
 }
 
-function dotted(b: Buffer, o: number): string {
-  return b[o] + '.' + b[o + 1] + '.' + b[o + 2] + '.' + b[o + 3];
+/** Whether the 16-byte address at `o` is IPv4 (plain, or mapped into IPv6). */
+function isV4At(b: Buffer, o: number, family: number): boolean {
+  if (family === AF_INET) return true;
+  for (let i = 0; i < 10; i++) if (b[o + i] !== 0) return false;
+  return b[o + 10] === 0xff && b[o + 11] === 0xff;
 }
 
-/** formatAddr of the 16 bytes at offset `o`. */
-function formatAddrAt(b: Buffer, o: number, family: number): { family: Family; addr: string } {
-  if (family === AF_INET) return { family: 4, addr: dotted(b, o) };
-  let zeros = true;
-  for (let i = 0; i < 10 && zeros; i++) zeros = b[o + i] === 0;
-  if (zeros && b[o + 10] === 0xff && b[o + 11] === 0xff) return { family: 4, addr: dotted(b, o + 12) };
+/** The text of the address at `o` (formatAddr's addr), without an object per call. */
+function addrAt(b: Buffer, o: number, family: number): string {
+  if (family === AF_INET) return dotted(b, o);
+  if (isV4At(b, o, family)) return dotted(b, o + 12);
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(o + i));
-  return { family: 6, addr: compressIpv6(groups) };
+  return compressIpv6(groups);
+}
+
+/** Recently formatted IPv4 addresses by value: under churn the same few peers come back
+ * in every record, and one string each (instead of one per record) is less garbage and
+ * hashes once when the reducer interns it. Cleared when full. */
+const dottedCache = new Map<number, string>();
+const MAX_DOTTED = 4096;
+
+function dotted(b: Buffer, o: number): string {
+  const key = b.readUInt32BE(o);
+  let s = dottedCache.get(key);
+  if (s === undefined) {
+    if (dottedCache.size >= MAX_DOTTED) dottedCache.clear();
+    s = b[o] + '.' + b[o + 1] + '.' + b[o + 2] + '.' + b[o + 3];
+    dottedCache.set(key, s);
+  }
+  return s;
 }
 
 /** RFC 5952: lowercase, longest run (>= 2) of zero groups becomes "::". */
@@ -90,36 +108,81 @@ function compressIpv6(groups: number[]): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
+/** Owners decoded recently, per pid: every record of a process carries the same owner,
+ * and under churn a fresh object per record was garbage that the reducer then dropped for
+ * its shared one. An entry is reused when every field's bytes match (comm as its four
+ * raw words). Callers must not mutate a decoded owner. */
+interface CachedOwner {
+  owner: Owner;
+  comm0: number;
+  comm1: number;
+  comm2: number;
+  comm3: number;
+}
+const ownerCache = new Map<number, CachedOwner[]>();
+const MAX_OWNER_PIDS = 4096;
+const MAX_OWNERS_PER_PID = 8;
+
 export function decodeOwner(b: Buffer, base: number): Owner {
   const m = OWNER.members;
-  return {
-    pid: u32(b, base, m.tgid),
-    tid: u32(b, base, m.tid),
-    ppid: u32(b, base, m.ppid),
-    uid: u32(b, base, m.uid),
-    gid: u32(b, base, m.gid),
-    comm: cstring(b, base, m.comm),
-    cgroupId: u64(b, base, m.cgroup_id),
-    netns: u32(b, base, m.netns),
-  };
+  const pid = u32(b, base, m.tgid);
+  const tid = u32(b, base, m.tid);
+  const ppid = u32(b, base, m.ppid);
+  const uid = u32(b, base, m.uid);
+  const gid = u32(b, base, m.gid);
+  const cgroupId = u64(b, base, m.cgroup_id);
+  const netns = u32(b, base, m.netns);
+  const c = base + m.comm.offset;
+  const comm0 = b.readUInt32LE(c);
+  const comm1 = b.readUInt32LE(c + 4);
+  const comm2 = b.readUInt32LE(c + 8);
+  const comm3 = b.readUInt32LE(c + 12);
+  let list = ownerCache.get(pid);
+  if (list !== undefined) {
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
+      const o = e.owner;
+      if (o.tid === tid && o.ppid === ppid && o.uid === uid && o.gid === gid && o.cgroupId === cgroupId && o.netns === netns &&
+          e.comm0 === comm0 && e.comm1 === comm1 && e.comm2 === comm2 && e.comm3 === comm3) return o;
+    }
+  } else {
+    if (ownerCache.size >= MAX_OWNER_PIDS) ownerCache.clear();
+    list = [];
+    ownerCache.set(pid, list);
+  }
+  const owner: Owner = { pid, tid, ppid, uid, gid, comm: cstring(b, base, m.comm), cgroupId, netns };
+  if (list.length < MAX_OWNERS_PER_PID) list.push({ owner, comm0, comm1, comm2, comm3 });
+  return owner;
 }
 
 export function decodeTuple(b: Buffer, base: number): Tuple {
   const m = TUPLE.members;
   const fam = u8(b, base, m.family);
-  const l = formatAddrAt(b, base + m.laddr.offset, fam);
-  const r = formatAddrAt(b, base + m.raddr.offset, fam);
-  // A v6 socket with an unspecified local address talking to a mapped v4 peer: the
-  // peer decides the family.
-  const family: Family = r.family === 4 || (l.family === 4 && r.addr === '::') ? 4 : 6;
   return {
     proto: u8(b, base, m.proto) === 17 ? 'udp' : 'tcp',
-    family,
-    laddr: family === 4 && l.family === 6 ? (l.addr === '::' ? '0.0.0.0' : l.addr) : l.addr,
+    family: tupleFamily(b, base, fam),
+    laddr: tupleLaddr(b, base, fam),
     lport: u16(b, base, m.lport),
-    raddr: r.addr,
+    raddr: addrAt(b, base + m.raddr.offset, fam),
     rport: u16(b, base, m.rport),
   };
+}
+
+/** A v6 socket with an unspecified local address talking to a mapped v4 peer: the peer
+ * decides the family. */
+function tupleFamily(b: Buffer, base: number, fam: number): Family {
+  const m = TUPLE.members;
+  if (isV4At(b, base + m.raddr.offset, fam)) return 4;
+  return isV4At(b, base + m.laddr.offset, fam) && addrAt(b, base + m.raddr.offset, fam) === '::' ? 4 : 6;
+}
+
+/** The local address as text; a v6 local address of a v4 flow reads as IPv4 ("::" as
+ * 0.0.0.0). */
+function tupleLaddr(b: Buffer, base: number, fam: number): string {
+  const m = TUPLE.members;
+  const l = addrAt(b, base + m.laddr.offset, fam);
+  if (isV4At(b, base + m.laddr.offset, fam) || tupleFamily(b, base, fam) === 6) return l;
+  return l === '::' ? '0.0.0.0' : l;
 }
 
 export function decodeCounters(b: Buffer, base: number, proto: 'tcp' | 'udp'): FlowCounters {
@@ -178,21 +241,18 @@ export function decodeRecord(b: Buffer): DecodedRecord | null {
     case REC.FLOW_OPEN:
     case REC.FLOW_CLOSE:
     case REC.CONNECT_FAIL:
-      return b.length < FLOW_RECORD.size ? null : decodeFlowRecord(b, type);
+      return b.length < FLOW_RECORD.size ? null : decodeFlowRecord(b, 0, type);
     case REC.FLOW_BRIEF: {
       if (b.length < BRIEF_RECORD.size) return null;
-      const open = decodeFlowRecord(b, REC.FLOW_OPEN) as FlowOpenEvent;
-      const counters = decodeCounters(b, FLOW_RECORD.members.counters.offset, open.proto);
-      const close: FlowCloseEvent = { type: 'flow-close', ts: u64(b, 0, BRIEF_RECORD.members.close_ts), flowId: open.flowId, counters };
-      return { type: 'flow-brief', open, close };
+      const open = decodeFlowRecord(b, 0, REC.FLOW_OPEN) as FlowOpenEvent;
+      return { type: 'flow-brief', open, close: briefClose(b, 0, open) };
     }
     case REC.FLOW_STATE:
+      return b.length < STATE_RECORD.size ? null : decodeStateRecord(b, 0);
     case REC.UDP_RELEASE: {
       if (b.length < STATE_RECORD.size) return null;
       const m = STATE_RECORD.members;
-      const ts = u64(b, 0, m.ts);
-      if (type === REC.UDP_RELEASE) return { type: 'udp-release', ts, cookie: u64(b, 0, m.cookie) };
-      return { type: 'flow-state', ts, flowId: u32(b, 0, m.flow_id), state: tcpStateName(u8(b, 0, m.state)) };
+      return { type: 'udp-release', ts: u64(b, 0, m.ts), cookie: u64(b, 0, m.cookie) };
     }
     case REC.PROC_EXEC:
     case REC.PROC_FORK:
@@ -220,39 +280,81 @@ export function decodeRecord(b: Buffer): DecodedRecord | null {
   }
 }
 
-function decodeFlowRecord(b: Buffer, type: number): AppEvent {
+/** The events of the flow record (FLOW_OPEN, FLOW_CLOSE, FLOW_BRIEF, FLOW_STATE,
+ * CONNECT_FAIL) of `length` bytes at `o`, appended to `out` (a FLOW_BRIEF gives its open
+ * and its close): decodeRecord without a view or a wrapper object per record, for runs of
+ * kernel records. False, and nothing appended, for any other record or a short one. */
+export function decodeFlowRecordAt(b: Buffer, o: number, length: number, out: AppEvent[]): boolean {
+  if (length < 4) return false;
+  const type = b.readUInt32LE(o);
+  switch (type) {
+    case REC.FLOW_OPEN:
+    case REC.FLOW_CLOSE:
+    case REC.CONNECT_FAIL:
+      if (length < FLOW_RECORD.size) return false;
+      out.push(decodeFlowRecord(b, o, type));
+      return true;
+    case REC.FLOW_BRIEF: {
+      if (length < BRIEF_RECORD.size) return false;
+      const open = decodeFlowRecord(b, o, REC.FLOW_OPEN) as FlowOpenEvent;
+      out.push(open, briefClose(b, o, open));
+      return true;
+    }
+    case REC.FLOW_STATE:
+      if (length < STATE_RECORD.size) return false;
+      out.push(decodeStateRecord(b, o));
+      return true;
+    default:
+      return false;
+  }
+}
+
+function decodeStateRecord(b: Buffer, o: number): AppEvent {
+  const m = STATE_RECORD.members;
+  return { type: 'flow-state', ts: u64(b, o, m.ts), flowId: u32(b, o, m.flow_id), state: tcpStateName(u8(b, o, m.state)) };
+}
+
+/** A FLOW_BRIEF's close: its final counters, at its close time. */
+function briefClose(b: Buffer, o: number, open: FlowOpenEvent): FlowCloseEvent {
+  const counters = decodeCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto);
+  return { type: 'flow-close', ts: u64(b, o, BRIEF_RECORD.members.close_ts), flowId: open.flowId, counters };
+}
+
+/** The FLOW_OPEN, FLOW_CLOSE or CONNECT_FAIL record at `o`. */
+function decodeFlowRecord(b: Buffer, o: number, type: number): AppEvent {
   const m = FLOW_RECORD.members;
-  const ts = u64(b, 0, m.ts);
-  const flowId = u32(b, 0, m.flow_id);
+  const ts = u64(b, o, m.ts);
+  const flowId = u32(b, o, m.flow_id);
+  const t = o + m.tuple.offset;
+  const proto = b[t + TUPLE.members.proto.offset] === 17 ? 'udp' : 'tcp';
   if (type === REC.FLOW_CLOSE) {
     // Only TCP sends FLOW_CLOSE (UDP flows close from the maps): no tuple or owner needed.
-    const proto = b[m.tuple.offset + TUPLE.members.proto.offset] === 17 ? 'udp' : 'tcp';
-    return { type: 'flow-close', ts, flowId, counters: decodeCounters(b, m.counters.offset, proto) };
+    return { type: 'flow-close', ts, flowId, counters: decodeCounters(b, o + m.counters.offset, proto) };
   }
-  const tuple = decodeTuple(b, m.tuple.offset);
-  const owner = decodeOwner(b, m.owner.offset);
-  const latencyUs = u32(b, 0, m.latency_us);
+  const owner = decodeOwner(b, o + m.owner.offset);
+  const latencyUs = u32(b, o, m.latency_us);
   if (type === REC.CONNECT_FAIL) {
-    return { type: 'connect-fail', ts, ...tuple, owner, reason: FAIL_REASONS[u8(b, 0, m.reason)] ?? 'closed', latencyUs };
+    return { type: 'connect-fail', ts, ...decodeTuple(b, t), owner, reason: FAIL_REASONS[u8(b, o, m.reason)] ?? 'closed', latencyUs };
   }
-  const direction = DIRECTIONS[u8(b, 0, m.direction)] ?? 'unknown';
-  // Fields one by one rather than a spread of the tuple: one object shape, built once.
+  const fam = u8(b, t, TUPLE.members.family);
+  const direction = DIRECTIONS[u8(b, o, m.direction)] ?? 'unknown';
+  // Fields one by one rather than a spread of a tuple: one object shape, built once.
   const open: FlowOpenEvent = {
     type: 'flow-open',
     ts,
     flowId,
-    cookie: u64(b, 0, m.cookie),
-    proto: tuple.proto,
-    family: tuple.family,
-    laddr: tuple.laddr,
-    lport: tuple.lport,
-    raddr: tuple.raddr,
-    rport: tuple.rport,
+    cookie: u64(b, o, m.cookie),
+    proto,
+    family: tupleFamily(b, t, fam),
+    laddr: tupleLaddr(b, t, fam),
+    lport: u16(b, t, TUPLE.members.lport),
+    raddr: addrAt(b, t + TUPLE.members.raddr.offset, fam),
+    rport: u16(b, t, TUPLE.members.rport),
     direction,
     owner,
-    state: tuple.proto === 'udp' ? 'open' : tcpStateName(u8(b, 0, m.state)),
-    connectLatencyUs: tuple.proto === 'tcp' && direction === 'outbound' && latencyUs > 0 ? latencyUs : null,
-    seenAtStart: u8(b, 0, m.seen_at_start) !== 0,
+    state: proto === 'udp' ? 'open' : tcpStateName(u8(b, o, m.state)),
+    connectLatencyUs: proto === 'tcp' && direction === 'outbound' && latencyUs > 0 ? latencyUs : null,
+    seenAtStart: u8(b, o, m.seen_at_start) !== 0,
   };
   return open;
 }

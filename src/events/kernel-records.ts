@@ -5,7 +5,7 @@
 // (docs/recording-format.md, "Kernel record runs"). Only flow records travel this way;
 // process and cgroup records, facts, counters and ticks stay ordinary events.
 import type { AppEvent } from './types';
-import { decodeRecord, u32, u64, u8 } from './decode';
+import { decodeFlowRecordAt, u32, u64, u8 } from './decode';
 import { BRIEF_RECORD, FLOW_RECORD, OWNER, REC, STATE_RECORD, TUPLE } from './layout';
 
 /** Version of the record layouts in a run (bpf/sockscope.h as of format version 2). A
@@ -169,21 +169,26 @@ export const openRecordAt = {
   state: (b: Buffer, offset: number) => u8(b, offset, FLOW_RECORD.members.state),
 };
 
-/** The events of a run, in order (a FLOW_BRIEF gives its open and its close), or what is
- * wrong with it. */
-export function expandKernelRecords(ev: KernelRecordsEvent): AppEvent[] | string {
+/** The events of a run, in order (a FLOW_BRIEF gives its open and its close), appended
+ * to `out` (a new array if not given), or what is wrong with it (then `out` may hold part
+ * of the run). Walks the bytes as walkKernelRecords does, but without a callback or a view
+ * per record: replay runs every flow record through here. A run whose lengths do not add
+ * up is reported as such even after a record that is not a flow record. */
+export function expandKernelRecords(ev: KernelRecordsEvent, out: AppEvent[] = []): AppEvent[] | string {
   if (ev.layout !== KERNEL_RECORDS_LAYOUT) return `kernel records of layout ${ev.layout}, which this sockscope does not know`;
   const b = runBytes(ev);
-  const out: AppEvent[] = [];
   let bad: string | null = null;
-  const walk = walkKernelRecords(b, (type, offset, length) => {
-    if (bad !== null) return;
-    const rec = isFlowRecordType(type) ? decodeRecord(b.subarray(offset, offset + length)) : null;
-    if (rec === null) bad = `record at byte ${offset - 4} of the run is not a flow record (type ${type}, ${length} bytes)`;
-    else if (rec.type === 'flow-brief') out.push(rec.open, rec.close);
-    else out.push(rec as AppEvent);
-  });
-  return walk ?? bad ?? out;
+  let pos = 0;
+  while (pos < b.length) {
+    if (pos + 4 > b.length) return `record length cut at byte ${pos} of the run`;
+    const len = b.readUInt32LE(pos);
+    if (len < 4 || pos + 4 + len > b.length) return `record of ${len} bytes at byte ${pos} overruns the run of ${b.length}`;
+    if (bad === null && !decodeFlowRecordAt(b, pos + 4, len, out)) {
+      bad = `record at byte ${pos} of the run is not a flow record (type ${b.readUInt32LE(pos + 4)}, ${len} bytes)`;
+    }
+    pos += 4 + len;
+  }
+  return bad ?? out;
 }
 
 /** How many events a run expands to, and its earliest and latest event times (for the

@@ -88,9 +88,8 @@ export function expandRuns(events: RecordedEvent[]): AppEvent[] | { index: numbe
       out.push(e);
       continue;
     }
-    const expanded = expandKernelRecords(e);
+    const expanded = expandKernelRecords(e, out);
     if (typeof expanded === 'string') return { index: i, what: expanded };
-    for (const x of expanded) out.push(x);
   }
   return out;
 }

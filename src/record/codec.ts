@@ -75,9 +75,11 @@ export function compress(codec: Codec, raw: Buffer): Buffer {
 }
 
 /** Decompresses at most `rawLength` bytes (the frame's declared size, itself capped), so
- * a forged frame cannot make the reader allocate without bound. Throws on any damage. */
+ * a forged frame cannot make the reader allocate without bound. Throws on any damage.
+ * The output is one chunk of the declared size: by default zlib fills 16 KiB chunks and
+ * concatenates them, which made decompression a third slower. */
 export function decompress(codec: Codec, payload: Buffer, rawLength: number): Buffer {
-  const opts = { maxOutputLength: Math.max(rawLength, 1) };
+  const opts = { maxOutputLength: Math.max(rawLength, 1), chunkSize: Math.max(rawLength, zlib.constants.Z_MIN_CHUNK) };
   let out: Buffer;
   switch (codec) {
     case Codec.None:

@@ -206,7 +206,8 @@ class Recording implements RecordingSource {
         this.fail(checked < 0 ? `${at}: the chunk is not a list of events` : `${at}: malformed event #${checked}`);
         return;
       }
-      const events = expandRuns(checked);
+      // Runs exist from format version 2 on (checkEvents refuses them before).
+      const events = this.formatVersion >= 2 ? expandRuns(checked) : (checked as AppEvent[]);
       if (!Array.isArray(events)) {
         this.fail(`${at}: event #${events.index}: ${events.what}`);
         return;

@@ -38,9 +38,9 @@ describe('reducer', () => {
     expect(s.totals.throughputHistory).toEqual([0, 5000, 1000]); // the first tick had nothing before it
     expect(s.totals.eventsPerSec).toBe(4); // counters + tick in 0.5 s
     expect(s.wallAtNow).toBe(1_000_000 + 1500);
-    expect(f.history!.length).toBe(8); // a young flow's history is short (4 samples)...
+    expect(typeof f.history).toBe('number'); // a young flow's history is a slot of the shared short ones (4 samples)...
     applyBatch(s, [counters(1.9 * S, 1, 2000, 4000), tick(2.5 * S), tick(3.5 * S), tick(4.5 * S)]);
-    expect(f.history!.length).toBe(120); // ...and becomes the full ring (60) once it is older, samples kept
+    expect((f.history as Float64Array).length).toBe(120); // ...and becomes a full ring (60) of its own once it is older, samples kept
     expect(rateHistory(s, f).tx).toEqual([1000, 1000, 500, 0, 0]);
   });
 
@@ -72,7 +72,7 @@ describe('reducer', () => {
       applyBatch(s, batch);
       if (!batch.some((e) => e.type === 'tick')) continue;
       for (const f of s.flows.values()) {
-        if (f.historyEnd !== -1) continue; // left the tick's rounds: no entry any more
+        if (f.historyEnd !== -1 && f.historyEnd < s.ticks) continue; // left the tick's rounds: no entry any more
         const h = reference.get(f.flowId) ?? [];
         h.push([f.txRate, f.rxRate]);
         if (h.length > len) h.shift();
@@ -210,6 +210,36 @@ describe('reducer', () => {
     applyEvent(s, tick(2 * S));
     expect(s.processes.has(21)).toBe(false);
     expect(s.processes.has(20)).toBe(true);
+  });
+
+  it('replaces a flow whose id comes again, below the largest id seen as above it', () => {
+    const s = createCoreState();
+    applyBatch(s, [open(5, 1), open(3, 2), open(5, 3, { rport: 81 }), open(3, 4, { rport: 82 })]);
+    expect(s.flows.size).toBe(2);
+    expect(s.totals.flowsOpen).toBe(2);
+    expect([s.flows.get(5)!.rport, s.flows.get(3)!.rport]).toEqual([81, 82]);
+  });
+
+  it('gives a short history back when its flow leaves: the next flow reads only its own rates', () => {
+    const s = createCoreState({ lingerNs: 1.5 * S });
+    applyBatch(s, [tick(0), open(1, 0.1 * S), counters(0.2 * S, 1, 700, 900), close(0.3 * S, 1, 800, 900), tick(S)]);
+    const gone = s.flows.get(1)!;
+    expect(typeof gone.history).toBe('number');
+    expect(rateHistory(s, gone)).toEqual({ tx: [800], rx: [900] });
+    applyBatch(s, [tick(2 * S), tick(3 * S)]); // linger over: the flow leaves the state
+    expect(s.flows.has(1)).toBe(false);
+    expect(gone.history).toBeNull();
+    applyBatch(s, [open(2, 3.1 * S), counters(3.2 * S, 2, 0, 50), tick(4 * S)]);
+    expect(rateHistory(s, s.flows.get(2)!)).toEqual({ tx: [0], rx: [50] });
+  });
+
+  it('keeps up to 31 state changes per flow, in order, with any state name', () => {
+    const s = createCoreState();
+    const states = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? `STATE_${i}` : i % 3 === 1 ? 'FIN_WAIT1' : 'CLOSE_WAIT'));
+    applyBatch(s, [open(1, 1), ...states.map((state, i): AppEvent => ({ type: 'flow-state', ts: 10 + i, flowId: 1, state }))]);
+    const f = s.flows.get(1)!;
+    expect(f.state).toBe(states[39]);
+    expect(flowLifecycle(f)).toEqual([{ ts: 1, what: 'ESTABLISHED' }, ...states.slice(0, 31).map((what, i) => ({ ts: 10 + i, what }))]);
   });
 
   it('is deterministic: the same events give the same state', () => {

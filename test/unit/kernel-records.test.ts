@@ -36,6 +36,15 @@ describe('kernel-records runs', () => {
     expect(runSummary({ ...r, bytes: Buffer.from(r.bytes) })).toEqual({ events: 8, opens: 4, firstTs: 5e9 + 1, lastTs: 8e9 });
   });
 
+  it('decodes one owner object per process and thread, and a new one when any of its fields differs', () => {
+    const other = { ...owner, comm: 'nginx2' };
+    const evs = expandKernelRecords(run([openRecord(open(1)), openRecord(open(2)), openRecord(open(3, { owner: other })), openRecord(open(4, { owner: { ...owner, tid: 1 } }))])) as FlowOpenEvent[];
+    expect(evs.map((e) => e.owner)).toEqual([owner, owner, other, { ...owner, tid: 1 }]);
+    expect(evs[1].owner).toBe(evs[0].owner);
+    expect(evs[2].owner).not.toBe(evs[0].owner);
+    expect(evs[3].owner).not.toBe(evs[0].owner);
+  });
+
   it('a run of an unknown layout, a cut length, a record overrunning the run, a non-flow or short record: refused', () => {
     const good = run([openRecord(open(1)), openRecord(open(2))]);
     const bytes = Buffer.from(good.bytes);
@@ -46,6 +55,9 @@ describe('kernel-records runs', () => {
     procExit.writeUInt32LE(8, 0); // PROC_EXIT: never in a run
     expect(expandKernelRecords(run([openRecord(open(1)), procExit]))).toMatch(/not a flow record \(type 8, 64 bytes\)/);
     expect(expandKernelRecords(run([openRecord(open(1)).subarray(0, 100)]))).toMatch(/not a flow record \(type 1, 100 bytes\)/);
+    // A run whose lengths do not add up says so, even after a record that is not a flow record.
+    const bad = Buffer.from(run([procExit, openRecord(open(1))]).bytes);
+    expect(expandKernelRecords({ ...good, bytes: bad.subarray(0, bad.length - 3) })).toMatch(/overruns the run/);
     // In a frame: the index of the run that failed.
     expect(expandRuns([{ type: 'tick', ts: 1, wallMs: 1, lost: 0, evicted: 0 }, { ...good, layout: 9 }])).toEqual({ index: 1, what: expect.stringMatching(/layout 9/) });
   });
