@@ -134,6 +134,9 @@ export async function openRecording(path: string): Promise<RecordingSource> {
     if (first.header.kind !== FrameKind.Header) throw new BadFileError(`${where}: the first frame is not a header`);
     const header = checkHeader(unpack(first.payload));
     if (typeof header === 'string') throw new BadFileError(`${where}: ${header}`);
+    // The preamble's version is not covered by a checksum; the header's copy is: a flipped
+    // version byte must not turn a file into a valid one of another version.
+    if (header.formatVersion !== version) throw new BadFileError(`${path} has an invalid preamble at byte 8: format version ${version}, but its header says ${header.formatVersion}`);
     return new Recording(path, reader, header, version, PREAMBLE_SIZE + FRAME_HEADER_SIZE + first.header.payloadLength);
   } catch (err) {
     await fh.close();

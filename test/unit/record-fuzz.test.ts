@@ -69,6 +69,17 @@ describe('recording reader under damage', () => {
     );
   });
 
+  it('a flipped format version byte is detected (the header, which is checksummed, repeats it)', async () => {
+    for (let version = 0; version < 256; version++) {
+      if (version === original[8]) continue;
+      const b = Buffer.from(original);
+      b[8] = version;
+      const r = await readBytes(b, 'version.ssrec');
+      expect(r.damage, `version byte ${version}`).toBeInstanceOf(BadFileError);
+      expect(r.damage!.message).toMatch(/byte 8|newer than this sockscope/);
+    }
+  });
+
   it('random garbage after the preamble never crashes the reader', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 300 }), async (junk) => {
