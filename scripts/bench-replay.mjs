@@ -10,13 +10,23 @@
 // snapshots dominate. Each file is replayed once to warm the JIT, then --runs times
 // (median reported). --codecs rewrites the largest real recording with every codec and
 // reports size and speed: the numbers behind the codec choice in docs/recording-format.md.
-// Prints one JSON object on stdout. The sources are TypeScript: they are bundled with
+// Runs with the V8 flags sockscope ships with (scripts/node-flags.mjs). Prints one JSON object on stdout. The sources are TypeScript: they are bundled with
 // esbuild into a temporary module first (msgpackr included, as in dist/sockscope.mjs).
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+
+import { NODE_FLAGS } from './node-flags.mjs';
+
+// Measured as sockscope replays: with its shebang's V8 flags (a smaller young generation
+// makes GC a larger share of a replay), so the script re-runs itself with them.
+if (!NODE_FLAGS.every((f) => process.execArgv.includes(f))) {
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, ...process.execArgv, import.meta.filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 
 const root = resolve(import.meta.dirname, '..');
 const { values, positionals } = parseArgs({
@@ -170,6 +180,7 @@ const totalSeconds = recordings.reduce((a, r) => a + r.medianSeconds, 0);
 const result = {
   runs: RUNS,
   node: process.version,
+  nodeFlags: process.execArgv,
   cpus: cpus().length,
   // Other work on the machine slows the median; the best pass is the least disturbed.
   loadAverageAtStart: loadavg()[0],
