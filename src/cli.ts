@@ -58,6 +58,13 @@ function fail(err: unknown): never {
 // A typed error thrown from a timer or a stream callback (a ring buffer that fails while
 // the TUI runs) is still one line and its exit code; BPF links are closed first by
 // src/loader/shutdown.ts (uncaughtExceptionMonitor) and by the exit listener.
+// A reader that goes away (`sockscope replay F --format jsonl | head`) ends the output: exit
+// quietly, as a command killed by SIGPIPE would, not with an error (BPF links are closed by
+// the exit listener).
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  fail(err);
+});
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 

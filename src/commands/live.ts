@@ -82,11 +82,9 @@ export function untilStopped(durationMs: number | null): { stopped: Promise<void
 }
 
 async function runJsonl(opts: LiveOptions): Promise<number> {
-  const { createCoreState, applyBatch } = await import('../core/reducer');
-  const { toJsonFlow } = await import('../core/flow-json');
+  const { JsonlFlows } = await import('./jsonl-flows');
   const source = await openEnrichedLiveSource(opts.intervalMs);
-  // No rate history: the JSON lines never show it, and it cost ~4 KB per open flow (bench).
-  const state = createCoreState({ lingerNs: Infinity, maxFlows: Number.MAX_SAFE_INTEGER, historyLength: 0 });
+  const out = new JsonlFlows();
   const stop = untilStopped(opts.durationMs);
   const iterator = source.batches()[Symbol.asyncIterator]();
   // The pending next() is kept across the stop so that no batch is dropped: after close()
@@ -101,19 +99,17 @@ async function runJsonl(opts: LiveOptions): Promise<number> {
         pending = null;
         break;
       }
-      applyBatch(state, next.value);
+      await out.apply(next.value);
       pending = iterator.next();
     }
   } finally {
     stop.dispose();
     await source.close();
   }
-  for (let r = pending ? await pending : null; r && !r.done; r = await iterator.next()) applyBatch(state, r.value);
-  const out: string[] = [];
-  for (const flow of state.flows.values()) out.push(JSON.stringify(toJsonFlow(state, flow)));
-  if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
+  for (let r = pending ? await pending : null; r && !r.done; r = await iterator.next()) await out.apply(r.value);
+  await out.finish();
   // Nothing is lost silently: the JSON lines are flows only, so say it on stderr.
-  const { lost, evicted } = state.totals;
+  const { lost, evicted } = out.state.totals;
   if (lost > 0 || evicted > 0) {
     process.stderr.write(`sockscope: ${lost} events lost (ring buffer full) and ${evicted} flows evicted (map full): some flows above are missing or incomplete\n`);
   }

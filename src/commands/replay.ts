@@ -48,33 +48,16 @@ async function runTui(source: RecordingSource, speed: number): Promise<number> {
 }
 
 async function runJsonl(source: RecordingSource): Promise<number> {
-  const { createCoreState, applyBatch } = await import('../core/reducer');
-  const { toJsonFlow } = await import('../core/flow-json');
-  // Every flow of the file is printed, however short: nothing lingers out, nothing is capped.
-  const state = createCoreState({ lingerNs: Infinity, maxFlows: Number.MAX_SAFE_INTEGER, historyLength: 0 });
+  const { JsonlFlows } = await import('./jsonl-flows');
+  // Every flow of the file is written, however short (src/commands/jsonl-flows.ts).
+  const out = new JsonlFlows(source.header.bootTimeMs);
   try {
-    for await (const batch of source.batches()) applyBatch(state, batch);
+    for await (const batch of source.batches()) await out.apply(batch);
   } finally {
     await source.close();
   }
-  let lines: string[] = [];
-  for (const flow of state.flows.values()) {
-    lines.push(JSON.stringify(toJsonFlow(state, flow, source.header.bootTimeMs)));
-    if (lines.length >= 2000) {
-      await writeOut(lines);
-      lines = [];
-    }
-  }
-  await writeOut(lines);
+  await out.finish();
   const damage = source.damage();
   if (damage) throw damage;
   return 0;
-}
-
-function writeOut(lines: string[]): Promise<void> {
-  if (lines.length === 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    if (process.stdout.write(`${lines.join('\n')}\n`)) resolve();
-    else process.stdout.once('drain', resolve);
-  });
 }

@@ -440,6 +440,7 @@ function expireLinger(s: State, now: number): void {
     const f = s.flows.get(order[book.lingerHead]);
     if (f && f.endTs !== null) {
       if (now - f.endTs < linger) break;
+      s.options.onFlowDone?.(f);
       removeFlow(s, f);
     }
     book.lingerHead++;

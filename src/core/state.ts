@@ -88,6 +88,9 @@ export interface CoreOptions {
   maxFlows: number;
   /** Length of per-flow and total rate histories. */
   historyLength: number;
+  /** Called with each closed flow whose linger has ended, just before it leaves the state
+   * (its facts are all still there): --format jsonl writes the flow's line then. */
+  onFlowDone?: (flow: Flow) => void;
 }
 
 export interface CoreState {

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, runCli } from '../helpers/cli';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { CLI, ROOT, ensureBuilt, runCli } from '../helpers/cli';
 
 beforeAll(() => ensureBuilt());
 
@@ -15,6 +17,16 @@ describe('CLI surface (CONTRACT.md)', () => {
     const r = runCli(['--help']);
     expect(r.code).toBe(0);
     for (const cmd of ['live', 'record', 'replay', 'info', 'doctor']) expect(r.stdout).toContain(`sockscope ${cmd}`);
+  });
+
+  it('a reader that goes away (| head) ends the output quietly: exit 0, nothing on stderr', () => {
+    // churn.ssrec gives ~16,000 lines: far more than the pipe holds once head has exited.
+    const script = `"$0" "$1" replay recordings/churn.ssrec --format jsonl 2>"$2" | head -c 100 >/dev/null; echo "\${PIPESTATUS[0]}"`;
+    const errFile = `/tmp/sockscope-epipe-${process.pid}.err`;
+    const r = spawnSync('bash', ['-c', script, process.execPath, CLI, errFile], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout.trim()).toBe('0');
+    expect(readFileSync(errFile, 'utf8')).toBe('');
+    rmSync(errFile);
   });
 
   it('an unknown command is bad usage: exit 2, one line, no stack trace', () => {

@@ -1,0 +1,71 @@
+// --format jsonl writes a closed flow's line once its linger has passed and forgets the
+// flow; open flows (and those still lingering) are written at the end. Every flow gets
+// exactly one line, and a long run keeps only recent flows in memory.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { JSONL_LINGER_NS, JsonlFlows } from '../../src/commands/jsonl-flows';
+import type { AppEvent, FlowOpenEvent, Owner, TickEvent } from '../../src/events/types';
+
+const S = 1e9;
+const owner: Owner = { pid: 10, tid: 11, ppid: 1, uid: 1000, gid: 1000, comm: 'curl', cgroupId: 77, netns: 1 };
+const open = (flowId: number, ts: number): FlowOpenEvent => ({
+  type: 'flow-open', ts, flowId, cookie: flowId, direction: 'outbound', owner, proto: 'tcp', family: 4,
+  laddr: '127.0.0.1', lport: 40000 + flowId, raddr: '127.0.0.1', rport: 80, state: 'ESTABLISHED',
+  connectLatencyUs: 120, seenAtStart: false,
+});
+const close = (flowId: number, ts: number, sent: number): AppEvent => ({
+  type: 'flow-close', ts, flowId, counters: { bytesSent: sent, bytesReceived: 2 * sent, packetsSent: 1, packetsReceived: 1, retransmits: 0, srttUs: 50 },
+});
+const tick = (ts: number): TickEvent => ({ type: 'tick', ts, wallMs: 1_700_000_000_000 + ts / 1e6, lost: 0, evicted: 0 });
+
+/** The lines written to stdout so far, parsed. */
+function captureStdout() {
+  const lines: Array<{ lport: number; state: string; bytes_sent: number }> = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
+    return true;
+  });
+  return lines;
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('JsonlFlows', () => {
+  it('writes a closed flow once its linger has passed, with its final counters, and forgets it', async () => {
+    const lines = captureStdout();
+    const out = new JsonlFlows();
+    await out.apply([tick(0), open(1, 0.1 * S), open(2, 0.2 * S), close(1, 0.5 * S, 100), tick(S)]);
+    expect(lines).toEqual([]); // flow 1 is closed but still lingering
+    const lingerEnds = 0.5 * S + JSONL_LINGER_NS;
+    await out.apply([tick(lingerEnds - 0.1 * S)]);
+    expect(lines).toEqual([]);
+    await out.apply([tick(lingerEnds + 0.1 * S)]);
+    expect(lines.map((l) => [l.lport, l.state, l.bytes_sent])).toEqual([[40001, 'closed', 100]]);
+    expect(out.state.flows.has(1)).toBe(false);
+    expect(out.state.flows.has(2)).toBe(true);
+    await out.finish();
+    expect(lines.map((l) => [l.lport, l.state])).toEqual([[40001, 'closed'], [40002, 'ESTABLISHED']]);
+  });
+
+  it('a churn of many short flows: one line each, and only the recent ones stay in memory', async () => {
+    const lines = captureStdout();
+    const out = new JsonlFlows();
+    let id = 0;
+    let maxHeld = 0;
+    for (let sec = 0; sec < 60; sec++) {
+      const batch: AppEvent[] = [];
+      for (let i = 0; i < 100; i++) {
+        id++;
+        batch.push(open(id, sec * S + i * 1e6), close(id, sec * S + i * 1e6 + 5e5, id));
+      }
+      batch.push(tick((sec + 1) * S));
+      await out.apply(batch);
+      maxHeld = Math.max(maxHeld, out.state.flows.size);
+    }
+    await out.finish();
+    expect(lines).toHaveLength(6000);
+    expect(new Set(lines.map((l) => l.lport)).size).toBe(6000);
+    expect(lines.every((l) => l.state === 'closed')).toBe(true);
+    // About linger / interval seconds of flows (11 x 100), not all 6,000.
+    expect(maxHeld).toBeLessThanOrEqual(((JSONL_LINGER_NS / S) + 2) * 100);
+  });
+});
