@@ -102,7 +102,10 @@ async function decodeOnce(path) {
   return s;
 }
 
-/** What is in the file: events, counter entries, flow-intervals, chunks, size. */
+/** What is in the file: events, counter entries, flow-intervals, chunks, size; and its
+ * batches when --codecs needs them (only then: holding every decoded event while the
+ * passes run is nothing a replay does, and it taxes them, the old generation's GC and
+ * V8's pretenuring of what the decoder allocates). */
 async function census(path) {
   const src = await m.openRecording(path);
   const fi = new m.FlowIntervalCounter();
@@ -111,7 +114,7 @@ async function census(path) {
   let chunks = 0;
   const batches = [];
   for await (const b of src.batches()) {
-    batches.push(b);
+    if (values.codecs) batches.push(b);
     chunks++;
     events += b.length;
     for (const e of b) if (e.type === 'counters') counterEntries += e.flows.length;
