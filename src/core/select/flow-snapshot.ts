@@ -24,19 +24,40 @@ export class FlowSnapshotDeriver {
   /** `factsChanged`: names (process, user, container facts) may differ since the last
    * call. A different state object (a replay seek) starts over. */
   derive(state: CoreState, factsChanged: boolean): FlowSnapshot {
+    if (state !== this.state || state.flows.size !== this.flows.length) return this.rebuild(state, factsChanged);
+    // The common interval: the same flows in the same order, some counters moved. This
+    // loop is kept small (V8 optimizes it quickly); any other case goes to rebuild.
+    const prevFlows = this.flows;
+    const rows = this.snapshot.rows as FlowRow[];
+    let text = false;
+    let values = false;
+    let i = 0;
+    for (const flow of state.flows.values()) {
+      if (prevFlows[i] !== flow) return this.rebuild(state, factsChanged);
+      const row = rows[i++];
+      if (factsChanged && fillNames(state, flow, row)) text = true;
+      const c = fillValues(flow, row);
+      if (c !== 0) {
+        values = true;
+        if (c & TEXT_CHANGED) text = true;
+      }
+    }
+    if (!text && !values) return this.snapshot;
+    this.snapshot = { rows, shape: text ? {} : this.snapshot.shape };
+    return this.snapshot;
+  }
+
+  /** Flows came or left (or another state): new arrays, a new shape. The state's order
+   * is the previous one with the flows that left taken out and new ones at the end (a
+   * Map keeps insertion order), so the previous rows are walked side by side. */
+  private rebuild(state: CoreState, factsChanged: boolean): FlowSnapshot {
     const fresh = state !== this.state;
     this.state = state;
     const prevFlows = fresh ? [] : this.flows;
     const prevRows = (fresh ? [] : this.snapshot.rows) as FlowRow[];
     const n = state.flows.size;
-    // The state's order is the previous one with the flows that left taken out and the
-    // new ones at the end (a Map keeps insertion order): walk both side by side. The
-    // previous arrays are reused as long as nothing left or came.
-    let flows = prevFlows;
-    let rows = prevRows;
-    let listChanged = false;
-    let textChanged = false;
-    let valuesChanged = false;
+    const flows = new Array<Flow>(n);
+    const rows = new Array<FlowRow>(n);
     let i = 0;
     let j = 0;
     for (const flow of state.flows.values()) {
@@ -45,12 +66,8 @@ export class FlowSnapshotDeriver {
       let row: FlowRow;
       if (j < prevFlows.length && prevFlows[j] === flow) {
         row = prevRows[j++];
-        if (factsChanged && fillNames(state, flow, row)) textChanged = true;
-        const c = fillValues(flow, row);
-        if (c !== 0) {
-          valuesChanged = true;
-          if (c & TEXT_CHANGED) textChanged = true;
-        }
+        if (factsChanged) fillNames(state, flow, row);
+        fillValues(flow, row);
       } else {
         // A new flow (or, rarely, one out of the previous order: its row is refreshed).
         const got = cachedFlowRow(state, flow);
@@ -60,28 +77,11 @@ export class FlowSnapshotDeriver {
           fillValues(flow, row);
         }
       }
-      if (!listChanged && (i !== j - 1 || prevRows[i] !== row)) {
-        listChanged = true;
-        flows = prevFlows.slice(0, i);
-        rows = prevRows.slice(0, i);
-        flows.length = rows.length = n;
-      }
-      if (listChanged) {
-        flows[i] = flow;
-        rows[i] = row;
-      }
-      i++;
+      flows[i] = flow;
+      rows[i++] = row;
     }
-    if (fresh || i !== prevFlows.length) listChanged = true;
-    if (listChanged && flows === prevFlows) {
-      // Only flows at the end left: the kept ones are the previous arrays' start.
-      flows = prevFlows.slice(0, n);
-      rows = prevRows.slice(0, n);
-    }
-    if (!listChanged && !textChanged && !valuesChanged) return this.snapshot;
     this.flows = flows;
-    const shape = listChanged || textChanged ? {} : this.snapshot.shape;
-    this.snapshot = { rows, shape };
+    this.snapshot = { rows, shape: {} };
     return this.snapshot;
   }
 }
