@@ -154,3 +154,12 @@ describe('table selector', () => {
     }
   });
 });
+
+describe('the screen flow cap', () => {
+  it('--max-flows parses whole numbers of at least 1', async () => {
+    const { parseMaxFlows } = await import('../../src/commands/live');
+    expect(parseMaxFlows(undefined)).toBeNull();
+    expect(parseMaxFlows('200000')).toBe(200_000);
+    for (const bad of ['0', '-5', '1.5', '1e5', 'many', '']) expect(() => parseMaxFlows(bad)).toThrow(/--max-flows/);
+  });
+});
