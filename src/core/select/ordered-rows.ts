@@ -62,8 +62,11 @@ export class OrderedRows<T extends TableRow> implements RowList<T> {
     const fromTop = end;
     const fromBottom = n - start;
     if (Math.min(fromTop, fromBottom) > n / 4) {
-      // Deep in the middle: a full sort is as cheap as a selection that large.
-      this.head = topK(n, n, this.order);
+      // Deep in the middle (the selected row followed to its place after a new sort): a
+      // full sort, which the engine's sort does faster than a heap that large.
+      const idx = new Array<number>(n);
+      for (let i = 0; i < n; i++) idx[i] = i;
+      this.head = idx.sort(this.order);
       this.tail = [];
     } else if (fromTop <= fromBottom) {
       this.head = topK(n, Math.max(fromTop, 2 * this.head.length, MIN_SELECT), this.order);
