@@ -33,6 +33,8 @@ describe('top-k selection', () => {
       const full = keys(sortRows(rows, spec));
       for (const k of [0, 1, 7, 40, 499, 500, 600]) {
         expect(topK(rows.length, k, rowOrder(rows, spec)).map((i) => rows[i].key), `${spec.column} ${k}`).toEqual(full.slice(0, k));
+        const last = full.slice(Math.max(0, full.length - k)).reverse();
+        expect(topK(rows.length, k, rowOrder(rows, spec), true).map((i) => rows[i].key), `${spec.column} last ${k}`).toEqual(last);
       }
     }
   });

@@ -71,8 +71,7 @@ export class OrderedRows<T extends TableRow> implements RowList<T> {
     } else if (fromTop <= fromBottom) {
       this.head = topK(n, Math.max(fromTop, 2 * this.head.length, MIN_SELECT), this.order);
     } else {
-      const order = this.order;
-      this.tail = topK(n, Math.max(fromBottom, 2 * this.tail.length, MIN_SELECT), (a, b) => order(b, a));
+      this.tail = topK(n, Math.max(fromBottom, 2 * this.tail.length, MIN_SELECT), this.order, true);
     }
   }
 
