@@ -19,14 +19,15 @@ export const USAGE = `sockscope ${VERSION}: every TCP connection and UDP flow wi
 
 usage:
   sockscope                                   live TUI (the demo recording when live capture is not possible)
-  sockscope live [--format jsonl] [--duration D] [--interval I]
+  sockscope live [--format jsonl] [--duration D] [--interval I] [--max-flows N]
   sockscope record -o FILE [--duration D] [--interval I]
-  sockscope replay FILE [--speed X] [--format jsonl]
+  sockscope replay FILE [--speed X] [--format jsonl] [--max-flows N]
   sockscope info FILE
   sockscope doctor
   sockscope --help | --version | COMMAND --help
 
-D and I take 500ms, 10s, 5m, 1h. Exit codes: 0 ok, 1 runtime failure, 2 bad usage,
+D and I take 500ms, 10s, 5m, 1h. N is how many flows the screen keeps (default 50,000;
+--format jsonl keeps them all). Exit codes: 0 ok, 1 runtime failure, 2 bad usage,
 3 missing privileges, 4 kernel or library not supported, 5 unreadable recording.`;
 
 async function main(argv: string[]): Promise<number> {

@@ -7,17 +7,31 @@ import type { AppEvent, EventSource } from '../events/types';
 import type { RecordedEvent } from '../events/kernel-records';
 import type { RecordedEventSource } from '../live/source';
 
-export const LIVE_HELP = `usage: sockscope live [--format jsonl|tui] [--duration D] [--interval I]
+export const LIVE_HELP = `usage: sockscope live [--format jsonl|tui] [--duration D] [--interval I] [--max-flows N]
 
 Captures every TCP connection and UDP flow on this host (needs root, or CAP_BPF +
 CAP_PERFMON + CAP_NET_ADMIN). On a terminal it opens the TUI; with --format jsonl, or when
 standard output is not a terminal, it prints one JSON object per flow seen, in its final
-state, when --duration ends or on Ctrl-C/SIGTERM.`;
+state: a closed flow 10 s after it closed, the open ones when --duration ends or on
+Ctrl-C/SIGTERM. The screen keeps at most --max-flows flows (default 50,000; the rest are
+counted as evicted); --format jsonl writes every flow.`;
 
 export interface LiveOptions {
   format: 'jsonl' | 'tui';
   durationMs: number | null;
   intervalMs: number;
+  /** The screen's flow cap (null: the default); JSON lines keep every flow. */
+  maxFlows: number | null;
+}
+
+/** `--max-flows N`: a whole number of at least 1. */
+export function parseMaxFlows(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(`--max-flows takes a whole number of flows of at least 1, not '${value}'`);
+  }
+  return n;
 }
 
 export function parseLiveArgs(argv: string[], help: string): LiveOptions | null {
@@ -29,6 +43,7 @@ export function parseLiveArgs(argv: string[], help: string): LiveOptions | null 
         format: { type: 'string' },
         duration: { type: 'string' },
         interval: { type: 'string' },
+        'max-flows': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -47,6 +62,7 @@ export function parseLiveArgs(argv: string[], help: string): LiveOptions | null 
     format,
     durationMs: values.duration ? parseDuration(values.duration, '--duration') : null,
     intervalMs: values.interval ? parseDuration(values.interval, '--interval') : 1000,
+    maxFlows: parseMaxFlows(values['max-flows']),
   };
 }
 
@@ -119,7 +135,7 @@ async function runJsonl(opts: LiveOptions): Promise<number> {
 async function runTui(opts: LiveOptions): Promise<number> {
   const { runLiveTui } = await import('../tui/run-live');
   const source = await openEnrichedLiveSource(opts.intervalMs);
-  return runLiveTui(source, { durationMs: opts.durationMs });
+  return runLiveTui(source, { durationMs: opts.durationMs, maxFlows: opts.maxFlows });
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -4,7 +4,6 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useWindowSize } from 'ink';
 import { layoutColumns } from '../core/select/columns';
-import { selectTable } from '../core/select/index';
 import type { GroupBy } from '../core/select/group';
 import { COLUMN_BY_ID } from '../core/select/columns';
 import type { TuiFeed } from './feed';
@@ -57,7 +56,7 @@ function Screen({ feed, size, onQuit, notice }: AppProps) {
   const [note, setNote] = useState<string | undefined>(notice);
   // A feed's note (recording saved) shows until the next key, like the screen's own notes.
   const [seenNote, setSeenNote] = useState<string | null>(null);
-  const snap = useSnapshot(feed, status.version, view.frozen);
+  const snap = useSnapshot(feed, status.version, status.facts, view.frozen);
 
   const showFilter = view.editing !== null || view.query.source !== '';
   const shownNote = note ?? (status.note !== seenNote ? (status.note ?? undefined) : undefined);
@@ -70,19 +69,19 @@ function Screen({ feed, size, onQuit, notice }: AppProps) {
   // A key in the last minute: the user is at the keys (see use-selection.ts).
   const lastKeyAt = useRef(-Infinity);
   const active = performance.now() - lastKeyAt.current < 60_000;
-  const selection = useSelection(snap.rows, { groupBy, openGroup, query: view.query, sort: view.sort }, active);
+  const [selection, selectFor] = useSelection(snap.flows, { groupBy, openGroup, query: view.query, sort: view.sort }, active, tableHeight);
   const ctx = { rows: selection.rows, height: tableHeight };
   // The rows a key acts on. Normally what is on screen; when several keys arrive in one
   // read (Tab then Enter), the rows of the view the previous key made, not yet drawn.
-  const rendered = useRef({ ctx, view, rows: snap.rows, height });
-  rendered.current = { ctx, view, rows: snap.rows, height };
+  const rendered = useRef({ ctx, view, height });
+  rendered.current = { ctx, view, height };
   const ctxFor = (v: ViewState): RowsContext => {
     const r = rendered.current;
     const sel = tableSelector(v);
     const was = tableSelector(r.view);
     if (sel.groupBy === was.groupBy && sel.openGroup === was.openGroup && v.query === r.view.query && v.sort === r.view.sort) return r.ctx;
     const filterLine = v.editing !== null || v.query.source !== '' ? 1 : 0;
-    return { rows: selectTable(r.rows, { ...sel, query: v.query, sort: v.sort }).rows, height: Math.max(1, r.height - CHROME_LINES - filterLine) };
+    return { rows: selectFor({ ...sel, query: v.query, sort: v.sort }).rows, height: Math.max(1, r.height - CHROME_LINES - filterLine) };
   };
   const shown = level.kind === 'table' ? syncLevel(level, ctx) : null;
 

@@ -2,7 +2,7 @@
 // or the replay player. The screen subscribes and redraws when the feed says something
 // changed (once per interval: a batch that ends with a tick), never by polling.
 import type { CoreState } from '../core/state';
-import type { SourceInfo } from '../events/types';
+import type { AppEvent, SourceInfo } from '../events/types';
 
 export interface ReplayStatus {
   position: number; // intervals played
@@ -15,6 +15,9 @@ export interface ReplayStatus {
 
 export interface FeedStatus {
   version: number; // bumps whenever state() changed
+  /** Bumps when a change carried facts (names of processes, users, containers); absent
+   * from a feed that does not tell, and then any change may have. */
+  facts?: number;
   ended: boolean; // the source has no more data
   error: string | null;
   replay: ReplayStatus | null;
@@ -60,4 +63,14 @@ export class Emitter {
   emit(): void {
     for (const l of this.listeners) l();
   }
+}
+
+/** Events that only move flows and counters; anything else (process, user, cgroup and
+ * container facts, process exec and exit, and any kind added later) may change a name. */
+const FLOW_EVENTS: ReadonlySet<string> = new Set(['flow-open', 'flow-state', 'flow-close', 'connect-fail', 'counters', 'tick']);
+
+/** Whether a batch may change a flow's names (see FeedStatus.facts). */
+export function carriesFacts(batch: readonly AppEvent[]): boolean {
+  for (let i = 0; i < batch.length; i++) if (!FLOW_EVENTS.has(batch[i].type)) return true;
+  return false;
 }

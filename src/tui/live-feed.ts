@@ -7,16 +7,18 @@ import { applyBatch, createCoreState } from '../core/reducer';
 import type { CoreOptions, CoreState } from '../core/state';
 import type { AppEvent, EventSource } from '../events/types';
 import { RecordingWriter } from '../record/writer';
-import { Emitter, type FeedStatus, type SessionRecorder, type TuiFeed } from './feed';
+import { carriesFacts, Emitter, type FeedStatus, type SessionRecorder, type TuiFeed } from './feed';
 import { defaultRecordingName, snapshotEvents } from './session-snapshot';
 
 export class LiveFeed implements TuiFeed {
   readonly controls = null;
   readonly recorder: SessionRecorder;
   private core: CoreState;
-  private current: FeedStatus = { version: 0, ended: false, error: null, replay: null, recording: null, note: null };
+  private current: FeedStatus = { version: 0, facts: 0, ended: false, error: null, replay: null, recording: null, note: null };
   private emitter = new Emitter();
   private closed = false;
+  /** Batches applied that carried facts (FeedStatus.facts). */
+  private factsSeen = 0;
   private writer: RecordingWriter | null = null;
   readonly done: Promise<void>;
 
@@ -45,6 +47,7 @@ export class LiveFeed implements TuiFeed {
       for await (const batch of this.source.batches()) {
         if (this.writer) this.record(batch);
         applyBatch(this.core, batch);
+        if (carriesFacts(batch)) this.factsSeen++;
         // Redraw once per interval: only a tick completes an interval's numbers.
         if (batch.some((e) => e.type === 'tick')) this.update({});
         if (this.closed) break;
@@ -99,7 +102,7 @@ export class LiveFeed implements TuiFeed {
   }
 
   private update(patch: Partial<FeedStatus>): void {
-    this.current = { ...this.current, ...patch, version: this.current.version + 1 };
+    this.current = { ...this.current, ...patch, version: this.current.version + 1, facts: this.factsSeen };
     this.emitter.emit();
   }
 

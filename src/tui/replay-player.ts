@@ -6,7 +6,7 @@
 import { applyBatch, createCoreState } from '../core/reducer';
 import type { CoreOptions, CoreState } from '../core/state';
 import type { AppEvent, EventSource, SourceInfo } from '../events/types';
-import { Emitter, type FeedStatus, type ReplayControls, type TuiFeed } from './feed';
+import { carriesFacts, Emitter, type FeedStatus, type ReplayControls, type TuiFeed } from './feed';
 
 const CHECKPOINT_EVERY = 64;
 const SPEEDS_MIN = 1 / 16;
@@ -50,6 +50,8 @@ export class ReplayPlayer implements TuiFeed, ReplayControls {
   private timers: Timers;
   private source: EventSource | null = null;
   private closed = false;
+  /** Batches applied that carried facts (FeedStatus.facts). */
+  private factsSeen = 0;
   private coreOptions: Partial<CoreOptions> | undefined;
   readonly loaded: Promise<void>;
 
@@ -160,6 +162,7 @@ export class ReplayPlayer implements TuiFeed, ReplayControls {
     const to = Math.min(this.segments.length, this.position + n);
     while (this.position < to) {
       applyBatch(this.core, this.segments[this.position]);
+      if (carriesFacts(this.segments[this.position])) this.factsSeen++;
       this.position++;
       if (this.position % CHECKPOINT_EVERY === 0 && !this.checkpoints.has(this.position)) {
         this.checkpoints.set(this.position, structuredClone(this.core));
@@ -221,6 +224,7 @@ export class ReplayPlayer implements TuiFeed, ReplayControls {
   private makeStatus(version: number): FeedStatus {
     return {
       version,
+      facts: this.factsSeen,
       ended: !this.loading && this.position >= this.segments.length,
       error: this.error,
       recording: null,

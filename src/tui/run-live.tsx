@@ -9,6 +9,8 @@ export interface LiveTuiOptions {
   durationMs?: number | null;
   /** Where R writes recordings; the current directory by default. */
   recordDir?: string;
+  /** The flow cap (--max-flows); null or absent: the reducer's default. */
+  maxFlows?: number | null;
 }
 
 export async function runLiveTui(source: EventSource, opts: LiveTuiOptions = {}): Promise<number> {
@@ -18,6 +20,6 @@ export async function runLiveTui(source: EventSource, opts: LiveTuiOptions = {})
     await source.close();
     throw err;
   }
-  const feed = new LiveFeed(source, { recordDir: opts.recordDir });
+  const feed = new LiveFeed(source, { recordDir: opts.recordDir, ...(opts.maxFlows ? { maxFlows: opts.maxFlows } : {}) });
   return mountTui(feed, { durationMs: opts.durationMs ?? null });
 }

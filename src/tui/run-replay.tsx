@@ -9,6 +9,8 @@ export interface ReplayTuiOptions {
   speed?: number;
   /** A line shown on the screen until the first key (why the demo replaces live). */
   notice?: string;
+  /** The flow cap (--max-flows); null or absent: the reducer's default. */
+  maxFlows?: number | null;
 }
 
 export async function runReplayTui(source: EventSource, info: SourceInfo, opts: ReplayTuiOptions = {}): Promise<number> {
@@ -18,6 +20,7 @@ export async function runReplayTui(source: EventSource, info: SourceInfo, opts: 
     await source.close();
     throw err;
   }
-  const player = new ReplayPlayer({ ...info, mode: 'replay' }, source, { speed: opts.speed });
+  const core = opts.maxFlows ? { maxFlows: opts.maxFlows } : undefined;
+  const player = new ReplayPlayer({ ...info, mode: 'replay' }, source, { speed: opts.speed, core });
   return mountTui(player, { notice: opts.notice });
 }

@@ -6,6 +6,7 @@ import { parseQuery, type Query } from '../core/select/query';
 import { DEFAULT_SORT, toggleSort, type SortSpec } from '../core/select/sort';
 import { clampWindow, type ListPosition } from '../core/select/window';
 import type { TableRow } from '../core/select/rows';
+import type { RowList } from '../core/select/ordered-rows';
 import type { ColumnId } from '../core/select/columns';
 
 export interface TableLevel {
@@ -51,7 +52,7 @@ export type ViewAction =
 
 /** What the reducer needs to know about the rows currently shown. */
 export interface RowsContext {
-  rows: readonly TableRow[];
+  rows: RowList; // in order, looked at only where needed (ordered-rows.ts)
   height: number; // rows that fit in the table
 }
 
@@ -96,7 +97,7 @@ export function reduceView(v0: ViewState, a: ViewAction, ctx: RowsContext): View
     }
     case 'open': {
       if (level.kind !== 'table') return v;
-      const row = ctx.rows[clampWindow(level.pos, ctx.rows.length, ctx.height).cursor];
+      const row = ctx.rows.at(clampWindow(level.pos, ctx.rows.length, ctx.height).cursor);
       if (!row) return v;
       const here = { ...level, selectedKey: row.key };
       if (row.kind === 'group') {
@@ -139,7 +140,7 @@ function replaceTop(v: ViewState, level: Level): ViewState {
 function moveTo(v: ViewState, level: Level, to: (p: ListPosition) => number, ctx: RowsContext): ViewState {
   if (level.kind !== 'table') return v;
   const w = clampWindow({ cursor: to(level.pos), scroll: level.pos.scroll }, ctx.rows.length, ctx.height);
-  const selectedKey = ctx.rows[w.cursor]?.key ?? null;
+  const selectedKey = ctx.rows.at(w.cursor)?.key ?? null;
   return replaceTop(v, { ...level, pos: { cursor: w.cursor, scroll: w.scroll }, selectedKey });
 }
 
@@ -147,12 +148,12 @@ function moveTo(v: ViewState, level: Level, to: (p: ListPosition) => number, ctx
  * cursor if it still exists, else clamp the cursor where it was. */
 export function syncLevel(level: TableLevel, ctx: RowsContext): TableLevel {
   let cursor = level.pos.cursor;
-  if (level.selectedKey !== null && ctx.rows[cursor]?.key !== level.selectedKey) {
-    const i = ctx.rows.findIndex((r) => r.key === level.selectedKey);
+  if (level.selectedKey !== null && ctx.rows.at(cursor)?.key !== level.selectedKey) {
+    const i = ctx.rows.indexOfKey(level.selectedKey);
     if (i >= 0) cursor = i;
   }
   const w = clampWindow({ cursor, scroll: level.pos.scroll }, ctx.rows.length, ctx.height);
-  const selectedKey = ctx.rows[w.cursor]?.key ?? null;
+  const selectedKey = ctx.rows.at(w.cursor)?.key ?? null;
   if (w.cursor === level.pos.cursor && w.scroll === level.pos.scroll && selectedKey === level.selectedKey) return level;
   return { ...level, pos: { cursor: w.cursor, scroll: w.scroll }, selectedKey };
 }

@@ -43,6 +43,16 @@ describe('CLI surface (CONTRACT.md)', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('--max-flows takes a whole number of at least 1 (live and replay): else exit 2', () => {
+    for (const args of [['live', '--format', 'jsonl', '--max-flows', '0'], ['replay', 'x.ssrec', '--max-flows', '1e5']]) {
+      const r = runCli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/--max-flows takes a whole number of flows of at least 1/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(runCli(['--help']).stdout).toContain('--max-flows N');
+  });
+
   it('plain sockscope without a terminal points to --format jsonl', () => {
     const r = runCli([], { stdio: ['ignore', 'pipe', 'pipe'] });
     expect(r.code).toBe(2);

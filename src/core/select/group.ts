@@ -60,17 +60,24 @@ export function groupOf(row: FlowRow, by: GroupBy): { key: string; label: string
 type TextField = 'process' | 'user' | 'container' | 'proto' | 'local' | 'remote' | 'state';
 const TEXT_FIELDS: readonly TextField[] = ['process', 'user', 'container', 'proto', 'local', 'remote', 'state'];
 
+/** A group's membership and text, which change only when flows come and go or their
+ * names or state change: the table selector keeps a plan while the snapshot's shape is
+ * the same (flow-snapshot.ts) and only sums the numbers again each interval. */
+export interface GroupPlan {
+  key: string; // the row key, `g:<groupKey>`
+  groupKey: string;
+  label: string;
+  pid: number | null; // null when the flows differ
+  text: Record<TextField, string>;
+  members: FlowRow[];
+}
+
 interface Acc {
-  row: GroupRow;
+  plan: GroupPlan;
   /** Per text field: the first value, and the distinct values once a second one shows up
    * (most groups never need the set: this is what keeps 10k groups cheap). */
   first: string[];
   distinct: Array<Set<string> | null>;
-  onePid: boolean;
-  rttSum: number;
-  rttN: number;
-  connSum: number;
-  connN: number;
 }
 
 /** Distinct values are counted up to here, then shown as `(99+)`: counting every distinct
@@ -85,7 +92,8 @@ function note(acc: Acc, i: number, v: string): void {
   if (set.size < DISTINCT_CAP) set.add(v);
 }
 
-export function groupRows(rows: readonly FlowRow[], by: GroupBy): GroupRow[] {
+/** The groups of `rows` (in the order their first flow comes), with their text. */
+export function planGroups(rows: readonly FlowRow[], by: GroupBy): GroupPlan[] {
   const groups = new Map<string, Acc>();
   const nf = TEXT_FIELDS.length;
   for (const r of rows) {
@@ -93,27 +101,15 @@ export function groupRows(rows: readonly FlowRow[], by: GroupBy): GroupRow[] {
     let acc = groups.get(key);
     if (!acc) {
       acc = {
-        row: {
-          kind: 'group', key: `g:${key}`, groupKey: key, label: groupLabel(r, by), flows: 0, pid: r.pid,
-          process: '', user: '', container: '', proto: '', local: '', remote: '', state: '',
-          txRate: 0, rxRate: 0, tx: 0, rx: 0, retr: null, rttUs: null, connectUs: null,
-        },
+        plan: { key: `g:${key}`, groupKey: key, label: groupLabel(r, by), pid: r.pid, text: {} as Record<TextField, string>, members: [] },
         first: TEXT_FIELDS.map((f) => r[f]),
         distinct: new Array(nf).fill(null),
-        onePid: true, rttSum: 0, rttN: 0, connSum: 0, connN: 0,
       };
       groups.set(key, acc);
     }
-    const g = acc.row;
-    g.flows++;
-    g.txRate += r.txRate;
-    g.rxRate += r.rxRate;
-    g.tx += r.tx;
-    g.rx += r.rx;
-    if (r.retr !== null) g.retr = (g.retr ?? 0) + r.retr;
-    if (r.rttUs !== null) { acc.rttSum += r.rttUs; acc.rttN++; }
-    if (r.connectUs !== null) { acc.connSum += r.connectUs; acc.connN++; }
-    if (r.pid !== g.pid) acc.onePid = false;
+    const plan = acc.plan;
+    plan.members.push(r);
+    if (r.pid !== plan.pid) plan.pid = null;
     note(acc, 0, r.process);
     note(acc, 1, r.user);
     note(acc, 2, r.container);
@@ -122,20 +118,47 @@ export function groupRows(rows: readonly FlowRow[], by: GroupBy): GroupRow[] {
     note(acc, 5, r.remote);
     note(acc, 6, r.state);
   }
-  const out: GroupRow[] = [];
+  const out: GroupPlan[] = [];
   for (const acc of groups.values()) {
-    const g = acc.row;
     for (let i = 0; i < nf; i++) {
       const set = acc.distinct[i];
-      g[TEXT_FIELDS[i]] = set ? `(${set.size}${set.size >= DISTINCT_CAP ? '+' : ''})` : acc.first[i];
+      acc.plan.text[TEXT_FIELDS[i]] = set ? `(${set.size}${set.size >= DISTINCT_CAP ? '+' : ''})` : acc.first[i];
     }
-    if (!acc.onePid) g.pid = null;
-    // Latencies do not add up: a group shows the mean of its flows that have one.
-    g.rttUs = acc.rttN ? acc.rttSum / acc.rttN : null;
-    g.connectUs = acc.connN ? acc.connSum / acc.connN : null;
-    out.push(g);
+    out.push(acc.plan);
   }
   return out;
+}
+
+/** The group rows of a plan with their flows' current numbers: counters and rates add
+ * up; latencies do not, so a group shows the mean of its flows that have one. */
+export function sumGroups(plans: readonly GroupPlan[]): GroupRow[] {
+  const out = new Array<GroupRow>(plans.length);
+  for (let p = 0; p < plans.length; p++) {
+    const { key, groupKey, label, pid, text, members } = plans[p];
+    let txRate = 0, rxRate = 0, tx = 0, rx = 0, retr: number | null = null;
+    let rttSum = 0, rttN = 0, connSum = 0, connN = 0;
+    for (let m = 0; m < members.length; m++) {
+      const r = members[m];
+      txRate += r.txRate;
+      rxRate += r.rxRate;
+      tx += r.tx;
+      rx += r.rx;
+      if (r.retr !== null) retr = (retr ?? 0) + r.retr;
+      if (r.rttUs !== null) { rttSum += r.rttUs; rttN++; }
+      if (r.connectUs !== null) { connSum += r.connectUs; connN++; }
+    }
+    out[p] = {
+      kind: 'group', key, groupKey, label, flows: members.length, pid,
+      process: text.process, user: text.user, container: text.container, proto: text.proto, local: text.local,
+      remote: text.remote, state: text.state, txRate, rxRate, tx, rx, retr,
+      rttUs: rttN ? rttSum / rttN : null, connectUs: connN ? connSum / connN : null,
+    };
+  }
+  return out;
+}
+
+export function groupRows(rows: readonly FlowRow[], by: GroupBy): GroupRow[] {
+  return sumGroups(planGroups(rows, by));
 }
 
 /** The flows of one group, for the drill-down. */

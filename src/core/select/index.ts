@@ -45,3 +45,6 @@ export * from './query';
 export * from './rows';
 export * from './sort';
 export * from './window';
+export * from './flow-snapshot';
+export * from './ordered-rows';
+export * from './table-selector';

@@ -107,27 +107,46 @@ function procKey(owner: Owner): string {
   return k;
 }
 
-export function deriveFlowRow(state: CoreState, flow: Flow): FlowRow {
+/** The flow's row, made on first sight (names and values filled in) and then kept. */
+export function cachedFlowRow(state: CoreState, flow: Flow): { row: FlowRow; made: boolean } {
   let row = rowCache.get(flow);
-  if (!row) {
-    const { owner } = flow;
-    row = {
-      kind: 'flow', key: `f:${flow.flowId}`, flows: 1, flowId: flow.flowId, pid: owner.pid, process: '', comm: owner.comm,
-      exe: null, uid: owner.uid, userName: null, user: '', containerId: null, containerName: null, pod: null,
-      podNamespace: null, container: '-', proto: flow.proto, family: flow.family, laddr: flow.laddr, lport: flow.lport,
-      raddr: flow.raddr, rport: flow.rport, local: formatEndpoint(flow.laddr, flow.lport, flow.family),
-      remote: formatEndpoint(flow.raddr, flow.rport, flow.family), direction: flow.direction, state: '', closed: false,
-      startTs: flow.startTs, txRate: 0, rxRate: 0, tx: 0, rx: 0, retr: null, rttUs: null, connectUs: null,
-      procKey: procKey(owner), userKey: shared(uidKeys, owner.uid, (u) => `u:${u}`),
-      remoteKey: shared(remoteKeys, flow.raddr, (a) => `r:${a}`), containerKey: 'c:-',
-    };
-    rowCache.set(flow, row);
+  if (row) return { row, made: false };
+  const { owner } = flow;
+  row = {
+    kind: 'flow', key: `f:${flow.flowId}`, flows: 1, flowId: flow.flowId, pid: owner.pid, process: '', comm: owner.comm,
+    exe: null, uid: owner.uid, userName: null, user: '', containerId: null, containerName: null, pod: null,
+    podNamespace: null, container: '-', proto: flow.proto, family: flow.family, laddr: flow.laddr, lport: flow.lport,
+    raddr: flow.raddr, rport: flow.rport, local: formatEndpoint(flow.laddr, flow.lport, flow.family),
+    remote: formatEndpoint(flow.raddr, flow.rport, flow.family), direction: flow.direction, state: '', closed: false,
+    startTs: flow.startTs, txRate: 0, rxRate: 0, tx: 0, rx: 0, retr: null, rttUs: null, connectUs: null,
+    procKey: procKey(owner), userKey: shared(uidKeys, owner.uid, (u) => `u:${u}`),
+    remoteKey: shared(remoteKeys, flow.raddr, (a) => `r:${a}`), containerKey: 'c:-',
+  };
+  rowCache.set(flow, row);
+  fillNames(state, flow, row);
+  fillValues(flow, row);
+  return { row, made: true };
+}
+
+export function deriveFlowRow(state: CoreState, flow: Flow): FlowRow {
+  const { row, made } = cachedFlowRow(state, flow);
+  if (!made) {
+    fillNames(state, flow, row);
+    fillValues(flow, row);
   }
-  // Names are looked up each time: facts may arrive after the flow.
+  return row;
+}
+
+/** Names from the state's facts (they may arrive after the flow). True when one changed. */
+export function fillNames(state: CoreState, flow: Flow, row: FlowRow): boolean {
   const owner = flow.owner;
   const exe = flowProcess(state, flow)?.exe ?? null;
   const userName = flowUser(state, flow);
   const container = flowContainer(state, flow);
+  const before = row.containerKey;
+  const changed = row.exe !== exe || row.userName !== userName || row.containerId !== (container?.id ?? null) ||
+    row.containerName !== (container?.name ?? null) || row.pod !== (container?.pod ?? null) ||
+    row.podNamespace !== (container?.namespace ?? null);
   row.exe = exe;
   row.process = owner.comm || (exe ? basename(exe) : '?');
   row.userName = userName;
@@ -146,16 +165,37 @@ export function deriveFlowRow(state: CoreState, flow: Flow): FlowRow {
     row.container = '-';
     row.containerKey = 'c:-';
   }
-  row.state = stateName(flow.state);
-  row.closed = flow.endTs !== null;
-  row.txRate = flow.txRate;
-  row.rxRate = flow.rxRate;
-  row.tx = flow.bytesSent;
-  row.rx = flow.bytesReceived;
-  row.retr = flow.retransmits;
-  row.rttUs = flow.srttUs;
-  row.connectUs = flow.connectLatencyUs;
-  return row;
+  return changed || row.containerKey !== before;
+}
+
+/** What fillValues reports: numbers changed (the order may have), or the state or the
+ * close (what the filter and the groups' text read). */
+export const VALUES_CHANGED = 1;
+export const TEXT_CHANGED = 2;
+
+/** The flow's state and counters; VALUES_CHANGED | TEXT_CHANGED bits for what changed. */
+export function fillValues(flow: Flow, row: FlowRow): number {
+  let changed = 0;
+  const state = stateName(flow.state);
+  const closed = flow.endTs !== null;
+  if (row.state !== state || row.closed !== closed) {
+    row.state = state;
+    row.closed = closed;
+    changed |= TEXT_CHANGED;
+  }
+  if (row.txRate !== flow.txRate || row.rxRate !== flow.rxRate || row.tx !== flow.bytesSent ||
+      row.rx !== flow.bytesReceived || row.retr !== flow.retransmits || row.rttUs !== flow.srttUs ||
+      row.connectUs !== flow.connectLatencyUs) {
+    row.txRate = flow.txRate;
+    row.rxRate = flow.rxRate;
+    row.tx = flow.bytesSent;
+    row.rx = flow.bytesReceived;
+    row.retr = flow.retransmits;
+    row.rttUs = flow.srttUs;
+    row.connectUs = flow.connectLatencyUs;
+    changed |= VALUES_CHANGED;
+  }
+  return changed;
 }
 
 export function deriveFlowRows(state: CoreState): FlowRow[] {

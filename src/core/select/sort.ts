@@ -2,6 +2,7 @@
 // and ties keep the input order, so the order is stable from one refresh to the next.
 import { COLUMN_BY_ID, type ColumnId } from './columns';
 import type { TableRow } from './rows';
+import { rowOrder } from './row-order';
 
 export interface SortSpec {
   column: ColumnId;
@@ -18,40 +19,10 @@ export function toggleSort(current: SortSpec, column: ColumnId): SortSpec {
 }
 
 export function sortRows<T extends TableRow>(rows: readonly T[], spec: SortSpec): T[] {
-  const col = COLUMN_BY_ID.get(spec.column)!;
-  const dir = spec.descending ? -1 : 1;
   const n = rows.length;
-  // Sort indices over the values read once: reading a value per comparison, or sorting
-  // decorated objects, is what makes 10k-row sorts slow. Ties keep the input order (the
-  // order flows were first seen), so equal rows never swap places between refreshes.
   const idx = new Array<number>(n);
   for (let i = 0; i < n; i++) idx[i] = i;
-  if (col.numeric) {
-    const vals = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = col.value(rows[i]);
-      vals[i] = v === null ? NaN : (v as number);
-    }
-    idx.sort((a, b) => {
-      const x = vals[a];
-      const y = vals[b];
-      if (x === y) return a - b;
-      if (x !== x) return y !== y ? a - b : 1; // NaN: missing, last either way
-      if (y !== y) return -1;
-      return x < y ? -dir : dir;
-    });
-  } else {
-    const vals = new Array<string | null>(n);
-    for (let i = 0; i < n; i++) vals[i] = col.value(rows[i]) as string | null;
-    idx.sort((a, b) => {
-      const x = vals[a];
-      const y = vals[b];
-      if (x === y) return a - b;
-      if (x === null) return 1;
-      if (y === null) return -1;
-      return x < y ? -dir : dir;
-    });
-  }
+  idx.sort(rowOrder(rows, spec));
   const out = new Array<T>(n);
   for (let i = 0; i < n; i++) out[i] = rows[idx[i]];
   return out;

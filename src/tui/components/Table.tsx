@@ -1,5 +1,6 @@
 // The flow table: a header line with each column's sort key, then only the rows that fit
 // (the caller passes the window). Each row is one pre-formatted line: cheap to render.
+import { memo } from 'react';
 import { Box, Text } from 'ink';
 import { headerText, type LaidOutColumn } from '../../core/select/columns';
 import { fit } from '../../core/select/format';
@@ -32,13 +33,17 @@ export function Table({ columns, rows, cursor, sort, height, width, empty }: Tab
       <Text inverse wrap="truncate">{fit(header, width)}</Text>
       {rows.length === 0 ? <Text dimColor wrap="truncate">{empty}</Text> : null}
       {rows.map((row, i) => (
-        <Text key={row.key} inverse={i === cursor} dimColor={theme.dim && row.state === 'CLOSED' && i !== cursor} wrap="truncate">
-          {fit(formatRow(row, columns), width)}
-        </Text>
+        <TableLine key={row.key} text={fit(formatRow(row, columns), width)} inverse={i === cursor} dim={theme.dim && row.state === 'CLOSED' && i !== cursor} />
       ))}
     </Box>
   );
 }
+
+/** One row's line. Rows whose text did not change since the last frame (most of them
+ * from one interval to the next) are not rendered again by React. */
+const TableLine = memo(function TableLine({ text, inverse, dim }: { text: string; inverse: boolean; dim: boolean }) {
+  return <Text inverse={inverse} dimColor={dim} wrap="truncate">{text}</Text>;
+});
 
 export function formatRow(row: TableRow, columns: LaidOutColumn[]): string {
   let line = '';

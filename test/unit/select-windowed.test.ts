@@ -1,0 +1,167 @@
+// The screen's selection path gives the rows the reference pipeline gives: top-k windows
+// against the full sort (ties, missing values, inverted order, any window), the
+// incremental snapshot against deriving every row, cached groups against grouping again.
+import { describe, expect, it } from 'vitest';
+import { applyBatch, createCoreState } from '../../src/core/reducer';
+import {
+  COLUMNS, deriveFlowRows, FlowSnapshotDeriver, OrderedRows, parseQuery, selectTable, sortRows, TableSelector,
+  type SortSpec, type TableRow, type TableView,
+} from '../../src/core/select/index';
+import { rowOrder } from '../../src/core/select/row-order';
+import { topK } from '../../src/core/select/top-k';
+import { DEFAULT_SORT } from '../../src/core/select/sort';
+import { manyFlowBatches, manyFlowInterval, owner, sceneBatches, T0, tick } from '../tui/fixtures';
+import type { AppEvent } from '../../src/events/types';
+
+/** Rows with many ties and missing values: what makes an order's tie-breaks show. */
+function tieRows(n: number): TableRow[] {
+  return Array.from({ length: n }, (_, i) => ({
+    kind: 'flow', key: `f:${i}`, flows: 1, pid: i % 7 === 0 ? null : i % 5, process: `p${i % 4}`, user: '',
+    container: i % 6 === 0 ? '-' : `c${i % 3}`, proto: 'tcp', local: '', remote: '', state: '', txRate: (i * 37) % 11,
+    rxRate: 0, tx: i, rx: 0, retr: i % 3 === 0 ? null : i % 2, rttUs: null, connectUs: null,
+  }));
+}
+const keys = (rows: readonly TableRow[]) => rows.map((r) => r.key);
+const view = (v: Partial<TableView>): TableView => ({ groupBy: 'flow', openGroup: null, query: parseQuery(''), sort: DEFAULT_SORT, ...v });
+
+describe('top-k selection', () => {
+  const rows = tieRows(500);
+  const specs: SortSpec[] = COLUMNS.flatMap((c) => [{ column: c.id, descending: true }, { column: c.id, descending: false }]);
+
+  it('gives the first k of the full sort, for every column and direction', () => {
+    for (const spec of specs) {
+      const full = keys(sortRows(rows, spec));
+      for (const k of [0, 1, 7, 40, 499, 500, 600]) {
+        expect(topK(rows.length, k, rowOrder(rows, spec)).map((i) => rows[i].key), `${spec.column} ${k}`).toEqual(full.slice(0, k));
+        const last = full.slice(Math.max(0, full.length - k)).reverse();
+        expect(topK(rows.length, k, rowOrder(rows, spec), true).map((i) => rows[i].key), `${spec.column} last ${k}`).toEqual(last);
+      }
+    }
+  });
+
+  it('OrderedRows windows match the full sort anywhere (top, bottom, middle, out of range)', () => {
+    for (const spec of specs) {
+      const full = keys(sortRows(rows, spec));
+      const windows: Array<[number, number]> = [[0, 35], [5, 40], [465, 500], [480, 520], [200, 235], [0, 500], [-3, 2], [498, 499]];
+      for (const [s, e] of windows) {
+        // A fresh list per window, and one list asked for every window in turn.
+        expect(keys(new OrderedRows(rows, spec).slice(s, e)), `${spec.column} ${s}-${e}`).toEqual(full.slice(Math.max(0, s), e));
+      }
+      const list = new OrderedRows(rows, spec);
+      for (const [s, e] of windows) expect(keys(list.slice(s, e))).toEqual(full.slice(Math.max(0, s), e));
+      expect(list.length).toBe(500);
+      expect(list.at(499)?.key).toBe(full[499]);
+      expect(list.at(500)).toBeUndefined();
+    }
+  });
+
+  it('finds a row by key at its position in the full sort', () => {
+    for (const spec of specs.slice(0, 8)) {
+      const full = keys(sortRows(rows, spec));
+      for (const pos of [0, 3, 250, 499]) {
+        expect(new OrderedRows(rows, spec).indexOfKey(full[pos])).toBe(pos);
+        const list = new OrderedRows(rows, spec);
+        list.slice(0, 35); // found in the head already computed, or counted
+        expect(list.indexOfKey(full[pos])).toBe(pos);
+      }
+      expect(new OrderedRows(rows, spec).indexOfKey('f:none')).toBe(-1);
+    }
+  });
+});
+
+describe('incremental flow snapshot', () => {
+  const compare = (a: readonly TableRow[], b: readonly TableRow[]) => expect(a.map((r) => ({ ...r }))).toEqual(b.map((r) => ({ ...r })));
+
+  it('has the rows a full derive has, through opens, closes, counters and late facts', () => {
+    const s = createCoreState();
+    const d = new FlowSnapshotDeriver();
+    const [first, ...rest] = manyFlowBatches(300, 0);
+    applyBatch(s, first);
+    let snap = d.derive(s, true);
+    compare(snap.rows, deriveFlowRows(s));
+    const shape0 = snap.shape;
+    // Counters only: same shape, new numbers.
+    applyBatch(s, manyFlowInterval(300, 1));
+    snap = d.derive(s, false);
+    expect(snap.shape).toBe(shape0);
+    compare(snap.rows, deriveFlowRows(s));
+    expect(rest).toEqual([]);
+    // Nothing new: the same snapshot.
+    expect(d.derive(s, false)).toBe(snap);
+    // Closes in the middle and an open at the end: a new shape, the same rows as a derive.
+    const o = owner(9000, 'late', 1000, 5000);
+    const final = { bytesSent: 1, bytesReceived: 2, packetsSent: null, packetsReceived: null, retransmits: null, srttUs: null };
+    const changes: AppEvent[] = [
+      { type: 'flow-close', ts: T0 + 2e9, flowId: 5, counters: final }, { type: 'flow-close', ts: T0 + 2e9, flowId: 77, counters: final },
+      { type: 'flow-open', ts: T0 + 2e9, flowId: 9001, cookie: 1, proto: 'tcp', family: 4, laddr: '10.0.0.1', lport: 1, raddr: '10.0.0.2', rport: 2, direction: 'outbound', owner: o, state: 'ESTABLISHED', connectLatencyUs: null, seenAtStart: false },
+      tick(2),
+    ];
+    applyBatch(s, changes);
+    snap = d.derive(s, false);
+    expect(snap.shape).not.toBe(shape0);
+    compare(snap.rows, deriveFlowRows(s));
+    // A fact that names a process: looked up when the caller says facts came.
+    applyBatch(s, [{ type: 'process', ts: T0 + 3e9, pid: 9000, ppid: 1, exe: '/usr/bin/late', cmdline: 'late' }, tick(3)]);
+    const before = d.derive(s, true);
+    compare(before.rows, deriveFlowRows(s));
+    expect(before.rows.find((r) => r.flowId === 9001)?.exe).toBe('/usr/bin/late');
+    // Lingering closed flows leave (linger 5 s): rows go from the middle.
+    for (let t = 4; t < 12; t++) applyBatch(s, manyFlowInterval(300, t));
+    snap = d.derive(s, false);
+    compare(snap.rows, deriveFlowRows(s));
+    expect(snap.rows.some((r) => r.flowId === 5)).toBe(false);
+  });
+
+  it('starts over on another state object (a replay seek)', () => {
+    const d = new FlowSnapshotDeriver();
+    const a = createCoreState();
+    for (const b of sceneBatches(3)) applyBatch(a, b);
+    expect(d.derive(a, false).rows).toHaveLength(4);
+    const empty = createCoreState();
+    expect(d.derive(empty, false).rows).toEqual([]);
+  });
+});
+
+describe('table selector', () => {
+  it('gives what selectTable gives, for every grouping, filter and open group, as numbers change', () => {
+    const s = createCoreState();
+    const [first] = manyFlowBatches(600, 0);
+    applyBatch(s, first);
+    const d = new FlowSnapshotDeriver();
+    const sel = new TableSelector();
+    const views: TableView[] = [];
+    for (const groupBy of ['flow', 'process', 'container', 'user', 'remote'] as const) {
+      for (const q of ['', 'udp', 'user:user3', '-proc:proc7 tcp']) {
+        views.push(view({ groupBy, query: parseQuery(q) }));
+        views.push(view({ groupBy, query: parseQuery(q), sort: { column: 'process', descending: false } }));
+      }
+    }
+    views.push(view({ groupBy: 'process', openGroup: 'p:2003:proc3' }));
+    views.push(view({ groupBy: 'container', openGroup: 'c:0001ab0001ab0001ab0001ab0001ab0001ab0001ab0001ab0001ab0001ab0001', sort: { column: 'rx', descending: false } }));
+    for (let t = 1; t <= 3; t++) {
+      applyBatch(s, manyFlowInterval(600, t));
+      const snap = d.derive(s, t === 1);
+      for (const v of views) {
+        const want = selectTable(snap.rows, v);
+        const got = sel.select(snap, v);
+        expect(got.matched).toBe(want.matched);
+        expect(got.total).toBe(want.total);
+        expect(got.grouped).toBe(want.grouped);
+        expect(got.rows.length).toBe(want.rows.length);
+        const n = want.rows.length;
+        for (const [a, b] of [[0, 35], [n - 35, n], [Math.floor(n / 2), Math.floor(n / 2) + 35]]) {
+          expect(got.rows.slice(a, b).map((r) => ({ ...r }))).toEqual(want.rows.slice(Math.max(0, a), b).map((r) => ({ ...r })));
+        }
+      }
+    }
+  });
+});
+
+describe('the screen flow cap', () => {
+  it('--max-flows parses whole numbers of at least 1', async () => {
+    const { parseMaxFlows } = await import('../../src/commands/live');
+    expect(parseMaxFlows(undefined)).toBeNull();
+    expect(parseMaxFlows('200000')).toBe(200_000);
+    for (const bad of ['0', '-5', '1.5', '1e5', 'many', '']) expect(() => parseMaxFlows(bad)).toThrow(/--max-flows/);
+  });
+});
