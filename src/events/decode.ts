@@ -158,31 +158,29 @@ export function decodeOwner(b: Buffer, base: number): Owner {
 export function decodeTuple(b: Buffer, base: number): Tuple {
   const m = TUPLE.members;
   const fam = u8(b, base, m.family);
+  const raddr = addrAt(b, base + m.raddr.offset, fam);
+  const localV4 = isV4At(b, base + m.laddr.offset, fam);
+  const family = tupleFamily(isV4At(b, base + m.raddr.offset, fam), localV4, raddr);
   return {
     proto: u8(b, base, m.proto) === 17 ? 'udp' : 'tcp',
-    family: tupleFamily(b, base, fam),
-    laddr: tupleLaddr(b, base, fam),
+    family,
+    laddr: localText(addrAt(b, base + m.laddr.offset, fam), localV4, family),
     lport: u16(b, base, m.lport),
-    raddr: addrAt(b, base + m.raddr.offset, fam),
+    raddr,
     rport: u16(b, base, m.rport),
   };
 }
 
 /** A v6 socket with an unspecified local address talking to a mapped v4 peer: the peer
  * decides the family. */
-function tupleFamily(b: Buffer, base: number, fam: number): Family {
-  const m = TUPLE.members;
-  if (isV4At(b, base + m.raddr.offset, fam)) return 4;
-  return isV4At(b, base + m.laddr.offset, fam) && addrAt(b, base + m.raddr.offset, fam) === '::' ? 4 : 6;
+function tupleFamily(remoteV4: boolean, localV4: boolean, raddr: string): Family {
+  return remoteV4 || (localV4 && raddr === '::') ? 4 : 6;
 }
 
 /** The local address as text; a v6 local address of a v4 flow reads as IPv4 ("::" as
  * 0.0.0.0). */
-function tupleLaddr(b: Buffer, base: number, fam: number): string {
-  const m = TUPLE.members;
-  const l = addrAt(b, base + m.laddr.offset, fam);
-  if (isV4At(b, base + m.laddr.offset, fam) || tupleFamily(b, base, fam) === 6) return l;
-  return l === '::' ? '0.0.0.0' : l;
+function localText(laddr: string, localV4: boolean, family: Family): string {
+  return family === 4 && !localV4 ? (laddr === '::' ? '0.0.0.0' : laddr) : laddr;
 }
 
 export function decodeCounters(b: Buffer, base: number, proto: 'tcp' | 'udp'): FlowCounters {
@@ -337,6 +335,9 @@ function decodeFlowRecord(b: Buffer, o: number, type: number): AppEvent {
     return { type: 'connect-fail', ts, ...decodeTuple(b, t), owner, reason: FAIL_REASONS[u8(b, o, m.reason)] ?? 'closed', latencyUs };
   }
   const fam = u8(b, t, TUPLE.members.family);
+  const raddr = addrAt(b, t + TUPLE.members.raddr.offset, fam);
+  const localV4 = isV4At(b, t + TUPLE.members.laddr.offset, fam);
+  const family = tupleFamily(isV4At(b, t + TUPLE.members.raddr.offset, fam), localV4, raddr);
   const direction = DIRECTIONS[u8(b, o, m.direction)] ?? 'unknown';
   // Fields one by one rather than a spread of a tuple: one object shape, built once.
   const open: FlowOpenEvent = {
@@ -345,10 +346,10 @@ function decodeFlowRecord(b: Buffer, o: number, type: number): AppEvent {
     flowId,
     cookie: u64(b, o, m.cookie),
     proto,
-    family: tupleFamily(b, t, fam),
-    laddr: tupleLaddr(b, t, fam),
+    family,
+    laddr: localText(addrAt(b, t + TUPLE.members.laddr.offset, fam), localV4, family),
     lport: u16(b, t, TUPLE.members.lport),
-    raddr: addrAt(b, t + TUPLE.members.raddr.offset, fam),
+    raddr,
     rport: u16(b, t, TUPLE.members.rport),
     direction,
     owner,
