@@ -89,7 +89,15 @@ function limitsSection(L, r) {
   if (lostRuns.length) {
     const cpuLost = lostRuns.map((x) => x.cpuPct).sort((a, b) => a - b)[Math.floor(lostRuns.length / 2)];
     const procs = (c.clients ?? 1) + 1;
-    P.push(`**Lost events come from the consumer falling behind, not from the ring's size.** In ${lostRuns.length} of ${runs.length} runs at the machine's maximum rate flows were missing (and \`record\`'s kernel lost counter, which counts every failed ring reserve, was non-zero). In those runs sockscope's process got a median ${fmt(cpuLost, 0)}% of a core, near what the scheduler gives one thread among the churn's ${procs} busy processes (${c.clients} clients and the server) on ${r.machine.cores} cores (${fmt((100 * r.machine.cores) / (procs + 1), 0)}% each when all are runnable), and at its per-record cost that is fewer records per second than the kernel produces. The 16 MiB ring absorbs the difference for a few seconds, then reserves fail. The remedy is the per-record cost above (fewer records, cheaper drain); a bigger ring only delays the loss, and raising sockscope's priority (nice -5) would take the CPU from the workload instead.`);
+    const med = (xs) => { const v = xs.filter(Number.isFinite).sort((a, b) => a - b); return v.length ? v[Math.floor(v.length / 2)] : NaN; };
+    const waited = med(lostRuns.map((x) => x.mainWaitedMs)), waitedOk = med(runs.filter((x) => !lostRuns.includes(x)).map((x) => x.mainWaitedMs));
+    const starved = Number.isFinite(waited) && waited >= 1000;
+    const why = !Number.isFinite(waited)
+      ? 'This run did not read the main thread\'s scheduler statistics, so whether it was starved or blocked is not known.'
+      : starved
+        ? `Its main thread, which drains the ring, sat runnable waiting for a CPU for a median ${fmtInt(waited)} ms of each such run (${fmtInt(waitedOk)} ms in the runs without loss; /proc/PID/task/PID/schedstat): the scheduler starved it, and the 16 MiB ring holds about 2 s of records at this rate (two 184-byte records per connection). Raising sockscope's priority would trade the workload's CPU for it; a bigger ring delays the loss by as many seconds as it holds.`
+        : `Its main thread, which drains the ring, waited a median of only ${fmtInt(waited)} ms for a CPU in those runs (${fmtInt(waitedOk)} ms without loss; /proc/PID/task/PID/schedstat): it was not starved, so it fell behind by its own cost per record, or was blocked.`;
+    P.push(`**Lost events: the ring filled while the consumer fell behind.** In ${lostRuns.length} of ${runs.length} runs at the machine's maximum rate flows were missing (and \`record\`'s kernel lost counter, which counts every failed ring reserve, was non-zero). In those runs sockscope's process got a median ${fmt(cpuLost, 0)}% of a core (${procs} busy churn processes, ${c.clients} clients and the server, share ${r.machine.cores} cores with it). ${why}`);
   }
   else if (runs.length) P.push('**No event was lost** at the machine\'s maximum connection rate with the default 16 MiB ring buffer (table in section 2).');
   const ka = o?.table?.find((x) => x.workload === 'keepalive' && x.monitor === 'record');
@@ -149,13 +157,13 @@ function capacitySection(L, c) {
   L.push('', `Machine maximum: **${fmtInt(c.maxRate)} connections/s** with ${c.clients} client(s), nothing attached.`, '');
   if (c.unavailable) { L.push(`sockscope: **not available**: ${c.unavailable}`, ''); return; }
   L.push('Each run below churns for ' + c.seconds + ' s; "reported" counts the flows sockscope printed for the churn port (outbound = client sockets, which must equal the connections made; inbound = accepted sockets).', '');
-  L.push('| rep | mode | connections | rate | reported out / in | missing / lost counter | sockscope CPU % | CPU % per 10k conn/s | BPF ns/run | notes |');
-  L.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  L.push('| rep | mode | connections | rate | reported out / in | missing / lost counter | sockscope CPU % | CPU % per 10k conn/s | main thread ran / waited for a CPU, ms | BPF ns/run | notes |');
+  L.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const x of c.runs) {
-    if (x.failed && x.connections === undefined) { L.push(`| ${x.rep + 1} | ${x.mode} | | | | | | | | ${x.failed} |`); continue; }
-    if (x.mode === 'none') { L.push(`| ${x.rep + 1} | nothing attached | ${fmtInt(x.connections)} | ${fmtInt(x.rate)} | | | | | | |`); continue; }
+    if (x.failed && x.connections === undefined) { L.push(`| ${x.rep + 1} | ${x.mode} | | | | | | | | | ${x.failed} |`); continue; }
+    if (x.mode === 'none') { L.push(`| ${x.rep + 1} | nothing attached | ${fmtInt(x.connections)} | ${fmtInt(x.rate)} | | | | | | | |`); continue; }
     const notes = [x.failed, ...(x.stderrLost ?? []), ...(x.info ?? [])].filter(Boolean).join('; ');
-    L.push(`| ${x.rep + 1} | ${x.mode === 'live' ? 'live --format jsonl' : 'record + replay'} | ${fmtInt(x.connections)} | ${fmtInt(x.rate)} | ${fmtInt(x.outbound)} / ${fmtInt(x.inbound)} | ${fmtInt(x.lost)} / ${fmtInt(x.lostCounter)} | ${fmt(x.cpuPct, 1)} | ${fmt(x.cpuPer10k, 2)} | ${x.bpf?.runCnt ? fmt(x.bpf.runTimeNs / x.bpf.runCnt, 0) : 'n/a'} | ${notes} |`);
+    L.push(`| ${x.rep + 1} | ${x.mode === 'live' ? 'live --format jsonl' : 'record + replay'} | ${fmtInt(x.connections)} | ${fmtInt(x.rate)} | ${fmtInt(x.outbound)} / ${fmtInt(x.inbound)} | ${fmtInt(x.lost)} / ${fmtInt(x.lostCounter)} | ${fmt(x.cpuPct, 1)} | ${fmt(x.cpuPer10k, 2)} | ${Number.isFinite(x.mainRanMs) ? `${fmtInt(x.mainRanMs)} / ${fmtInt(x.mainWaitedMs)}` : 'n/a'} | ${x.bpf?.runCnt ? fmt(x.bpf.runTimeNs / x.bpf.runCnt, 0) : 'n/a'} | ${notes} |`);
   }
   L.push('');
   if (c.steady?.runs?.length) {

@@ -132,6 +132,19 @@ export function threadCpuSeconds(pid) {
   return { main, others, total: main + others };
 }
 
+// The scheduler's view of one process's main thread (tid = pid) from /proc: nanoseconds it
+// ran and nanoseconds it sat runnable waiting for a CPU. A drain that falls behind while
+// `waitNs` grows was starved by the scheduler; one that falls behind without it was blocked
+// (or sleeping) instead.
+export function mainThreadSchedstat(pid) {
+  try {
+    const [runNs, waitNs] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { runNs, waitNs };
+  } catch {
+    return { runNs: NaN, waitNs: NaN };
+  }
+}
+
 export function rssKiB(pids) {
   let rss = 0, hwm = 0;
   for (const pid of pids) {

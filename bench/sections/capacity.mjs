@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { summarizeProfile } from '../profile/summarize.mjs';
 import path from 'node:path';
-import { run, start, stop, treePids, cpuSeconds, threadCpuSeconds, bpfObjects, sleep } from '../lib/proc.mjs';
+import { run, start, stop, treePids, cpuSeconds, threadCpuSeconds, mainThreadSchedstat, bpfObjects, sleep } from '../lib/proc.mjs';
 import { snapshot, delta } from '../lib/bpfstats.mjs';
 import { sockscopePaths, waitForBpf, finishJsonl, replayJsonl, firstLine, lostMentions } from '../lib/sockscope.mjs';
 import { summary } from '../lib/stats.mjs';
@@ -73,13 +73,13 @@ export async function runCapacity(ctx) {
       await sleep(500);
       result.maps ??= describeMaps(bpfObjects(treePids(child.pid)).maps);
       const pids = treePids(child.pid);
-      const cpu0 = cpuSeconds(pids); const bpf0 = await snapshot(); const t0 = Date.now();
+      const cpu0 = cpuSeconds(pids); const sched0 = mainThreadSchedstat(child.pid); const bpf0 = await snapshot(); const t0 = Date.now();
       const r = await churn(ctx, p, seconds, best.clients);
       // Give the ring buffer consumer a moment to catch up before stopping: drops that happen
       // now are real drops, a late consumer is not.
       await sleep(1000);
       const wall = (Date.now() - t0) / 1000;
-      const cpu1 = cpuSeconds(pids); const bpf1 = await snapshot();
+      const cpu1 = cpuSeconds(pids); const sched1 = mainThreadSchedstat(child.pid); const bpf1 = await snapshot();
       const fin = await finishJsonl(child, 60000);
       let flows = fin.flows, reason = null, info = null, fileBytes = null, events = null, lostCounter = NaN;
       if (mode === 'record') {
@@ -103,6 +103,8 @@ export async function runCapacity(ctx) {
         lost: Math.max(0, r.connections - counted.outbound),
         cpuPct: (100 * cpuSec) / wall, cpuPer10k: ((100 * cpuSec) / wall) / (r.rate / 10000),
         bpf: delta(bpf0, bpf1, progs), wall,
+        // The main thread (which drains the ring): time on a CPU and time runnable but waiting for one.
+        mainRanMs: (sched1.runNs - sched0.runNs) / 1e6, mainWaitedMs: (sched1.waitNs - sched0.waitNs) / 1e6,
         stderrLost: lostMentions(fin.stderr), info, fileBytes, events, lostCounter, failed: reason,
       };
       result.runs.push(run1);
