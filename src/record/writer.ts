@@ -6,7 +6,7 @@ import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, writeSync } from
 import { RuntimeError } from '../errors';
 import type { SourceInfo } from '../events/types';
 import { runSummary, type RecordedEvent } from '../events/kernel-records';
-import { DEFAULT_CODEC, compress, packFrame, packValue } from './codec';
+import { DEFAULT_CODEC, FramePacker, compress, packValue } from './codec';
 import { Codec, FORMAT_VERSION, FrameKind, MAX_FRAME_RAW, encodeFrame, encodePreamble } from './format';
 import type { EndSummary, RecordingHeader } from './header';
 
@@ -36,6 +36,8 @@ export class RecordingWriter {
   private readonly flushIntervalMs: number;
   private readonly maxFrameEvents: number;
   private readonly clock: () => number;
+  /** Packs event frames with the record structures this file shares (format version 3). */
+  private readonly packer = new FramePacker();
   bytesWritten = 0;
   events = 0;
   frames = 0;
@@ -146,14 +148,20 @@ export class RecordingWriter {
   /** `count`: the events a reader will count in `events` (known for the whole pending
    * list; halves of an oversized frame are counted again). */
   private writeEvents(events: RecordedEvent[], count: number | null): void {
-    const raw = packFrame(events);
+    const raw = this.packer.pack(events);
     if (raw.length > MAX_FRAME_RAW && events.length > 1) {
       const half = events.length >> 1;
       this.writeEvents(events.slice(0, half), null);
       this.writeEvents(events.slice(half), null);
       return;
     }
-    this.writeBytes(encodeFrame(FrameKind.Events, this.codec, raw.length, compress(this.codec, raw)));
+    const frame = encodeFrame(FrameKind.Events, this.codec, raw.length, compress(this.codec, raw));
+    if (this.packer.changed()) {
+      // New shapes: the table that defines them goes first, in the same write (a reader
+      // never sees the frame without it).
+      const table = packValue(this.packer.structures());
+      this.writeBytes(Buffer.concat([encodeFrame(FrameKind.Structures, Codec.None, table.length, table), frame]));
+    } else this.writeBytes(frame);
     this.events += count ?? events.reduce((n, e) => n + (e.type === 'kernel-records' ? runSummary(e).events : 1), 0);
     this.frames++;
   }
