@@ -99,9 +99,26 @@ export function checkStructures(v: unknown): string[][] | string {
   return v as string[][];
 }
 
+/** Structures seen in tables so far, by their keys: msgpackr keeps a shape's compiled
+ * reader on the structure itself, so a table that repeats a known shape (the next
+ * structures frame, the next file) reuses its reader, already warm. */
+const knownStructures = new Map<string, string[]>();
+const MAX_KNOWN_STRUCTURES = 1024;
+
+function knownStructure(keys: string[]): string[] {
+  const id = JSON.stringify(keys);
+  let s = knownStructures.get(id);
+  if (s === undefined) {
+    if (knownStructures.size >= MAX_KNOWN_STRUCTURES) knownStructures.clear();
+    s = [...keys];
+    knownStructures.set(id, s);
+  }
+  return s;
+}
+
 /** Decodes the event frames that follow a structures frame with its table. */
 export function sharedUnpacker(table: string[][]): (bytes: Uint8Array) => unknown {
-  const u = new Unpackr({ ...SHARED_OPTIONS, structures: table.map((keys) => [...keys]) as never });
+  const u = new Unpackr({ ...SHARED_OPTIONS, structures: table.map(knownStructure) as never });
   return (bytes) => u.unpack(bytes);
 }
 
