@@ -28,6 +28,11 @@ export interface WriterOptions {
  * 1.08-1.34x as fast as with 20,000 (docs/recording-format.md), for 0.1% more bytes. */
 export const MAX_FRAME_EVENTS = 2_000;
 
+/** Event frames with less msgpack than this are stored uncompressed: a decompression call
+ * costs its setup (about 20 us for zstd) whatever the size, more than the few hundred bytes
+ * such a frame would save are worth (a quiet interval's frame is a tick and a few facts). */
+export const STORE_FRAMES_BELOW = 1024;
+
 /** Counters snapshots larger than this are split so that no frame nears MAX_FRAME_RAW. */
 const MAX_COUNTERS_PER_EVENT = 50_000;
 
@@ -161,7 +166,8 @@ export class RecordingWriter {
       this.writeEvents(events.slice(half), null);
       return;
     }
-    const frame = encodeFrame(FrameKind.Events, this.codec, raw.length, compress(this.codec, raw));
+    const codec = raw.length < STORE_FRAMES_BELOW ? Codec.None : this.codec;
+    const frame = encodeFrame(FrameKind.Events, codec, raw.length, compress(codec, raw));
     if (this.packer.changed()) {
       // New shapes: the table that defines them goes first, in the same write (a reader
       // never sees the frame without it).
