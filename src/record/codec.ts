@@ -7,8 +7,9 @@ import { Codec } from './format';
 
 const MSGPACK_OPTIONS: Options = {
   // Records (msgpackr's structure extension) make repeated object shapes cheap. Each frame
-  // is one pack() call, so its structures are defined inside it and no state crosses
-  // frames: any frame decodes on its own.
+  // is one pack() call; its structures are defined inside it (format versions 1 and 2, and
+  // header and end frames), or (event frames from version 3 on) shared by the whole file:
+  // FileStructures below.
   useRecords: true,
   structures: undefined,
   maxSharedStructures: 0,
@@ -36,21 +37,89 @@ export function packValue(value: unknown): Buffer {
   return packr.pack(value);
 }
 
-/** Where event frames are packed, kept from one frame to the next (grown when a frame
- * needs more): otherwise msgpackr grows a new buffer, up to 4x the frame, again and again,
- * and a burst of frames leaves tens of MB of them for the GC. */
-let frameBuffer = Buffer.allocUnsafe(1 << 20);
-
-/** packValue() for an event frame, into frameBuffer. Valid until the next pack. */
-export function packFrame(events: unknown): Buffer {
-  packr.useBuffer(frameBuffer);
-  const out = packr.pack(events);
-  if (out.buffer !== frameBuffer.buffer && out.buffer.byteLength > frameBuffer.length) frameBuffer = Buffer.from(out.buffer as ArrayBuffer);
-  return out;
-}
-
 export function unpackValue(bytes: Uint8Array): unknown {
   return unpackr.unpack(bytes);
+}
+
+/** Record structures one file shares (format version 3): at most this many, with one-byte
+ * ids (msgpackr's 0x40-0x5f); a frame defines any further shape inside itself (ids
+ * 0x60-0x7f), as in version 2. */
+export const MAX_SHARED_STRUCTURES = 32;
+/** Bounds on a structure read from a file (it is untrusted input): an event type has
+ * about 20 fields with names of a few characters. */
+const MAX_STRUCTURE_KEYS = 64;
+const MAX_KEY_LENGTH = 64;
+
+const SHARED_OPTIONS: Options = { ...MSGPACK_OPTIONS, maxSharedStructures: MAX_SHARED_STRUCTURES, maxOwnStructures: 32 };
+
+/** Packs a file's event frames with record structures defined once per file (format
+ * version 3): msgpackr then compiles one reader per shape for the whole replay instead of
+ * one per shape and frame (each new reader starts cold: most of a small frame's decoding).
+ * A frame that brings new shapes makes `changed()` true; the writer then stores the table
+ * (structures()) in a structures frame before that event frame. */
+export class FramePacker {
+  private table: string[][] = [];
+  private grew = false;
+  private readonly packr = new Packr({ ...SHARED_OPTIONS, structures: this.table as never, saveStructures: () => void (this.grew = true) });
+  private buffer = Buffer.allocUnsafe(1 << 20);
+
+  /** msgpack of the events, valid until the next pack (it is packed into a buffer kept
+   * from one frame to the next: otherwise msgpackr grows a new one, up to 4x the frame, again
+   * and again, and a burst of frames leaves tens of MB of them for the GC). */
+  pack(events: unknown): Buffer {
+    this.packr.useBuffer(this.buffer);
+    const out = this.packr.pack(events);
+    if (out.buffer !== this.buffer.buffer && out.buffer.byteLength > this.buffer.length) this.buffer = Buffer.from(out.buffer as ArrayBuffer);
+    return out;
+  }
+
+  /** Whether the last pack() added shared structures (once per new shape and file). */
+  changed(): boolean {
+    const grew = this.grew;
+    this.grew = false;
+    return grew;
+  }
+
+  /** The shared structures so far: each the keys of one object shape, in order. */
+  structures(): string[][] {
+    return this.table.map((keys) => [...keys]);
+  }
+}
+
+/** The table of a structures frame, checked (a file is untrusted input: anything but an
+ * array of short arrays of short strings is damage), or what is wrong with it. */
+export function checkStructures(v: unknown): string[][] | string {
+  if (!Array.isArray(v) || v.length > MAX_SHARED_STRUCTURES) return 'the structures frame is not a table of at most 32 structures';
+  for (let i = 0; i < v.length; i++) {
+    const keys: unknown = v[i];
+    if (!Array.isArray(keys) || keys.length === 0 || keys.length > MAX_STRUCTURE_KEYS || !keys.every((k) => typeof k === 'string' && k.length > 0 && k.length <= MAX_KEY_LENGTH)) {
+      return `structure #${i} is malformed`;
+    }
+  }
+  return v as string[][];
+}
+
+/** Structures seen in tables so far, by their keys: msgpackr keeps a shape's compiled
+ * reader on the structure itself, so a table that repeats a known shape (the next
+ * structures frame, the next file) reuses its reader, already warm. */
+const knownStructures = new Map<string, string[]>();
+const MAX_KNOWN_STRUCTURES = 1024;
+
+function knownStructure(keys: string[]): string[] {
+  const id = JSON.stringify(keys);
+  let s = knownStructures.get(id);
+  if (s === undefined) {
+    if (knownStructures.size >= MAX_KNOWN_STRUCTURES) knownStructures.clear();
+    s = [...keys];
+    knownStructures.set(id, s);
+  }
+  return s;
+}
+
+/** Decodes the event frames that follow a structures frame with its table. */
+export function sharedUnpacker(table: string[][]): (bytes: Uint8Array) => unknown {
+  const u = new Unpackr({ ...SHARED_OPTIONS, structures: table.map(knownStructure) as never });
+  return (bytes) => u.unpack(bytes);
 }
 
 /** The codec new recordings use; chosen by measurement (docs/recording-format.md).

@@ -6,7 +6,9 @@ import { crc32 } from 'node:zlib';
  * as PNG's signature does. */
 export const MAGIC = Buffer.from([0x89, 0x53, 0x53, 0x52, 0x45, 0x43, 0x0d, 0x0a]);
 /** The format this build writes. Readers accept 1..FORMAT_VERSION. */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
+/** The first version with structures frames (record shapes shared by the file's frames). */
+export const SHARED_STRUCTURES_VERSION = 3;
 /** magic (8) + version u16 + reserved u16 */
 export const PREAMBLE_SIZE = 12;
 export const FRAME_HEADER_SIZE = 16;
@@ -16,7 +18,7 @@ export const MAX_FRAME_PAYLOAD = 8 * 1024 * 1024;
 export const MAX_FRAME_RAW = 32 * 1024 * 1024;
 export const MAX_HEADER_RAW = 64 * 1024;
 
-export const FrameKind = { Header: 1, Events: 2, End: 3 } as const;
+export const FrameKind = { Header: 1, Events: 2, End: 3, Structures: 4 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 export const Codec = { None: 0, DeflateRaw: 1, Zstd: 2, Brotli: 3, Gzip: 4 } as const;
@@ -60,7 +62,7 @@ export function decodeFrameHeader(h: Buffer): FrameHeader | string {
   const kind = h.readUInt8(8);
   const codec = h.readUInt8(9);
   const reserved = h.readUInt16LE(10);
-  if (kind < FrameKind.Header || kind > FrameKind.End) return `unknown frame kind ${kind}`;
+  if (kind < FrameKind.Header || kind > FrameKind.Structures) return `unknown frame kind ${kind}`;
   if (!(codec in CODEC_NAMES)) return `unknown codec ${codec}`;
   if (reserved !== 0) return 'reserved header bytes are not zero';
   if (payloadLength > MAX_FRAME_PAYLOAD) return `frame payload of ${payloadLength} bytes exceeds the ${MAX_FRAME_PAYLOAD} limit`;

@@ -13,8 +13,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { BadFileError } from '../errors';
 import type { AppEvent, EventSource, SourceInfo } from '../events/types';
 import { checkEvents, expandRuns } from './check-events';
-import { decompress, unpackValue } from './codec';
-import { FORMAT_VERSION, FRAME_HEADER_SIZE, FrameKind, MAGIC, PREAMBLE_SIZE, decodeFrameHeader, frameCrc, type FrameHeader } from './format';
+import { checkStructures, decompress, sharedUnpacker, unpackValue } from './codec';
+import { FORMAT_VERSION, FRAME_HEADER_SIZE, FrameKind, MAGIC, PREAMBLE_SIZE, SHARED_STRUCTURES_VERSION, decodeFrameHeader, frameCrc, type FrameHeader } from './format';
 import { checkEnd, checkHeader, headerToInfo, type EndSummary, type RecordingHeader } from './header';
 
 export interface RecordingSource extends EventSource {
@@ -97,9 +97,9 @@ class FileReader {
   }
 }
 
-function unpack(payload: Buffer): unknown {
+function unpack(payload: Buffer, using: (bytes: Uint8Array) => unknown = unpackValue): unknown {
   try {
-    return unpackValue(payload);
+    return using(payload);
   } catch {
     return undefined;
   }
@@ -149,6 +149,9 @@ class Recording implements RecordingSource {
   private damaged: BadFileError | null = null;
   private ended: EndSummary | null = null;
   private closed = false;
+  /** Decodes event frames: from version 3 on with the structures the file defined so far
+   * (its structures frames), before with each frame's own. */
+  private unpackEvents: (bytes: Uint8Array) => unknown;
 
   constructor(
     readonly path: string,
@@ -158,6 +161,7 @@ class Recording implements RecordingSource {
     private readonly firstFramePos: number,
   ) {
     this.info = headerToInfo(header, path);
+    this.unpackEvents = formatVersion >= SHARED_STRUCTURES_VERSION ? sharedUnpacker([]) : unpackValue;
   }
 
   get size(): number {
@@ -174,7 +178,8 @@ class Recording implements RecordingSource {
 
   async *batches(): AsyncIterable<AppEvent[]> {
     let pos = this.firstFramePos;
-    for (let chunk = 1; !this.closed; chunk++) {
+    // Chunks are the event frames; a structures frame belongs to the chunk after it.
+    for (let chunk = 1; !this.closed; ) {
       let f: FrameResult;
       try {
         f = await this.reader.frame(pos);
@@ -200,11 +205,22 @@ class Recording implements RecordingSource {
         else this.ended = end;
         return;
       }
+      if (f.header.kind === FrameKind.Structures && this.formatVersion >= SHARED_STRUCTURES_VERSION) {
+        // The table the next event frames are decoded with (it replaces the last one).
+        const table = checkStructures(unpack(f.payload));
+        if (typeof table === 'string') {
+          this.fail(`${at}: ${table}`);
+          return;
+        }
+        this.unpackEvents = sharedUnpacker(table);
+        pos = next;
+        continue;
+      }
       if (f.header.kind !== FrameKind.Events) {
-        this.fail(`${at}: unexpected header frame`);
+        this.fail(`${at}: unexpected ${f.header.kind === FrameKind.Header ? 'header' : 'structures'} frame`);
         return;
       }
-      const checked = checkEvents(unpack(f.payload), this.formatVersion >= 2);
+      const checked = checkEvents(unpack(f.payload, this.unpackEvents), this.formatVersion >= 2);
       if (typeof checked === 'number') {
         this.fail(checked < 0 ? `${at}: the chunk is not a list of events` : `${at}: malformed event #${checked}`);
         return;
@@ -216,6 +232,7 @@ class Recording implements RecordingSource {
         return;
       }
       pos = next;
+      chunk++;
       yield events;
     }
   }

@@ -5,7 +5,7 @@ import { BadFileError } from '../../src/errors';
 import type { AppEvent, FlowOpenEvent } from '../../src/events/types';
 import { expandRuns } from '../../src/record/check-events';
 import { openRecord, run, withRuns } from '../replay/kernel-record-encoder';
-import { Codec, FORMAT_VERSION } from '../../src/record/format';
+import { Codec, FORMAT_VERSION, FRAME_HEADER_SIZE, FrameKind, PREAMBLE_SIZE } from '../../src/record/format';
 import { openRecording } from '../../src/record/reader';
 import { readAll, TEST_INFO, tempDir, writeRecording, writeSynthetic } from '../replay/recording-helpers';
 import { syntheticBatches } from '../replay/synthetic';
@@ -28,6 +28,18 @@ describe('recording writer and reader', () => {
     const path = join(dir, `codec-${codec}.ssrec`);
     const batches = writeSynthetic(path, { seconds: 3 }, { codec });
     expect((await readAll(path)).batches).toEqual(batches);
+  });
+
+  it('stores a small frame uncompressed, a larger one with the codec', async () => {
+    const path = join(dir, 'small.ssrec');
+    const small: AppEvent[] = [{ type: 'tick', ts: 1, wallMs: 2, lost: 0, evicted: 0 }];
+    const large = syntheticBatches({ seconds: 2 })[1];
+    writeRecording(path, [small, large]);
+    const b = readFileSync(path);
+    const codecs: number[] = [];
+    for (let pos = PREAMBLE_SIZE; pos < b.length; pos += FRAME_HEADER_SIZE + b.readUInt32LE(pos)) if (b[pos + 8] === FrameKind.Events) codecs.push(b[pos + 9]);
+    expect(codecs).toEqual([Codec.None, Codec.Zstd]);
+    expect((await readAll(path)).batches).toEqual([small, large]);
   });
 
   it('keeps 64-bit sized numbers exact (ns timestamps, large byte counts)', async () => {
