@@ -11,7 +11,10 @@ export function screenRenderOptions(): RenderOptions {
     interactive: Boolean(process.stdout.isTTY),
     exitOnCtrlC: false,
     patchConsole: true,
-    // One frame per interval is the norm; key presses may redraw faster.
-    maxFps: 30,
+    // One frame per interval is the norm (the feed's pace, not this cap); a key redraws at
+    // once. Ink's throttle holds any frame asked for within 1000/maxFps ms of the previous
+    // one until that long after the ask: at 30 a key pressed just after an interval's frame
+    // waited ~35 ms; at 100, 10. A held key (auto-repeat, 30-60/s) still draws each repeat.
+    maxFps: 100,
   };
 }
