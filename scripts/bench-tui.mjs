@@ -74,9 +74,13 @@ try {
     await sleep(KEY_GAP_MS);
   }
   tmux('send-keys', 'q');
-  for (let i = 0; i < 100 && !existsSync(out); i++) await sleep(100);
+  // The file may exist before it is written in full: wait until it parses.
+  let measured = null;
+  for (let i = 0; i < 100 && measured === null; i++) {
+    try { measured = JSON.parse(readFileSync(out, 'utf8')); } catch { await sleep(100); }
+  }
+  if (measured === null) throw new Error('bench-tui: the app wrote no latencies');
   // The app records one latency per key read, q included: keep the keys sent before it.
-  const measured = JSON.parse(readFileSync(out, 'utf8'));
   const latencies = measured.latencies.slice(0, keys.length);
   const cpuMs = measured.cpuMs.slice(0, keys.length);
   const sorted = [...latencies].sort((a, b) => a - b);
