@@ -7,7 +7,10 @@ import type { AppEvent, Owner } from '../src/events/types';
 
 const flows = Number(process.env.FLOWS ?? 100_000);
 const ticks = Number(process.env.TICKS ?? 65);
-const moving = Number(process.env.MOVING ?? 0); // fraction of flows that move each tick
+// Fraction of flows that move each tick, or `once`: every flow moves in the first tick
+// only (held connections that sent a byte, as the footprint benchmark's hold_conns).
+const once = process.env.MOVING === 'once';
+const moving = once ? 0 : Number(process.env.MOVING ?? 0);
 const tui = process.env.MODE === 'tui';
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
@@ -48,7 +51,9 @@ let shown = 0;
 const moveEvery = moving > 0 ? Math.max(1, Math.round(1 / moving)) : 0;
 for (let t = 1; t <= ticks; t++) {
   const list = [];
-  if (moveEvery) {
+  if (once && t === 1) {
+    for (let i = 0; i < flows; i++) list.push({ flowId: i + 1, bytesSent: 1, bytesReceived: 1, packetsSent: 1, packetsReceived: 1, retransmits: 0, srttUs: 50 });
+  } else if (moveEvery) {
     for (let i = t % moveEvery; i < flows; i += moveEvery) {
       list.push({ flowId: i + 1, bytesSent: 1000 * t, bytesReceived: 1500 * t, packetsSent: t, packetsReceived: t, retransmits: 0, srttUs: 50 });
     }
@@ -67,7 +72,7 @@ const after = measure();
 const used = (m: ReturnType<typeof measure>) => m.heapUsedMiB + m.arrayBuffersMiB;
 const per = (used(after) - used(before)) * 1048576 / flows;
 process.stdout.write(`${JSON.stringify({
-  mode: tui ? 'tui' : 'jsonl', flows: state.flows.size, ticks, moving, before, after,
+  mode: tui ? 'tui' : 'jsonl', flows: state.flows.size, ticks, moving: once ? 'once' : moving, before, after,
   heapAndBuffersBytesPerFlow: Math.round(per), rssBytesPerFlow: Math.round((after.rssMiB - before.rssMiB) * 1048576 / flows), rows: rows.length, shown: shown > 0,
 })}\n`);
 (globalThis as { benchKeep?: unknown }).benchKeep = { state, rows }; // for a heap snapshot taken at exit

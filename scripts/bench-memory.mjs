@@ -4,7 +4,7 @@
 // synthetic flows over TICKS one-second ticks, and prints heapUsed and RSS after a forced
 // GC, one JSON line per mode and moving fraction.
 //
-//   node scripts/bench-memory.mjs [--flows 100000] [--ticks 65] [--moving 0,0.1]
+//   node scripts/bench-memory.mjs [--flows 100000] [--ticks 65] [--moving 0,0.1,once]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { bundle } from './bundle.mjs';
 
 const { values } = parseArgs({
-  options: { flows: { type: 'string', default: '100000' }, ticks: { type: 'string', default: '65' }, moving: { type: 'string', default: '0,0.1' } },
+  options: { flows: { type: 'string', default: '100000' }, ticks: { type: 'string', default: '65' }, moving: { type: 'string', default: '0,0.1,once' } },
 });
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'sockscope-bench-memory-'));

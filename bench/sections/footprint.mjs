@@ -86,7 +86,7 @@ async function holdAndSample(ctx, { flows, mode, pids, portBase, holdSeconds, on
   await waitFor(() => (holders.every((h) => /ready/.test(h.out) || h.exitCode !== null) ? true : null), 180000, 200);
   const opened = holders.reduce((s, h) => s + Number(/ready (\d+)/.exec(h.out)?.[1] ?? 0), 0);
   const openSeconds = (Date.now() - t0) / 1000;
-  // The TUI keeps a rate history per flow that grows for its first 60 ticks: the long hold
+  // The TUI's per-flow rate histories settle over their first 60 ticks: the long hold
   // shows the steady state, the 5 s sample the first impression.
   let peak = 0, first = null;
   const tHold = Date.now();

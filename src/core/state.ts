@@ -35,8 +35,9 @@ export interface Flow {
    * pairs, kept from the first time the flow moves (a flow that never moved has none and
    * costs nothing per tick: its history is all zeros): first, while the flow is young, a
    * slot number in the state's shared short histories (src/core/short-histories.ts, most
-   * churn flows live an interval or two), then a Float64Array ring of its own with slot =
-   * tick index % historyLength. null again once the flow is out of the state. */
+   * churn flows live an interval or two), then, if it moves again later, a Float64Array
+   * ring of its own with slot = tick index % historyLength. null again once the flow is
+   * out of the state, or once a quiet flow's short samples are out of the window. */
   history: Float64Array | number | null;
   /** Tick index (CoreState.ticks) of the first tick that saw this flow. */
   historyStart: number;

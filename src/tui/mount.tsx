@@ -3,18 +3,10 @@
 import { render } from 'ink';
 import { App } from './App';
 import type { TuiFeed } from './feed';
+import { screenRenderOptions } from './render-options';
 
 export async function mountTui(feed: TuiFeed, opts: { durationMs?: number | null; notice?: string } = {}): Promise<number> {
-  const instance = render(<App feed={feed} notice={opts.notice} />, {
-    alternateScreen: true,
-    // Ink renders nothing live when a CI variable is set; the commands have already
-    // checked that this is a terminal, so draw on it wherever it is (CI's tmux tests too).
-    interactive: Boolean(process.stdout.isTTY),
-    exitOnCtrlC: false,
-    patchConsole: true,
-    // One frame per interval is the norm; key presses may redraw faster.
-    maxFps: 30,
-  });
+  const instance = render(<App feed={feed} notice={opts.notice} />, screenRenderOptions());
   const timer = opts.durationMs ? setTimeout(() => instance.unmount(), opts.durationMs) : null;
   // SIGTERM (and SIGINT from outside the terminal) leave the same way q does.
   const onSignal = () => instance.unmount();

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { render } from 'ink';
 import { App } from '../../src/tui/App';
 import { LiveFeed } from '../../src/tui/live-feed';
+import { screenRenderOptions } from '../../src/tui/render-options';
 import type { AppEvent, EventSource, SourceInfo } from '../../src/events/types';
 import { manyFlowBatches, manyFlowInterval } from './fixtures';
 
@@ -65,7 +66,7 @@ process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
 
 writeFileSync(`${out}.pid`, String(process.pid));
 const feed = new LiveFeed(new TimedSource(info));
-const app = render(<App feed={feed} />, { alternateScreen: true, exitOnCtrlC: false, maxFps: 30 });
+const app = render(<App feed={feed} />, screenRenderOptions());
 await app.waitUntilExit();
 await feed.close();
 writeFileSync(out, JSON.stringify({ latencies, cpuMs }));

@@ -40,8 +40,41 @@ describe('reducer', () => {
     expect(s.wallAtNow).toBe(1_000_000 + 1500);
     expect(typeof f.history).toBe('number'); // a young flow's history is a slot of the shared short ones (4 samples)...
     applyBatch(s, [counters(1.9 * S, 1, 2000, 4000), tick(2.5 * S), tick(3.5 * S), tick(4.5 * S)]);
-    expect((f.history as Float64Array).length).toBe(120); // ...and becomes a full ring (60) of its own once it is older, samples kept
+    expect(typeof f.history).toBe('number'); // ...kept while the flow is quiet after its first 4 samples...
     expect(rateHistory(s, f).tx).toEqual([1000, 1000, 500, 0, 0]);
+    applyBatch(s, [counters(5 * S, 1, 2100, 4000), tick(5.5 * S)]);
+    expect((f.history as Float64Array).length).toBe(120); // ...and a full ring (60) of its own once it moves again, samples kept
+    expect(rateHistory(s, f).tx).toEqual([1000, 1000, 500, 0, 0, 100]);
+  });
+
+  it('drops the history of a flow that stayed quiet for a whole window after its first samples', () => {
+    const len = 6;
+    const s = createCoreState({ historyLength: len });
+    applyBatch(s, [tick(0), open(1, 0.5 * S), counters(0.9 * S, 1, 100, 0), tick(S)]);
+    const f = s.flows.get(1)!;
+    const ticks = (from: number, n: number) => Array.from({ length: n }, (_, i) => tick((from + i) * S));
+    // Samples of ticks 1-4 in the slot; the last of them leaves the window at tick 4 + len.
+    applyBatch(s, ticks(2, 2 + len));
+    expect(typeof f.history).toBe('number');
+    expect(rateHistory(s, f).tx).toEqual([0, 0, 0, 0, 0, 0]);
+    applyBatch(s, ticks(4 + len, 1));
+    expect(f.history).toBeNull(); // all zeros: no history, like a flow that never moved
+    expect(rateHistory(s, f).tx).toEqual([0, 0, 0, 0, 0, 0]);
+    applyBatch(s, [counters((4.5 + len) * S, 1, 130, 0), tick((5 + len) * S)]);
+    expect(rateHistory(s, f).tx).toEqual([0, 0, 0, 0, 0, 30]);
+  });
+
+  it('moves the short samples still in the window to the ring when a quiet flow moves again', () => {
+    const len = 6;
+    const s = createCoreState({ historyLength: len });
+    // Ticks 1-4 see rates 10, 20, 30, 40 (the flow's short samples), then it is quiet.
+    applyBatch(s, [tick(0), open(1, 0.5 * S)]);
+    for (let t = 1; t <= 4; t++) applyBatch(s, [counters((t - 0.1) * S, 1, (10 * t * (t + 1)) / 2, 0), tick(t * S)]);
+    applyBatch(s, [tick(5 * S), tick(6 * S), tick(7 * S)]);
+    expect(rateHistory(s, s.flows.get(1)!).tx).toEqual([20, 30, 40, 0, 0, 0]);
+    applyBatch(s, [counters(7.5 * S, 1, 100 + 5, 0), tick(8 * S)]); // tick 8: 5 B/s; ticks 1 and 2 are out of the window
+    expect(s.flows.get(1)!.history).toBeInstanceOf(Float64Array);
+    expect(rateHistory(s, s.flows.get(1)!).tx).toEqual([30, 40, 0, 0, 0, 5]);
   });
 
   it('keeps rate history only for flows that moved; idle intervals read as zeros', () => {
