@@ -2,6 +2,7 @@
 // are public: add fields, never rename. Pure: names come from facts in the state, times
 // from the (monotonic, wall-clock) pairing that ticks carry.
 import type { Container, Direction, Family, Proto } from '../events/types';
+import { isoTime } from './iso-time';
 import { flowCgroup, flowContainer, flowProcess, flowUser, wallMsAt } from './reducer';
 import type { CoreState, Flow } from './state';
 
@@ -92,5 +93,5 @@ function containerJson(c: Container): JsonFlow['container'] {
 function iso(state: CoreState, ts: number, fallbackBootWallMs: number | null): string | null {
   const ms = wallMsAt(state, ts) ?? (fallbackBootWallMs === null ? null : fallbackBootWallMs + ts / 1e6);
   if (ms === null || !Number.isFinite(ms)) return null;
-  return new Date(Math.round(ms)).toISOString();
+  return isoTime(Math.round(ms));
 }
