@@ -5,7 +5,7 @@
 // flows and those closed in the last JSONL_LINGER_NS, not every flow it has ever seen. Open
 // and still-lingering flows are written at the end.
 import type { AppEvent } from '../events/types';
-import { toJsonFlow } from '../core/flow-json';
+import { FlowJsonLines } from '../core/flow-json-line';
 import { applyBatch, createCoreState } from '../core/reducer';
 import type { CoreState, Flow } from '../core/state';
 import { LineWriter } from './line-writer';
@@ -19,6 +19,7 @@ const LINES_PER_WAIT = 2000;
 export class JsonlFlows {
   readonly state: CoreState;
   private readonly out = new LineWriter();
+  private readonly lines = new FlowJsonLines();
 
   /** `bootTimeMs`: the recording host's boot time (replay), for wall-clock times before
    * the first tick. */
@@ -52,6 +53,6 @@ export class JsonlFlows {
   }
 
   private add(flow: Flow): void {
-    this.out.add(JSON.stringify(toJsonFlow(this.state, flow, this.bootTimeMs)));
+    this.out.add(this.lines.line(this.state, flow, this.bootTimeMs));
   }
 }
