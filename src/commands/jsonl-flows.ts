@@ -53,6 +53,6 @@ export class JsonlFlows {
   }
 
   private add(flow: Flow): void {
-    this.out.add(this.lines.line(this.state, flow, this.bootTimeMs));
+    this.out.addMerged(this.lines.objects(this.state, flow, this.bootTimeMs));
   }
 }

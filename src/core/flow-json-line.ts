@@ -8,27 +8,43 @@ import type { CoreState, Flow } from './state';
 
 interface OwnerText {
   json: OwnerJson;
-  /** JSON.stringify(json) without its braces. */
+  /** JSON.stringify(json). */
   text: string;
 }
 
 export class FlowJsonLines {
   /** Per shared owner object (the reducer shares one per process and identity). */
   private readonly owners = new WeakMap<Owner, OwnerText>();
+  private readonly parts: [string, string, string] = ['', '', ''];
 
-  line(state: CoreState, flow: Flow, fallbackBootWallMs: number | null = null): string {
+  /** The line as three JSON objects whose members, in this order, are the line's (see
+   * mergeObjects): merged by the writer as it encodes them, with no string built for the
+   * whole line. Valid until the next call. */
+  objects(state: CoreState, flow: Flow, fallbackBootWallMs: number | null = null): readonly [string, string, string] {
     const json = ownerJson(state, flow);
     let known = this.owners.get(flow.owner);
     // Facts can change (a late container name, an exec): the text is reused only for the
     // very same values.
     if (known === undefined || !sameOwnerJson(known.json, json)) {
-      known = { json, text: JSON.stringify(json).slice(1, -1) };
+      known = { json, text: JSON.stringify(json) };
       this.owners.set(flow.owner, known);
     }
-    const head = JSON.stringify(headJson(flow));
-    const tail = JSON.stringify(tailJson(state, flow, fallbackBootWallMs));
-    return `${head.slice(0, -1)},${known.text},${tail.slice(1)}`;
+    const parts = this.parts;
+    parts[0] = JSON.stringify(headJson(flow));
+    parts[1] = known.text;
+    parts[2] = JSON.stringify(tailJson(state, flow, fallbackBootWallMs));
+    return parts;
   }
+
+  /** The line as one string. */
+  line(state: CoreState, flow: Flow, fallbackBootWallMs: number | null = null): string {
+    return mergeObjects(this.objects(state, flow, fallbackBootWallMs));
+  }
+}
+
+/** JSON objects (non-empty) merged into one: each "}{" between two becomes ",". */
+export function mergeObjects(objects: readonly string[]): string {
+  return objects.map((o, i) => o.slice(i === 0 ? 0 : 1, i === objects.length - 1 ? o.length : -1)).join(',');
 }
 
 function sameOwnerJson(a: OwnerJson, b: OwnerJson): boolean {

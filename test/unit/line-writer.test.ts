@@ -4,6 +4,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LineWriter } from '../../src/commands/line-writer';
+import { mergeObjects } from '../../src/core/flow-json-line';
 
 function lines(n: number): string[] {
   const out: string[] = [];
@@ -41,5 +42,22 @@ describe('LineWriter', () => {
     }
     await done;
     expect(Buffer.concat(held).toString('utf8')).toBe(`${all.join('\n')}\n`);
+  });
+
+  it('merges JSON objects into one line as it encodes them, as mergeObjects does, also past a chunk and for a line longer than one', async () => {
+    const groups: string[][] = [];
+    for (let i = 0; i < 3000; i++) {
+      groups.push([JSON.stringify({ a: i, é: 'ü✓' }), JSON.stringify({ b: 'x'.repeat(i % 300), c: null }), JSON.stringify({ d: [i, { e: '𝄞' }] })]);
+    }
+    groups.push([JSON.stringify({ long: 'y'.repeat(300_000) }), '{"z":1}'], ['{"only":true}']);
+    const got: Buffer[] = [];
+    const stream = new Writable({ write(chunk: Buffer, _enc, cb) { got.push(Buffer.from(chunk)); cb(); } });
+    const w = new LineWriter(stream);
+    for (const g of groups) w.addMerged(g);
+    await w.flush();
+    const lines = Buffer.concat(got).toString('utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toEqual(groups.map(mergeObjects));
+    expect(lines.map((l) => JSON.parse(l))).toEqual(groups.map((g) => Object.assign({}, ...g.map((o) => JSON.parse(o)))));
   });
 });
