@@ -5,19 +5,21 @@
 // flows and those closed in the last JSONL_LINGER_NS, not every flow it has ever seen. Open
 // and still-lingering flows are written at the end.
 import type { AppEvent } from '../events/types';
-import { toJsonFlow } from '../core/flow-json';
+import { FlowJsonLines } from '../core/flow-json-line';
 import { applyBatch, createCoreState } from '../core/reducer';
 import type { CoreState, Flow } from '../core/state';
+import { LineWriter } from './line-writer';
 
 /** How long a closed flow waits before its line is written (monotonic ns of the source). */
 export const JSONL_LINGER_NS = 10e9;
 
-/** At the end, lines are written in blocks of this many. */
-const LINES_PER_WRITE = 2000;
+/** At the end, the output is waited for every this many lines. */
+const LINES_PER_WAIT = 2000;
 
 export class JsonlFlows {
   readonly state: CoreState;
-  private lines: string[] = [];
+  private readonly out = new LineWriter();
+  private readonly lines = new FlowJsonLines();
 
   /** `bootTimeMs`: the recording host's boot time (replay), for wall-clock times before
    * the first tick. */
@@ -36,33 +38,21 @@ export class JsonlFlows {
    * is slower than the source). */
   async apply(batch: AppEvent[]): Promise<void> {
     applyBatch(this.state, batch);
-    if (this.lines.length > 0) await this.flush();
+    await this.out.flush();
   }
 
   /** Writes every flow not written yet. */
   async finish(): Promise<void> {
+    let n = 0;
     for (const flow of this.state.flows.values()) {
       this.add(flow);
-      if (this.lines.length >= LINES_PER_WRITE) await this.flush();
+      // A slow reader holds back the rest rather than all of it queued in memory.
+      if (++n % LINES_PER_WAIT === 0) await this.out.flush();
     }
-    await this.flush();
+    await this.out.flush();
   }
 
   private add(flow: Flow): void {
-    this.lines.push(JSON.stringify(toJsonFlow(this.state, flow, this.bootTimeMs)));
+    this.out.addMerged(this.lines.objects(this.state, flow, this.bootTimeMs));
   }
-
-  private flush(): Promise<void> {
-    const lines = this.lines;
-    this.lines = [];
-    return writeLines(lines);
-  }
-}
-
-function writeLines(lines: string[]): Promise<void> {
-  if (lines.length === 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    if (process.stdout.write(`${lines.join('\n')}\n`)) resolve();
-    else process.stdout.once('drain', resolve);
-  });
 }

@@ -2,6 +2,7 @@
 // are public: add fields, never rename. Pure: names come from facts in the state, times
 // from the (monotonic, wall-clock) pairing that ticks carry.
 import type { Container, Direction, Family, Proto } from '../events/types';
+import { isoTime } from './iso-time';
 import { flowCgroup, flowContainer, flowProcess, flowUser, wallMsAt } from './reducer';
 import type { CoreState, Flow } from './state';
 
@@ -45,13 +46,18 @@ export const JSON_FLOW_FIELDS = [
   'connect_latency_us', 'state', 'start', 'end', 'seen_at_start',
 ] as const;
 
+/** The fields that come from the flow's owner and its facts (process, user, cgroup,
+ * container): the same for every flow of a process, and the longest. */
+export type OwnerJson = Pick<JsonFlow, 'pid' | 'tid' | 'ppid' | 'comm' | 'exe' | 'cmdline' | 'uid' | 'gid' | 'user' | 'cgroup' | 'container'>;
+
 /** `fallbackBootWallMs` (the recording header's boot time) dates flows when no tick has
  * paired the clocks yet. */
 export function toJsonFlow(state: CoreState, flow: Flow, fallbackBootWallMs: number | null = null): JsonFlow {
-  const proc = flowProcess(state, flow);
-  const cg = flowCgroup(state, flow);
-  const c = flowContainer(state, flow);
-  const o = flow.owner;
+  return { ...headJson(flow), ...ownerJson(state, flow), ...tailJson(state, flow, fallbackBootWallMs) };
+}
+
+/** The fields before the owner's. */
+export function headJson(flow: Flow): Pick<JsonFlow, 'proto' | 'family' | 'laddr' | 'lport' | 'raddr' | 'rport' | 'direction'> {
   return {
     proto: flow.proto,
     family: flow.family,
@@ -60,6 +66,15 @@ export function toJsonFlow(state: CoreState, flow: Flow, fallbackBootWallMs: num
     raddr: flow.raddr,
     rport: flow.rport,
     direction: flow.direction,
+  };
+}
+
+export function ownerJson(state: CoreState, flow: Flow): OwnerJson {
+  const proc = flowProcess(state, flow);
+  const cg = flowCgroup(state, flow);
+  const c = flowContainer(state, flow);
+  const o = flow.owner;
+  return {
     pid: o.pid,
     tid: o.tid,
     ppid: o.ppid,
@@ -71,6 +86,12 @@ export function toJsonFlow(state: CoreState, flow: Flow, fallbackBootWallMs: num
     user: flowUser(state, flow),
     cgroup: cg?.path ?? null,
     container: c ? containerJson(c) : null,
+  };
+}
+
+/** The fields after the owner's. */
+export function tailJson(state: CoreState, flow: Flow, fallbackBootWallMs: number | null): Omit<JsonFlow, keyof OwnerJson | keyof ReturnType<typeof headJson>> {
+  return {
     bytes_sent: flow.bytesSent,
     bytes_received: flow.bytesReceived,
     packets_sent: flow.packetsSent,
@@ -92,5 +113,5 @@ function containerJson(c: Container): JsonFlow['container'] {
 function iso(state: CoreState, ts: number, fallbackBootWallMs: number | null): string | null {
   const ms = wallMsAt(state, ts) ?? (fallbackBootWallMs === null ? null : fallbackBootWallMs + ts / 1e6);
   if (ms === null || !Number.isFinite(ms)) return null;
-  return new Date(Math.round(ms)).toISOString();
+  return isoTime(Math.round(ms));
 }

@@ -1,9 +1,10 @@
 // Gives memory back after a burst. A burst (100,000 connections listed at start, a churn
-// peak) leaves tens of MB of dead Buffers (ring record runs, msgpack and zstd output) that
-// V8 frees only at its next full GC, which a quiet process may not run for minutes, and
-// glibc keeps what is freed in its heap. So, when array-buffer memory grew by more than
-// SLACK since its lowest point: one full GC; at the next call (V8 frees the buffers' memory
-// on a background thread, after the GC) malloc_trim. Nothing while memory is steady.
+// peak) leaves tens of MB of dead Buffers (ring record runs, msgpack and zstd output) and,
+// in `live`, of dead events in V8's old space, that V8 frees only at its next full GC,
+// which a quiet process may not run for minutes, and glibc keeps what is freed in its heap.
+// So, when array-buffer memory or V8's heap grew by more than SLACK since its lowest point:
+// one full GC; at the next call (V8 frees the buffers' memory on a background thread, after
+// the GC) malloc_trim. Nothing while memory is steady.
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { libbpf } from '../loader/libbpf';
@@ -13,14 +14,15 @@ const SLACK = 16 * 1024 * 1024;
  * give back, and malloc_trim on a large heap costs tens of ms. */
 const MIN_GAP_MS = 30_000;
 
-let fullGc: (() => void) | null | undefined;
+type GcFunction = (options?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
+let fullGc: GcFunction | null | undefined;
 
 /** V8's gc(), made reachable without a command-line flag (null if that fails). */
-function gcFunction(): (() => void) | null {
+function gcFunction(): GcFunction | null {
   if (fullGc !== undefined) return fullGc;
   try {
     v8.setFlagsFromString('--expose-gc');
-    fullGc = vm.runInNewContext('gc') as () => void;
+    fullGc = vm.runInNewContext('gc') as GcFunction;
   } catch {
     fullGc = null;
   }
@@ -28,14 +30,15 @@ function gcFunction(): (() => void) | null {
 }
 
 export class MemoryReturner {
-  /** The fewest array-buffer bytes seen since the last full GC, and the last reading. */
-  private low = process.memoryUsage().arrayBuffers;
+  /** Array-buffer and V8 heap bytes: the fewest seen since the last full GC, and the last
+   * reading. */
+  private low = readMemory();
   private prev = this.low;
   private trimNext = false;
   private lastReclaim = -Infinity;
 
   /** Call once per interval; `quiet`: the interval read few records. True when it ran a
-   * full GC: buffers grew by more than SLACK and stopped growing in a quiet interval (the
+   * full GC: memory grew by more than SLACK and stopped growing in a quiet interval (the
    * burst is over). Under sustained churn nothing runs: V8's own GCs keep up there, and a
    * GC plus malloc_trim every 30 s was a visible share of the recorder's CPU. */
   maybeReclaim(quiet: boolean): boolean {
@@ -43,15 +46,25 @@ export class MemoryReturner {
       libbpf().trimNativeHeap();
       this.trimNext = false;
     }
-    const now = process.memoryUsage().arrayBuffers;
-    const growing = now > this.prev + SLACK / 16;
+    const now = readMemory();
+    const growing = now.buffers > this.prev.buffers + SLACK / 16 || now.heap > this.prev.heap + SLACK / 16;
     this.prev = now;
-    this.low = Math.min(this.low, now);
-    if (!quiet || now - this.low < SLACK || growing || performance.now() - this.lastReclaim < MIN_GAP_MS) return false;
+    this.low = { buffers: Math.min(this.low.buffers, now.buffers), heap: Math.min(this.low.heap, now.heap) };
+    const grown = now.buffers - this.low.buffers >= SLACK || now.heap - this.low.heap >= SLACK;
+    if (!quiet || !grown || growing || performance.now() - this.lastReclaim < MIN_GAP_MS) return false;
     this.lastReclaim = performance.now();
-    gcFunction()?.();
+    // The memory-reducing kind (V8's last resort before running out): it also compacts the
+    // old space and gives its emptied pages back, which a plain full GC keeps for reuse
+    // (100,000 flows opened in one batch: RSS 137 -> 90 MB, against 137 -> 138).
+    gcFunction()?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
     this.trimNext = true;
-    this.low = now;
+    this.low = readMemory();
     return true;
   }
+}
+
+/** Array-buffer bytes, and the bytes V8's heap has taken from the system. */
+function readMemory(): { buffers: number; heap: number } {
+  const m = process.memoryUsage();
+  return { buffers: m.arrayBuffers, heap: m.heapTotal };
 }

@@ -12,7 +12,7 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { AppEvent, CountersEvent, EventSource, FlowCounters, Proto, SourceInfo } from '../events/types';
 import { containerFromCgroupPath } from '../enrich/containers';
-import { decodeCounters, decodeRecord, sameCountersAt, tcpSockAt, tcpStateName, udpFlowAt } from '../events/decode';
+import { decodeCounters, decodeFlowRecordAt, decodeRecord, sameCountersAt, tcpSockAt, tcpStateName, udpFlowAt } from '../events/decode';
 import { KernelRecordRun, isFlowRecordType, isWholeFlowRecord, openRecordAt, type RecordedEvent } from '../events/kernel-records';
 import { REC } from '../events/layout';
 import { closeOnExit } from '../loader/shutdown';
@@ -168,13 +168,18 @@ class LiveSource implements RecordedEventSource {
 
   /** One ring record: `length` bytes at `offset` in `buf`, valid during the call only. */
   private onRecord(buf: Buffer, offset: number, length: number): void {
-    if (this.run !== null && length >= 4) {
-      const type = buf.readUInt32LE(offset);
-      if (isFlowRecordType(type)) {
-        // A record cut short is dropped, as decodeRecord drops it.
-        if (isWholeFlowRecord(type, length)) this.passRecord(buf, offset, length, type);
-        return;
-      }
+    const type = length >= 4 ? buf.readUInt32LE(offset) : -1;
+    if (this.run !== null && isFlowRecordType(type)) {
+      // A record cut short is dropped, as decodeRecord drops it.
+      if (isWholeFlowRecord(type, length)) this.passRecord(buf, offset, length, type);
+      return;
+    }
+    if (type === REC.FLOW_BRIEF) {
+      // Most records under connection churn: its open and close go straight into pending
+      // (never known as open), without a view of the record and a wrapper object each. A
+      // record cut short is dropped, as decodeRecord drops it.
+      decodeFlowRecordAt(buf, offset, length, this.pending as AppEvent[]);
+      return;
     }
     const rec = decodeRecord(buf.subarray(offset, offset + length));
     if (rec === null) return;
@@ -195,8 +200,7 @@ class LiveSource implements RecordedEventSource {
       case 'flow-open':
         this.known.set(rec.flowId, { proto: rec.proto, state: rec.state, counters: ZERO });
         break;
-      case 'flow-brief':
-        // Opened and closed since the last snapshot: never known as open.
+      case 'flow-brief': // taken above; here for completeness
         this.pending.push(rec.open, rec.close);
         return;
     }

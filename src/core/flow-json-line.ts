@@ -1,0 +1,59 @@
+// A flow's JSON line, JSON.stringify(toJsonFlow(...)) exactly (a test checks it on the
+// bundled recordings), with the owner's fields stringified once per owner: they are the
+// same for every flow of a process and the longest part of a line (comm, exe, cmdline,
+// cgroup path), and a server under connection churn owns thousands of flows a second.
+import type { Owner } from '../events/types';
+import { headJson, ownerJson, tailJson, type OwnerJson } from './flow-json';
+import type { CoreState, Flow } from './state';
+
+interface OwnerText {
+  json: OwnerJson;
+  /** JSON.stringify(json). */
+  text: string;
+}
+
+export class FlowJsonLines {
+  /** Per shared owner object (the reducer shares one per process and identity). */
+  private readonly owners = new WeakMap<Owner, OwnerText>();
+  private readonly parts: [string, string, string] = ['', '', ''];
+
+  /** The line as three JSON objects whose members, in this order, are the line's (see
+   * mergeObjects): merged by the writer as it encodes them, with no string built for the
+   * whole line. Valid until the next call. */
+  objects(state: CoreState, flow: Flow, fallbackBootWallMs: number | null = null): readonly [string, string, string] {
+    const json = ownerJson(state, flow);
+    let known = this.owners.get(flow.owner);
+    // Facts can change (a late container name, an exec): the text is reused only for the
+    // very same values.
+    if (known === undefined || !sameOwnerJson(known.json, json)) {
+      known = { json, text: JSON.stringify(json) };
+      this.owners.set(flow.owner, known);
+    }
+    const parts = this.parts;
+    parts[0] = JSON.stringify(headJson(flow));
+    parts[1] = known.text;
+    parts[2] = JSON.stringify(tailJson(state, flow, fallbackBootWallMs));
+    return parts;
+  }
+
+  /** The line as one string. */
+  line(state: CoreState, flow: Flow, fallbackBootWallMs: number | null = null): string {
+    return mergeObjects(this.objects(state, flow, fallbackBootWallMs));
+  }
+}
+
+/** JSON objects (non-empty) merged into one: each "}{" between two becomes ",". */
+export function mergeObjects(objects: readonly string[]): string {
+  return objects.map((o, i) => o.slice(i === 0 ? 0 : 1, i === objects.length - 1 ? o.length : -1)).join(',');
+}
+
+function sameOwnerJson(a: OwnerJson, b: OwnerJson): boolean {
+  return a.pid === b.pid && a.tid === b.tid && a.ppid === b.ppid && a.comm === b.comm && a.exe === b.exe && a.cmdline === b.cmdline &&
+    a.uid === b.uid && a.gid === b.gid && a.user === b.user && a.cgroup === b.cgroup && sameContainer(a.container, b.container);
+}
+
+function sameContainer(a: OwnerJson['container'], b: OwnerJson['container']): boolean {
+  if (a === null || b === null) return a === b;
+  return a.id === b.id && a.runtime === b.runtime && a.name === b.name && a.pod === b.pod && a.namespace === b.namespace;
+}
+
