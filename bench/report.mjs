@@ -270,8 +270,18 @@ function targets(r) {
   }
   const fd = f?.firstData?.ms?.median;
   out.push({ target: 'first data within 1 s of start', measured: Number.isFinite(fd) ? `${fmt(fd, 0)} ms (median)` : 'n/a', verdict: Number.isFinite(fd) ? verdict(fd <= 1000, `${fmt(fd - 1000, 0)} ms vs 1000 ms`) : 'not measured' });
-  const ev = findNumber(r.replay?.json, /events.*(per.?s(ec)?|\/s|_s)$|eventsPerSec/i);
-  out.push({ target: 'replay >= 1,000,000 events/s', measured: ev ? `${fmtInt(ev.value)} (${ev.key})` : 'n/a', verdict: ev ? verdict(ev.value >= 1e6, `${fmt(ev.value / 1e6)}x of 1M`) : 'not measured' });
+  // The target holds for every recording, not for their total (which the largest one dominates).
+  const rj = r.replay?.json;
+  const files = rj ? [...(rj.recordings ?? []), ...(rj.synthetic ? [rj.synthetic] : [])].filter((x) => Number.isFinite(x.eventsPerSec)) : [];
+  if (files.length) {
+    const slowest = files.reduce((a, b) => (b.eventsPerSec < a.eventsPerSec ? b : a));
+    const name = (x) => x.file.replace(/^recordings\//, '').replace(/:.*/, '');
+    out.push({ target: 'replay >= 1,000,000 events/s (every recording)', measured: `${files.map((x) => `${name(x)} ${fmtInt(x.eventsPerSec)}`).join(', ')} (all together ${fmtInt(rj.eventsPerSec)})`,
+      verdict: verdict(files.every((x) => x.eventsPerSec >= 1e6), `slowest ${name(slowest)}: ${fmt(slowest.eventsPerSec / 1e6)}x of 1M`) });
+  } else {
+    const ev = findNumber(rj, /events.*(per.?s(ec)?|\/s|_s)$|eventsPerSec/i);
+    out.push({ target: 'replay >= 1,000,000 events/s', measured: ev ? `${fmtInt(ev.value)} (${ev.key})` : 'n/a', verdict: ev ? verdict(ev.value >= 1e6, `${fmt(ev.value / 1e6)}x of 1M`) : 'not measured' });
+  }
   const tj = r.tui?.json;
   const tcpu = tj?.cpuPercentOfOneCore, tkey = tj?.keyRedrawMs?.p95 ?? tj?.keyRedrawMs?.median;
   out.push({ target: 'TUI (issue 4): < 5% of a core at 1 s refresh with 10,000 flows; key press to redraw < 50 ms',
