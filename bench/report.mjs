@@ -1,6 +1,6 @@
 // Turns one run's results into docs/performance.md: machine, commands, tables (median and
 // spread), and each issue-6 target with pass/miss and by how much.
-import { fmt, fmtInt, fmtSummary } from './lib/stats.mjs';
+import { fmt, fmtInt, fmtSummary, summary } from './lib/stats.mjs';
 import { WORKLOADS } from './sections/overhead.mjs';
 import { findNumber } from './sections/external.mjs';
 import { parseCounts } from './sections/capacity.mjs';
@@ -89,7 +89,7 @@ function limitsSection(L, r) {
   if (lostRuns.length) {
     const cpuLost = lostRuns.map((x) => x.cpuPct).sort((a, b) => a - b)[Math.floor(lostRuns.length / 2)];
     const procs = (c.clients ?? 1) + 1;
-    const med = (xs) => { const v = xs.filter(Number.isFinite).sort((a, b) => a - b); return v.length ? v[Math.floor(v.length / 2)] : NaN; };
+    const med = (xs) => summary(xs)?.median ?? NaN;
     const waited = med(lostRuns.map((x) => x.mainWaitedMs)), waitedOk = med(runs.filter((x) => !lostRuns.includes(x)).map((x) => x.mainWaitedMs));
     const starved = Number.isFinite(waited) && waited >= 1000;
     const why = !Number.isFinite(waited)
