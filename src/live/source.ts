@@ -22,6 +22,7 @@ import { liveCaptureBlocker } from '../loader/readiness';
 import { ensureTracefs } from '../loader/tracefs';
 import type { BpfMap, RingReader } from '../loader';
 import { VERSION } from '../version';
+import { favourDrainThread } from './drain-priority';
 import { openKernelCapture, type CaptureSizes, type KernelCapture } from './kernel';
 import { monotonicNs } from './clock';
 
@@ -133,6 +134,8 @@ class LiveSource implements RecordedEventSource {
   private closed = false;
   private failure: unknown = null;
   private readonly unregister: () => void;
+  /** Puts back the autogroup nice raised for the ring drain (drain-priority.ts). */
+  private readonly unfavour: () => void;
 
   constructor(private readonly capture: KernelCapture, opts: LiveSourceOptions<RecordedEvent>) {
     const { obj } = capture;
@@ -155,7 +158,12 @@ class LiveSource implements RecordedEventSource {
     };
     for (const w of capture.warnings) process.stderr.write(`sockscope: ${w}\n`);
     this.ring = obj.ringBufferAt('events', (buf, offset, length) => this.onRecord(buf, offset, length));
-    this.unregister = closeOnExit(() => this.capture.obj.close());
+    const unfavour = favourDrainThread();
+    this.unregister = closeOnExit(() => {
+      this.capture.obj.close();
+      unfavour();
+    });
+    this.unfavour = unfavour;
     // Connections that exist already: the iterator adds them to tcp_socks (seen_at_start;
     // the first interval's snapshot sends their opens), and marks open UDP sockets.
     if (capture.hooks.includes('list_sockets')) obj.runIterator('list_sockets');
@@ -397,6 +405,7 @@ class LiveSource implements RecordedEventSource {
     this.closed = true;
     this.ring.close();
     this.capture.obj.close();
+    this.unfavour();
     this.unregister();
     this.wake();
   }

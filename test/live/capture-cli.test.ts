@@ -4,9 +4,11 @@
 // private mount namespace where the test unmounts /sys/kernel/tracing, so the host (and
 // everything else using tracefs) is untouched; the loader must mount it again itself.
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JSON_FLOW_FIELDS } from '../../src/core/flow-json';
 import { HOOKS } from '../../src/loader/hooks';
+import { DRAIN_AUTOGROUP_NICE, parseAutogroupNice } from '../../src/live/drain-priority';
 import { CLI, ensureBuilt, ROOT } from '../helpers/cli';
 import { canCapture, skipWhy } from './helpers/capture';
 import { bpfFds } from './fixtures/bpf-fds';
@@ -38,6 +40,7 @@ async function startLive(durationS: number, prefix: string[] = [], interval = '2
   await sleep(300); // the start-up listing and the first interval
   return {
     readyMs,
+    pid: child.pid!,
     async flows(): Promise<Flow[]> {
       const code = await exited;
       expect(stderr).toBe('');
@@ -105,6 +108,19 @@ describe.skipIf(!canCapture.ok)(`sockscope live --format jsonl${skipWhy}`, () =>
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject({ pid: client.pid, exe: PYTHON, bytes_sent: 777, state: 'closed' });
     expect(out[0].cmdline).toBe([PYTHON, TRAFFIC_PY, ...args].join(' '));
+  });
+
+  // The child runs in this test's session, so it shares our autogroup: raised while it
+  // captures, put back when it exits (drain-priority.ts).
+  const autogroups = existsSync('/proc/self/autogroup');
+  it.skipIf(!autogroups)(`raises its autogroup while capturing and puts it back on exit${autogroups ? '' : ' (skipped: no /proc/self/autogroup, autogroups off in this kernel)'}`, async () => {
+    const niceOf = (pid: number | 'self') => parseAutogroupNice(readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
+    const before = niceOf('self');
+    expect(before).toBeGreaterThan(DRAIN_AUTOGROUP_NICE);
+    const live = await startLive(1);
+    expect(niceOf(live.pid)).toBe(DRAIN_AUTOGROUP_NICE);
+    await live.flows();
+    expect(niceOf('self')).toBe(before);
   });
 
   it('works where tracefs is not mounted: the loader mounts it (private mount namespace)', async () => {
