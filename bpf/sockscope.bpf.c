@@ -319,7 +319,7 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 	if (newstate == TCP_CLOSE)
 		close_tcp(sk, key, v, oldstate);
 	else
-		v->state = newstate; /* ESTABLISHED again (a simultaneous open) */
+		v->state = newstate; /* ESTABLISHED from another state: not a move TCP makes */
 	return 0;
 }
 
