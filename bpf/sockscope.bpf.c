@@ -110,6 +110,19 @@ static __always_inline void *reserve(__u64 size)
 	return rec;
 }
 
+/* User space drains the ring on a timer (src/loader/ring-reader.ts) and never waits on its
+ * epoll: a commit wakes nobody, so it skips the wakeup (an irq_work, a self-IPI in a VM) that
+ * the first record after each drain would otherwise queue. */
+static __always_inline void submit(void *rec)
+{
+	bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline void discard(void *rec)
+{
+	bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
+}
+
 static __always_inline __u32 new_flow_id(void)
 {
 	return __sync_fetch_and_add(&next_flow_id, 1) + 1;
@@ -141,7 +154,7 @@ static __always_inline void emit_tcp(__u32 type, const struct sock *sk, const st
 	r->owner = v->owner;
 	if (type == SS_REC_FLOW_CLOSE)
 		r->counters = v->counters;
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 }
 
 static __always_inline void emit_state(__u32 type, __u32 flow_id, __u64 cookie, __u8 state, __u8 old_state)
@@ -157,7 +170,7 @@ static __always_inline void emit_state(__u32 type, __u32 flow_id, __u64 cookie, 
 	r->cookie = cookie;
 	r->state = state;
 	r->old_state = old_state;
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 }
 
 /* The open of a TCP flow as its map entry keeps it: time, state and connect latency of
@@ -187,7 +200,7 @@ static __always_inline void emit_brief(const struct sock *sk, const struct ss_tc
 	fill_tcp_open(&r->flow, SS_REC_FLOW_BRIEF, sk, v);
 	r->flow.counters = v->counters;
 	r->close_ts = bpf_ktime_get_ns();
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 }
 
 /* Start tracking a socket as a flow: id, cookie, zero point; TRACKED last (see barrier).
@@ -251,6 +264,12 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 		return 0;
 	}
 
+	/* Other states send no record and need no map write: the snapshot samples the state
+	 * from the socket once per interval. Returning before the lookup halves the map work of
+	 * a short connection (SYN_RECV, FIN_WAIT1/2, CLOSE_WAIT, LAST_ACK, CLOSING, LISTEN). */
+	if (newstate != TCP_ESTABLISHED && newstate != TCP_CLOSE)
+		return 0;
+
 	v = bpf_map_lookup_elem(&tcp_socks, &key);
 
 	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT) {
@@ -297,12 +316,10 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 
 	if (!v)
 		return 0;
-	if (newstate == TCP_CLOSE) {
+	if (newstate == TCP_CLOSE)
 		close_tcp(sk, key, v, oldstate);
-		return 0;
-	}
-	/* No record: user space reads the state from the map once per interval. */
-	v->state = newstate;
+	else
+		v->state = newstate; /* ESTABLISHED from another state: not a move TCP makes */
 	return 0;
 }
 
@@ -495,7 +512,7 @@ static __always_inline void udp_count(struct sock *sk, int ret, int sending)
 				__builtin_memcpy(r->tuple.raddr, key.raddr, sizeof(key.raddr));
 				r->tuple.rport = key.rport;
 				owner_from_current(&r->owner, sk);
-				bpf_ringbuf_submit(r, 0);
+				submit(r);
 			}
 		}
 	}
@@ -572,9 +589,9 @@ static __always_inline void announce(const struct sock *sk, struct ss_tcp_sock *
 	}
 	fill_tcp_open(r, SS_REC_FLOW_OPEN, sk, v);
 	if (__sync_fetch_and_add(&v->announced, 1) == 0)
-		bpf_ringbuf_submit(r, 0);
+		submit(r);
 	else
-		bpf_ringbuf_discard(r, 0);
+		discard(r);
 }
 
 static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v, struct snap_ctx *c)
@@ -589,7 +606,10 @@ static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v,
 	cookie = kview(struct sock, sk)->__sk_common.skc_cookie.counter;
 	if (cookie != v->cookie)
 		return 0;
-	tcp_read_counters(sk, v, &v->counters, kview(struct sock, sk)->__sk_common.skc_state);
+	/* The state user space reports for this interval: transitions are not written by
+	 * on_inet_sock_set_state (intermediate states are sampled, open and close are exact). */
+	v->state = kview(struct sock, sk)->__sk_common.skc_state;
+	tcp_read_counters(sk, v, &v->counters, v->state);
 	v->snap_ts = c->now;
 	if (!v->announced && !c->ring_full)
 		announce(sk, v, c);
@@ -768,7 +788,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	if (bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename)) < 0)
 		r->filename[0] = 0;
 	read_argv(r, p);
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 	return 0;
 }
 
@@ -781,7 +801,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	r = proc_record(SS_REC_PROC_FORK, child->tgid, parent->tgid, SS_PROC_SHORT);
 	if (r)
-		bpf_ringbuf_submit(r, 0);
+		submit(r);
 	return 0;
 }
 
@@ -794,7 +814,7 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 		return 0;
 	r = proc_record(SS_REC_PROC_EXIT, p->tgid, 0, SS_PROC_SHORT);
 	if (r)
-		bpf_ringbuf_submit(r, 0);
+		submit(r);
 	return 0;
 }
 
@@ -823,9 +843,9 @@ int BPF_PROG(on_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 	/* A path that filled the buffer may be cut: better none (user space walks) than a
 	 * wrong one. */
 	if (n <= 1 || n >= SS_CGROUP_PATH_LEN) {
-		bpf_ringbuf_discard(r, 0);
+		discard(r);
 		return 0;
 	}
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 	return 0;
 }

@@ -142,7 +142,7 @@ struct ss_tcp_sock {
 	__u8 phase;        /* enum ss_tcp_phase */
 	__u8 direction;
 	__u8 seen_at_start;
-	__u8 state;        /* current TCP state, kept at every state change (no record) */
+	__u8 state;        /* TCP state at the last snapshot (or ESTABLISHED when the flow opened) */
 	__u64 base_bytes_out;
 	__u64 base_bytes_received;
 	__u32 base_segs_out;

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Where sockscope's in-kernel time goes, per BPF program: runs and ns per connection (tcp_churn)
+// or per request (udp_rr), from the kernel's own accounting (kernel.bpf_stats_enabled, restored
+// on exit). Compares builds interleaved: each --tree is a directory holding dist/sockscope.mjs
+// and bpf/dist/sockscope.bpf.o (a worktree, or a copy of one), run as `record` like a user would.
+//
+//   node bench/bpf-programs.mjs --load churn --tree /tmp/old --tree . --reps 3 --seconds 5
+//   node bench/bpf-programs.mjs --load udp --tree .
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { run, start, stop, sleep, killOwnedSync } from './lib/proc.mjs';
+import { enableStats, restoreStats, snapshot } from './lib/bpfstats.mjs';
+import { compileTools } from './lib/compile.mjs';
+import { waitForBpf } from './lib/sockscope.mjs';
+import { NODE_FLAGS } from '../scripts/node-flags.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    load: { type: 'string', default: 'churn' },
+    tree: { type: 'string', multiple: true, default: ['.'] },
+    reps: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '5' },
+    clients: { type: 'string', default: '4' },
+    port: { type: 'string', default: '18300' },
+  },
+});
+const work = mkdtempSync(path.join(tmpdir(), 'sockscope-bpfprog-'));
+const tools = await compileTools(new URL('./c', import.meta.url).pathname, work);
+const seconds = Number(opts.seconds);
+let port = Number(opts.port);
+
+process.on('exit', () => { restoreStats(); killOwnedSync(); });
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+if (!enableStats()) throw new Error('cannot set kernel.bpf_stats_enabled (not root?)');
+
+// One load; returns how many units (connections or requests) it made.
+async function load() {
+  const p = port++;
+  if (opts.load === 'churn') {
+    const r = await run(tools.tcp_churn, [String(p), String(seconds), '2000000', opts.clients], { timeoutMs: (seconds + 30) * 1000 });
+    return JSON.parse(r.stdout.trim().split('\n').pop()).connections;
+  }
+  const server = start(tools.udp_rr, ['server', String(p), String(seconds + 3)], { name: 'udp_rr server' });
+  await sleep(100);
+  const r = await run(tools.udp_rr, ['client', String(p), String(seconds), '16'], { timeoutMs: (seconds + 20) * 1000 });
+  await stop(server, 'SIGTERM', 2000);
+  return JSON.parse(r.stdout.trim().split('\n').pop()).requests;
+}
+
+async function measure(tree) {
+  const cli = path.resolve(tree, 'dist', 'sockscope.mjs');
+  const child = start(process.execPath, [...NODE_FLAGS, cli, 'record', '-o', path.join(work, `r${port}.ssrec`)], { name: 'sockscope record' });
+  const progs = await waitForBpf(child.pid, () => child.exitCode === null && child.signalCode === null);
+  if (!progs) throw new Error(`sockscope in ${tree} did not attach: ${child.err}`);
+  await sleep(500);
+  const before = await snapshot();
+  const units = await load();
+  const after = await snapshot();
+  await stop(child, 'SIGINT', 10000);
+  const per = {};
+  let totalNs = 0, totalRuns = 0;
+  for (const id of progs) {
+    const a = after.get(id), b = before.get(id);
+    if (!a) continue;
+    const runs = a.runCnt - (b?.runCnt ?? 0), ns = a.runTimeNs - (b?.runTimeNs ?? 0);
+    totalNs += ns; totalRuns += runs;
+    if (runs > 0) per[a.name] = { runsPerUnit: runs / units, nsPerRun: ns / runs, nsPerUnit: ns / units };
+  }
+  return { tree, units, runsPerUnit: totalRuns / units, nsPerRun: totalNs / totalRuns, nsPerUnit: totalNs / units, per };
+}
+
+const results = [];
+for (let rep = 0; rep < Number(opts.reps); rep++) {
+  for (const tree of opts.tree) {
+    const r = await measure(tree);
+    results.push(r);
+    console.log(`${opts.load} ${tree}: ${r.units} units, ${r.runsPerUnit.toFixed(2)} runs/unit, ${r.nsPerRun.toFixed(0)} ns/run, ${r.nsPerUnit.toFixed(0)} ns/unit`);
+  }
+}
+// Per program: the median over repetitions of each tree.
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+for (const tree of opts.tree) {
+  const mine = results.filter((r) => r.tree === tree);
+  console.log(`\n${tree} (median of ${mine.length}): ${median(mine.map((r) => r.nsPerUnit)).toFixed(0)} ns per ${opts.load === 'churn' ? 'connection' : 'request'}, ${median(mine.map((r) => r.runsPerUnit)).toFixed(2)} runs`);
+  const names = [...new Set(mine.flatMap((r) => Object.keys(r.per)))];
+  for (const n of names) {
+    const xs = mine.map((r) => r.per[n]).filter(Boolean);
+    console.log(`  ${n.padEnd(20)} runs/unit ${median(xs.map((x) => x.runsPerUnit)).toFixed(2).padStart(6)}  ns/run ${median(xs.map((x) => x.nsPerRun)).toFixed(0).padStart(5)}  ns/unit ${median(xs.map((x) => x.nsPerUnit)).toFixed(0).padStart(6)}`);
+  }
+}
+console.log(JSON.stringify(results));
