@@ -7,6 +7,7 @@
 import type { AppEvent } from './types';
 import { decodeFlowRecordAt, u32, u64, u8 } from './decode';
 import { BRIEF_RECORD, FLOW_RECORD, OWNER, REC, STATE_RECORD, TUPLE } from './layout';
+import { RunBufferPool } from './run-buffers';
 
 /** Version of the record layouts in a run (bpf/sockscope.h as of format version 2). A
  * reader refuses a run whose layout it does not know rather than guess at its bytes. */
@@ -52,11 +53,31 @@ export interface RunSummary {
 /** Summaries of the runs a collector made, known without walking them again. */
 const summaries = new WeakMap<KernelRecordsEvent, RunSummary>();
 
+/** The collectors' run buffers (run-buffers.ts): taken by take(), given back by releaseRun(). */
+const pool = new RunBufferPool(64 * 1024);
+/** Runs whose buffer came from the pool, with that buffer. */
+const pooled = new WeakMap<KernelRecordsEvent, Buffer>();
+/** Offsets of a run's opening records whose owner the enricher must look at. */
+const ownerOffsets = new WeakMap<KernelRecordsEvent, number[]>();
+const EMPTY = new Uint8Array(0);
+
+/** Owners remembered per run to skip repeats (a churning client and its server alternate). */
+const RECENT_OWNERS = 4;
+/** u32 words of an owner that tell owners apart as the enricher does: pid, uid, gid, cgroup id. */
+const OWNER_KEY = [OWNER.members.tgid.offset, OWNER.members.uid.offset, OWNER.members.gid.offset, OWNER.members.cgroup_id.offset, OWNER.members.cgroup_id.offset + 4]
+  .map((o) => (FLOW_RECORD.members.owner.offset + o) >>> 2);
+const KEY_WORDS = OWNER_KEY.length;
+
 /** Collects records into runs; take() hands out what was collected. */
 export class KernelRecordRun {
-  private buf = Buffer.allocUnsafe(64 * 1024);
+  private buf = pool.take();
   private len = 0;
   private sum: RunSummary = { events: 0, opens: 0, firstTs: null, lastTs: null };
+  private owners: number[] = [];
+  /** The owner keys of the last RECENT_OWNERS owners noted in this run. */
+  private readonly recent = new Uint32Array(RECENT_OWNERS * KEY_WORDS);
+  private recentCount = 0;
+  private recentNext = 0;
 
   /** Appends one record of `type` (copied: `rec` may be a view of the ring). True when the
    * run reached its size cap and should be taken now. */
@@ -70,26 +91,80 @@ export class KernelRecordRun {
     if (need > this.buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
       this.buf.copy(bigger, 0, 0, this.len);
+      pool.give(this.buf);
       this.buf = bigger;
     }
     this.buf.writeUInt32LE(length, this.len);
     copyBytes(buf, offset, this.buf, this.len + 4, length);
     noteRecord(this.sum, this.buf, this.len + 4, length, type);
+    if ((type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF || type === REC.CONNECT_FAIL) && length >= FLOW_RECORD.size) this.noteOwner(this.len + 4);
     this.len = need;
     return this.len >= MAX_RUN_BYTES;
   }
 
+  /** Keeps the opening record at `offset` for the enricher unless one of the last few
+   * owners noted was the same (read from the copy, which is in cache now). */
+  private noteOwner(offset: number): void {
+    if (((this.buf.byteOffset + offset) & 3) !== 0) {
+      this.owners.push(offset); // a record of odd length before it: no word view, no skipping
+      return;
+    }
+    const words = wordsOf(dstWords, this.buf);
+    dstWords = words;
+    const w = words.words;
+    const base = (this.buf.byteOffset + offset) >>> 2;
+    const r = this.recent;
+    for (let i = 0; i < this.recentCount; i++) {
+      let k = 0;
+      while (k < KEY_WORDS && r[i * KEY_WORDS + k] === w[base + OWNER_KEY[k]]) k++;
+      if (k === KEY_WORDS) return;
+    }
+    const at = this.recentNext * KEY_WORDS;
+    for (let k = 0; k < KEY_WORDS; k++) r[at + k] = w[base + OWNER_KEY[k]];
+    this.recentNext = (this.recentNext + 1) % RECENT_OWNERS;
+    if (this.recentCount < RECENT_OWNERS) this.recentCount++;
+    this.owners.push(offset);
+  }
+
   /** The run as an event, or null when empty. The bytes are handed over, not copied: the
-   * collector starts its next run in a new buffer. */
+   * collector starts its next run in another buffer. */
   take(): KernelRecordsEvent | null {
     if (this.len === 0) return null;
     const ev: KernelRecordsEvent = { type: 'kernel-records', layout: KERNEL_RECORDS_LAYOUT, bytes: this.buf.subarray(0, this.len) };
     summaries.set(ev, this.sum);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
+    ownerOffsets.set(ev, this.owners);
+    if (this.buf.length === pool.bufferSize) pooled.set(ev, this.buf);
+    this.buf = pool.take();
     this.len = 0;
     this.sum = { events: 0, opens: 0, firstTs: null, lastTs: null };
+    this.owners = [];
+    this.recentCount = 0;
+    this.recentNext = 0;
     return ev;
   }
+
+  /** Once per interval: lets the shared pool of run buffers shrink after a burst. */
+  settle(): void {
+    pool.settle();
+  }
+}
+
+/** Gives a run's buffer back to the collectors once its bytes are no longer needed (the
+ * recording writer, after framing it); a run not made by a collector is left alone. The
+ * run is emptied: a late reader sees no records rather than another run's. */
+export function releaseRun(ev: KernelRecordsEvent): void {
+  const buf = pooled.get(ev);
+  if (buf === undefined) return;
+  pooled.delete(ev);
+  ev.bytes = EMPTY;
+  pool.give(buf);
+}
+
+/** Offsets (in the run's bytes) of the opening records whose owners the enricher needs:
+ * every owner at its first record, and maybe again later; null for a run not made by a
+ * collector (read from a file), which must then be walked. */
+export function runOwnerRecords(ev: KernelRecordsEvent): readonly number[] | null {
+  return ownerOffsets.get(ev) ?? null;
 }
 
 /** u32 views of the last buffers copied between (a ring's mapping, a run's buffer). */
