@@ -94,10 +94,22 @@ export class KernelRecordRun {
       pool.give(this.buf);
       this.buf = bigger;
     }
-    this.buf.writeUInt32LE(length, this.len);
-    copyBytes(buf, offset, this.buf, this.len + 4, length);
-    noteRecord(this.sum, this.buf, this.len + 4, length, type);
-    if ((type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF || type === REC.CONNECT_FAIL) && length >= FLOW_RECORD.size) this.noteOwner(this.len + 4);
+    const at = this.len + 4;
+    const s = buf.byteOffset + offset;
+    const d = this.buf.byteOffset + at;
+    if (((s | d | length) & 3) === 0) {
+      // Ring records and runs are always 4-aligned: copied and read as u32 words, through
+      // views kept from one record to the next (no object per record).
+      const dw = dstWords.of(this.buf);
+      dw[(d >>> 2) - 1] = length;
+      copyWords(srcWords.of(buf), s >>> 2, dw, d >>> 2, length >>> 2);
+      noteRecordWords(this.sum, dw, d >>> 2, length, type);
+    } else {
+      this.buf.writeUInt32LE(length, this.len);
+      buf.copy(this.buf, at, offset, offset + length);
+      noteRecord(this.sum, this.buf, at, length, type);
+    }
+    if ((type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF || type === REC.CONNECT_FAIL) && length >= FLOW_RECORD.size) this.noteOwner(at);
     this.len = need;
     return this.len >= MAX_RUN_BYTES;
   }
@@ -109,9 +121,7 @@ export class KernelRecordRun {
       this.owners.push(offset); // a record of odd length before it: no word view, no skipping
       return;
     }
-    const words = wordsOf(dstWords, this.buf);
-    dstWords = words;
-    const w = words.words;
+    const w = dstWords.of(this.buf);
     const base = (this.buf.byteOffset + offset) >>> 2;
     const r = this.recent;
     for (let i = 0; i < this.recentCount; i++) {
@@ -167,29 +177,43 @@ export function runOwnerRecords(ev: KernelRecordsEvent): readonly number[] | nul
   return ownerOffsets.get(ev) ?? null;
 }
 
-/** u32 views of the last buffers copied between (a ring's mapping, a run's buffer). */
-let srcWords: { ab: ArrayBufferLike; words: Uint32Array } | null = null;
-let dstWords: { ab: ArrayBufferLike; words: Uint32Array } | null = null;
+/** A u32 view of the whole memory under the last Buffer asked about. Kept by Buffer, not
+ * by ArrayBuffer: reading `.buffer` of a Buffer is a runtime call, which cost more than
+ * the copy of a record itself. */
+class WordView {
+  private b: Buffer | null = null;
+  private words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 
-function wordsOf(cache: { ab: ArrayBufferLike; words: Uint32Array } | null, b: Buffer) {
-  return cache !== null && cache.ab === b.buffer ? cache : { ab: b.buffer, words: new Uint32Array(b.buffer, 0, b.buffer.byteLength >>> 2) };
-}
-
-/** src.copy(dst, ...) for one record, without the view Buffer.copy makes per call: a
- * word loop when everything is 4-aligned (ring records and runs always are). */
-function copyBytes(src: Buffer, from: number, dst: Buffer, to: number, length: number): void {
-  const s = src.byteOffset + from;
-  const d = dst.byteOffset + to;
-  if (((s | d | length) & 3) !== 0 || length < 64) {
-    src.copy(dst, to, from, from + length);
-    return;
+  of(b: Buffer): Uint32Array<ArrayBufferLike> {
+    if (b !== this.b) {
+      this.b = b;
+      this.words = new Uint32Array(b.buffer, 0, b.buffer.byteLength >>> 2);
+    }
+    return this.words;
   }
-  srcWords = wordsOf(srcWords, src);
-  dstWords = wordsOf(dstWords, dst);
-  const sw = srcWords.words;
-  const dw = dstWords.words;
-  for (let i = s >>> 2, j = d >>> 2, end = (s + length) >>> 2; i < end; i++, j++) dw[j] = sw[i];
 }
+
+/** The views the copies go between: the ring's mapping and the run being filled. */
+const srcWords = new WordView();
+const dstWords = new WordView();
+
+/** Copies `n` u32 words: a JS loop, which beat Buffer.copy (a view per call) on records of
+ * a few hundred bytes. */
+function copyWords(src: Uint32Array, from: number, dst: Uint32Array, to: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i];
+}
+
+/** noteRecord() of a record at u32 word `w` of `words`. */
+function noteRecordWords(s: RunSummary, words: Uint32Array, w: number, length: number, type: number): void {
+  s.events += type === REC.FLOW_BRIEF ? 2 : 1;
+  if (type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF) s.opens++;
+  if (length >= TS_END) seenTs(s, words[w + TS_WORD + 1] * 4294967296 + words[w + TS_WORD]);
+  if (type === REC.FLOW_BRIEF && length >= BRIEF_RECORD.size) seenTs(s, words[w + CLOSE_TS_WORD + 1] * 4294967296 + words[w + CLOSE_TS_WORD]);
+}
+
+const TS_WORD = FLOW_RECORD.members.ts.offset >>> 2;
+const TS_END = STATE_RECORD.members.ts.offset + 8;
+const CLOSE_TS_WORD = BRIEF_RECORD.members.close_ts.offset >>> 2;
 
 /** Counts one record (of `length` bytes at `offset`) into a summary; times are read only
  * where the record has them (a damaged run may hold short ones). */
