@@ -50,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   const source = await openEnrichedRecordingSource(intervalMs);
   let writer: RecordingWriter;
   try {
-    writer = RecordingWriter.create(values.output, source.info, { capture: { durationMs, intervalMs } });
+    writer = RecordingWriter.create(values.output, source.info, { capture: { durationMs, intervalMs }, releaseRuns: true });
   } catch (err) {
     await source.close();
     throw err;

@@ -8,7 +8,7 @@
 // behind caches. The one slow source, the container runtime's API, is asked
 // asynchronously; its answers are queued and come out at the start of the next observe().
 import type { AppEvent, Container, Owner } from '../events/types';
-import { recordOwnerAt, runBytes, walkKernelRecords, type KernelRecordsEvent, type RecordedEvent } from '../events/kernel-records';
+import { recordOwnerAt, runBytes, runOwnerRecords, walkKernelRecords, type KernelRecordsEvent, type RecordedEvent } from '../events/kernel-records';
 import { REC } from '../events/layout';
 import { CgroupResolver, findCgroup2Mount } from './cgroups';
 import { containerFromCgroupPath } from './containers';
@@ -145,12 +145,13 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
     looked.set(owner.pid, { uid: owner.uid, gid: owner.gid, cgroupId: owner.cgroupId });
   }
 
-  /** The facts of every opening record in a run, before the run. */
+  /** The facts of every opening record in a run, before the run: the collector noted
+   * which records bring an owner not seen just before (one walk, while copying), else
+   * (a run read from a file) every record is looked at. */
   function runFacts(ev: KernelRecordsEvent, out: RecordedEvent[]): void {
     const b = runBytes(ev);
     const owner = { pid: -1, ppid: -1, uid: -1, gid: -1, cgroupId: -1 };
-    walkKernelRecords(b, (type, offset) => {
-      if (type !== REC.FLOW_OPEN && type !== REC.FLOW_BRIEF && type !== REC.CONNECT_FAIL) return;
+    const facts = (offset: number) => {
       const o = recordOwnerAt.base(offset);
       owner.pid = recordOwnerAt.pid(b, o);
       owner.ppid = recordOwnerAt.ppid(b, o);
@@ -158,6 +159,14 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
       owner.gid = recordOwnerAt.gid(b, o);
       owner.cgroupId = recordOwnerAt.cgroupId(b, o);
       ownerFactsOnce(owner, recordOwnerAt.ts(b, offset), out);
+    };
+    const noted = runOwnerRecords(ev);
+    if (noted !== null) {
+      for (const offset of noted) facts(offset);
+      return;
+    }
+    walkKernelRecords(b, (type, offset) => {
+      if (type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF || type === REC.CONNECT_FAIL) facts(offset);
     });
   }
 

@@ -7,6 +7,7 @@
 import type { AppEvent } from './types';
 import { decodeFlowRecordAt, u32, u64, u8 } from './decode';
 import { BRIEF_RECORD, FLOW_RECORD, OWNER, REC, STATE_RECORD, TUPLE } from './layout';
+import { RunBufferPool } from './run-buffers';
 
 /** Version of the record layouts in a run (bpf/sockscope.h as of format version 2). A
  * reader refuses a run whose layout it does not know rather than guess at its bytes. */
@@ -52,11 +53,31 @@ export interface RunSummary {
 /** Summaries of the runs a collector made, known without walking them again. */
 const summaries = new WeakMap<KernelRecordsEvent, RunSummary>();
 
+/** The collectors' run buffers (run-buffers.ts): taken by take(), given back by releaseRun(). */
+const pool = new RunBufferPool(64 * 1024);
+/** Runs whose buffer came from the pool, with that buffer. */
+const pooled = new WeakMap<KernelRecordsEvent, Buffer>();
+/** Offsets of a run's opening records whose owner the enricher must look at. */
+const ownerOffsets = new WeakMap<KernelRecordsEvent, number[]>();
+const EMPTY = new Uint8Array(0);
+
+/** Owners remembered per run to skip repeats (a churning client and its server alternate). */
+const RECENT_OWNERS = 4;
+/** u32 words of an owner that tell owners apart as the enricher does: pid, uid, gid, cgroup id. */
+const OWNER_KEY = [OWNER.members.tgid.offset, OWNER.members.uid.offset, OWNER.members.gid.offset, OWNER.members.cgroup_id.offset, OWNER.members.cgroup_id.offset + 4]
+  .map((o) => (FLOW_RECORD.members.owner.offset + o) >>> 2);
+const KEY_WORDS = OWNER_KEY.length;
+
 /** Collects records into runs; take() hands out what was collected. */
 export class KernelRecordRun {
-  private buf = Buffer.allocUnsafe(64 * 1024);
+  private buf = pool.take();
   private len = 0;
   private sum: RunSummary = { events: 0, opens: 0, firstTs: null, lastTs: null };
+  private owners: number[] = [];
+  /** The owner keys of the last RECENT_OWNERS owners noted in this run. */
+  private readonly recent = new Uint32Array(RECENT_OWNERS * KEY_WORDS);
+  private recentCount = 0;
+  private recentNext = 0;
 
   /** Appends one record of `type` (copied: `rec` may be a view of the ring). True when the
    * run reached its size cap and should be taken now. */
@@ -70,51 +91,129 @@ export class KernelRecordRun {
     if (need > this.buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
       this.buf.copy(bigger, 0, 0, this.len);
+      pool.give(this.buf);
       this.buf = bigger;
     }
-    this.buf.writeUInt32LE(length, this.len);
-    copyBytes(buf, offset, this.buf, this.len + 4, length);
-    noteRecord(this.sum, this.buf, this.len + 4, length, type);
+    const at = this.len + 4;
+    const s = buf.byteOffset + offset;
+    const d = this.buf.byteOffset + at;
+    if (((s | d | length) & 3) === 0) {
+      // Ring records and runs are always 4-aligned: copied and read as u32 words, through
+      // views kept from one record to the next (no object per record).
+      const dw = dstWords.of(this.buf);
+      dw[(d >>> 2) - 1] = length;
+      copyWords(srcWords.of(buf), s >>> 2, dw, d >>> 2, length >>> 2);
+      noteRecordWords(this.sum, dw, d >>> 2, length, type);
+    } else {
+      this.buf.writeUInt32LE(length, this.len);
+      buf.copy(this.buf, at, offset, offset + length);
+      noteRecord(this.sum, this.buf, at, length, type);
+    }
+    if ((type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF || type === REC.CONNECT_FAIL) && length >= FLOW_RECORD.size) this.noteOwner(at);
     this.len = need;
     return this.len >= MAX_RUN_BYTES;
   }
 
+  /** Keeps the opening record at `offset` for the enricher unless one of the last few
+   * owners noted was the same (read from the copy, which is in cache now). */
+  private noteOwner(offset: number): void {
+    if (((this.buf.byteOffset + offset) & 3) !== 0) {
+      this.owners.push(offset); // a record of odd length before it: no word view, no skipping
+      return;
+    }
+    const w = dstWords.of(this.buf);
+    const base = (this.buf.byteOffset + offset) >>> 2;
+    const r = this.recent;
+    for (let i = 0; i < this.recentCount; i++) {
+      let k = 0;
+      while (k < KEY_WORDS && r[i * KEY_WORDS + k] === w[base + OWNER_KEY[k]]) k++;
+      if (k === KEY_WORDS) return;
+    }
+    const at = this.recentNext * KEY_WORDS;
+    for (let k = 0; k < KEY_WORDS; k++) r[at + k] = w[base + OWNER_KEY[k]];
+    this.recentNext = (this.recentNext + 1) % RECENT_OWNERS;
+    if (this.recentCount < RECENT_OWNERS) this.recentCount++;
+    this.owners.push(offset);
+  }
+
   /** The run as an event, or null when empty. The bytes are handed over, not copied: the
-   * collector starts its next run in a new buffer. */
+   * collector starts its next run in another buffer. */
   take(): KernelRecordsEvent | null {
     if (this.len === 0) return null;
     const ev: KernelRecordsEvent = { type: 'kernel-records', layout: KERNEL_RECORDS_LAYOUT, bytes: this.buf.subarray(0, this.len) };
     summaries.set(ev, this.sum);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
+    ownerOffsets.set(ev, this.owners);
+    if (this.buf.length === pool.bufferSize) pooled.set(ev, this.buf);
+    this.buf = pool.take();
     this.len = 0;
     this.sum = { events: 0, opens: 0, firstTs: null, lastTs: null };
+    this.owners = [];
+    this.recentCount = 0;
+    this.recentNext = 0;
     return ev;
   }
-}
 
-/** u32 views of the last buffers copied between (a ring's mapping, a run's buffer). */
-let srcWords: { ab: ArrayBufferLike; words: Uint32Array } | null = null;
-let dstWords: { ab: ArrayBufferLike; words: Uint32Array } | null = null;
-
-function wordsOf(cache: { ab: ArrayBufferLike; words: Uint32Array } | null, b: Buffer) {
-  return cache !== null && cache.ab === b.buffer ? cache : { ab: b.buffer, words: new Uint32Array(b.buffer, 0, b.buffer.byteLength >>> 2) };
-}
-
-/** src.copy(dst, ...) for one record, without the view Buffer.copy makes per call: a
- * word loop when everything is 4-aligned (ring records and runs always are). */
-function copyBytes(src: Buffer, from: number, dst: Buffer, to: number, length: number): void {
-  const s = src.byteOffset + from;
-  const d = dst.byteOffset + to;
-  if (((s | d | length) & 3) !== 0 || length < 64) {
-    src.copy(dst, to, from, from + length);
-    return;
+  /** Once per interval: lets the shared pool of run buffers shrink after a burst. */
+  settle(): void {
+    pool.settle();
   }
-  srcWords = wordsOf(srcWords, src);
-  dstWords = wordsOf(dstWords, dst);
-  const sw = srcWords.words;
-  const dw = dstWords.words;
-  for (let i = s >>> 2, j = d >>> 2, end = (s + length) >>> 2; i < end; i++, j++) dw[j] = sw[i];
 }
+
+/** Gives a run's buffer back to the collectors once its bytes are no longer needed (the
+ * recording writer, after framing it); a run not made by a collector is left alone. The
+ * run is emptied: a late reader sees no records rather than another run's. */
+export function releaseRun(ev: KernelRecordsEvent): void {
+  const buf = pooled.get(ev);
+  if (buf === undefined) return;
+  pooled.delete(ev);
+  ev.bytes = EMPTY;
+  pool.give(buf);
+}
+
+/** Offsets (in the run's bytes) of the opening records whose owners the enricher needs:
+ * every owner at its first record, and maybe again later; null for a run not made by a
+ * collector (read from a file), which must then be walked. */
+export function runOwnerRecords(ev: KernelRecordsEvent): readonly number[] | null {
+  return ownerOffsets.get(ev) ?? null;
+}
+
+/** A u32 view of the whole memory under the last Buffer asked about. Kept by Buffer, not
+ * by ArrayBuffer: reading `.buffer` of a Buffer is a runtime call, which cost more than
+ * the copy of a record itself. */
+class WordView {
+  private b: Buffer | null = null;
+  private words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+
+  of(b: Buffer): Uint32Array<ArrayBufferLike> {
+    if (b !== this.b) {
+      this.b = b;
+      this.words = new Uint32Array(b.buffer, 0, b.buffer.byteLength >>> 2);
+    }
+    return this.words;
+  }
+}
+
+/** The views the copies go between: the ring's mapping and the run being filled. */
+const srcWords = new WordView();
+const dstWords = new WordView();
+
+/** Copies `n` u32 words: a JS loop, which beat Buffer.copy (a view per call) on records of
+ * a few hundred bytes. */
+function copyWords(src: Uint32Array, from: number, dst: Uint32Array, to: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i];
+}
+
+/** noteRecord() of a record at u32 word `w` of `words`. */
+function noteRecordWords(s: RunSummary, words: Uint32Array, w: number, length: number, type: number): void {
+  s.events += type === REC.FLOW_BRIEF ? 2 : 1;
+  if (type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF) s.opens++;
+  if (length >= TS_END) seenTs(s, words[w + TS_WORD + 1] * 4294967296 + words[w + TS_WORD]);
+  if (type === REC.FLOW_BRIEF && length >= BRIEF_RECORD.size) seenTs(s, words[w + CLOSE_TS_WORD + 1] * 4294967296 + words[w + CLOSE_TS_WORD]);
+}
+
+const TS_WORD = FLOW_RECORD.members.ts.offset >>> 2;
+const TS_END = STATE_RECORD.members.ts.offset + 8;
+const CLOSE_TS_WORD = BRIEF_RECORD.members.close_ts.offset >>> 2;
 
 /** Counts one record (of `length` bytes at `offset`) into a summary; times are read only
  * where the record has them (a damaged run may hold short ones). */

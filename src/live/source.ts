@@ -309,6 +309,7 @@ class LiveSource implements RecordedEventSource {
       for (const key of toDelete) this.udpFlows.delete(key);
       if (sweeping) closes.push(...this.sweep(ts, knownBefore!, inMaps!, orphans));
       this.takeRun();
+      this.run?.settle();
       const batch = this.pending;
       this.pending = [];
       batch.push(...states);

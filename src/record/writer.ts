@@ -5,7 +5,7 @@
 import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { RuntimeError } from '../errors';
 import type { SourceInfo } from '../events/types';
-import { runSummary, type RecordedEvent } from '../events/kernel-records';
+import { releaseRun, runSummary, type RecordedEvent } from '../events/kernel-records';
 import { DEFAULT_CODEC, FramePacker, compress, packValue } from './codec';
 import { Codec, FORMAT_VERSION, FrameKind, MAX_FRAME_RAW, encodeFrame, encodePreamble } from './format';
 import type { EndSummary, RecordingHeader } from './header';
@@ -16,6 +16,10 @@ export interface WriterOptions {
   flushIntervalMs?: number;
   /** A frame holds at most this many events (default MAX_FRAME_EVENTS). */
   maxFrameEvents?: number;
+  /** The writer owns the kernel-records runs it is given: once framed, their buffers go
+   * back to the collectors (releaseRun), so that the caller must not read them after
+   * write(). For `record`, whose runs go nowhere else. */
+  releaseRuns?: boolean;
   /** Extra capture options stored in the header. */
   capture?: Record<string, unknown>;
   /** Clock for flush scheduling only (never stored); injectable for tests. */
@@ -46,6 +50,7 @@ export class RecordingWriter {
   private readonly codec: Codec;
   private readonly flushIntervalMs: number;
   private readonly maxFrameEvents: number;
+  private readonly releaseRuns: boolean;
   private readonly clock: () => number;
   /** Packs event frames with the record structures this file shares (format version 3). */
   private readonly packer = new FramePacker();
@@ -64,6 +69,7 @@ export class RecordingWriter {
     this.codec = opts.codec ?? DEFAULT_CODEC;
     this.flushIntervalMs = opts.flushIntervalMs ?? 1000;
     this.maxFrameEvents = opts.maxFrameEvents ?? MAX_FRAME_EVENTS;
+    this.releaseRuns = opts.releaseRuns ?? false;
     this.clock = opts.clock ?? Date.now;
     this.lastFlush = this.clock();
   }
@@ -154,6 +160,7 @@ export class RecordingWriter {
     this.pending = [];
     this.pendingEvents = 0;
     this.writeEvents(events, count);
+    if (this.releaseRuns) for (const e of events) if (e.type === 'kernel-records') releaseRun(e);
   }
 
   /** `count`: the events a reader will count in `events` (known for the whole pending

@@ -122,6 +122,17 @@ describe('createEnricher', () => {
     expect(types(e.observe([run([openRecord(flowOpen(4, 5 * S, { cgroupId: sshCg }))])]))).toEqual(['kernel-records']);
   });
 
+  test('a run read from a file (walked) gets the same facts as one a collector noted owners in', () => {
+    const sshCg = cgroupId('system.slice/ssh.service');
+    const rootOwner = { pid: 777010, tid: 777010, ppid: 4242, uid: 0, gid: 0, cgroupId: 0 };
+    const records = [1, 2, 3, 4, 5].map((i) => openRecord(i % 2 === 0 ? flowOpen(i, i * S, rootOwner) : flowOpen(i, i * S, { cgroupId: sshCg })));
+    const noted = run(records);
+    const walked = { ...noted, bytes: Buffer.from(noted.bytes) };
+    const facts = (out: RecordedEvent[]) => out.filter((ev) => ev.type !== 'kernel-records');
+    expect(facts(make(null).observe([walked]))).toEqual(facts(make(null).observe([noted])));
+    expect(facts(make(null).observe([noted])).map((ev) => ev.type)).toEqual(['process', 'user', 'group', 'cgroup', 'process', 'user', 'group']);
+  });
+
   test('connect failures need facts too; other events pass through untouched', () => {
     const e = make(null);
     const fail = {

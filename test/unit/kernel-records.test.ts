@@ -2,7 +2,7 @@
 // expand into exactly the events the decoding live source would have given; a damaged
 // run is refused with what is wrong and where, never guessed at.
 import { describe, expect, it } from 'vitest';
-import { expandKernelRecords, KernelRecordRun, MAX_RUN_BYTES, runSummary, type KernelRecordsEvent } from '../../src/events/kernel-records';
+import { expandKernelRecords, KernelRecordRun, MAX_RUN_BYTES, releaseRun, runOwnerRecords, runSummary, type KernelRecordsEvent } from '../../src/events/kernel-records';
 import type { ConnectFailEvent, FlowCloseEvent, FlowOpenEvent, Owner } from '../../src/events/types';
 import { expandRuns } from '../../src/record/check-events';
 import { briefRecord, closeRecord, failRecord, openRecord, run, stateRecord, withRuns } from '../replay/kernel-record-encoder';
@@ -79,6 +79,37 @@ describe('kernel-records runs', () => {
     expect(second.bytes.length).toBe(rec.length + 4);
     expect(c.take()).toBeNull();
     expect(expandKernelRecords(first)).toHaveLength(n);
+  });
+
+  it('a collector notes the records that bring an owner the last few did not have', () => {
+    const a = owner;
+    const b = { ...owner, pid: 99 };
+    const c = { ...owner, cgroupId: 2 ** 40 + 8 };
+    const recs = [open(1, { owner: a }), open(2, { owner: b }), open(3, { owner: a }), open(4, { owner: b }), open(5, { owner: c }), open(6, { owner: { ...a, tid: 1, comm: 'x' } })].map(openRecord);
+    const r = run(recs);
+    const at = (i: number) => recs.slice(0, i).reduce((n, x) => n + 4 + x.length, 4);
+    // tid and comm do not tell owners apart for the enricher: pid, uid, gid and cgroup do.
+    expect(runOwnerRecords(r)).toEqual([at(0), at(1), at(4)]);
+    // A run read from a file has no notes: the enricher walks it.
+    expect(runOwnerRecords({ ...r, bytes: Buffer.from(r.bytes) })).toBeNull();
+  });
+
+  it('a released run gives its buffer to a later run and reads as empty; other runs are left alone', () => {
+    const c = new KernelRecordRun();
+    const rec = openRecord(open(1));
+    c.append(rec, 1);
+    const first = c.take()!;
+    const copy = { ...first, bytes: Buffer.from(first.bytes) };
+    releaseRun(copy);
+    expect(copy.bytes.length).toBe(rec.length + 4);
+    const firstBuffer = first.bytes.buffer;
+    releaseRun(first);
+    expect(first.bytes.length).toBe(0);
+    expect(runSummary(first)).toMatchObject({ events: 1, opens: 1 }); // still known
+    c.append(rec, 1);
+    c.take();
+    c.append(rec, 1);
+    expect(c.take()!.bytes.buffer).toBe(firstBuffer);
   });
 
   it('withRuns (the fixture builder) round-trips a synthetic stream', () => {
