@@ -23,7 +23,7 @@
 // (process, user, group, cgroup, container-name) and from process lifecycle events, kept
 // in maps keyed by those ids, so a process that exited right after connecting keeps its
 // attribution as long as one of its flows is tracked.
-import type { AppEvent, Container, Direction, FlowOpenEvent, Owner, Proto, TickEvent } from '../events/types';
+import type { AppEvent, Container, CounterColumns, Direction, FlowOpenEvent, Owner, Proto, TickEvent } from '../events/types';
 import { keep } from './intern';
 import { LIFECYCLE_WORDS, lifecycleCode, pushLifecycle, word } from './lifecycle';
 import { SHORT_HISTORY, ShortHistories } from './short-histories';
@@ -179,6 +179,10 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       }
       break;
     }
+    case 'counter-columns':
+      noteTs(s, e.ts);
+      setCounterColumns(s, e.columns);
+      break;
     case 'tick':
       noteTs(s, e.ts);
       tick(s, e);
@@ -457,6 +461,27 @@ function setCounters(
   f.packetsReceived = c.packetsReceived;
   f.retransmits = c.retransmits;
   f.srttUs = c.srttUs;
+}
+
+/** A replayed counters snapshot (columns, NaN for null): what the `counters` case does,
+ * entry by entry, in one loop over typed arrays. */
+function setCounterColumns(s: State, c: CounterColumns): void {
+  const flows = s.flows;
+  const { flowId, bytesSent, bytesReceived, packetsSent, packetsReceived, retransmits, srttUs } = c;
+  for (let i = 0; i < c.length; i++) {
+    const f = flows.get(flowId[i]);
+    if (f === undefined || f.endTs !== null) continue;
+    f.bytesSent = bytesSent[i];
+    f.bytesReceived = bytesReceived[i];
+    const ps = packetsSent[i];
+    f.packetsSent = ps === ps ? ps : null;
+    const pr = packetsReceived[i];
+    f.packetsReceived = pr === pr ? pr : null;
+    const rt = retransmits[i];
+    f.retransmits = rt === rt ? rt : null;
+    const rtt = srttUs[i];
+    f.srttUs = rtt === rtt ? rtt : null;
+  }
 }
 
 function tick(s: State, e: TickEvent): void {

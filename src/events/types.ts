@@ -85,6 +85,26 @@ export interface CountersEvent {
   flows: Array<{ flowId: number } & FlowCounters>;
 }
 
+/** The same snapshot as columns, as a recording (format version 4 on) stores it: entry i
+ * is flow flowId[i] with its counters at index i of the other columns, NaN standing for
+ * null. Replay yields this instead of `counters`: no object per entry to decode, check
+ * and collect (src/record/counter-columns.ts). */
+export interface CounterColumns {
+  length: number;
+  flowId: Float64Array;
+  bytesSent: Float64Array;
+  bytesReceived: Float64Array;
+  packetsSent: Float64Array;
+  packetsReceived: Float64Array;
+  retransmits: Float64Array;
+  srttUs: Float64Array;
+}
+export interface CounterColumnsEvent {
+  type: 'counter-columns';
+  ts: number;
+  columns: CounterColumns;
+}
+
 /** Interval boundary. `wallMs` pairs the monotonic clock with the wall clock. `lost` and
  * `evicted` are cumulative since capture start (ring buffer full, map full). */
 export interface TickEvent {
@@ -140,6 +160,7 @@ export type AppEvent =
   | FlowCloseEvent
   | ConnectFailEvent
   | CountersEvent
+  | CounterColumnsEvent
   | TickEvent
   | ProcExecEvent
   | ProcForkEvent

@@ -4,6 +4,11 @@
 // Cheap on purpose: replay runs at a million events per second.
 import type { AppEvent } from '../events/types';
 import { expandKernelRecords, type RecordedEvent } from '../events/kernel-records';
+import { decodeCounterColumns, type PackedCountersEvent } from './counter-columns';
+import { KERNEL_RECORDS_VERSION, PACKED_COUNTERS_VERSION } from './format';
+
+/** What an event frame may hold: events, and the stored forms the reader expands. */
+export type StoredEvent = RecordedEvent | PackedCountersEvent;
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null;
 const isNum = (v: unknown) => typeof v === 'number';
@@ -24,11 +29,13 @@ function container(c: unknown): boolean {
   return c === null || (isObj(c) && isStr(c.id) && isStr(c.runtime) && strOrNull(c.name) && strOrNull(c.pod) && strOrNull(c.namespace));
 }
 
-function check(e: unknown, runs: boolean): boolean {
+function check(e: unknown, version: number): boolean {
   if (!isObj(e)) return false;
   switch (e.type) {
     case 'kernel-records':
-      return runs && isNum(e.layout) && e.bytes instanceof Uint8Array;
+      return version >= KERNEL_RECORDS_VERSION && isNum(e.layout) && e.bytes instanceof Uint8Array;
+    case 'packed-counters':
+      return version >= PACKED_COUNTERS_VERSION && isNum(e.ts) && e.bytes instanceof Uint8Array;
     case 'flow-open':
       return isNum(e.ts) && isNum(e.flowId) && tuple(e) && owner(e.owner) && isStr(e.state) && isStr(e.direction) && typeof e.seenAtStart === 'boolean' && numOrNull(e.connectLatencyUs);
     case 'flow-state':
@@ -67,29 +74,33 @@ function check(e: unknown, runs: boolean): boolean {
   }
 }
 
-/** The frame's events, or the index of the first malformed one. `runs`: whether the
- * format version has kernel-records runs (2 and later). */
-export function checkEvents(v: unknown, runs: boolean): RecordedEvent[] | number {
+/** The frame's events, or the index of the first malformed one. Stored forms are
+ * accepted from the format version that introduced them on (kernel-records runs: 2,
+ * packed counters: 4). */
+export function checkEvents(v: unknown, version: number): StoredEvent[] | number {
   if (!Array.isArray(v)) return -1;
-  for (let i = 0; i < v.length; i++) if (!check(v[i], runs)) return i;
-  return v as RecordedEvent[];
+  for (let i = 0; i < v.length; i++) if (!check(v[i], version)) return i;
+  return v as StoredEvent[];
 }
 
-/** The frame's events with each kernel-records run decoded in its place, or the first
- * run that does not decode (its index, and what is wrong). */
-export function expandRuns(events: RecordedEvent[]): AppEvent[] | { index: number; what: string } {
+/** The frame's events with each stored form expanded in its place (a kernel-records run
+ * into its events, packed counters into a counter-columns event), or the first one that
+ * does not decode (its index, and what is wrong). */
+export function expandStored(events: StoredEvent[]): AppEvent[] | { index: number; what: string } {
   let i = 0;
-  while (i < events.length && events[i].type !== 'kernel-records') i++;
+  while (i < events.length && events[i].type !== 'kernel-records' && events[i].type !== 'packed-counters') i++;
   if (i === events.length) return events as AppEvent[];
   const out = events.slice(0, i) as AppEvent[];
   for (; i < events.length; i++) {
     const e = events[i];
-    if (e.type !== 'kernel-records') {
-      out.push(e);
-      continue;
-    }
-    const expanded = expandKernelRecords(e, out);
-    if (typeof expanded === 'string') return { index: i, what: expanded };
+    if (e.type === 'kernel-records') {
+      const expanded = expandKernelRecords(e, out);
+      if (typeof expanded === 'string') return { index: i, what: expanded };
+    } else if (e.type === 'packed-counters') {
+      const columns = decodeCounterColumns(e.bytes);
+      if (typeof columns === 'string') return { index: i, what: columns };
+      out.push({ type: 'counter-columns', ts: e.ts, columns });
+    } else out.push(e);
   }
   return out;
 }

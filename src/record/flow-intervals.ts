@@ -20,6 +20,9 @@ export class FlowIntervalCounter {
         case 'counters':
           for (let j = 0; j < e.flows.length; j++) this.note(e.flows[j].flowId);
           break;
+        case 'counter-columns':
+          for (let j = 0; j < e.columns.length; j++) this.note(e.columns.flowId[j]);
+          break;
         case 'tick':
           this.seen.clear();
           break;

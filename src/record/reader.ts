@@ -9,10 +9,10 @@
 //
 // Damage never throws from batches(): the iteration just ends, so callers replay what is
 // valid and then report. A file without its end frame (recorder killed) is damage too.
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { BadFileError } from '../errors';
 import type { AppEvent, EventSource, SourceInfo } from '../events/types';
-import { checkEvents, expandRuns } from './check-events';
+import { checkEvents, expandStored } from './check-events';
 import { checkStructures, decompress, sharedUnpacker, unpackValue } from './codec';
 import { FORMAT_VERSION, FRAME_HEADER_SIZE, FrameKind, MAGIC, PREAMBLE_SIZE, SHARED_STRUCTURES_VERSION, decodeFrameHeader, frameCrc, type FrameHeader } from './format';
 import { checkEnd, checkHeader, headerToInfo, type EndSummary, type RecordingHeader } from './header';
@@ -39,55 +39,59 @@ type FrameResult = Frame | { damage: string } | null; // null: clean end of file
  * one read per block instead of two per frame keeps replay fast. */
 const READ_BLOCK = 256 * 1024;
 
+/** Reads are synchronous: a block takes tens of microseconds from the page cache, less
+ * than the round trip of an asynchronous read through libuv's thread pool (opening
+ * demo.ssrec, four such round trips, was a tenth of its replay), and a replay reads as
+ * fast as it can anyway; the TUI player asks for one batch at a time. */
 class FileReader {
   private block: Buffer = Buffer.alloc(0);
   private blockPos = 0;
 
   constructor(
-    readonly fh: FileHandle,
+    readonly fd: number,
     readonly size: number,
   ) {}
 
   /** `len` bytes at `pos` (fewer at the end of the file). A returned buffer is never
    * overwritten: each block is a new allocation. */
-  private async readAt(pos: number, len: number): Promise<Buffer> {
+  private readAt(pos: number, len: number): Buffer {
     if (pos >= this.blockPos && pos + len <= this.blockPos + this.block.length) {
       return this.block.subarray(pos - this.blockPos, pos - this.blockPos + len);
     }
     const want = Math.min(Math.max(len, READ_BLOCK), Math.max(this.size - pos, 0));
     if (want <= len) return this.readRaw(pos, len); // a large frame: read just it
-    const block = await this.readRaw(pos, want);
+    const block = this.readRaw(pos, want);
     this.block = block;
     this.blockPos = pos;
     return block.subarray(0, Math.min(len, block.length));
   }
 
-  private async readRaw(pos: number, len: number): Promise<Buffer> {
+  private readRaw(pos: number, len: number): Buffer {
     const buf = Buffer.allocUnsafe(len);
     let got = 0;
     while (got < len) {
-      const { bytesRead } = await this.fh.read(buf, got, len - got, pos + got);
+      const bytesRead = readSync(this.fd, buf, got, len - got, pos + got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
     return got === len ? buf : buf.subarray(0, got);
   }
 
-  preamble(): Promise<Buffer> {
+  preamble(): Buffer {
     return this.readAt(0, Math.min(PREAMBLE_SIZE, this.size));
   }
 
   /** The frame at `pos`, checked and decoded. Sizes are checked against the caps and the
    * file size before anything is allocated. */
-  async frame(pos: number): Promise<FrameResult> {
+  frame(pos: number): FrameResult {
     if (pos === this.size) return null;
     if (pos + FRAME_HEADER_SIZE > this.size) return { damage: `truncated frame header (${this.size - pos} of ${FRAME_HEADER_SIZE} bytes)` };
-    const h = await this.readAt(pos, FRAME_HEADER_SIZE);
+    const h = this.readAt(pos, FRAME_HEADER_SIZE);
     const header = decodeFrameHeader(h);
     if (typeof header === 'string') return { damage: header };
     const end = pos + FRAME_HEADER_SIZE + header.payloadLength;
     if (end > this.size) return { damage: `truncated frame (${this.size - pos - FRAME_HEADER_SIZE} of ${header.payloadLength} payload bytes)` };
-    const payload = await this.readAt(pos + FRAME_HEADER_SIZE, header.payloadLength);
+    const payload = this.readAt(pos + FRAME_HEADER_SIZE, header.payloadLength);
     if (frameCrc(h, payload) !== h.readUInt32LE(12)) return { damage: 'checksum mismatch (corrupted)' };
     try {
       return { header, payload: decompress(header.codec, payload, header.rawLength), offset: pos };
@@ -106,18 +110,18 @@ function unpack(payload: Buffer, using: (bytes: Uint8Array) => unknown = unpackV
 }
 
 export async function openRecording(path: string): Promise<RecordingSource> {
-  let fh: FileHandle;
+  let fd: number;
   try {
-    fh = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new BadFileError(`cannot open recording ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)}`);
   }
   try {
-    const st = await fh.stat();
+    const st = fstatSync(fd);
     if (!st.isFile()) throw new BadFileError(`${path} is not a regular file`);
-    const reader = new FileReader(fh, st.size);
-    const pre = await reader.preamble();
+    const reader = new FileReader(fd, st.size);
+    const pre = reader.preamble();
     if (pre.length < MAGIC.length || !pre.subarray(0, MAGIC.length).equals(MAGIC)) {
       throw new BadFileError(`${path} is not a sockscope recording (no recording signature at byte 0)`);
     }
@@ -127,7 +131,7 @@ export async function openRecording(path: string): Promise<RecordingSource> {
       throw new BadFileError(`${path} uses recording format version ${version}, newer than this sockscope reads (up to ${FORMAT_VERSION}); upgrade sockscope`);
     }
     if (version < 1 || pre.readUInt16LE(10) !== 0) throw new BadFileError(`${path} has an invalid preamble (format version ${version}) at byte 8`);
-    const first = await reader.frame(PREAMBLE_SIZE);
+    const first = reader.frame(PREAMBLE_SIZE);
     const where = `${path}: header at byte ${PREAMBLE_SIZE}`;
     if (first === null) throw new BadFileError(`${where}: missing (file ends after the preamble)`);
     if ('damage' in first) throw new BadFileError(`${where}: ${first.damage}`);
@@ -139,7 +143,7 @@ export async function openRecording(path: string): Promise<RecordingSource> {
     if (header.formatVersion !== version) throw new BadFileError(`${path} has an invalid preamble at byte 8: format version ${version}, but its header says ${header.formatVersion}`);
     return new Recording(path, reader, header, version, PREAMBLE_SIZE + FRAME_HEADER_SIZE + first.header.payloadLength);
   } catch (err) {
-    await fh.close();
+    closeSync(fd);
     throw err;
   }
 }
@@ -182,9 +186,8 @@ class Recording implements RecordingSource {
     for (let chunk = 1; !this.closed; ) {
       let f: FrameResult;
       try {
-        f = await this.reader.frame(pos);
+        f = this.reader.frame(pos);
       } catch (err) {
-        if (this.closed) return; // closed while a read was in flight
         this.fail(`chunk ${chunk} at byte ${pos}: read error ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         return;
       }
@@ -220,13 +223,12 @@ class Recording implements RecordingSource {
         this.fail(`${at}: unexpected ${f.header.kind === FrameKind.Header ? 'header' : 'structures'} frame`);
         return;
       }
-      const checked = checkEvents(unpack(f.payload, this.unpackEvents), this.formatVersion >= 2);
+      const checked = checkEvents(unpack(f.payload, this.unpackEvents), this.formatVersion);
       if (typeof checked === 'number') {
         this.fail(checked < 0 ? `${at}: the chunk is not a list of events` : `${at}: malformed event #${checked}`);
         return;
       }
-      // Runs exist from format version 2 on (checkEvents refuses them before).
-      const events = this.formatVersion >= 2 ? expandRuns(checked) : (checked as AppEvent[]);
+      const events = expandStored(checked);
       if (!Array.isArray(events)) {
         this.fail(`${at}: event #${events.index}: ${events.what}`);
         return;
@@ -244,6 +246,6 @@ class Recording implements RecordingSource {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.reader.fh.close();
+    closeSync(this.reader.fd);
   }
 }

@@ -43,6 +43,7 @@ export async function summarize(source: RecordingSource): Promise<{ summary: Rec
     events += batch.length;
     for (const e of batch) {
       if (e.type === 'counters') counterEntries += e.flows.length;
+      else if (e.type === 'counter-columns') counterEntries += e.columns.length;
       if ('ts' in e) {
         if (firstTs === null || e.ts < firstTs) firstTs = e.ts;
         if (lastTs === null || e.ts > lastTs) lastTs = e.ts;

@@ -7,6 +7,8 @@ import { RuntimeError } from '../errors';
 import type { SourceInfo } from '../events/types';
 import { releaseRun, runSummary, type RecordedEvent } from '../events/kernel-records';
 import { DEFAULT_CODEC, FramePacker, compress, packValue } from './codec';
+import type { StoredEvent } from './check-events';
+import { MAX_PACKED_ENTRIES, countersToColumns, encodeCounterColumns } from './counter-columns';
 import { Codec, FORMAT_VERSION, FrameKind, MAX_FRAME_RAW, encodeFrame, encodePreamble } from './format';
 import type { EndSummary, RecordingHeader } from './header';
 
@@ -37,12 +39,9 @@ export const MAX_FRAME_EVENTS = 2_000;
  * such a frame would save are worth (a quiet interval's frame is a tick and a few facts). */
 export const STORE_FRAMES_BELOW = 1024;
 
-/** Counters snapshots larger than this are split so that no frame nears MAX_FRAME_RAW. */
-const MAX_COUNTERS_PER_EVENT = 50_000;
-
 export class RecordingWriter {
   private fd: number | null;
-  private pending: RecordedEvent[] = [];
+  private pending: StoredEvent[] = [];
   /** Events in `pending` as a reader will count them (a kernel-records run expands). */
   private pendingEvents = 0;
   private lastFlush: number;
@@ -123,16 +122,19 @@ export class RecordingWriter {
 
   write(batch: readonly RecordedEvent[]): void {
     for (const e of batch) {
-      if (e.type === 'counters' && e.flows.length > MAX_COUNTERS_PER_EVENT) {
-        for (let i = 0; i < e.flows.length; i += MAX_COUNTERS_PER_EVENT) {
-          this.push({ type: 'counters', ts: e.ts, flows: e.flows.slice(i, i + MAX_COUNTERS_PER_EVENT) });
+      if (e.type === 'counters' || e.type === 'counter-columns') {
+        // Stored as columns, split so that no frame nears MAX_FRAME_RAW (one blob per
+        // MAX_PACKED_ENTRIES, which readers also enforce).
+        const c = e.type === 'counters' ? countersToColumns(e.flows) : e.columns;
+        for (let i = 0; i === 0 || i < c.length; i += MAX_PACKED_ENTRIES) {
+          this.push({ type: 'packed-counters', ts: e.ts, bytes: encodeCounterColumns(c, i, Math.min(i + MAX_PACKED_ENTRIES, c.length)) });
         }
       } else this.push(e);
     }
     if (this.clock() - this.lastFlush >= this.flushIntervalMs) this.flush();
   }
 
-  private push(e: RecordedEvent): void {
+  private push(e: StoredEvent): void {
     this.pending.push(e);
     if (e.type === 'kernel-records') {
       const s = runSummary(e);
@@ -165,7 +167,7 @@ export class RecordingWriter {
 
   /** `count`: the events a reader will count in `events` (known for the whole pending
    * list; halves of an oversized frame are counted again). */
-  private writeEvents(events: RecordedEvent[], count: number | null): void {
+  private writeEvents(events: StoredEvent[], count: number | null): void {
     const raw = this.packer.pack(events);
     if (raw.length > MAX_FRAME_RAW && events.length > 1) {
       const half = events.length >> 1;

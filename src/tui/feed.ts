@@ -67,7 +67,7 @@ export class Emitter {
 
 /** Events that only move flows and counters; anything else (process, user, cgroup and
  * container facts, process exec and exit, and any kind added later) may change a name. */
-const FLOW_EVENTS: ReadonlySet<string> = new Set(['flow-open', 'flow-state', 'flow-close', 'connect-fail', 'counters', 'tick']);
+const FLOW_EVENTS: ReadonlySet<string> = new Set(['flow-open', 'flow-state', 'flow-close', 'connect-fail', 'counters', 'counter-columns', 'tick']);
 
 /** Whether a batch may change a flow's names (see FeedStatus.facts). */
 export function carriesFacts(batch: readonly AppEvent[]): boolean {

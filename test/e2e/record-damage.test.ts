@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FORMAT_VERSION } from '../../src/record/format';
 import { ensureBuilt, ROOT, runCli } from '../helpers/cli';
+import { writeRecording } from '../replay/recording-helpers';
 
 const FIXTURE = join(ROOT, 'test/fixtures/recordings/v1.ssrec');
 const dir = mkdtempSync(join(tmpdir(), 'sockscope-damage-'));
@@ -73,6 +74,21 @@ describe('damaged recordings through the CLI', () => {
         expect(r.stderr).toMatch(msg);
       }
     }
+  });
+
+  it('a malformed counter-columns blob (format 4): exit 5 naming its chunk, earlier flows still printed', () => {
+    const path = join(dir, 'blob.ssrec');
+    const opens = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/recordings/v4.events.json'), 'utf8'));
+    // A blob whose entry count does not fit its length, in the second chunk.
+    const blob = Buffer.alloc(16);
+    blob[0] = 1;
+    blob.fill(1, 1, 8);
+    blob.writeUInt32LE(1000, 8);
+    writeRecording(path, [opens[0], [{ type: 'packed-counters', ts: 1, bytes: blob } as never]]);
+    const r = runCli(['replay', path, '--format', 'jsonl']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/^sockscope: .*blob\.ssrec: chunk 2 at byte \d+: event #0: packed counters of 16 bytes, 1000 entries need \d+\n$/);
+    expect(lines(r.stdout).length).toBeGreaterThan(0);
   });
 
   it('a newer format version is refused with a clear message', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppEvent, SourceInfo } from '../../src/events/types';
 import type { RecordedEvent } from '../../src/events/kernel-records';
+import { columnsToCounters } from '../../src/record/counter-columns';
 import { openRecording } from '../../src/record/reader';
 import { RecordingWriter, type WriterOptions } from '../../src/record/writer';
 import { BOOT_WALL_MS, syntheticBatches, type SyntheticOptions } from './synthetic';
@@ -44,11 +45,18 @@ export function writeSynthetic(path: string, opts: Partial<SyntheticOptions> = {
   return batches;
 }
 
+/** The batches as written: a replayed counters snapshot (columns, format version 4 on)
+ * back in the `counters` form the writer was given. */
+export function asWritten(batch: AppEvent[]): AppEvent[] {
+  return batch.map((e) => (e.type === 'counter-columns' ? { type: 'counters', ts: e.ts, flows: columnsToCounters(e.columns) } : e));
+}
+
+/** Reads a whole recording; counters snapshots come back as written (asWritten). */
 export async function readAll(path: string) {
   const src = await openRecording(path);
   const batches: AppEvent[][] = [];
   try {
-    for await (const b of src.batches()) batches.push(b);
+    for await (const b of src.batches()) batches.push(asWritten(b));
   } finally {
     await src.close();
   }

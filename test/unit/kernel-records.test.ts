@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { expandKernelRecords, KernelRecordRun, MAX_RUN_BYTES, releaseRun, runOwnerRecords, runSummary, type KernelRecordsEvent } from '../../src/events/kernel-records';
 import type { ConnectFailEvent, FlowCloseEvent, FlowOpenEvent, Owner } from '../../src/events/types';
-import { expandRuns } from '../../src/record/check-events';
+import { expandStored } from '../../src/record/check-events';
 import { briefRecord, closeRecord, failRecord, openRecord, run, stateRecord, withRuns } from '../replay/kernel-record-encoder';
 import { syntheticBatches } from '../replay/synthetic';
 
@@ -59,7 +59,7 @@ describe('kernel-records runs', () => {
     const bad = Buffer.from(run([procExit, openRecord(open(1))]).bytes);
     expect(expandKernelRecords({ ...good, bytes: bad.subarray(0, bad.length - 3) })).toMatch(/overruns the run/);
     // In a frame: the index of the run that failed.
-    expect(expandRuns([{ type: 'tick', ts: 1, wallMs: 1, lost: 0, evicted: 0 }, { ...good, layout: 9 }])).toEqual({ index: 1, what: expect.stringMatching(/layout 9/) });
+    expect(expandStored([{ type: 'tick', ts: 1, wallMs: 1, lost: 0, evicted: 0 }, { ...good, layout: 9 }])).toEqual({ index: 1, what: expect.stringMatching(/layout 9/) });
   });
 
   it('a collector hands out runs no bigger than its cap, each its own copy', () => {
@@ -114,7 +114,7 @@ describe('kernel-records runs', () => {
 
   it('withRuns (the fixture builder) round-trips a synthetic stream', () => {
     for (const batch of syntheticBatches({ seconds: 3, steadyFlows: 5, churnPerSec: 4, seed: 3 })) {
-      const expanded = expandRuns(withRuns(batch));
+      const expanded = expandStored(withRuns(batch));
       expect(Array.isArray(expanded)).toBe(true);
       const types = (expanded as { type: string }[]).map((e) => e.type).sort();
       expect(types).toEqual(batch.map((e) => e.type).sort());

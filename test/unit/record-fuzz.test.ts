@@ -7,8 +7,9 @@ import { zstdCompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BadFileError } from '../../src/errors';
 import type { AppEvent } from '../../src/events/types';
+import { countersToColumns, encodeCounterColumns } from '../../src/record/counter-columns';
 import { Codec, FrameKind, MAX_FRAME_PAYLOAD, encodeFrame } from '../../src/record/format';
-import { readAll, tempDir, writeSynthetic } from '../replay/recording-helpers';
+import { readAll, tempDir, writeRecording, writeSynthetic } from '../replay/recording-helpers';
 
 const dir = tempDir();
 const path = join(dir, 'base.ssrec');
@@ -87,6 +88,30 @@ describe('recording reader under damage', () => {
         expect(r.damage).toBeInstanceOf(BadFileError);
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('a malformed packed-counters blob (format 4) is damage naming its chunk, after what came before', async () => {
+    const counters = batches[0].find((e) => e.type === 'counters')!;
+    const good = encodeCounterColumns(countersToColumns(counters.type === 'counters' ? counters.flows : []));
+    const flipped = fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }).map((flips) => {
+      const b = Buffer.from(good);
+      for (const [at, x] of flips) b[at] ^= x;
+      return b;
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 200 }), flipped), async (blob) => {
+        const p = join(dir, 'blob.ssrec');
+        // Written as a writer of format 4 would store it, with the blob in place.
+        writeRecording(p, [batches[0], [{ type: 'packed-counters', ts: 1, bytes: blob } as never, ...batches[1]]]);
+        const r = await readAll(p);
+        expect(r.batches[0]).toEqual(batches[0]);
+        if (r.damage) {
+          expect(r.damage.message).toMatch(/: chunk 2 at byte \d+: event #0: packed counters /);
+          expect(r.batches).toHaveLength(1);
+        } else expect(r.batches[1].slice(1)).toEqual(batches[1]); // a flip that left it valid: other numbers
+      }),
+      { numRuns: 150 },
     );
   });
 

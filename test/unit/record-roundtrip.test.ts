@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BadFileError } from '../../src/errors';
 import type { AppEvent, FlowOpenEvent } from '../../src/events/types';
-import { expandRuns } from '../../src/record/check-events';
+import { expandStored } from '../../src/record/check-events';
 import { openRecord, run, withRuns } from '../replay/kernel-record-encoder';
 import { Codec, FORMAT_VERSION, FRAME_HEADER_SIZE, FrameKind, PREAMBLE_SIZE } from '../../src/record/format';
 import { openRecording } from '../../src/record/reader';
@@ -56,7 +56,7 @@ describe('recording writer and reader', () => {
     writeRecording(path, withRunsBatches);
     const r = await readAll(path);
     expect(r.damage).toBeNull();
-    expect(r.batches.map((b) => b.length)).toEqual(withRunsBatches.map((b) => (expandRuns(b) as AppEvent[]).length));
+    expect(r.batches.map((b) => b.length)).toEqual(withRunsBatches.map((b) => (expandStored(b) as AppEvent[]).length));
     expect(r.end?.events).toBe(r.batches.flat().length);
     // A run whose first record's length overruns the run: the chunk is damage, named.
     const bad = join(dir, 'runs-bad.ssrec');

@@ -9,7 +9,7 @@ import { FORMAT_VERSION } from '../../src/record/format';
 import { readAll } from '../replay/recording-helpers';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'recordings');
-const VERSIONS = [1, 2, 3];
+const VERSIONS = [1, 2, 3, 4];
 
 describe('recording format versions', () => {
   it('has a fixture for every version up to the current one', () => {
