@@ -4,8 +4,9 @@
 // 120x40 tmux pane) built in --repo, FLOWS flows held open with hold_conns while its RSS
 // is sampled every 0.5 s for --hold seconds. One JSON line on stdout. As root.
 //
-//   node scripts/bench-footprint.mjs --mode jsonl|tui [--flows 100000] [--hold 65] [--repo DIR] [--heap]
+//   node scripts/bench-footprint.mjs --mode jsonl|tui [--flows 100000] [--hold 65] [--repo DIR] [--max-flows N] [--heap]
 //
+// --max-flows is passed to sockscope (the TUI keeps 50,000 flows unless told otherwise).
 // --heap also loads bench/profile/memory-report.cjs and adds V8's heap spaces at the end
 // of the hold.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ const { values } = parseArgs({
   options: {
     mode: { type: 'string', default: 'jsonl' }, flows: { type: 'string', default: '100000' }, hold: { type: 'string', default: '65' },
     repo: { type: 'string' }, 'base-port': { type: 'string', default: '19080' }, heap: { type: 'boolean', default: false },
+    'max-flows': { type: 'string' },
   },
 });
 if (!['jsonl', 'tui'].includes(values.mode)) throw new Error(`--mode jsonl|tui, not ${values.mode}`);
@@ -35,7 +37,8 @@ if (values.heap) {
 try {
   const tools = await compileTools(new URL('../bench/c', import.meta.url).pathname, workDir);
   const ctx = { tools, repoDir };
-  const mon = values.mode === 'jsonl' ? await startLiveJsonl(repoDir) : await startTuiPane(ctx, `fp-${process.pid}`);
+  const extra = values['max-flows'] ? ['--max-flows', values['max-flows']] : [];
+  const mon = values.mode === 'jsonl' ? await startLiveJsonl(repoDir, extra) : await startTuiPane(ctx, `fp-${process.pid}`, extra);
   if (!mon.ok) throw new Error(mon.reason);
   const pids = mon.pids ?? (() => treePids(mon.child.pid));
   let topMappings;
@@ -59,7 +62,7 @@ try {
   const mib = (kib) => Math.round((kib / 1024) * 10) / 10;
   const mb = (kib) => Math.round((kib * 1024) / 1e6);
   process.stdout.write(`${JSON.stringify({
-    repo: repoDir, mode: row.mode, flows: row.flows, opened: row.opened, reported: row.reported, screen: row.screen,
+    repo: repoDir, mode: row.mode, maxFlows: values['max-flows'], flows: row.flows, opened: row.opened, reported: row.reported, screen: row.screen,
     beforeMiB: mib(row.rssBeforeKiB), after5sMiB: mib(row.rssFirstKiB), endMiB: mib(row.rssKiB), peakMiB: mib(row.rssPeakKiB),
     endMB: mb(row.rssKiB), peakMB: mb(row.rssPeakKiB), byMapping: row.byMapping,
     heap: values.heap ? readFileSync(heapFile, 'utf8').trim() : undefined, topMappings,

@@ -108,11 +108,11 @@ export async function holdAndSample(ctx, { flows, mode, pids, portBase, holdSeco
 }
 
 // The TUI in a detached 120x40 tmux pane, as a monitor whose memory we sample.
-export async function startTuiPane(ctx, tag) {
+export async function startTuiPane(ctx, tag, extraArgs = []) {
   const { node, nodeArgs } = sockscopePaths(ctx.repoDir);
   const sock = `sockscope-bench-${tag}-${process.pid}`;
   const tmux = (...a) => run('tmux', ['-L', sock, '-f', '/dev/null', ...a], { timeoutMs: 10000 });
-  const r = await tmux('new-session', '-d', '-x', '120', '-y', '40', `exec ${node} ${nodeArgs.join(' ')} live`);
+  const r = await tmux('new-session', '-d', '-x', '120', '-y', '40', `exec ${node} ${nodeArgs.join(' ')} live ${extraArgs.join(' ')}`);
   if (r.code !== 0) return { ok: false, reason: `tmux: ${r.stderr.trim()}` };
   const [serverPid, panePid] = (await tmux('display-message', '-p', '#{pid} #{pane_pid}')).stdout.trim().split(' ').map(Number);
   const unhook = onExitSync(() => { for (const p of [panePid, serverPid]) if (p && alive(p)) process.kill(p, 'SIGKILL'); });
