@@ -5,7 +5,7 @@
 // previous one. Rows are mutated in place: a holder of an older snapshot sees the new
 // values; the TUI freezes by not deriving (use-snapshot.ts).
 import type { CoreState, Flow } from '../state';
-import { cachedFlowRow, fillNames, fillValues, TEXT_CHANGED, type DerivedFlowRow, type FlowRow } from './rows';
+import { fillNames, newFlowRow, fillValues, TEXT_CHANGED, type DerivedFlowRow, type FlowRow } from './rows';
 
 export interface FlowSnapshot {
   /** Every flow's row, in the state's order (first seen first). */
@@ -69,13 +69,9 @@ export class FlowSnapshotDeriver {
         if (factsChanged) fillNames(state, flow, row);
         fillValues(flow, row);
       } else {
-        // A new flow (or, rarely, one out of the previous order: its row is refreshed).
-        const got = cachedFlowRow(state, flow);
-        row = got.row;
-        if (!got.made) {
-          if (factsChanged) fillNames(state, flow, row);
-          fillValues(flow, row);
-        }
+        // A new flow (or, rarely, one out of the previous order: it gets a new row; a
+        // lookup table from flow to row, kept for this case, cost ~40 bytes a flow).
+        row = newFlowRow(state, flow);
       }
       flows[i] = flow;
       rows[i++] = row;

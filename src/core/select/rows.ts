@@ -62,12 +62,6 @@ export interface GroupRow extends TableRow {
   label: string; // what the group is, for the drill-down title
 }
 
-/** The row of each flow, kept between derives: the derive runs over every flow once per
- * interval and 10,000 flows is the benchmark, so a row is made once and then only its
- * changing fields are written. Weak: a flow the reducer dropped takes its row with it.
- * A row therefore changes under its holder at the next derive; the TUI freezes by not
- * deriving (use-snapshot.ts). */
-const rowCache = new WeakMap<Flow, DerivedFlowRow>();
 const stateNames = new Map<string, string>();
 
 function stateName(state: string): string {
@@ -223,23 +217,15 @@ export class DerivedFlowRow implements FlowRow {
   }
 }
 
-/** The flow's row, made on first sight (names and values filled in) and then kept. */
-export function cachedFlowRow(state: CoreState, flow: Flow): { row: DerivedFlowRow; made: boolean } {
-  let row = rowCache.get(flow);
-  if (row) return { row, made: false };
-  row = new DerivedFlowRow(flow);
-  rowCache.set(flow, row);
+/** A new row for the flow, names and values filled in. The screen keeps each flow's row
+ * from one interval to the next and writes only what changed (flow-snapshot.ts): the
+ * derive runs over every flow once per interval, 10,000 flows is the benchmark. A row
+ * therefore changes under its holder at the next derive; the TUI freezes by not deriving
+ * (use-snapshot.ts). */
+export function newFlowRow(state: CoreState, flow: Flow): DerivedFlowRow {
+  const row = new DerivedFlowRow(flow);
   fillNames(state, flow, row);
   fillValues(flow, row);
-  return { row, made: true };
-}
-
-export function deriveFlowRow(state: CoreState, flow: Flow): DerivedFlowRow {
-  const { row, made } = cachedFlowRow(state, flow);
-  if (!made) {
-    fillNames(state, flow, row);
-    fillValues(flow, row);
-  }
   return row;
 }
 
@@ -329,10 +315,11 @@ export function fillValues(flow: Flow, row: DerivedFlowRow): number {
   return changed;
 }
 
+/** Every flow's row, made afresh (tests, the one-shot select()). */
 export function deriveFlowRows(state: CoreState): FlowRow[] {
   const out: FlowRow[] = new Array(state.flows.size);
   let i = 0;
-  for (const flow of state.flows.values()) out[i++] = deriveFlowRow(state, flow);
+  for (const flow of state.flows.values()) out[i++] = newFlowRow(state, flow);
   return out;
 }
 
