@@ -1,8 +1,8 @@
-// The reducer (and, in TUI mode, the table's row derivation and selection) holding many
-// flows, for scripts/bench-memory.mjs. Events are made the way the live decoder makes them:
+// The reducer (and, in TUI mode, the screen's row snapshot and windowed selection, as
+// use-snapshot.ts and use-selection.ts run them) holding many flows, for scripts/bench-memory.mjs. Events are made the way the live decoder makes them:
 // a fresh owner object and fresh address strings per flow-open record.
 import { applyBatch, createCoreState } from '../src/core/reducer';
-import { deriveFlowRows, selectTable, DEFAULT_SORT, parseQuery, type FlowRow } from '../src/core/select/index';
+import { FlowSnapshotDeriver, TableSelector, DEFAULT_SORT, parseQuery, type FlowRow } from '../src/core/select/index';
 import type { AppEvent, Owner } from '../src/events/types';
 
 const flows = Number(process.env.FLOWS ?? 100_000);
@@ -45,7 +45,9 @@ for (let base = 0; base < flows; base += 10_000) {
   }
   applyBatch(state, batch);
 }
-let rows: FlowRow[] = [];
+let rows: readonly FlowRow[] = [];
+const deriver = new FlowSnapshotDeriver();
+const selector = new TableSelector();
 const view = { groupBy: 'flow' as const, openGroup: null, query: parseQuery(''), sort: DEFAULT_SORT };
 let shown = 0;
 const moveEvery = moving > 0 ? Math.max(1, Math.round(1 / moving)) : 0;
@@ -64,8 +66,9 @@ for (let t = 1; t <= ticks; t++) {
   ];
   applyBatch(state, batch);
   if (tui) {
-    rows = deriveFlowRows(state);
-    shown += selectTable(rows, view).rows.length;
+    const snap = deriver.derive(state, t === 1);
+    rows = snap.rows;
+    shown += selector.select(snap, view).rows.slice(0, 40).length;
   }
 }
 const after = measure();

@@ -73,7 +73,7 @@ async function idleCpu(pids, seconds, log) {
 
 // Open flows/2 connections (several hold_conns, each under the fd limit), hold them while
 // sampling RSS every 0.5 s, then close them.
-async function holdAndSample(ctx, { flows, mode, pids, portBase, holdSeconds, onHeld }) {
+export async function holdAndSample(ctx, { flows, mode, pids, portBase, holdSeconds, onHeld }) {
   const n = flows / 2;
   const before = rssKiB(pids());
   const holders = [];
@@ -108,11 +108,11 @@ async function holdAndSample(ctx, { flows, mode, pids, portBase, holdSeconds, on
 }
 
 // The TUI in a detached 120x40 tmux pane, as a monitor whose memory we sample.
-async function startTuiPane(ctx, tag) {
+export async function startTuiPane(ctx, tag, extraArgs = []) {
   const { node, nodeArgs } = sockscopePaths(ctx.repoDir);
   const sock = `sockscope-bench-${tag}-${process.pid}`;
   const tmux = (...a) => run('tmux', ['-L', sock, '-f', '/dev/null', ...a], { timeoutMs: 10000 });
-  const r = await tmux('new-session', '-d', '-x', '120', '-y', '40', `exec ${node} ${nodeArgs.join(' ')} live`);
+  const r = await tmux('new-session', '-d', '-x', '120', '-y', '40', `exec ${node} ${nodeArgs.join(' ')} live ${extraArgs.join(' ')}`);
   if (r.code !== 0) return { ok: false, reason: `tmux: ${r.stderr.trim()}` };
   const [serverPid, panePid] = (await tmux('display-message', '-p', '#{pid} #{pane_pid}')).stdout.trim().split(' ').map(Number);
   const unhook = onExitSync(() => { for (const p of [panePid, serverPid]) if (p && alive(p)) process.kill(p, 'SIGKILL'); });

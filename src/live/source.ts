@@ -12,10 +12,11 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { AppEvent, CountersEvent, EventSource, FlowCounters, Proto, SourceInfo } from '../events/types';
 import { containerFromCgroupPath } from '../enrich/containers';
-import { decodeCounters, decodeFlowRecordAt, decodeRecord, sameCountersAt, tcpSockAt, tcpStateName, udpFlowAt } from '../events/decode';
+import { decodeCounters, decodeFlowRecordAt, decodeRecord, tcpSockAt, tcpStateName, udpFlowAt } from '../events/decode';
 import { KernelRecordRun, isFlowRecordType, isWholeFlowRecord, openRecordAt, type RecordedEvent } from '../events/kernel-records';
 import { REC } from '../events/layout';
 import { closeOnExit } from '../loader/shutdown';
+import { KnownFlows } from './known-flows';
 import { MemoryReturner } from './native-memory';
 import { probe } from '../loader/probe';
 import { liveCaptureBlocker } from '../loader/readiness';
@@ -41,15 +42,6 @@ export interface LiveSourceOptions<E = AppEvent> {
 
 const STAT_LOST = 0;
 const STAT_EVICTED = 1;
-
-/** A flow this source reported open and has not closed yet. */
-interface Known {
-  proto: Proto;
-  /** TCP state last reported (open or flow-state event). */
-  state: string;
-  /** Counters last reported, so only changes are emitted. */
-  counters: FlowCounters;
-}
 
 /** A UDP flow whose socket is gone from udp_socks but whose release record never came. */
 interface Orphan {
@@ -118,8 +110,8 @@ class LiveSource implements RecordedEventSource {
   private pending: RecordedEvent[] = [];
   /** passFlowRecords: the flow records not yet in `pending`, in ring order. */
   private readonly run: KernelRecordRun | null;
-  /** Open flows this source reported, with the counters last reported. */
-  private readonly known = new Map<number, Known>();
+  /** Open flows this source reported, with the state and counters last reported. */
+  private readonly known = new KnownFlows();
   /** The lost count last seen, and how many intervals still sweep because it grew. */
   private lostSeen = 0;
   private sweepsLeft = 0;
@@ -206,7 +198,7 @@ class LiveSource implements RecordedEventSource {
         this.known.delete(rec.flowId);
         break;
       case 'flow-open':
-        this.known.set(rec.flowId, { proto: rec.proto, state: rec.state, counters: ZERO });
+        this.known.open(rec.flowId, rec.proto, rec.state);
         break;
       case 'flow-brief': // taken above; here for completeness
         this.pending.push(rec.open, rec.close);
@@ -221,7 +213,7 @@ class LiveSource implements RecordedEventSource {
     if (type === REC.FLOW_OPEN) {
       const udp = openRecordAt.isUdp(buf, offset);
       const state = udp ? 'open' : tcpStateName(openRecordAt.state(buf, offset));
-      this.known.set(openRecordAt.flowId(buf, offset), { proto: udp ? 'udp' : 'tcp', state, counters: ZERO });
+      this.known.open(openRecordAt.flowId(buf, offset), udp ? 'udp' : 'tcp', state);
     } else if (type === REC.FLOW_CLOSE) {
       this.known.delete(openRecordAt.flowId(buf, offset));
     }
@@ -259,7 +251,7 @@ class LiveSource implements RecordedEventSource {
       const ts = monotonicNs();
       // Flows open as of the records read so far: only these can be swept (a flow whose
       // open record comes later may not be in the maps read below yet).
-      const knownBefore = sweeping ? new Set(this.known.keys()) : null;
+      const knownBefore = sweeping ? new Set(this.known.flowIds()) : null;
       const inMaps = sweeping ? new Set<number>() : null;
       const changed: CountersEvent['flows'] = [];
       const states: AppEvent[] = [];
@@ -271,12 +263,12 @@ class LiveSource implements RecordedEventSource {
         const snapTs = tcpSockAt.snapTs(v, o);
         if (snapTs === 0) return;
         // A map entry whose open record has not been read yet waits for the open.
-        const k = this.known.get(flowId);
-        if (k === undefined) return;
+        const k = this.known.slot(flowId);
+        if (k === -1) return;
         // Intermediate states are sampled here, once per interval (open and close are exact).
         const state = tcpSockAt.state(v, o);
-        if (k.state !== state) {
-          k.state = state;
+        if (this.known.state(k) !== state) {
+          this.known.setState(k, state);
           states.push({ type: 'flow-state', ts: snapTs, flowId, state });
         }
         this.report(flowId, k, v, tcpSockAt.counters(o), 'tcp', changed);
@@ -301,8 +293,8 @@ class LiveSource implements RecordedEventSource {
           const key = Buffer.from(kb.subarray(ko, ko + this.udpFlows.keySize));
           orphans.push({ key, flowId, cookie, counters: decodeCounters(v, udpFlowAt.counters(vo), 'udp') });
         } else {
-          const k = this.known.get(flowId);
-          if (k !== undefined) this.report(flowId, k, v, udpFlowAt.counters(vo), 'udp', changed);
+          const k = this.known.slot(flowId);
+          if (k !== -1) this.report(flowId, k, v, udpFlowAt.counters(vo), 'udp', changed);
         }
       });
       // Deleted after the walk: a batch read must not see its map change under it.
@@ -343,19 +335,21 @@ class LiveSource implements RecordedEventSource {
       if (this.known.delete(o.flowId)) closes.push({ type: 'flow-close', ts, flowId: o.flowId, counters: o.counters });
     }
     for (const flowId of knownBefore) {
-      const k = this.known.get(flowId);
-      if (k === undefined || inMaps.has(flowId)) continue; // closed by a record, or still open
+      const k = this.known.slot(flowId);
+      if (k === -1 || inMaps.has(flowId)) continue; // closed by a record, or still open
+      const counters = this.known.countersOf(k);
       this.known.delete(flowId);
-      closes.push({ type: 'flow-close', ts, flowId, counters: k.counters });
+      closes.push({ type: 'flow-close', ts, flowId, counters });
     }
     return closes;
   }
 
   /** Adds the flow's counters at `base` to `out` when they differ from those last reported. */
-  private report(flowId: number, k: Known, b: Buffer, base: number, proto: Proto, out: CountersEvent['flows']): void {
-    if (sameCountersAt(b, base, proto, k.counters)) return;
-    k.counters = decodeCounters(b, base, proto);
-    out.push({ flowId, ...k.counters });
+  private report(flowId: number, slot: number, b: Buffer, base: number, proto: Proto, out: CountersEvent['flows']): void {
+    if (this.known.sameAt(slot, b, base)) return;
+    const counters = decodeCounters(b, base, proto);
+    this.known.setCounters(slot, counters);
+    out.push({ flowId, ...counters });
   }
 
   private stat(i: number): number {
@@ -411,5 +405,3 @@ class LiveSource implements RecordedEventSource {
     this.wake();
   }
 }
-
-const ZERO: FlowCounters = { bytesSent: 0, bytesReceived: 0, packetsSent: 0, packetsReceived: 0, retransmits: 0, srttUs: 0 };

@@ -5,7 +5,7 @@
 // previous one. Rows are mutated in place: a holder of an older snapshot sees the new
 // values; the TUI freezes by not deriving (use-snapshot.ts).
 import type { CoreState, Flow } from '../state';
-import { cachedFlowRow, fillNames, fillValues, TEXT_CHANGED, type FlowRow } from './rows';
+import { fillNames, newFlowRow, fillValues, TEXT_CHANGED, type DerivedFlowRow, type FlowRow } from './rows';
 
 export interface FlowSnapshot {
   /** Every flow's row, in the state's order (first seen first). */
@@ -28,7 +28,7 @@ export class FlowSnapshotDeriver {
     // The common interval: the same flows in the same order, some counters moved. This
     // loop is kept small (V8 optimizes it quickly); any other case goes to rebuild.
     const prevFlows = this.flows;
-    const rows = this.snapshot.rows as FlowRow[];
+    const rows = this.snapshot.rows as DerivedFlowRow[];
     let text = false;
     let values = false;
     let i = 0;
@@ -54,28 +54,24 @@ export class FlowSnapshotDeriver {
     const fresh = state !== this.state;
     this.state = state;
     const prevFlows = fresh ? [] : this.flows;
-    const prevRows = (fresh ? [] : this.snapshot.rows) as FlowRow[];
+    const prevRows = (fresh ? [] : this.snapshot.rows) as DerivedFlowRow[];
     const n = state.flows.size;
     const flows = new Array<Flow>(n);
-    const rows = new Array<FlowRow>(n);
+    const rows = new Array<DerivedFlowRow>(n);
     let i = 0;
     let j = 0;
     for (const flow of state.flows.values()) {
       // Skip the flows that left (the state no longer holds them).
       while (j < prevFlows.length && prevFlows[j] !== flow && state.flows.get(prevFlows[j].flowId) !== prevFlows[j]) j++;
-      let row: FlowRow;
+      let row: DerivedFlowRow;
       if (j < prevFlows.length && prevFlows[j] === flow) {
         row = prevRows[j++];
         if (factsChanged) fillNames(state, flow, row);
         fillValues(flow, row);
       } else {
-        // A new flow (or, rarely, one out of the previous order: its row is refreshed).
-        const got = cachedFlowRow(state, flow);
-        row = got.row;
-        if (!got.made) {
-          if (factsChanged) fillNames(state, flow, row);
-          fillValues(flow, row);
-        }
+        // A new flow (or, rarely, one out of the previous order: it gets a new row; a
+        // lookup table from flow to row, kept for this case, cost ~40 bytes a flow).
+        row = newFlowRow(state, flow);
       }
       flows[i] = flow;
       rows[i++] = row;

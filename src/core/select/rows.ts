@@ -48,8 +48,8 @@ export interface FlowRow extends TableRow {
   direction: string;
   closed: boolean;
   startTs: number;
-  /** Group keys (group.ts), made when the row is: a flow's owner and peer never change,
-   * and grouping 10k flows on a key press must not build 10k strings. */
+  /** Group keys (group.ts): shared strings (one per process, uid, container or remote
+   * address), so that grouping 10k flows on a key press builds no 10k strings. */
   procKey: string;
   userKey: string;
   remoteKey: string;
@@ -62,12 +62,6 @@ export interface GroupRow extends TableRow {
   label: string; // what the group is, for the drill-down title
 }
 
-/** The row of each flow, kept between derives: the derive runs over every flow once per
- * interval and 10,000 flows is the benchmark, so a row is made once and then only its
- * changing fields are written. Weak: a flow the reducer dropped takes its row with it.
- * A row therefore changes under its holder at the next derive; the TUI freezes by not
- * deriving (use-snapshot.ts). */
-const rowCache = new WeakMap<Flow, FlowRow>();
 const stateNames = new Map<string, string>();
 
 function stateName(state: string): string {
@@ -107,65 +101,188 @@ function procKey(owner: Owner): string {
   return k;
 }
 
-/** The flow's row, made on first sight (names and values filled in) and then kept. */
-export function cachedFlowRow(state: CoreState, flow: Flow): { row: FlowRow; made: boolean } {
-  let row = rowCache.get(flow);
-  if (row) return { row, made: false };
-  const { owner } = flow;
-  row = {
-    kind: 'flow', key: `f:${flow.flowId}`, flows: 1, flowId: flow.flowId, pid: owner.pid, process: '', comm: owner.comm,
-    exe: null, uid: owner.uid, userName: null, user: '', containerId: null, containerName: null, pod: null,
-    podNamespace: null, container: '-', proto: flow.proto, family: flow.family, laddr: flow.laddr, lport: flow.lport,
-    raddr: flow.raddr, rport: flow.rport, local: formatEndpoint(flow.laddr, flow.lport, flow.family),
-    remote: formatEndpoint(flow.raddr, flow.rport, flow.family), direction: flow.direction, state: '', closed: false,
-    startTs: flow.startTs, txRate: 0, rxRate: 0, tx: 0, rx: 0, retr: null, rttUs: null, connectUs: null,
-    procKey: procKey(owner), userKey: shared(uidKeys, owner.uid, (u) => `u:${u}`),
-    remoteKey: shared(remoteKeys, flow.raddr, (a) => `r:${a}`), containerKey: 'c:-',
-  };
-  rowCache.set(flow, row);
-  fillNames(state, flow, row);
-  fillValues(flow, row);
-  return { row, made: true };
+/** A flow's row. What changes (names, state, numbers) is copied into fields, so that a
+ * frozen screen's rows hold still while the reducer runs on (use-snapshot.ts); what never
+ * changes for a flow (ids, addresses, its owner, shared and never mutated) is read from
+ * the flow, and the endpoint texts are made when asked for (the visible rows, a filter,
+ * a grouping, a sort by address): 100,000 flows are the memory benchmark, and a copy of
+ * those fields was ~200 bytes a row. Getters: a spread copy of a row lacks them. */
+export class DerivedFlowRow implements FlowRow {
+  /** Set by fillNames (the constructor's caller fills it at once). */
+  names: OwnerNames = NO_NAMES;
+  state = '';
+  closed = false;
+  txRate = 0;
+  rxRate = 0;
+  tx = 0;
+  rx = 0;
+  retr: number | null = null;
+  rttUs: number | null = null;
+  connectUs: number | null = null;
+  private keyText: string | null = null;
+
+  constructor(private readonly flow: Flow) {}
+
+  get kind(): 'flow' {
+    return 'flow';
+  }
+  get flows(): number {
+    return 1;
+  }
+  /** Made once asked for (the cursor's row, React's keys): most rows never are. */
+  get key(): string {
+    return (this.keyText ??= `f:${this.flow.flowId}`);
+  }
+  get flowId(): number {
+    return this.flow.flowId;
+  }
+  get pid(): number {
+    return this.flow.owner.pid;
+  }
+  get comm(): string {
+    return this.flow.owner.comm;
+  }
+  get uid(): number {
+    return this.flow.owner.uid;
+  }
+  get proto(): string {
+    return this.flow.proto;
+  }
+  get family(): 4 | 6 {
+    return this.flow.family;
+  }
+  get laddr(): string {
+    return this.flow.laddr;
+  }
+  get lport(): number {
+    return this.flow.lport;
+  }
+  get raddr(): string {
+    return this.flow.raddr;
+  }
+  get rport(): number {
+    return this.flow.rport;
+  }
+  get direction(): string {
+    return this.flow.direction;
+  }
+  get startTs(): number {
+    return this.flow.startTs;
+  }
+  get process(): string {
+    return this.names.process;
+  }
+  get user(): string {
+    return this.names.user;
+  }
+  get container(): string {
+    return this.names.container;
+  }
+  get exe(): string | null {
+    return this.names.exe;
+  }
+  get userName(): string | null {
+    return this.names.userName;
+  }
+  get containerId(): string | null {
+    return this.names.containerId;
+  }
+  get containerName(): string | null {
+    return this.names.containerName;
+  }
+  get pod(): string | null {
+    return this.names.pod;
+  }
+  get podNamespace(): string | null {
+    return this.names.podNamespace;
+  }
+  get containerKey(): string {
+    return this.names.containerKey;
+  }
+  /** Group keys (group.ts): shared strings, one per process, uid or remote address. */
+  get procKey(): string {
+    return procKey(this.flow.owner);
+  }
+  get userKey(): string {
+    return shared(uidKeys, this.flow.owner.uid, (u) => `u:${u}`);
+  }
+  get remoteKey(): string {
+    return shared(remoteKeys, this.flow.raddr, (a) => `r:${a}`);
+  }
+  get local(): string {
+    return formatEndpoint(this.flow.laddr, this.flow.lport, this.flow.family);
+  }
+  get remote(): string {
+    return formatEndpoint(this.flow.raddr, this.flow.rport, this.flow.family);
+  }
 }
 
-export function deriveFlowRow(state: CoreState, flow: Flow): FlowRow {
-  const { row, made } = cachedFlowRow(state, flow);
-  if (!made) {
-    fillNames(state, flow, row);
-    fillValues(flow, row);
-  }
+/** A new row for the flow, names and values filled in. The screen keeps each flow's row
+ * from one interval to the next and writes only what changed (flow-snapshot.ts): the
+ * derive runs over every flow once per interval, 10,000 flows is the benchmark. A row
+ * therefore changes under its holder at the next derive; the TUI freezes by not deriving
+ * (use-snapshot.ts). */
+export function newFlowRow(state: CoreState, flow: Flow): DerivedFlowRow {
+  const row = new DerivedFlowRow(flow);
+  fillNames(state, flow, row);
+  fillValues(flow, row);
   return row;
 }
 
-/** Names from the state's facts (they may arrive after the flow). True when one changed. */
-export function fillNames(state: CoreState, flow: Flow, row: FlowRow): boolean {
+/** What a row shows of its owner's names. One object per owner (and its facts), shared by
+ * the rows of its flows (100,000 flows come from a few processes), never changed: new
+ * facts make a new one, so a frozen screen's rows keep the names they had. */
+interface OwnerNames {
+  process: string;
+  user: string;
+  container: string;
+  exe: string | null;
+  userName: string | null;
+  containerId: string | null;
+  containerName: string | null;
+  pod: string | null;
+  podNamespace: string | null;
+  containerKey: string;
+}
+
+const NO_NAMES: OwnerNames = {
+  process: '', user: '', container: '-', exe: null, userName: null, containerId: null, containerName: null, pod: null,
+  podNamespace: null, containerKey: 'c:-',
+};
+const ownerNames = new WeakMap<Owner, OwnerNames>();
+
+/** The owner's names from the state's facts: the shared object while they are the same. */
+function namesOf(state: CoreState, flow: Flow): OwnerNames {
   const owner = flow.owner;
   const exe = flowProcess(state, flow)?.exe ?? null;
   const userName = flowUser(state, flow);
-  const container = flowContainer(state, flow);
-  const before = row.containerKey;
-  const changed = row.exe !== exe || row.userName !== userName || row.containerId !== (container?.id ?? null) ||
-    row.containerName !== (container?.name ?? null) || row.pod !== (container?.pod ?? null) ||
-    row.podNamespace !== (container?.namespace ?? null);
-  row.exe = exe;
-  row.process = owner.comm || (exe ? basename(exe) : '?');
-  row.userName = userName;
-  row.user = userName ?? shared(uidNames, owner.uid, String);
-  if (container) {
-    if (row.containerId !== container.id || row.pod !== container.pod) {
-      row.containerKey = container.pod ? `pod:${container.pod}` : `c:${container.id}`;
-    }
-    row.containerId = container.id;
-    row.containerName = container.name;
-    row.pod = container.pod;
-    row.podNamespace = container.namespace;
-    row.container = container.name ?? container.id.slice(0, 12);
-  } else if (row.containerId !== null) {
-    row.containerId = row.containerName = row.pod = row.podNamespace = null;
-    row.container = '-';
-    row.containerKey = 'c:-';
-  }
-  return changed || row.containerKey !== before;
+  const c = flowContainer(state, flow);
+  const prev = ownerNames.get(owner);
+  if (prev !== undefined && prev.exe === exe && prev.userName === userName && prev.containerId === (c?.id ?? null) &&
+      prev.containerName === (c?.name ?? null) && prev.pod === (c?.pod ?? null) && prev.podNamespace === (c?.namespace ?? null) &&
+      prev.process === (owner.comm || (exe ? basename(exe) : '?'))) return prev;
+  const names: OwnerNames = {
+    process: owner.comm || (exe ? basename(exe) : '?'),
+    user: userName ?? shared(uidNames, owner.uid, String),
+    container: c ? (c.name ?? c.id.slice(0, 12)) : '-',
+    exe,
+    userName,
+    containerId: c?.id ?? null,
+    containerName: c?.name ?? null,
+    pod: c?.pod ?? null,
+    podNamespace: c?.namespace ?? null,
+    containerKey: c ? (c.pod ? `pod:${c.pod}` : `c:${c.id}`) : 'c:-',
+  };
+  ownerNames.set(owner, names);
+  return names;
+}
+
+/** Names from the state's facts (they may arrive after the flow). True when one changed. */
+export function fillNames(state: CoreState, flow: Flow, row: DerivedFlowRow): boolean {
+  const names = namesOf(state, flow);
+  if (row.names === names) return false;
+  row.names = names;
+  return true;
 }
 
 /** What fillValues reports: numbers changed (the order may have), or the state or the
@@ -174,7 +291,7 @@ export const VALUES_CHANGED = 1;
 export const TEXT_CHANGED = 2;
 
 /** The flow's state and counters; VALUES_CHANGED | TEXT_CHANGED bits for what changed. */
-export function fillValues(flow: Flow, row: FlowRow): number {
+export function fillValues(flow: Flow, row: DerivedFlowRow): number {
   let changed = 0;
   const state = stateName(flow.state);
   const closed = flow.endTs !== null;
@@ -198,10 +315,11 @@ export function fillValues(flow: Flow, row: FlowRow): number {
   return changed;
 }
 
+/** Every flow's row, made afresh (tests, the one-shot select()). */
 export function deriveFlowRows(state: CoreState): FlowRow[] {
   const out: FlowRow[] = new Array(state.flows.size);
   let i = 0;
-  for (const flow of state.flows.values()) out[i++] = deriveFlowRow(state, flow);
+  for (const flow of state.flows.values()) out[i++] = newFlowRow(state, flow);
   return out;
 }
 
