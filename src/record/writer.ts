@@ -178,11 +178,13 @@ export class RecordingWriter {
     const codec = raw.length < STORE_FRAMES_BELOW ? Codec.None : this.codec;
     const frame = encodeFrame(FrameKind.Events, codec, raw.length, compress(codec, raw));
     if (this.packer.changed()) {
-      // New shapes: the table that defines them goes first, in the same write (a reader
-      // never sees the frame without it).
+      // New shapes: the table that defines them goes first. Its own write, so that when
+      // the disk fills the byte count in the error is a frame boundary (a partial write of
+      // both at once could end inside the event frame after a whole table).
       const table = packValue(this.packer.structures());
-      this.writeBytes(Buffer.concat([encodeFrame(FrameKind.Structures, Codec.None, table.length, table), frame]));
-    } else this.writeBytes(frame);
+      this.writeBytes(encodeFrame(FrameKind.Structures, Codec.None, table.length, table));
+    }
+    this.writeBytes(frame);
     this.events += count ?? events.reduce((n, e) => n + (e.type === 'kernel-records' ? runSummary(e).events : 1), 0);
     this.frames++;
   }
