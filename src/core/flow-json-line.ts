@@ -1,9 +1,12 @@
 // A flow's JSON line, JSON.stringify(toJsonFlow(...)) exactly (a test checks it on the
 // bundled recordings), with the owner's fields stringified once per owner: they are the
 // same for every flow of a process and the longest part of a line (comm, exe, cmdline,
-// cgroup path), and a server under connection churn owns thousands of flows a second.
+// cgroup path), and a server under connection churn owns thousands of flows a second. The
+// fields before and after the owner's are written as text directly (headText, tailText),
+// in toJsonFlow's order, without an object per line to stringify.
 import type { Owner } from '../events/types';
-import { headJson, ownerJson, tailJson, type OwnerJson } from './flow-json';
+import { flowTimeIso, ownerJson, type OwnerJson } from './flow-json';
+import { jsonNumber, jsonString, jsonStringOrNull } from './json-text';
 import type { CoreState, Flow } from './state';
 
 interface OwnerText {
@@ -30,9 +33,9 @@ export class FlowJsonLines {
       this.owners.set(flow.owner, known);
     }
     const parts = this.parts;
-    parts[0] = JSON.stringify(headJson(flow));
+    parts[0] = headText(flow);
     parts[1] = known.text;
-    parts[2] = JSON.stringify(tailJson(state, flow, fallbackBootWallMs));
+    parts[2] = tailText(state, flow, fallbackBootWallMs);
     return parts;
   }
 
@@ -40,6 +43,24 @@ export class FlowJsonLines {
   line(state: CoreState, flow: Flow, fallbackBootWallMs: number | null = null): string {
     return mergeObjects(this.objects(state, flow, fallbackBootWallMs));
   }
+}
+
+/** JSON.stringify(headJson(flow)) (flow-json.ts). */
+export function headText(flow: Flow): string {
+  return `{"proto":${jsonString(flow.proto)},"family":${jsonNumber(flow.family)},"laddr":${jsonString(flow.laddr)},` +
+    `"lport":${jsonNumber(flow.lport)},"raddr":${jsonString(flow.raddr)},"rport":${jsonNumber(flow.rport)},` +
+    `"direction":${jsonString(flow.direction)}}`;
+}
+
+/** JSON.stringify(tailJson(state, flow, fallbackBootWallMs)) (flow-json.ts). */
+export function tailText(state: CoreState, flow: Flow, fallbackBootWallMs: number | null): string {
+  const end = flow.endTs === null ? null : flowTimeIso(state, flow.endTs, fallbackBootWallMs);
+  return `{"bytes_sent":${jsonNumber(flow.bytesSent)},"bytes_received":${jsonNumber(flow.bytesReceived)},` +
+    `"packets_sent":${jsonNumber(flow.packetsSent)},"packets_received":${jsonNumber(flow.packetsReceived)},` +
+    `"retransmits":${jsonNumber(flow.retransmits)},"srtt_us":${jsonNumber(flow.srttUs)},` +
+    `"connect_latency_us":${jsonNumber(flow.connectLatencyUs)},"state":${jsonString(flow.state)},` +
+    `"start":${jsonStringOrNull(flowTimeIso(state, flow.startTs, fallbackBootWallMs))},"end":${jsonStringOrNull(end)},` +
+    `"seen_at_start":${flow.seenAtStart}}`;
 }
 
 /** JSON objects (non-empty) merged into one: each "}{" between two becomes ",". */
