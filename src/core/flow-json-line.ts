@@ -4,8 +4,9 @@
 // cgroup path), and a server under connection churn owns thousands of flows a second. The
 // fields before and after the owner's are written as text directly (headText, tailText),
 // in toJsonFlow's order, without an object per line to stringify.
-import type { Owner } from '../events/types';
+import type { Container, Owner } from '../events/types';
 import { flowTimeIso, ownerJson, type OwnerJson } from './flow-json';
+import { flowCgroup, flowContainer, flowProcess, flowUser } from './reducer';
 import { jsonNumber, jsonString, jsonStringOrNull } from './json-text';
 import type { CoreState, Flow } from './state';
 
@@ -24,11 +25,11 @@ export class FlowJsonLines {
    * mergeObjects): merged by the writer as it encodes them, with no string built for the
    * whole line. Valid until the next call. */
   objects(state: CoreState, flow: Flow, fallbackBootWallMs: number | null = null): readonly [string, string, string] {
-    const json = ownerJson(state, flow);
     let known = this.owners.get(flow.owner);
     // Facts can change (a late container name, an exec): the text is reused only for the
-    // very same values.
-    if (known === undefined || !sameOwnerJson(known.json, json)) {
+    // very same values, compared without an object per line.
+    if (known === undefined || !ownerJsonIs(known.json, state, flow)) {
+      const json = ownerJson(state, flow);
       known = { json, text: JSON.stringify(json) };
       this.owners.set(flow.owner, known);
     }
@@ -68,12 +69,16 @@ export function mergeObjects(objects: readonly string[]): string {
   return objects.map((o, i) => o.slice(i === 0 ? 0 : 1, i === objects.length - 1 ? o.length : -1)).join(',');
 }
 
-function sameOwnerJson(a: OwnerJson, b: OwnerJson): boolean {
-  return a.pid === b.pid && a.tid === b.tid && a.ppid === b.ppid && a.comm === b.comm && a.exe === b.exe && a.cmdline === b.cmdline &&
-    a.uid === b.uid && a.gid === b.gid && a.user === b.user && a.cgroup === b.cgroup && sameContainer(a.container, b.container);
+/** Whether ownerJson(state, flow) would have the values of `a`. */
+function ownerJsonIs(a: OwnerJson, state: CoreState, flow: Flow): boolean {
+  const o = flow.owner;
+  if (a.pid !== o.pid || a.tid !== o.tid || a.ppid !== o.ppid || a.comm !== o.comm || a.uid !== o.uid || a.gid !== o.gid) return false;
+  const proc = flowProcess(state, flow);
+  if (a.exe !== (proc?.exe ?? null) || a.cmdline !== (proc?.cmdline ?? null) || a.user !== flowUser(state, flow)) return false;
+  return a.cgroup === (flowCgroup(state, flow)?.path ?? null) && sameContainer(a.container, flowContainer(state, flow));
 }
 
-function sameContainer(a: OwnerJson['container'], b: OwnerJson['container']): boolean {
+function sameContainer(a: OwnerJson['container'], b: Container | null): boolean {
   if (a === null || b === null) return a === b;
   return a.id === b.id && a.runtime === b.runtime && a.name === b.name && a.pod === b.pod && a.namespace === b.namespace;
 }
