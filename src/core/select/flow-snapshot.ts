@@ -5,7 +5,7 @@
 // previous one. Rows are mutated in place: a holder of an older snapshot sees the new
 // values; the TUI freezes by not deriving (use-snapshot.ts).
 import type { CoreState, Flow } from '../state';
-import { cachedFlowRow, fillNames, fillValues, TEXT_CHANGED, type FlowRow } from './rows';
+import { fillNames, fillValues, makeFlowRow, TEXT_CHANGED, type FlowRow } from './rows';
 
 export interface FlowSnapshot {
   /** Every flow's row, in the state's order (first seen first). */
@@ -73,13 +73,7 @@ export class FlowSnapshotDeriver {
         if (factsChanged) fillNames(state, flow, row);
         fillValues(flow, row);
       } else {
-        // A new flow (its row made), or one whose row was made by another snapshot.
-        const got = cachedFlowRow(state, flow);
-        row = got.row;
-        if (!got.made) {
-          if (factsChanged) fillNames(state, flow, row);
-          fillValues(flow, row);
-        }
+        row = makeFlowRow(state, flow); // a new flow
       }
       flows[i] = flow;
       rows[i++] = row;

@@ -108,11 +108,21 @@ function procKey(owner: Owner): string {
 }
 
 /** The flow's row, made on first sight (names and values filled in) and then kept. */
-export function cachedFlowRow(state: CoreState, flow: Flow): { row: FlowRow; made: boolean } {
+function cachedFlowRow(state: CoreState, flow: Flow): { row: FlowRow; made: boolean } {
   let row = rowCache.get(flow);
   if (row) return { row, made: false };
+  row = makeFlowRow(state, flow);
+  rowCache.set(flow, row);
+  return { row, made: true };
+}
+
+/** A new row of the flow, names and values filled in. FlowSnapshotDeriver keeps its rows
+ * itself (side by side with the flows), without the cache: under connection churn tens of
+ * thousands of rows are made and dropped per interval, and a WeakMap entry each costs its
+ * set and the garbage collector's ephemeron work. */
+export function makeFlowRow(state: CoreState, flow: Flow): FlowRow {
   const { owner } = flow;
-  row = {
+  const row: FlowRow = {
     kind: 'flow', key: `f:${flow.flowId}`, flows: 1, flowId: flow.flowId, pid: owner.pid, process: '', comm: owner.comm,
     exe: null, uid: owner.uid, userName: null, user: '', containerId: null, containerName: null, pod: null,
     podNamespace: null, container: '-', proto: flow.proto, family: flow.family, laddr: flow.laddr, lport: flow.lport,
@@ -122,10 +132,9 @@ export function cachedFlowRow(state: CoreState, flow: Flow): { row: FlowRow; mad
     procKey: procKey(owner), userKey: shared(uidKeys, owner.uid, (u) => `u:${u}`),
     remoteKey: shared(remoteKeys, flow.raddr, (a) => `r:${a}`), containerKey: 'c:-',
   };
-  rowCache.set(flow, row);
   fillNames(state, flow, row);
   fillValues(flow, row);
-  return { row, made: true };
+  return row;
 }
 
 export function deriveFlowRow(state: CoreState, flow: Flow): FlowRow {
