@@ -100,8 +100,8 @@ export function tailJson(state: CoreState, flow: Flow, fallbackBootWallMs: numbe
     srtt_us: flow.srttUs,
     connect_latency_us: flow.connectLatencyUs,
     state: flow.state,
-    start: iso(state, flow.startTs, fallbackBootWallMs),
-    end: flow.endTs === null ? null : iso(state, flow.endTs, fallbackBootWallMs),
+    start: flowTimeIso(state, flow.startTs, fallbackBootWallMs),
+    end: flow.endTs === null ? null : flowTimeIso(state, flow.endTs, fallbackBootWallMs),
     seen_at_start: flow.seenAtStart,
   };
 }
@@ -110,7 +110,8 @@ function containerJson(c: Container): JsonFlow['container'] {
   return { id: c.id, runtime: c.runtime, name: c.name, pod: c.pod, namespace: c.namespace };
 }
 
-function iso(state: CoreState, ts: number, fallbackBootWallMs: number | null): string | null {
+/** A flow's time (monotonic ns) as ISO 8601 text, or null before the clocks are paired. */
+export function flowTimeIso(state: CoreState, ts: number, fallbackBootWallMs: number | null): string | null {
   const ms = wallMsAt(state, ts) ?? (fallbackBootWallMs === null ? null : fallbackBootWallMs + ts / 1e6);
   if (ms === null || !Number.isFinite(ms)) return null;
   return isoTime(Math.round(ms));

@@ -47,12 +47,16 @@ interface Book {
   firstTs: number | null;
   eventsSinceTick: number;
   newFlowsSinceTick: number;
-  /** Flow ids in the order they closed; evicted first when the cap is reached. */
-  closedOrder: number[];
-  /** Next entry of closedOrder the cap may evict. */
+  /** Closed flows in the order they closed. The linger expires them in this order and
+   * the cap evicts the oldest first, so one head serves both: the entries before it have
+   * left the state (and are null), and the flows themselves are held rather than their
+   * ids, so that neither needs a lookup in `flows` (a large Map under connection churn). */
+  closed: Array<Flow | null>;
+  /** The first entry of `closed` that may still be in the state. */
   closedHead: number;
-  /** Next entry of closedOrder whose linger may expire (closed flows leave in close order). */
-  lingerHead: number;
+  /** Closed flows that left out of close order (replaced by a flow with the same id):
+   * passed over when the head reaches them. Empty but for recordings that reuse ids. */
+  closedGone: Set<Flow>;
   /** Flows a tick must visit: open ones, and closed ones until their rates drop to zero.
    * Closed, quiet flows (most of them in a connection churn) cost a tick nothing. An
    * array in opening order, not a Set (whose hashing was a tenth of a replay): a flow that
@@ -108,9 +112,9 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       firstTs: null,
       eventsSinceTick: 0,
       newFlowsSinceTick: 0,
-      closedOrder: [],
+      closed: [],
       closedHead: 0,
-      lingerHead: 0,
+      closedGone: new Set(),
       active: [],
       pids: new Map(),
       shortHistories: new ShortHistories(),
@@ -156,7 +160,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       f.state = 'closed';
       f.endTs = e.ts; // the lifecycle's last entry (flowLifecycle), with no object of its own
       s.totals.flowsOpen--;
-      book.closedOrder.push(f.flowId);
+      book.closed.push(f);
       break;
     }
     case 'connect-fail':
@@ -288,7 +292,11 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   if (e.flowId > book.maxFlowId) book.maxFlowId = e.flowId;
   else {
     const existing = s.flows.get(e.flowId);
-    if (existing) removeFlow(s, existing); // a repeated id replaces the old flow
+    if (existing) {
+      // A repeated id replaces the old flow.
+      if (existing.endTs !== null) book.closedGone.add(existing);
+      removeFlow(s, existing);
+    }
   }
   if (s.flows.size >= s.options.maxFlows) evictOne(s);
   let pid = book.pids.get(e.owner.pid);
@@ -389,15 +397,13 @@ const EVICTION_SCAN = 64;
 
 function evictOne(s: State): void {
   const book = s.book;
-  while (book.closedHead < book.closedOrder.length) {
-    const id = book.closedOrder[book.closedHead++];
-    const f = s.flows.get(id);
-    if (f && f.endTs !== null) {
-      removeFlow(s, f);
-      compactClosed(book);
-      book.reducerEvicted++;
-      return;
-    }
+  const oldest = oldestClosed(book);
+  if (oldest !== null) {
+    book.closed[book.closedHead++] = null;
+    removeFlow(s, oldest);
+    compactClosed(book);
+    book.reducerEvicted++;
+    return;
   }
   // The oldest idle flow among the oldest few, else the oldest: a full scan for an idle
   // one made a burst past the cap quadratic (100,000 new flows that each moved a byte kept
@@ -425,12 +431,22 @@ function dropRemoved(active: Flow[]): void {
   active.length = kept;
 }
 
+/** The oldest closed flow still in the state (at closedHead), or null. */
+function oldestClosed(book: Book): Flow | null {
+  const closed = book.closed;
+  while (book.closedHead < closed.length) {
+    const f = closed[book.closedHead]!;
+    if (book.closedGone.size === 0 || !book.closedGone.delete(f)) return f;
+    closed[book.closedHead++] = null;
+  }
+  return null;
+}
+
 function compactClosed(book: Book): void {
-  const head = Math.min(book.closedHead, book.lingerHead);
-  if (head > 4096 && head * 2 > book.closedOrder.length) {
-    book.closedOrder = book.closedOrder.slice(head);
-    book.closedHead -= head;
-    book.lingerHead -= head;
+  const head = book.closedHead;
+  if (head > 4096 && head * 2 > book.closed.length) {
+    book.closed = book.closed.slice(head);
+    book.closedHead = 0;
   }
 }
 
@@ -439,15 +455,11 @@ function expireLinger(s: State, now: number): void {
   const book = s.book;
   const linger = s.options.lingerNs;
   if (linger === Infinity) return;
-  const order = book.closedOrder;
-  while (book.lingerHead < order.length) {
-    const f = s.flows.get(order[book.lingerHead]);
-    if (f && f.endTs !== null) {
-      if (now - f.endTs < linger) break;
-      s.options.onFlowDone?.(f);
-      removeFlow(s, f);
-    }
-    book.lingerHead++;
+  for (let f = oldestClosed(book); f !== null; f = oldestClosed(book)) {
+    if (now - f.endTs! < linger) break;
+    book.closed[book.closedHead++] = null;
+    s.options.onFlowDone?.(f);
+    removeFlow(s, f);
   }
 }
 

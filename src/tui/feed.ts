@@ -65,12 +65,21 @@ export class Emitter {
   }
 }
 
-/** Events that only move flows and counters; anything else (process, user, cgroup and
- * container facts, process exec and exit, and any kind added later) may change a name. */
-const FLOW_EVENTS: ReadonlySet<string> = new Set(['flow-open', 'flow-state', 'flow-close', 'connect-fail', 'counters', 'counter-columns', 'tick']);
-
-/** Whether a batch may change a flow's names (see FeedStatus.facts). */
+/** Whether a batch may change a flow's names (see FeedStatus.facts): anything but the
+ * events that only move flows and counters (process, user, cgroup and container facts,
+ * process exec and exit, and any kind added later) may. Compared one by one rather than
+ * looked up in a Set: a live batch under connection churn holds tens of thousands. */
 export function carriesFacts(batch: readonly AppEvent[]): boolean {
-  for (let i = 0; i < batch.length; i++) if (!FLOW_EVENTS.has(batch[i].type)) return true;
+  for (let i = 0; i < batch.length; i++) {
+    const t: string = batch[i].type;
+    if (t !== 'flow-open' && t !== 'flow-close' && t !== 'counters' && t !== 'counter-columns' && t !== 'flow-state' && t !== 'tick' && t !== 'connect-fail') return true;
+  }
+  return false;
+}
+
+/** Whether a batch holds a tick (a live batch ends with its one tick: looked for from the
+ * end). */
+export function hasTick(batch: readonly AppEvent[]): boolean {
+  for (let i = batch.length - 1; i >= 0; i--) if (batch[i].type === 'tick') return true;
   return false;
 }

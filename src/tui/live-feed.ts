@@ -7,7 +7,7 @@ import { applyBatch, createCoreState } from '../core/reducer';
 import type { CoreOptions, CoreState } from '../core/state';
 import type { AppEvent, EventSource } from '../events/types';
 import { RecordingWriter } from '../record/writer';
-import { carriesFacts, Emitter, type FeedStatus, type SessionRecorder, type TuiFeed } from './feed';
+import { carriesFacts, Emitter, hasTick, type FeedStatus, type SessionRecorder, type TuiFeed } from './feed';
 import { defaultRecordingName, snapshotEvents } from './session-snapshot';
 
 export class LiveFeed implements TuiFeed {
@@ -49,7 +49,7 @@ export class LiveFeed implements TuiFeed {
         applyBatch(this.core, batch);
         if (carriesFacts(batch)) this.factsSeen++;
         // Redraw once per interval: only a tick completes an interval's numbers.
-        if (batch.some((e) => e.type === 'tick')) this.update({});
+        if (hasTick(batch)) this.update({});
         if (this.closed) break;
       }
       this.update({ ended: true });

@@ -253,6 +253,23 @@ describe('reducer', () => {
     expect([s.flows.get(5)!.rport, s.flows.get(3)!.rport]).toEqual([81, 82]);
   });
 
+  it('lingers and evicts closed flows in close order, also when a closed flow was replaced by its id', () => {
+    const done: number[] = [];
+    const s = createCoreState({ lingerNs: 2 * S, onFlowDone: (f) => done.push(f.rport) });
+    // Flow 1 closes, comes again (rport 81) and closes again, after flow 2 closed.
+    applyBatch(s, [open(1, 0), open(2, 1), close(0.1 * S, 1), close(0.2 * S, 2), open(1, 0.3 * S, { rport: 81 }), close(0.4 * S, 1), tick(S)]);
+    applyEvent(s, tick(2.3 * S));
+    expect(done).toEqual([80]); // flow 2 (rport 80); the first flow 1 was replaced, not done
+    applyEvent(s, tick(2.5 * S));
+    expect(done).toEqual([80, 81]);
+    expect(s.flows.size).toBe(0);
+    const capped = createCoreState({ maxFlows: 2, lingerNs: Infinity });
+    applyBatch(capped, [open(1, 1), open(2, 2), close(3, 1), close(4, 2), open(1, 5, { rport: 81 }), close(6, 1), open(3, 7)]);
+    expect([...capped.flows.keys()]).toEqual([1, 3]); // flow 2, the oldest closed still there, went
+    applyEvent(capped, tick(S));
+    expect(capped.totals.evicted).toBe(1);
+  });
+
   it('gives a short history back when its flow leaves: the next flow reads only its own rates', () => {
     const s = createCoreState({ lingerNs: 1.5 * S });
     applyBatch(s, [tick(0), open(1, 0.1 * S), counters(0.2 * S, 1, 700, 900), close(0.3 * S, 1, 800, 900), tick(S)]);

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// What `sockscope live` spends per new connection in steady state, for the TUI (in tmux, as
+// the bench runs it) and for --format jsonl, measured the way bench/sections/capacity.mjs
+// measures it (warm-up churn, then a measured churn, thread CPU from /proc up to 1 s after
+// it), for one or more builds in turn: comparing two builds interleaved is one call with
+// `--repo OLD --repo NEW` per pair. As root; loopback only.
+//   node bench/live-steady.mjs --mode tui --repo /tmp/main-ref --repo . [--clients 2]
+//     [--warm 5] [--seconds 10] [--profile OUT_PREFIX]
+// Prints one JSON line per run: {repo, mode, connections, rate, usMain, usOthers, usTotal}.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { compileTools } from './lib/compile.mjs';
+import { alive, killOwnedSync, onExitSync, run, sleep, start, stop, threadCpuSeconds, waitFor } from './lib/proc.mjs';
+import { sockscopePaths, waitForBpf } from './lib/sockscope.mjs';
+
+const { values } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'jsonl' },
+    repo: { type: 'string', multiple: true, default: ['.'] },
+    clients: { type: 'string', default: '2' },
+    warm: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '10' },
+    port: { type: 'string', default: '18300' },
+    profile: { type: 'string' },
+  },
+});
+const benchDir = path.dirname(new URL(import.meta.url).pathname);
+const workDir = mkdtempSync(path.join(os.tmpdir(), 'sockscope-live-steady-'));
+const tools = await compileTools(path.join(benchDir, 'c'), workDir);
+process.on('exit', killOwnedSync);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+let port = Number(values.port);
+
+async function churn(seconds) {
+  const r = await run(tools.tcp_churn, [String(port++), String(seconds), '2000000', values.clients], { timeoutMs: (seconds + 30) * 1000 });
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+/** Starts sockscope live (jsonl to /dev/null, or the TUI in a detached tmux session);
+ * returns its pid and how to stop it. */
+async function startLive(repo, profileOut) {
+  const { node, nodeArgs } = sockscopePaths(path.resolve(repo));
+  const preload = profileOut ? ['--require', path.join(benchDir, 'profile', 'late-cpu-profile.cjs')] : [];
+  const env = profileOut ? { ...process.env, SOCKSCOPE_PROFILE_OUT: profileOut, SOCKSCOPE_PROFILE_DELAY_MS: '2500' } : process.env;
+  if (values.mode === 'jsonl') {
+    const child = start(node, [...preload, ...nodeArgs, 'live', '--format', 'jsonl'], { stdio: ['ignore', 'ignore', 'pipe'], env });
+    return { pid: child.pid, isAlive: () => child.exitCode === null && child.signalCode === null, stop: () => stop(child, 'SIGINT', 60000) };
+  }
+  const socket = `sockscope-live-steady-${process.pid}`;
+  const tmux = (...args) => run('tmux', ['-L', socket, '-f', '/dev/null', ...args], { timeoutMs: 10000, env });
+  const envPrefix = profileOut ? `SOCKSCOPE_PROFILE_OUT=${profileOut} SOCKSCOPE_PROFILE_DELAY_MS=2500 ` : '';
+  await tmux('new-session', '-d', '-s', 'live', '-x', '120', '-y', '40', `${envPrefix}exec ${node} ${[...preload, ...nodeArgs].join(' ')} live`);
+  const [serverPid, pid] = (await tmux('display-message', '-p', '-t', 'live', '#{pid} #{pane_pid}')).stdout.trim().split(' ').map(Number);
+  const unhook = onExitSync(() => { for (const p of [pid, serverPid]) if (alive(p)) process.kill(p, 'SIGKILL'); });
+  return {
+    pid,
+    isAlive: () => alive(pid),
+    stop: async () => {
+      await tmux('send-keys', '-t', 'live', 'q');
+      await waitFor(() => !alive(pid), 20000);
+      await tmux('kill-server');
+      await waitFor(() => !alive(serverPid), 3000);
+      unhook();
+    },
+  };
+}
+
+for (const [i, repo] of values.repo.entries()) {
+  const profileOut = values.profile ? `${values.profile}-${i}.cpuprofile` : null;
+  const live = await startLive(repo, profileOut);
+  if (!(await waitForBpf(live.pid, live.isAlive))) throw new Error(`sockscope from ${repo} did not attach`);
+  await churn(Number(values.warm));
+  await sleep(1000);
+  const t0 = threadCpuSeconds(live.pid);
+  const r = await churn(Number(values.seconds));
+  await sleep(1000);
+  const t1 = threadCpuSeconds(live.pid);
+  await live.stop();
+  const us = (sec) => Number(((sec / r.connections) * 1e6).toFixed(2));
+  console.log(JSON.stringify({ repo, mode: values.mode, connections: r.connections, rate: Math.round(r.rate),
+    usMain: us(t1.main - t0.main), usOthers: us(t1.others - t0.others), usTotal: us(t1.total - t0.total), profile: profileOut }));
+}
