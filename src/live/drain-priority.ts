@@ -7,46 +7,42 @@
 // lost, the storm's rate unchanged (bench/loss-at-max-rate.mjs, bpf/README.md). A higher
 // weight gives sockscope its small share sooner; it does not make it use more.
 //
-// The autogroup is the session's: run from a shell, sockscope shares it with the shell and
-// its other jobs, so the old value is put back when capture stops.
+// Only when sockscope leads its session (a service, a tmux pane, `setsid sockscope ...`):
+// then the autogroup is its own and goes with it. Run from a shell, the autogroup is the
+// shell's and its other jobs': changing it would outlive a killed sockscope.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 export const DRAIN_AUTOGROUP_NICE = -5;
 
-const AUTOGROUP = '/proc/self/autogroup';
-
-/** "/autogroup-123 nice 0" -> 0; null when the file is missing or unreadable. */
+/** "/autogroup-123 nice 0" -> 0; null when it is not that. */
 export function parseAutogroupNice(text: string): number | null {
   const m = /\bnice\s+(-?\d+)/.exec(text);
   return m ? Number(m[1]) : null;
 }
 
+/** The session id from /proc/PID/stat's text (the field after the state, ppid and pgrp). */
+export function sessionOf(statText: string): number | null {
+  const fields = statText.slice(statText.lastIndexOf(')') + 2).split(' ');
+  const sid = Number(fields[3]);
+  return Number.isInteger(sid) ? sid : null;
+}
+
+export type DrainPriority = 'raised' | 'already high' | 'shared session' | 'unavailable';
+
 /**
- * Raises this process's autogroup to DRAIN_AUTOGROUP_NICE when it is lower. Returns what
- * undoes it (a no-op when nothing was changed: no autogroup support, no CAP_SYS_NICE, or
- * already as high). Never throws: capture works without it, only with less headroom.
+ * Raises this process's autogroup to DRAIN_AUTOGROUP_NICE when the process leads its
+ * session and the group is lower. Never throws: capture works without it (no autogroup
+ * support, no CAP_SYS_NICE), only with less headroom.
  */
-export function favourDrainThread(path = AUTOGROUP): () => void {
-  let before: number | null;
+export function favourDrainThread(proc = '/proc/self', pid = process.pid): DrainPriority {
   try {
-    before = parseAutogroupNice(readFileSync(path, 'utf8'));
+    if (sessionOf(readFileSync(`${proc}/stat`, 'utf8')) !== pid) return 'shared session';
+    const nice = parseAutogroupNice(readFileSync(`${proc}/autogroup`, 'utf8'));
+    if (nice === null) return 'unavailable';
+    if (nice <= DRAIN_AUTOGROUP_NICE) return 'already high';
+    writeFileSync(`${proc}/autogroup`, String(DRAIN_AUTOGROUP_NICE));
+    return 'raised';
   } catch {
-    return () => {};
+    return 'unavailable';
   }
-  if (before === null || before <= DRAIN_AUTOGROUP_NICE) return () => {};
-  try {
-    writeFileSync(path, String(DRAIN_AUTOGROUP_NICE));
-  } catch {
-    return () => {};
-  }
-  let restored = false;
-  return () => {
-    if (restored) return;
-    restored = true;
-    try {
-      writeFileSync(path, String(before));
-    } catch {
-      // The session may be gone with us; nothing to put back then.
-    }
-  };
 }

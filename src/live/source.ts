@@ -126,8 +126,6 @@ class LiveSource implements RecordedEventSource {
   private closed = false;
   private failure: unknown = null;
   private readonly unregister: () => void;
-  /** Puts back the autogroup nice raised for the ring drain (drain-priority.ts). */
-  private readonly unfavour: () => void;
 
   constructor(private readonly capture: KernelCapture, opts: LiveSourceOptions<RecordedEvent>) {
     const { obj } = capture;
@@ -150,12 +148,8 @@ class LiveSource implements RecordedEventSource {
     };
     for (const w of capture.warnings) process.stderr.write(`sockscope: ${w}\n`);
     this.ring = obj.ringBufferAt('events', (buf, offset, length) => this.onRecord(buf, offset, length));
-    const unfavour = favourDrainThread();
-    this.unregister = closeOnExit(() => {
-      this.capture.obj.close();
-      unfavour();
-    });
-    this.unfavour = unfavour;
+    favourDrainThread();
+    this.unregister = closeOnExit(() => this.capture.obj.close());
     // Connections that exist already: the iterator adds them to tcp_socks (seen_at_start;
     // the first interval's snapshot sends their opens), and marks open UDP sockets.
     if (capture.hooks.includes('list_sockets')) obj.runIterator('list_sockets');
@@ -400,7 +394,6 @@ class LiveSource implements RecordedEventSource {
     this.closed = true;
     this.ring.close();
     this.capture.obj.close();
-    this.unfavour();
     this.unregister();
     this.wake();
   }

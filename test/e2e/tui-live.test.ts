@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, ensureBuilt } from '../helpers/cli';
 import { TmuxScreen, tableRows } from '../tui/tmux';
+import { asWritten } from '../replay/recording-helpers';
 import { openRecording } from '../../src/record/reader';
 import type { AppEvent } from '../../src/events/types';
 
@@ -70,7 +71,7 @@ describe.skipIf(why !== '')(`sockscope live in a terminal${why ? ` (skipped: ${w
     expect(files).toHaveLength(1);
     const rec = await openRecording(join(dir, files[0]));
     const events: AppEvent[] = [];
-    for await (const b of rec.batches()) events.push(...b);
+    for await (const b of rec.batches()) events.push(...asWritten(b)); // counters as objects
     expect(rec.damage()).toBeNull();
     expect(rec.end()).not.toBeNull();
     // The flow was open when recording started: the snapshot restates it, and the

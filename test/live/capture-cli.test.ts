@@ -19,11 +19,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Flow = Record<string, any>;
 
-/** Starts `sockscope live --format jsonl`, behind `prefix`, and waits until every hook is
- * attached (the kernel's view: BPF links in the process's fd table). */
-async function startLive(durationS: number, prefix: string[] = [], interval = '200ms') {
+/** Starts `sockscope live --format jsonl`, behind `prefix` (in a session of its own with
+ * `ownSession`), and waits until every hook is attached (the kernel's view: BPF links in
+ * the process's fd table). */
+async function startLive(durationS: number, prefix: string[] = [], interval = '200ms', ownSession = false) {
   const argv = [...prefix, process.execPath, CLI, 'live', '--format', 'jsonl', '--duration', `${durationS}s`, '--interval', interval];
-  const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: ownSession });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -110,17 +111,18 @@ describe.skipIf(!canCapture.ok)(`sockscope live --format jsonl${skipWhy}`, () =>
     expect(out[0].cmdline).toBe([PYTHON, TRAFFIC_PY, ...args].join(' '));
   });
 
-  // The child runs in this test's session, so it shares our autogroup: raised while it
-  // captures, put back when it exits (drain-priority.ts).
+  // A session leader's autogroup is its own (raised); a child of this test's session
+  // shares ours, which stays as it was (drain-priority.ts).
   const autogroups = existsSync('/proc/self/autogroup');
-  it.skipIf(!autogroups)(`raises its autogroup while capturing and puts it back on exit${autogroups ? '' : ' (skipped: no /proc/self/autogroup, autogroups off in this kernel)'}`, async () => {
+  it.skipIf(!autogroups)(`raises its own autogroup, never its shell's${autogroups ? '' : ' (skipped: no /proc/self/autogroup, autogroups off in this kernel)'}`, async () => {
     const niceOf = (pid: number | 'self') => parseAutogroupNice(readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
-    const before = niceOf('self');
-    expect(before).toBeGreaterThan(DRAIN_AUTOGROUP_NICE);
-    const live = await startLive(1);
-    expect(niceOf(live.pid)).toBe(DRAIN_AUTOGROUP_NICE);
-    await live.flows();
-    expect(niceOf('self')).toBe(before);
+    const ours = readFileSync('/proc/self/autogroup', 'utf8');
+    const leader = await startLive(1, [], '200ms', true);
+    const child = await startLive(1);
+    expect(niceOf(leader.pid)).toBe(DRAIN_AUTOGROUP_NICE);
+    expect(readFileSync(`/proc/${child.pid}/autogroup`, 'utf8')).toBe(ours);
+    await Promise.all([leader.flows(), child.flows()]);
+    expect(readFileSync('/proc/self/autogroup', 'utf8')).toBe(ours);
   });
 
   it('works where tracefs is not mounted: the loader mounts it (private mount namespace)', async () => {
