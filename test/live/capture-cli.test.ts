@@ -117,9 +117,11 @@ describe.skipIf(!canCapture.ok)(`sockscope live --format jsonl${skipWhy}`, () =>
   it.skipIf(!autogroups)(`raises its own autogroup, never its shell's${autogroups ? '' : ' (skipped: no /proc/self/autogroup, autogroups off in this kernel)'}`, async () => {
     const niceOf = (pid: number | 'self') => parseAutogroupNice(readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
     const ours = readFileSync('/proc/self/autogroup', 'utf8');
-    const leader = await startLive(1, [], '200ms', true);
-    const child = await startLive(1);
+    // Each is read as soon as it has attached: under load the second start can take longer
+    // than the first one's whole run, and an exited pid has no autogroup to read.
+    const leader = await startLive(2, [], '200ms', true);
     expect(niceOf(leader.pid)).toBe(DRAIN_AUTOGROUP_NICE);
+    const child = await startLive(2);
     expect(readFileSync(`/proc/${child.pid}/autogroup`, 'utf8')).toBe(ours);
     await Promise.all([leader.flows(), child.flows()]);
     expect(readFileSync('/proc/self/autogroup', 'utf8')).toBe(ours);
