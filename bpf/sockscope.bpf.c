@@ -42,16 +42,19 @@ struct {
  * key in slot_keys) from insert to delete, so the snapshot visits the entries in use
  * (4,096 words plus one lookup per entry) instead of every bucket of tcp_socks, which
  * bpf_for_each_map_elem walks whatever their use (262,144: ~5 ms per run, idle or not).
- * An entry that finds no free slot (tcp_socks sized above SS_SLOTS) counts in
- * `slotless`, and while any exists the snapshot walks the whole map as before. */
+ * An entry that finds no free slot (tcp_socks sized above SS_SLOTS) counts in the last
+ * word of live_slots (SS_SLOTLESS), and while any exists the snapshot walks the whole map
+ * as before. User space reads tcp_socks through the same index while few entries are in
+ * use (src/loader/slot-index.ts). */
 #define SS_SLOTS 262144
 #define SS_SLOT_WORDS (SS_SLOTS / 64)
 #define SS_SLOT_TRIES 16
 #define SS_NO_SLOT 0xffffffffu
+#define SS_SLOTLESS SS_SLOT_WORDS
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SS_SLOT_WORDS);
+	__uint(max_entries, SS_SLOT_WORDS + 1);
 	__type(key, __u32);
 	__type(value, __u64);
 } live_slots SEC(".maps");
@@ -110,8 +113,6 @@ struct {
 __u32 next_flow_id = 0;
 /* Word of live_slots where the search for a free slot starts (one with a free bit, mostly). */
 __u32 slot_hint = 0;
-/* tcp_socks entries without a slot: while > 0, the snapshot walks all of tcp_socks. */
-__u64 slotless = 0;
 
 /* Record types reach the ring buffer only through casts, which leave no BTF; these unused
  * pointers keep their definitions in the object so that the layout test can check them. */
@@ -171,6 +172,22 @@ static __always_inline __u32 bit_index(__u64 bit)
 	return n;
 }
 
+/* tcp_socks entries without a slot: while > 0, the snapshot walks all of tcp_socks. */
+static __always_inline __u64 *slotless(void)
+{
+	__u32 idx = SS_SLOTLESS;
+
+	return bpf_map_lookup_elem(&live_slots, &idx);
+}
+
+static __always_inline void slotless_add(__s64 n)
+{
+	__u64 *c = slotless();
+
+	if (c)
+		__sync_fetch_and_add(c, n);
+}
+
 /* A free slot (taken with an atomic or: CPUs never share one), or SS_NO_SLOT (counted
  * in `slotless`) when the words tried from the hint are full. A global function: the
  * verifier checks it once, not once per caller (list_sockets' accept-queue loop). */
@@ -199,7 +216,7 @@ __noinline __u32 slot_take(void)
 			slot_hint = idx;
 		return idx * 64 + bit_index(bit);
 	}
-	__sync_fetch_and_add(&slotless, 1);
+	slotless_add(1);
 	return SS_NO_SLOT;
 }
 
@@ -210,7 +227,7 @@ __noinline int slot_put(__u32 slot)
 	__u64 *word;
 
 	if (slot == SS_NO_SLOT) {
-		__sync_fetch_and_add(&slotless, -1);
+		slotless_add(-1);
 		return 0;
 	}
 	word = bpf_map_lookup_elem(&live_slots, &idx);
@@ -772,7 +789,9 @@ int snapshot(void *ctx)
 {
 	struct snap_ctx c = { .now = bpf_ktime_get_ns(), .ring_half = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 2 };
 
-	if (slotless)
+	__u64 *unindexed = slotless();
+
+	if (!unindexed || *unindexed)
 		bpf_for_each_map_elem(&tcp_socks, snapshot_one, &c, 0);
 	else
 		bpf_loop(SS_SLOT_WORDS, snapshot_word, &c, 0);

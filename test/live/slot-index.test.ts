@@ -1,0 +1,53 @@
+// tcp_socks read through the snapshot's slot index (src/loader/slot-index.ts) holds the
+// same entries as a batch read of the whole map, with connections held open (both ends
+// local: two entries each) and the kernel's own state of the host around them.
+import { afterEach, describe, expect, it } from 'vitest';
+import { openKernelCapture, type KernelCapture } from '../../src/live/kernel';
+import { SlotIndexedMap, MAX_LOOKED_UP } from '../../src/loader/slot-index';
+import { TCP_SOCK } from '../../src/events/layout';
+import { canCapture, skipWhy } from './helpers/capture';
+import { runTraffic, tcpServer, type Helper } from './helpers/procs';
+
+function entries(read: (fn: (k: Buffer, ko: number, v: Buffer, vo: number) => void) => void): Map<string, number> {
+  const out = new Map<string, number>();
+  read((k, ko, v, vo) => out.set(k.subarray(ko, ko + 8).toString('hex'), v.readUInt32LE(vo + TCP_SOCK.members.flow_id.offset)));
+  return out;
+}
+
+describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, () => {
+  let cap: KernelCapture | null = null;
+  const helpers: Helper[] = [];
+  afterEach(async () => {
+    for (const h of helpers.splice(0)) {
+      h.child.stdin?.end();
+      h.kill();
+      await h.exited;
+    }
+    cap?.obj.close();
+    cap = null;
+  });
+
+  it('reads the entries a batch read of tcp_socks reads', async () => {
+    const { server, port } = await tcpServer('127.0.0.1');
+    helpers.push(server);
+    cap = openKernelCapture();
+    const hold = runTraffic(['hold-tcp', '127.0.0.1', String(port), '20']);
+    helpers.push(hold);
+    await hold.next('holding');
+    cap.obj.runProgram('snapshot');
+    const tcpSocks = cap.obj.map('tcp_socks');
+    const indexed = new SlotIndexedMap(tcpSocks, cap.obj.map('live_slots'), cap.obj.map('slot_keys'), TCP_SOCK.members.slot.offset);
+    // Sockets of other processes may open or close between the two reads: retry a few times.
+    let viaIndex = new Map<string, number>(), viaBatch = new Map<string, number>();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      viaBatch = entries((fn) => tcpSocks.forEachEntryAt(fn));
+      viaIndex = entries((fn) => indexed.forEachEntryAt(fn));
+      if (viaIndex.size === viaBatch.size && [...viaIndex].every(([k, id]) => viaBatch.get(k) === id)) break;
+    }
+    // The 20 held connections' client ends at least (the accepted ends wait for accept()).
+    expect(viaBatch.size).toBeGreaterThanOrEqual(20);
+    expect(viaIndex).toEqual(viaBatch);
+    if (viaBatch.size <= MAX_LOOKED_UP) expect(indexed.lastRead).toBe('index');
+    else expect(indexed.lastRead).toBe('batch');
+  });
+});
