@@ -50,4 +50,29 @@ describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, ()
     if (viaBatch.size <= MAX_LOOKED_UP) expect(indexed.lastRead).toBe('index');
     else expect(indexed.lastRead).toBe('batch');
   });
+
+  it('gives every slot back: after a burst of short connections, as many slots in use as entries', async () => {
+    cap = openKernelCapture();
+    const { server, port } = await tcpServer('127.0.0.1', ['--expect', '1', '--count', '500']);
+    helpers.push(server);
+    const burst = runTraffic(['burst-tcp', '127.0.0.1', String(port), '500']);
+    helpers.push(burst);
+    await burst.next('done');
+    await server.exited;
+    const tcpSocks = cap.obj.map('tcp_socks');
+    const liveSlots = cap.obj.map('live_slots');
+    const slotless = liveSlots.maxEntries - 1;
+    let inUse = -1, entries = -2;
+    // Other processes' sockets come and go between the two reads: retry a few times.
+    for (let attempt = 0; attempt < 5 && inUse !== entries; attempt++) {
+      inUse = 0;
+      liveSlots.forEachEntryAt((k, ko, v, vo) => {
+        if (k.readUInt32LE(ko) === slotless) return expect(v.readBigUInt64LE(vo)).toBe(0n);
+        for (let bits = v.readBigUInt64LE(vo); bits !== 0n; bits &= bits - 1n) inUse++;
+      });
+      entries = 0;
+      tcpSocks.forEachEntryAt(() => entries++);
+    }
+    expect(inUse).toBe(entries);
+  });
 });
