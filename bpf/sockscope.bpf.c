@@ -66,6 +66,19 @@ struct {
 	__type(value, __u64);
 } slot_keys SEC(".maps");
 
+/* Per CPU, the word of live_slots where the search for a free slot starts (one with a
+ * free bit, mostly). Per CPU so that the two ends of a connection, often opened on two
+ * CPUs, do not take bits of one word (and keys of one cache line) from both. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} slot_hints SEC(".maps");
+
+/* Where a CPU's first search starts: CPUs spread over the words. */
+#define SS_SLOT_CPU_SPREAD 509
+
 /* UDP counters per (socket cookie, peer). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -111,8 +124,6 @@ struct {
 } stats SEC(".maps");
 
 __u32 next_flow_id = 0;
-/* Word of live_slots where the search for a free slot starts (one with a free bit, mostly). */
-__u32 slot_hint = 0;
 
 /* Record types reach the ring buffer only through casts, which leave no BTF; these unused
  * pointers keep their definitions in the object so that the layout test can check them. */
@@ -193,7 +204,16 @@ static __always_inline void slotless_add(__s64 n)
  * verifier checks it once, not once per caller (list_sockets' accept-queue loop). */
 __noinline __u32 slot_take(void)
 {
-	__u32 start = slot_hint, i;
+	__u32 zero = 0, start, i;
+	__u32 *hint = bpf_map_lookup_elem(&slot_hints, &zero);
+
+	if (!hint) { /* not reached: a one-entry array */
+		slotless_add(1);
+		return SS_NO_SLOT;
+	}
+	start = *hint;
+	if (start == 0)
+		start = (bpf_get_smp_processor_id() * SS_SLOT_CPU_SPREAD) & (SS_SLOT_WORDS - 1);
 
 	for (i = 0; i < SS_SLOT_TRIES; i++) {
 		__u32 idx = (start + i) & (SS_SLOT_WORDS - 1);
@@ -211,9 +231,9 @@ __noinline __u32 slot_take(void)
 			continue; /* another CPU took it first */
 		/* Keep the hint on a word with free bits. */
 		if ((old | bit) == ~0ULL)
-			slot_hint = (idx + 1) & (SS_SLOT_WORDS - 1);
-		else if (idx != start)
-			slot_hint = idx;
+			*hint = (idx + 1) & (SS_SLOT_WORDS - 1);
+		else if (idx != *hint)
+			*hint = idx;
 		return idx * 64 + bit_index(bit);
 	}
 	slotless_add(1);
