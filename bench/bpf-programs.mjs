@@ -6,6 +6,8 @@
 //
 //   node bench/bpf-programs.mjs --load churn --tree /tmp/old --tree . --reps 3 --seconds 5
 //   node bench/bpf-programs.mjs --load udp --tree .
+//   node bench/bpf-programs.mjs --load hold --conns 9000 --tree /tmp/old --tree .   # per-interval
+//     cost (the snapshot) with N connections held open (2N sockets), per held connection
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +26,7 @@ const { values: opts } = parseArgs({
     seconds: { type: 'string', default: '5' },
     clients: { type: 'string', default: '4' },
     port: { type: 'string', default: '18300' },
+    conns: { type: 'string', default: '9000' },
   },
 });
 const work = mkdtempSync(path.join(tmpdir(), 'sockscope-bpfprog-'));
@@ -49,15 +52,27 @@ async function load() {
   return JSON.parse(r.stdout.trim().split('\n').pop()).requests;
 }
 
+// Connections held open (hold_conns, at most 9,800 per process) while sockscope runs.
+async function holdConns() {
+  const n = Number(opts.conns);
+  const holder = start(tools.hold_conns, [String(n), String(port), String(seconds + 60)], { name: 'hold_conns', stdio: ['pipe', 'pipe', 'pipe'] });
+  port += Math.ceil(n / 20000) + 1;
+  for (let i = 0; i < 200 && !/ready/.test(holder.out ?? ''); i++) await sleep(100);
+  return { holder, n };
+}
+
 async function measure(tree) {
   const cli = path.resolve(tree, 'dist', 'sockscope.mjs');
   const child = start(process.execPath, [...NODE_FLAGS, cli, 'record', '-o', path.join(work, `r${port}.ssrec`)], { name: 'sockscope record' });
   const progs = await waitForBpf(child.pid, () => child.exitCode === null && child.signalCode === null);
   if (!progs) throw new Error(`sockscope in ${tree} did not attach: ${child.err}`);
   await sleep(500);
+  const held = opts.load === 'hold' ? await holdConns() : null;
+  if (held) await sleep(3000); // their opens announced: the intervals measured are steady
   const before = await snapshot();
-  const units = await load();
+  const units = held ? (await sleep(seconds * 1000), held.n) : await load();
   const after = await snapshot();
+  if (held) await stop(held.holder, 'SIGTERM', 5000);
   await stop(child, 'SIGINT', 10000);
   const per = {};
   let totalNs = 0, totalRuns = 0;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // What `sockscope live` spends per new connection in steady state, for the TUI (in tmux, as
-// the bench runs it) and for --format jsonl, measured the way bench/sections/capacity.mjs
+// the bench runs it), for --format jsonl and for `record` (--mode record), measured the way bench/sections/capacity.mjs
 // measures it (warm-up churn, then a measured churn, thread CPU from /proc up to 1 s after
 // it), for one or more builds in turn: comparing two builds interleaved is one call with
 // `--repo OLD --repo NEW` per pair. As root; loopback only.
@@ -44,8 +44,9 @@ async function startLive(repo, profileOut) {
   const { node, nodeArgs } = sockscopePaths(path.resolve(repo));
   const preload = profileOut ? ['--require', path.join(benchDir, 'profile', 'late-cpu-profile.cjs')] : [];
   const env = profileOut ? { ...process.env, SOCKSCOPE_PROFILE_OUT: profileOut, SOCKSCOPE_PROFILE_DELAY_MS: '2500' } : process.env;
-  if (values.mode === 'jsonl') {
-    const child = start(node, [...preload, ...nodeArgs, 'live', '--format', 'jsonl'], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  if (values.mode === 'jsonl' || values.mode === 'record') {
+    const cmd = values.mode === 'record' ? ['record', '-o', path.join(workDir, `steady-${port}.ssrec`)] : ['live', '--format', 'jsonl'];
+    const child = start(node, [...preload, ...nodeArgs, ...cmd], { stdio: ['ignore', 'ignore', 'pipe'], env });
     return { pid: child.pid, isAlive: () => child.exitCode === null && child.signalCode === null, stop: () => stop(child, 'SIGINT', 60000) };
   }
   const socket = `sockscope-live-steady-${process.pid}`;

@@ -38,6 +38,47 @@ struct {
 	__type(value, struct ss_tcp_sock);
 } tcp_socks SEC(".maps");
 
+/* The snapshot's index of tcp_socks: each entry takes a slot (one bit of live_slots, its
+ * key in slot_keys) from insert to delete, so the snapshot visits the entries in use
+ * (4,096 words plus one lookup per entry) instead of every bucket of tcp_socks, which
+ * bpf_for_each_map_elem walks whatever their use (262,144: ~5 ms per run, idle or not).
+ * An entry that finds no free slot (tcp_socks sized above SS_SLOTS) counts in the last
+ * word of live_slots (SS_SLOTLESS), and while any exists the snapshot walks the whole map
+ * as before. User space reads tcp_socks through the same index while few entries are in
+ * use (src/loader/slot-index.ts). */
+#define SS_SLOTS 262144
+#define SS_SLOT_WORDS (SS_SLOTS / 64)
+#define SS_SLOT_TRIES 16
+#define SS_NO_SLOT 0xffffffffu
+#define SS_SLOTLESS SS_SLOT_WORDS
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SS_SLOT_WORDS + 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} live_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SS_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} slot_keys SEC(".maps");
+
+/* Per CPU, the word of live_slots where the search for a free slot starts (one with a
+ * free bit, mostly). Per CPU so that the two ends of a connection, often opened on two
+ * CPUs, do not take bits of one word (and keys of one cache line) from both. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} slot_hints SEC(".maps");
+
+/* Where a CPU's first search starts: CPUs spread over the words. */
+#define SS_SLOT_CPU_SPREAD 509
+
 /* UDP counters per (socket cookie, peer). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -126,6 +167,117 @@ static __always_inline void discard(void *rec)
 static __always_inline __u32 new_flow_id(void)
 {
 	return __sync_fetch_and_add(&next_flow_id, 1) + 1;
+}
+
+/* Index of the one set bit of `bit`. */
+static __always_inline __u32 bit_index(__u64 bit)
+{
+	__u32 n = 0;
+
+	if (!(bit & 0xffffffffULL)) { n += 32; bit >>= 32; }
+	if (!(bit & 0xffff)) { n += 16; bit >>= 16; }
+	if (!(bit & 0xff)) { n += 8; bit >>= 8; }
+	if (!(bit & 0xf)) { n += 4; bit >>= 4; }
+	if (!(bit & 0x3)) { n += 2; bit >>= 2; }
+	if (!(bit & 0x1)) n += 1;
+	return n;
+}
+
+/* tcp_socks entries without a slot: while > 0, the snapshot walks all of tcp_socks. */
+static __always_inline __u64 *slotless(void)
+{
+	__u32 idx = SS_SLOTLESS;
+
+	return bpf_map_lookup_elem(&live_slots, &idx);
+}
+
+static __always_inline void slotless_add(__s64 n)
+{
+	__u64 *c = slotless();
+
+	if (c)
+		__sync_fetch_and_add(c, n);
+}
+
+/* A free slot (taken with an atomic or: CPUs never share one), or SS_NO_SLOT (counted
+ * in `slotless`) when the words tried from the hint are full. A global function: the
+ * verifier checks it once, not once per caller (list_sockets' accept-queue loop). */
+__noinline __u32 slot_take(void)
+{
+	__u32 zero = 0, start, i;
+	__u32 *hint = bpf_map_lookup_elem(&slot_hints, &zero);
+
+	if (!hint) { /* not reached: a one-entry array */
+		slotless_add(1);
+		return SS_NO_SLOT;
+	}
+	start = *hint;
+	if (start == 0)
+		start = (bpf_get_smp_processor_id() * SS_SLOT_CPU_SPREAD) & (SS_SLOT_WORDS - 1);
+
+	for (i = 0; i < SS_SLOT_TRIES; i++) {
+		__u32 idx = (start + i) & (SS_SLOT_WORDS - 1);
+		__u64 *word = bpf_map_lookup_elem(&live_slots, &idx);
+		__u64 free, bit, old;
+
+		if (!word)
+			break;
+		free = ~*(volatile __u64 *)word;
+		if (!free)
+			continue;
+		bit = free & -free;
+		old = __sync_fetch_and_or(word, bit);
+		if (old & bit)
+			continue; /* another CPU took it first */
+		/* Keep the hint on a word with free bits. */
+		if ((old | bit) == ~0ULL)
+			*hint = (idx + 1) & (SS_SLOT_WORDS - 1);
+		else if (idx != *hint)
+			*hint = idx;
+		return idx * 64 + bit_index(bit);
+	}
+	slotless_add(1);
+	return SS_NO_SLOT;
+}
+
+/* Global functions must return a scalar: 0. */
+__noinline int slot_put(__u32 slot)
+{
+	__u32 idx = slot / 64;
+	__u64 *word;
+
+	if (slot == SS_NO_SLOT) {
+		slotless_add(-1);
+		return 0;
+	}
+	word = bpf_map_lookup_elem(&live_slots, &idx);
+	if (word)
+		__sync_fetch_and_and(word, ~(1ULL << (slot & 63)));
+	return 0;
+}
+
+/* A new tcp_socks entry (BPF_NOEXIST) with its slot; the slot is given back when the
+ * insert fails. */
+static __always_inline long insert_tcp(__u64 key, struct ss_tcp_sock *nv)
+{
+	__u32 slot = slot_take();
+	__u64 *k = bpf_map_lookup_elem(&slot_keys, &slot);
+	long err;
+
+	if (k)
+		*k = key;
+	nv->slot = slot;
+	err = bpf_map_update_elem(&tcp_socks, &key, nv, BPF_NOEXIST);
+	if (err)
+		slot_put(nv->slot);
+	return err;
+}
+
+/* Deletes a tcp_socks entry; only the caller whose delete removed it frees its slot. */
+static __always_inline void delete_tcp(__u64 key, __u32 slot)
+{
+	if (!bpf_map_delete_elem(&tcp_socks, &key))
+		slot_put(slot);
 }
 
 /* Stores before it stay before it: the field written after it (phase) publishes an entry
@@ -238,7 +390,7 @@ static __always_inline void close_tcp(const struct sock *sk, __u64 key, struct s
 		tcp_read_counters(sk, v, &v->counters, oldstate);
 		emit_brief(sk, v);
 	}
-	bpf_map_delete_elem(&tcp_socks, &key);
+	delete_tcp(key, v->slot);
 }
 
 SEC("tp_btf/inet_sock_set_state")
@@ -259,7 +411,16 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 		nv.state = TCP_SYN_SENT;
 		nv.start_ts = bpf_ktime_get_ns();
 		owner_from_current(&nv.owner, sk);
-		if (bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_ANY))
+		/* An entry left for this socket is replaced (it had no close). */
+		long err = insert_tcp(key, &nv);
+
+		if (err == -EEXIST) {
+			v = bpf_map_lookup_elem(&tcp_socks, &key);
+			if (v)
+				delete_tcp(key, v->slot);
+			err = insert_tcp(key, &nv);
+		}
+		if (err)
 			count_stat(SS_STAT_EVICTED);
 		return 0;
 	}
@@ -279,7 +440,7 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 
 			nv.start_ts = bpf_ktime_get_ns();
 			nv.owner.netns = sk_netns(sk);
-			if (bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST))
+			if (insert_tcp(key, &nv))
 				return count_stat(SS_STAT_EVICTED), 0;
 			v = bpf_map_lookup_elem(&tcp_socks, &key);
 			if (!v)
@@ -309,7 +470,7 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 		nv.open_state = TCP_ESTABLISHED;
 		nv.state = TCP_ESTABLISHED;
 		nv.owner.netns = sk_netns(sk);
-		if (bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST))
+		if (insert_tcp(key, &nv))
 			count_stat(SS_STAT_EVICTED);
 		return 0;
 	}
@@ -373,7 +534,7 @@ static __always_inline int on_accept_exit(long ret)
 		/* Published as TRACKED below, once the owner is in. */
 		nv.phase = SS_TCP_PENDING_ACCEPT;
 		nv.seen_at_start = sk->__sk_common.skc_state != TCP_SYN_RECV;
-		if (bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST))
+		if (insert_tcp(key, &nv))
 			return count_stat(SS_STAT_EVICTED), 0;
 		v = bpf_map_lookup_elem(&tcp_socks, &key);
 		if (!v)
@@ -616,12 +777,44 @@ static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v,
 	return 0;
 }
 
+/* One word of live_slots: the entries of its set bits. A key read from a slot being
+ * reused may be stale: its entry (if any) is visited only from its own slot. */
+static long snapshot_word(__u64 index, struct snap_ctx *c)
+{
+	__u32 idx = index;
+	__u64 *word = bpf_map_lookup_elem(&live_slots, &idx);
+	__u64 bits;
+	int i;
+
+	if (!word)
+		return 1;
+	bits = *(volatile __u64 *)word;
+	for (i = 0; i < 64 && bits; i++) {
+		__u32 slot = idx * 64 + bit_index(bits & -bits);
+		__u64 *key = bpf_map_lookup_elem(&slot_keys, &slot);
+		struct ss_tcp_sock *v;
+
+		bits &= bits - 1;
+		if (!key)
+			continue;
+		v = bpf_map_lookup_elem(&tcp_socks, key);
+		if (v && v->slot == slot)
+			snapshot_one((struct bpf_map *)&tcp_socks, key, v, c);
+	}
+	return 0;
+}
+
 SEC("raw_tp")
 int snapshot(void *ctx)
 {
 	struct snap_ctx c = { .now = bpf_ktime_get_ns(), .ring_half = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 2 };
 
-	bpf_for_each_map_elem(&tcp_socks, snapshot_one, &c, 0);
+	__u64 *unindexed = slotless();
+
+	if (!unindexed || *unindexed)
+		bpf_for_each_map_elem(&tcp_socks, snapshot_one, &c, 0);
+	else
+		bpf_loop(SS_SLOT_WORDS, snapshot_word, &c, 0);
 	/* 1: flows are left to announce; user space reads the ring and runs it again. */
 	return c.ring_full;
 }
@@ -655,7 +848,7 @@ static __always_inline void list_accept_queue(const struct sock *listener)
 			nv.open_state = BPF_CORE_READ(child, __sk_common.skc_state);
 			nv.state = nv.open_state;
 			nv.owner.netns = sk_netns(child);
-			err = bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST);
+			err = insert_tcp(key, &nv);
 			if (err && err != -EEXIST)
 				count_stat(SS_STAT_EVICTED);
 		}
@@ -719,7 +912,7 @@ int list_sockets(struct bpf_iter__task_file *ctx)
 		nv.seen_at_start = 1;
 		owner_from_task(&nv.owner, task, sk);
 		key = (__u64)sk;
-		err = bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST);
+		err = insert_tcp(key, &nv);
 		if (err && err != -EEXIST)
 			count_stat(SS_STAT_EVICTED);
 		return 0;
@@ -735,7 +928,7 @@ int list_sockets(struct bpf_iter__task_file *ctx)
 	/* NOEXIST: a socket shared by several processes, or one the tracepoints already
 	 * follow, is reported once. Any other failure is a full map: counted. The first
 	 * snapshot announces it (user space runs one right after this iterator). */
-	err = bpf_map_update_elem(&tcp_socks, &key, &nv, BPF_NOEXIST);
+	err = insert_tcp(key, &nv);
 	if (err && err != -EEXIST)
 		count_stat(SS_STAT_EVICTED);
 	return 0;

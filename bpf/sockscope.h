@@ -155,6 +155,8 @@ struct ss_tcp_sock {
 	__u32 latency_us;  /* connect latency (outbound), for the open */
 	__u8 open_state;   /* TCP state when the flow opened, for the open */
 	__u8 _pad[3];
+	__u32 slot;        /* index in live_slots/slot_keys (SS_NO_SLOT: none was free) */
+	__u32 _pad2;
 };
 
 /* Key of udp_flows: one UDP socket and one peer (40 bytes). */

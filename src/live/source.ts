@@ -14,7 +14,7 @@ import type { AppEvent, CountersEvent, EventSource, FlowCounters, Proto, SourceI
 import { containerFromCgroupPath } from '../enrich/containers';
 import { decodeCounters, decodeFlowRecordAt, decodeRecord, tcpSockAt, tcpStateName, udpFlowAt } from '../events/decode';
 import { KernelRecordRun, isFlowRecordType, isWholeFlowRecord, openRecordAt, type RecordedEvent } from '../events/kernel-records';
-import { REC } from '../events/layout';
+import { REC, TCP_SOCK } from '../events/layout';
 import { closeOnExit } from '../loader/shutdown';
 import { KnownFlows } from './known-flows';
 import { MemoryReturner } from './native-memory';
@@ -22,6 +22,7 @@ import { probe } from '../loader/probe';
 import { liveCaptureBlocker } from '../loader/readiness';
 import { ensureTracefs } from '../loader/tracefs';
 import type { BpfMap, RingReader } from '../loader';
+import { SlotIndexedMap } from '../loader/slot-index';
 import { VERSION } from '../version';
 import { favourDrainThread } from './drain-priority';
 import { openKernelCapture, type CaptureSizes, type KernelCapture } from './kernel';
@@ -100,7 +101,7 @@ export interface RecordedEventSource {
 class LiveSource implements RecordedEventSource {
   readonly info: SourceInfo;
   private readonly ring: RingReader;
-  private readonly tcpSocks: BpfMap;
+  private readonly tcpSocks: SlotIndexedMap;
   private readonly udpFlows: BpfMap;
   private readonly udpSocks: BpfMap;
   private readonly stats: BpfMap;
@@ -131,7 +132,7 @@ class LiveSource implements RecordedEventSource {
     const { obj } = capture;
     this.enrich = opts.enrich ?? ((b) => b);
     this.run = opts.passFlowRecords ? new KernelRecordRun() : null;
-    this.tcpSocks = obj.map('tcp_socks');
+    this.tcpSocks = new SlotIndexedMap(obj.map('tcp_socks'), obj.map('live_slots'), obj.map('slot_keys'), TCP_SOCK.members.slot.offset);
     this.udpFlows = obj.map('udp_flows');
     this.udpSocks = obj.map('udp_socks');
     this.stats = obj.map('stats');

@@ -73,6 +73,16 @@ export class BpfMap {
     return value;
   }
 
+  /** lookup() into `value` (userValueSize bytes, reused by the caller): false when absent. */
+  lookupInto(key: Buffer, value: Buffer): boolean {
+    this.check(key);
+    if (value.length < this.userValueSize) throw new RangeError(`map '${this.name}': value buffer is ${value.length} bytes, expected ${this.userValueSize}`);
+    const err = libbpf().bpf.bpf_map_lookup_elem(this.fd, key, value);
+    if (err === -E.ENOENT) return false;
+    if (err < 0) throw runtimeFailure(`reading map '${this.name}'`, err);
+    return true;
+  }
+
   /** Per-CPU maps: one Buffer of valueSize bytes per possible CPU; null when absent. */
   lookupPerCpu(key: Buffer): Buffer[] | null {
     if (!this.isPerCpu) throw new RuntimeError(`map '${this.name}' is not a per-CPU map`);

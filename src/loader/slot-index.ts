@@ -1,0 +1,89 @@
+// Reads tcp_socks through the slot index its programs keep beside it (bpf/README.md):
+// `live_slots` has one bit per slot in use (u64 words, the last word counts entries that
+// found no slot) and `slot_keys` the key in each slot. A batch read of the hash map visits
+// every one of its 262,144 buckets however few hold an entry, about as much kernel time per
+// interval as the snapshot's own walk was; with a few hundred entries (connection churn, a
+// quiet host) one lookup per entry costs a fraction of it. Many entries, or any without a
+// slot, and the map is read in batches as before.
+import type { BpfMap } from './bpf-map';
+
+type EntryFn = (keys: Buffer, keyOffset: number, values: Buffer, valueOffset: number) => void;
+
+/** Entries up to which one lookup each beats a batch read of every bucket. */
+export const MAX_LOOKED_UP = 2048;
+
+export class SlotIndexedMap {
+  private readonly key = Buffer.alloc(8);
+  private readonly slotKey = Buffer.alloc(8);
+  private readonly index = Buffer.alloc(4);
+  private readonly value: Buffer;
+  /** Slots in use, gathered from live_slots each read (reused). */
+  private slots = new Uint32Array(MAX_LOOKED_UP);
+
+  /** `slotOffset`: where a value holds its slot (u32), so that a key read from a slot being
+   * reused is skipped rather than visited twice. */
+  constructor(
+    readonly map: BpfMap,
+    private readonly liveSlots: BpfMap,
+    private readonly slotKeys: BpfMap,
+    private readonly slotOffset: number,
+  ) {
+    this.value = Buffer.alloc(map.userValueSize);
+  }
+
+  /** How the last forEachEntryAt() read the map (tests, diagnostics). */
+  lastRead: 'index' | 'batch' | null = null;
+
+  /** map.forEachEntryAt(), through the index when it is complete and small. */
+  forEachEntryAt(fn: EntryFn): void {
+    const n = this.gatherSlots();
+    this.lastRead = n < 0 ? 'batch' : 'index';
+    if (n < 0) {
+      this.map.forEachEntryAt(fn);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const slot = this.slots[i];
+      this.index.writeUInt32LE(slot, 0);
+      if (!this.slotKeys.lookupInto(this.index, this.slotKey)) continue;
+      this.slotKey.copy(this.key);
+      if (!this.map.lookupInto(this.key, this.value)) continue; // deleted since
+      if (this.value.readUInt32LE(this.slotOffset) !== slot) continue; // visited from its own slot
+      fn(this.key, 0, this.value, 0);
+    }
+  }
+
+  /** The slots in use into this.slots; -1 when the index cannot serve this read (entries
+   * without a slot, or more than MAX_LOOKED_UP). */
+  private gatherSlots(): number {
+    const words = this.liveSlots.maxEntries - 1;
+    let n = 0;
+    let complete = true;
+    this.liveSlots.forEachEntryAt((k, ko, v, vo) => {
+      if (!complete) return;
+      const word = k.readUInt32LE(ko);
+      const lo = v.readUInt32LE(vo);
+      const hi = v.readUInt32LE(vo + 4);
+      if (word === words) {
+        if (lo !== 0 || hi !== 0) complete = false; // slotless entries
+        return;
+      }
+      if (lo === 0 && hi === 0) return;
+      n = this.collect(lo, word * 64, n);
+      if (n >= 0) n = this.collect(hi, word * 64 + 32, n);
+      if (n < 0) complete = false;
+    });
+    return complete ? n : -1;
+  }
+
+  /** Appends the slots of the set bits of `bits` (slot `base` + bit); -1 when full. */
+  private collect(bits: number, base: number, n: number): number {
+    while (bits !== 0) {
+      if (n === MAX_LOOKED_UP) return -1;
+      const low = bits & -bits;
+      this.slots[n++] = base + 31 - Math.clz32(low);
+      bits ^= low;
+    }
+    return n;
+  }
+}
