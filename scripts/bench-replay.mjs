@@ -7,7 +7,10 @@
 // Without FILE it measures the committed recordings (recordings/*.ssrec), plus a
 // synthetic steady-state recording (test/replay/synthetic.ts: 60 s, 2,000 long-lived flows
 // moving every second, 300 new flows/s) that stands for a long capture, where counter
-// snapshots dominate. Each file is replayed once to warm the JIT, then --runs times
+// snapshots dominate. The synthetic file is stored the way `sockscope record` stores a
+// capture: flow events as kernel-records runs (test/replay/kernel-record-encoder.ts
+// withRuns), counter snapshots as packed columns (the writer does that itself); before,
+// its flow events were msgpack objects, which no `record` file holds. Each file is replayed once to warm the JIT, then --runs times
 // (median reported). --codecs rewrites the largest real recording with every codec and
 // reports size and speed: the numbers behind the codec choice in docs/recording-format.md.
 // Runs with the V8 flags sockscope ships with (scripts/node-flags.mjs). Prints one JSON object on stdout. The sources are TypeScript: they are bundled with
@@ -49,6 +52,7 @@ export { Codec, CODEC_NAMES } from './src/record/format';
 export { DEFAULT_CODEC, compress, decompress, packValue } from './src/record/codec';
 export { createCoreState, applyBatch } from './src/core/reducer';
 export { syntheticBatches } from './test/replay/synthetic';
+export { withRuns } from './test/replay/kernel-record-encoder';
 export { TEST_INFO } from './test/replay/recording-helpers';
 `,
     resolveDir: root,
@@ -176,8 +180,9 @@ for (const f of files) recordings.push(await measure(f, relative(root, f)));
 let synthetic = null;
 if (positionals.length === 0) {
   const p = join(tmp, 'synthetic.ssrec');
-  writeBatches(p, m.syntheticBatches({ seconds: 60, steadyFlows: 2000, churnPerSec: 300, seed: 3 }), undefined);
-  synthetic = await measure(p, 'synthetic: 60 s, 2000 steady flows, 300 new flows/s');
+  const batches = m.syntheticBatches({ seconds: 60, steadyFlows: 2000, churnPerSec: 300, seed: 3 });
+  writeBatches(p, batches.map(m.withRuns), undefined);
+  synthetic = await measure(p, 'synthetic: 60 s, 2000 steady flows, 300 new flows/s, flow events as kernel-records runs');
 }
 
 // Overall figures over the real recordings: total events / total time, total bytes /
