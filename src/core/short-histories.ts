@@ -8,8 +8,13 @@
 export const SHORT_HISTORY = 4;
 const SLOT = 2 * SHORT_HISTORY;
 
+/** Slots made at first: a state is created per replay (and per pass of the replay
+ * benchmark), and zeroing 1,024 slots (64 KiB) was a tenth of the reducer's time on a
+ * small recording (demo.ssrec); `take` doubles the array as flows need more. */
+const FIRST_SLOTS = 32;
+
 export class ShortHistories {
-  private data = new Float64Array(SLOT * 1024);
+  private data = new Float64Array(SLOT * FIRST_SLOTS);
   /** Slots given back, reused before new ones. */
   private free: number[] = [];
   /** Slots handed out from the start of `data`, free or not. */

@@ -118,8 +118,45 @@ function knownStructure(keys: string[]): string[] {
 
 /** Decodes the event frames that follow a structures frame with its table. */
 export function sharedUnpacker(table: string[][]): (bytes: Uint8Array) => unknown {
-  const u = new Unpackr({ ...SHARED_OPTIONS, structures: table.map(knownStructure) as never });
+  return unpackerOf(table.map(knownStructure));
+}
+
+/** An Unpackr of its own for each table in use: msgpackr may write into its structures
+ * array (a frame that defines a shape in place), so only the shapes are shared. */
+function unpackerOf(known: string[][]): (bytes: Uint8Array) => unknown {
+  const u = new Unpackr({ ...SHARED_OPTIONS, structures: [...known] as never });
   return (bytes) => u.unpack(bytes);
+}
+
+/** Structures frames seen, by their bytes: their checked tables' known structures. A
+ * file repeats its tables' beginnings, a replay of the same file (the TUI's restart, the
+ * replay benchmark) all of them; unpacking, checking and looking up each table again was
+ * half of what opening one cost (about 10 us of 20 in demo.ssrec's three). */
+const knownTables = new Map<string, string[][]>();
+const MAX_KNOWN_TABLES = 64;
+/** Larger tables (a writer defines a few hundred bytes of them) are not kept. */
+const MAX_KNOWN_TABLE_BYTES = 4096;
+
+/** The unpacker of the event frames after a structures frame whose (decoded) payload is
+ * `bytes`, or what is wrong with its table (checkStructures). */
+export function structuresUnpacker(bytes: Buffer): ((bytes: Uint8Array) => unknown) | string {
+  const id = bytes.toString('latin1');
+  let known = bytes.length <= MAX_KNOWN_TABLE_BYTES ? knownTables.get(id) : undefined;
+  if (known === undefined) {
+    let table: string[][] | string;
+    try {
+      table = checkStructures(unpackValue(bytes));
+    } catch {
+      table = checkStructures(undefined);
+    }
+    if (typeof table === 'string') return table;
+    known = table.map(knownStructure);
+    if (bytes.length <= MAX_KNOWN_TABLE_BYTES) {
+      if (knownTables.size >= MAX_KNOWN_TABLES) knownTables.clear();
+      knownTables.set(id, known);
+    }
+  }
+  return unpackerOf(known);
 }
 
 /** The codec new recordings use; chosen by measurement (docs/recording-format.md).

@@ -3,7 +3,7 @@
 // column by column, each column in the narrowest width that holds its values. A long
 // capture is mostly counter snapshots (2,000 moving flows are 2,000 entries a second):
 // as msgpack each entry was an object to decode, check, apply and collect; as columns a
-// snapshot is read with a DataView into one Float64Array and applied in one loop.
+// snapshot is read into one Float64Array and applied in one loop.
 import type { CounterColumns, CountersEvent } from '../events/types';
 
 /** A counters snapshot as a recording stores it (format version 4 on). */
@@ -66,37 +66,83 @@ function blobLength(n: number, widths: readonly number[]): number {
   return widths.reduce((a, w) => a + pad8(n * w), BLOB_HEADER);
 }
 
+/** Snapshots with fewer entries than this are read byte by byte: a typed-array view costs
+ * about as much to make as reading a few dozen values without one, and a quiet interval's
+ * snapshot (demo.ssrec: 17 snapshots of 3 entries on average) is a handful of values. */
+const VIEW_FROM = 64;
+/** Reads one float64 from bytes at any alignment. */
+const scratch = new Float64Array(1);
+const scratchBytes = new Uint8Array(scratch.buffer);
+
 /** The columns of a blob, or what is wrong with it (a file is untrusted input). */
 export function decodeCounterColumns(bytes: Uint8Array): CounterColumns | string {
   if (bytes.length < BLOB_HEADER) return 'packed counters shorter than their header';
   if (bytes[0] !== BLOB_LAYOUT) return `packed counters of unknown layout ${bytes[0]}`;
-  const widths = Array.from(bytes.subarray(1, 1 + COLUMNS.length));
-  const bad = widths.find((w) => w !== 1 && w !== 2 && w !== 4 && w !== 8);
-  if (bad !== undefined) return `packed counters with a column of width ${bad}`;
+  let need = BLOB_HEADER;
   const n = bytes[8] | (bytes[9] << 8) | (bytes[10] << 16) | (bytes[11] * 2 ** 24);
+  for (let k = 1; k <= COLUMNS.length; k++) {
+    const w = bytes[k];
+    if (w !== 1 && w !== 2 && w !== 4 && w !== 8) return `packed counters with a column of width ${w}`;
+    need += pad8(n * w);
+  }
   if (n > MAX_PACKED_ENTRIES) return `packed counters of ${n} entries (at most ${MAX_PACKED_ENTRIES})`;
-  const need = blobLength(n, widths);
   if (bytes.length !== need) return `packed counters of ${bytes.length} bytes, ${n} entries need ${need}`;
-  // A copy at offset 0 of its own buffer: every column is aligned for its typed array.
-  const blob = bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
-  // Narrow columns are widened into one Float64Array, their all-ones value into NaN;
-  // float64 columns are read in place (NaN is null already).
-  const converted = new Float64Array(widths.reduce((a, w) => a + (w === 8 ? 0 : n), 0));
-  const cols: Float64Array[] = [];
-  let start = blob.byteOffset + BLOB_HEADER;
-  let widened = 0;
-  for (const w of widths) {
-    if (w === 8) cols.push(new Float64Array(blob.buffer, start, n));
-    else {
-      const out = new Float64Array(converted.buffer, 8 * n * widened++, n);
-      if (w === 1) widen(new Uint8Array(blob.buffer, start, n), 0xff, out);
-      else if (w === 2) widen(new Uint16Array(blob.buffer, start, n), 0xffff, out);
-      else widen(new Uint32Array(blob.buffer, start, n), 0xffffffff, out);
-      cols.push(out);
+  // Every column widened into one Float64Array (all-ones of a narrow column is NaN, as
+  // float64 NaN is: null), one allocation for the whole snapshot.
+  const all = new Float64Array(COLUMNS.length * n);
+  if (n < VIEW_FROM) readSmall(bytes, n, all);
+  else readViews(bytes, n, all);
+  return {
+    length: n,
+    flowId: all.subarray(0, n),
+    bytesSent: all.subarray(n, 2 * n),
+    bytesReceived: all.subarray(2 * n, 3 * n),
+    packetsSent: all.subarray(3 * n, 4 * n),
+    packetsReceived: all.subarray(4 * n, 5 * n),
+    retransmits: all.subarray(5 * n, 6 * n),
+    srttUs: all.subarray(6 * n, 7 * n),
+  };
+}
+
+/** The columns read byte by byte (little-endian), no view made. */
+function readSmall(b: Uint8Array, n: number, all: Float64Array): void {
+  let p = BLOB_HEADER;
+  for (let k = 0; k < COLUMNS.length; k++) {
+    const w = b[1 + k];
+    const to = k * n;
+    for (let i = 0, q = p; i < n; i++, q += w) {
+      let v: number;
+      if (w === 1) v = b[q] === 0xff ? NaN : b[q];
+      else if (w === 2) {
+        v = b[q] | (b[q + 1] << 8);
+        if (v === 0xffff) v = NaN;
+      } else if (w === 4) {
+        v = (b[q] | (b[q + 1] << 8) | (b[q + 2] << 16)) + b[q + 3] * 0x1000000;
+        if (v === 0xffffffff) v = NaN;
+      } else {
+        for (let j = 0; j < 8; j++) scratchBytes[j] = b[q + j];
+        v = scratch[0];
+      }
+      all[to + i] = v;
     }
+    p += pad8(n * w);
+  }
+}
+
+/** The columns read through typed-array views of an aligned copy of the blob (or of the
+ * blob itself when it happens to be aligned). */
+function readViews(bytes: Uint8Array, n: number, all: Float64Array): void {
+  const blob = bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
+  let start = blob.byteOffset + BLOB_HEADER;
+  for (let k = 0; k < COLUMNS.length; k++) {
+    const w = blob[1 + k];
+    const out = all.subarray(k * n, (k + 1) * n);
+    if (w === 8) out.set(new Float64Array(blob.buffer, start, n));
+    else if (w === 1) widen(new Uint8Array(blob.buffer, start, n), 0xff, out);
+    else if (w === 2) widen(new Uint16Array(blob.buffer, start, n), 0xffff, out);
+    else widen(new Uint32Array(blob.buffer, start, n), 0xffffffff, out);
     start += pad8(n * w);
   }
-  return { length: n, flowId: cols[0], bytesSent: cols[1], bytesReceived: cols[2], packetsSent: cols[3], packetsReceived: cols[4], retransmits: cols[5], srttUs: cols[6] };
 }
 
 function widen(from: Uint8Array | Uint16Array | Uint32Array, nullValue: number, to: Float64Array): void {

@@ -13,7 +13,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { BadFileError } from '../errors';
 import type { AppEvent, EventSource, SourceInfo } from '../events/types';
 import { checkEvents, expandStored } from './check-events';
-import { checkStructures, decompress, sharedUnpacker, unpackValue } from './codec';
+import { decompress, sharedUnpacker, structuresUnpacker, unpackValue } from './codec';
 import { FORMAT_VERSION, FRAME_HEADER_SIZE, FrameKind, MAGIC, PREAMBLE_SIZE, SHARED_STRUCTURES_VERSION, decodeFrameHeader, frameCrc, type FrameHeader } from './format';
 import { checkEnd, checkHeader, headerToInfo, type EndSummary, type RecordingHeader } from './header';
 
@@ -210,12 +210,12 @@ class Recording implements RecordingSource {
       }
       if (f.header.kind === FrameKind.Structures && this.formatVersion >= SHARED_STRUCTURES_VERSION) {
         // The table the next event frames are decoded with (it replaces the last one).
-        const table = checkStructures(unpack(f.payload));
-        if (typeof table === 'string') {
-          this.fail(`${at}: ${table}`);
+        const unpacker = structuresUnpacker(f.payload);
+        if (typeof unpacker === 'string') {
+          this.fail(`${at}: ${unpacker}`);
           return;
         }
-        this.unpackEvents = sharedUnpacker(table);
+        this.unpackEvents = unpacker;
         pos = next;
         continue;
       }

@@ -43,6 +43,22 @@ describe('counter columns', () => {
     );
   });
 
+  it('decodes small snapshots (read byte by byte) and large ones (through views), at any alignment, to the same values', () => {
+    const value = fc.oneof(fc.constant(null), fc.nat(300), fc.nat(70_000), fc.nat(2 ** 33), fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Object.is(d, -0)));
+    const flow = fc.record({ flowId: fc.nat(2 ** 32), bytesSent: fc.maxSafeNat(), bytesReceived: fc.nat(2 ** 32), packetsSent: value, packetsReceived: value, retransmits: value, srttUs: value });
+    fc.assert(
+      fc.property(fc.array(flow, { minLength: 60, maxLength: 70 }), fc.nat(7), (flows, shift) => {
+        const blob = encodeCounterColumns(countersToColumns(flows));
+        const at = new Uint8Array(blob.length + shift);
+        at.set(blob, shift);
+        const c = decodeCounterColumns(at.subarray(shift));
+        if (typeof c === 'string') throw new Error(c);
+        expect(columnsToCounters(c)).toEqual(flows);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('refuses a malformed blob with what is wrong, never reading past it or allocating for a forged count', () => {
     const good = encodeCounterColumns(countersToColumns([entry(1), entry(2)]));
     const bad = (change: (b: Buffer) => void) => {

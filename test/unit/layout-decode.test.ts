@@ -116,6 +116,24 @@ describe('decodeRecord: process and cgroup records', () => {
     expect(formatAddr(v6('0000000000000000000000ffc0a80001'), 10)).toEqual({ family: 6, addr: '::ff:c0a8:1' });
   });
 
+  it('IPv6 addresses formatted again (from the cache of recent ones) read as the first time, colliding slots included', () => {
+    // For each of the four words: 4,096 addresses that differ only in it, so that many
+    // share a cache slot with an address equal to them in the other three words.
+    const addrs: Buffer[] = [];
+    for (let k = 0; k < 4; k++) {
+      for (let v = 0; v < 4096; v++) {
+        const b = Buffer.from('fd000000000000000000000000000001', 'hex');
+        b.writeUInt32BE(k === 0 ? 0xfd000000 + v : v * 0x10001, 4 * k);
+        addrs.push(b);
+      }
+    }
+    // The WHATWG URL serializer compresses as RFC 5952 does (no IPv4 forms here).
+    const expected = (b: Buffer) => new URL(`http://[${b.toString('hex').replace(/(.{4})(?!$)/g, '$1:')}]`).hostname.slice(1, -1);
+    for (const pass of [addrs, [...addrs].reverse()]) {
+      for (const b of pass) expect(formatAddr(b, 10).addr).toBe(expected(b));
+    }
+  });
+
   it('64-bit fields above 2^53 round as Number(BigInt) does', () => {
     const b = Buffer.alloc(CGROUP_RECORD.size);
     const m = CGROUP_RECORD.members;

@@ -61,6 +61,21 @@ describe('shared record structures (format version 3)', () => {
     }
   });
 
+  it('a table met again (kept by its bytes) reads as the first time; a bad one is damage every time', async () => {
+    const first = await readAll(path);
+    const wrong = join(dir, 'wrong-again.ssrec');
+    writeFileSync(wrong, withTable(original, [['type', 'uid', 'name']]));
+    const bad = join(dir, 'bad-again.ssrec');
+    writeFileSync(bad, withTable(original, [['type', 7]]));
+    for (let i = 0; i < 2; i++) {
+      expect((await readAll(wrong)).damage!.message).toMatch(/chunk 1 at byte \d+: (malformed event|the chunk is not a list)/);
+      expect((await readAll(bad)).damage!.message).toMatch(/chunk 1 at byte \d+: structure #0 is malformed/);
+      const again = await readAll(path);
+      expect(again.damage).toBeNull();
+      expect(again.batches).toEqual(first.batches);
+    }
+  });
+
   it('a structures frame in a version 2 file is damage', async () => {
     const b = Buffer.from(original);
     b.writeUInt16LE(2, 8);
