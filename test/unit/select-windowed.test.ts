@@ -121,6 +121,34 @@ describe('incremental flow snapshot', () => {
     expect(snap.table.rows().some((r) => r.flowId === 5)).toBe(false);
   });
 
+  it('keeps the rows right as most flows leave and more arrive than there was room for', () => {
+    const s = createCoreState({ lingerNs: 0 });
+    const d = new FlowSnapshotDeriver();
+    const o = owner(7000, 'churn', 1000, 5000);
+    const final = { bytesSent: 3, bytesReceived: 4, packetsSent: null, packetsReceived: null, retransmits: 1, srttUs: 20 };
+    let next = 1;
+    const opens = (n: number, ts: number): AppEvent[] => Array.from({ length: n }, () => ({
+      type: 'flow-open' as const, ts, flowId: next, cookie: next, proto: 'tcp' as const, family: 4 as const, laddr: '10.0.0.1',
+      lport: next++, raddr: '10.0.0.2', rport: 80, direction: 'outbound' as const, owner: o, state: 'ESTABLISHED',
+      connectLatencyUs: next, seenAtStart: false,
+    }));
+    applyBatch(s, [...opens(100, T0 + 1), tick(0)]);
+    compare(d.derive(s, true).table.rows(), deriveFlowRows(s));
+    // 90 close (every flow but each tenth), then 30 open: compacted in place.
+    const closes: AppEvent[] = [];
+    for (let id = 1; id <= 100; id++) if (id % 10 !== 0) closes.push({ type: 'flow-close', ts: T0 + 2e9, flowId: id, counters: final });
+    applyBatch(s, [...closes, tick(2)]);
+    applyBatch(s, [...opens(30, T0 + 3e9), tick(3)]);
+    let snap = d.derive(s, false);
+    expect(snap.table.length).toBe(40);
+    compare(snap.table.rows(), deriveFlowRows(s));
+    // 200 more: a bigger table.
+    applyBatch(s, [...opens(200, T0 + 4e9), tick(4)]);
+    snap = d.derive(s, false);
+    expect(snap.table.length).toBe(240);
+    compare(snap.table.rows(), deriveFlowRows(s));
+  });
+
   it('starts over on another state object (a replay seek)', () => {
     const d = new FlowSnapshotDeriver();
     const a = createCoreState();

@@ -63,7 +63,7 @@ export class FlowSnapshotDeriver {
     if (state !== this.state || state.flows.size !== t.length) return this.rebuild(state, factsChanged);
     // The common interval: the same flows in the same order, some counters moved. This
     // loop is kept small (V8 optimizes it quickly); any other case goes to rebuild.
-    const prevFlows = t.flows;
+    const prevFlows = t.flows; // t.length === state.flows.size here
     let text = false;
     let values = false;
     let i = 0;
@@ -87,31 +87,52 @@ export class FlowSnapshotDeriver {
     return this.snapshot;
   }
 
-  /** Flows came or left (or another state): a new table, a new shape. The state's order
-   * is the previous one with the flows that left taken out and new ones at the end (a
-   * Map keeps insertion order, and a flow that left never comes back: a repeated id is a
-   * new Flow), so the previous table is walked side by side: a previous flow passed over
-   * before the current one is found has left, with no lookup to ask (under connection
-   * churn tens of thousands leave per interval). A new flow runs the walk to the end: the
-   * previous flows still there all came before it. */
+  /** Flows came or left (or another state): a new shape, and the table compacted in
+   * place (a new one only when it has no room, or far too much: under connection churn
+   * this runs every interval). The state's order is the previous one with the flows that
+   * left taken out and new ones at the end (a Map keeps insertion order, and a flow that
+   * left never comes back: a repeated id is a new Flow), so the previous order is walked
+   * side by side: a previous flow passed over before the current one is found has left,
+   * with no lookup to ask (tens of thousands leave per interval under churn). A new flow
+   * runs the walk to the end: the previous flows still there all came before it. Each
+   * flow is written at or before its previous position, so compacting in place never
+   * overwrites a position still to be read. */
   private rebuild(state: CoreState, factsChanged: boolean): FlowSnapshot {
     const fresh = state !== this.state;
     this.state = state;
     const prev = fresh ? new FlowTable(0) : this.snapshot.table;
-    const t = new FlowTable(state.flows.size);
+    const prevLength = prev.length;
+    const n = state.flows.size;
+    const inPlace = n <= prev.capacity && n >= prev.capacity / 4;
+    // Room to grow by a quarter: flows arriving over several intervals do not make a new
+    // table each time.
+    const t = inPlace ? prev : new FlowTable(Math.ceil(n * 1.25));
     let i = 0;
     let j = 0;
     for (const flow of state.flows.values()) {
       // A flow that replaced another under the same id (recordings only; live ids never
       // repeat) is out of the previous order: the walk then runs to the end and the flows
       // after it have their names looked up again, only slower.
-      while (j < prev.length && prev.flows[j] !== flow) j++;
-      const kept = j < prev.length; // found in the previous order
-      t.flows[i] = flow;
-      t.names[i] = kept && !factsChanged ? prev.names[j] : namesOf(state, flow);
-      if (kept) j++;
+      while (j < prevLength && prev.flows[j] !== flow) j++;
+      if (j < prevLength) {
+        // Found in the previous order: its values move along, the names stay unless facts came.
+        if (inPlace) {
+          if (j !== i) t.move(j, i);
+        } else {
+          t.flows[i] = flow;
+          t.names[i] = prev.names[j];
+        }
+        j++;
+        if (factsChanged) t.names[i] = namesOf(state, flow);
+      } else {
+        t.flows[i] = flow;
+        t.names[i] = namesOf(state, flow);
+      }
+      // Values at a reused position are the previous flow's: fillValues writes what differs.
       fillValues(t, i++, flow);
     }
+    if (inPlace) t.truncate(n);
+    else t.length = n;
     this.snapshot = { table: t, shape: {} };
     return this.snapshot;
   }

@@ -24,7 +24,9 @@ export function arraySource<T>(rows: readonly T[]): RowSource<T> {
 }
 
 export class FlowTable {
-  readonly flows: Flow[];
+  /** Flows at positions 0..length-1; the columns have room for `capacity`. */
+  length = 0;
+  readonly flows: Array<Flow | undefined>;
   readonly names: OwnerNames[];
   readonly state: string[];
   readonly closed: Uint8Array;
@@ -38,18 +40,39 @@ export class FlowTable {
   readonly connectUs: Float64Array;
   private cursor: FlowRowView | null = null;
 
-  constructor(readonly length: number) {
-    this.flows = new Array<Flow>(length);
-    this.names = new Array<OwnerNames>(length);
-    this.state = new Array<string>(length);
-    this.closed = new Uint8Array(length);
-    this.txRate = new Float64Array(length);
-    this.rxRate = new Float64Array(length);
-    this.tx = new Float64Array(length);
-    this.rx = new Float64Array(length);
-    this.retr = new Float64Array(length);
-    this.rttUs = new Float64Array(length);
-    this.connectUs = new Float64Array(length);
+  constructor(readonly capacity: number) {
+    this.flows = new Array<Flow | undefined>(capacity);
+    this.names = new Array<OwnerNames>(capacity);
+    this.state = new Array<string>(capacity);
+    this.closed = new Uint8Array(capacity);
+    this.txRate = new Float64Array(capacity);
+    this.rxRate = new Float64Array(capacity);
+    this.tx = new Float64Array(capacity);
+    this.rx = new Float64Array(capacity);
+    this.retr = new Float64Array(capacity);
+    this.rttUs = new Float64Array(capacity);
+    this.connectUs = new Float64Array(capacity);
+  }
+
+  /** Copies position `from` to position `to` (compaction: flows that left are skipped). */
+  move(from: number, to: number): void {
+    this.flows[to] = this.flows[from];
+    this.names[to] = this.names[from];
+    this.state[to] = this.state[from];
+    this.closed[to] = this.closed[from];
+    this.txRate[to] = this.txRate[from];
+    this.rxRate[to] = this.rxRate[from];
+    this.tx[to] = this.tx[from];
+    this.rx[to] = this.rx[from];
+    this.retr[to] = this.retr[from];
+    this.rttUs[to] = this.rttUs[from];
+    this.connectUs[to] = this.connectUs[from];
+  }
+
+  /** Sets the length; positions past it let go of their flows. */
+  truncate(length: number): void {
+    for (let i = length; i < this.length; i++) this.flows[i] = undefined;
+    this.length = length;
   }
 
   /** A row to keep (it reads the columns, so it shows what the next derive writes). */
@@ -68,7 +91,7 @@ export class FlowTable {
   find(key: string): number {
     const id = flowIdOfKey(key);
     if (id === null) return -1;
-    for (let i = 0; i < this.length; i++) if (this.flows[i].flowId === id) return i;
+    for (let i = 0; i < this.length; i++) if (this.flows[i]!.flowId === id) return i;
     return -1;
   }
 
@@ -95,7 +118,7 @@ export function tableSource(table: FlowTable, idx: Int32Array | null): RowSource
     find: (key) => {
       const id = flowIdOfKey(key);
       if (id === null) return -1;
-      for (let i = 0; i < idx.length; i++) if (table.flows[idx[i]].flowId === id) return i;
+      for (let i = 0; i < idx.length; i++) if (table.flows[idx[i]]!.flowId === id) return i;
       return -1;
     },
   };
@@ -110,7 +133,7 @@ class FlowRowView implements FlowRow {
   constructor(private readonly t: FlowTable, public i: number) {}
 
   private get flow(): Flow {
-    return this.t.flows[this.i];
+    return this.t.flows[this.i]!;
   }
   get kind(): 'flow' {
     return 'flow';
