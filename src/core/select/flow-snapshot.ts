@@ -22,6 +22,11 @@ export interface FlowSnapshot {
 const VALUES_CHANGED = 1;
 const TEXT_CHANGED = 2;
 
+/** a !== b, with NaN (missing) equal to NaN. */
+function differs(a: number, b: number): boolean {
+  return a !== b && (a === a || b === b);
+}
+
 /** Writes the flow's state and counters at position i; VALUES_CHANGED | TEXT_CHANGED
  * bits for what differs from what was there. */
 function fillValues(t: FlowTable, i: number, flow: Flow): number {
@@ -36,10 +41,9 @@ function fillValues(t: FlowTable, i: number, flow: Flow): number {
   const retr = flow.retransmits ?? NaN;
   const rtt = flow.srttUs ?? NaN;
   const conn = flow.connectLatencyUs ?? NaN;
-  // Object.is: NaN (missing) equals NaN.
   if (t.txRate[i] !== flow.txRate || t.rxRate[i] !== flow.rxRate || t.tx[i] !== flow.bytesSent ||
-      t.rx[i] !== flow.bytesReceived || !Object.is(t.retr[i], retr) || !Object.is(t.rttUs[i], rtt) ||
-      !Object.is(t.connectUs[i], conn)) {
+      t.rx[i] !== flow.bytesReceived || differs(t.retr[i], retr) || differs(t.rttUs[i], rtt) ||
+      differs(t.connectUs[i], conn)) {
     t.txRate[i] = flow.txRate;
     t.rxRate[i] = flow.rxRate;
     t.tx[i] = flow.bytesSent;

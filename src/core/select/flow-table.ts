@@ -4,6 +4,7 @@
 // (the visible window, the cursor's row); filtering, grouping and sorting read the
 // columns through one movable view (`peek`) and keep positions, not rows.
 import type { Flow } from '../state';
+import type { ColumnId } from './columns';
 import { formatEndpoint } from './format';
 import { procKeyOf, remoteKeyOf, uidKeyOf, type FlowRow, type OwnerNames } from './rows';
 
@@ -16,6 +17,40 @@ export interface RowSource<T> {
   row(i: number): T;
   /** Position of the row with this key, or -1; absent: compare each row's key. */
   find?(key: string): number;
+  /** Fills `out` with a numeric column's values by position (NaN for missing) and returns
+   * true, when the source has that column at hand; rowOrder reads rows otherwise. */
+  numbers?(column: ColumnId, out: Float64Array): boolean;
+}
+
+/** The number columns group sums read, by position; NaN for a missing value. */
+export interface NumberColumns {
+  txRate: ArrayLike<number>;
+  rxRate: ArrayLike<number>;
+  tx: ArrayLike<number>;
+  rx: ArrayLike<number>;
+  retr: ArrayLike<number>;
+  rttUs: ArrayLike<number>;
+  connectUs: ArrayLike<number>;
+}
+
+/** Rows' numbers as columns (the array path of the one-shot select and tests). */
+export function numberColumnsOf(rows: readonly FlowRow[]): NumberColumns {
+  const n = rows.length;
+  const c = {
+    txRate: new Float64Array(n), rxRate: new Float64Array(n), tx: new Float64Array(n), rx: new Float64Array(n),
+    retr: new Float64Array(n), rttUs: new Float64Array(n), connectUs: new Float64Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    c.txRate[i] = r.txRate;
+    c.rxRate[i] = r.rxRate;
+    c.tx[i] = r.tx;
+    c.rx[i] = r.rx;
+    c.retr[i] = r.retr ?? NaN;
+    c.rttUs[i] = r.rttUs ?? NaN;
+    c.connectUs[i] = r.connectUs ?? NaN;
+  }
+  return c;
 }
 
 /** A plain array as a RowSource (group rows, tests, the one-shot select). */
@@ -23,7 +58,7 @@ export function arraySource<T>(rows: readonly T[]): RowSource<T> {
   return { length: rows.length, peek: (i) => rows[i], row: (i) => rows[i] };
 }
 
-export class FlowTable {
+export class FlowTable implements RowSource<FlowRow>, NumberColumns {
   /** Flows at positions 0..length-1; the columns have room for `capacity`. */
   length = 0;
   readonly flows: Array<Flow | undefined>;
@@ -95,6 +130,27 @@ export class FlowTable {
     return -1;
   }
 
+  /** The column sorted by `column`, or null for one not kept here (pid, flows). */
+  column(column: ColumnId): Float64Array | null {
+    switch (column) {
+      case 'txRate': return this.txRate;
+      case 'rxRate': return this.rxRate;
+      case 'tx': return this.tx;
+      case 'rx': return this.rx;
+      case 'retr': return this.retr;
+      case 'rtt': return this.rttUs;
+      case 'connect': return this.connectUs;
+      default: return null;
+    }
+  }
+
+  numbers(column: ColumnId, out: Float64Array): boolean {
+    const c = this.column(column);
+    if (c === null) return false;
+    out.set(c.subarray(0, this.length));
+    return true;
+  }
+
   /** Every row as an object (tests, the one-shot select()). */
   rows(): FlowRow[] {
     return Array.from({ length: this.length }, (_, i) => this.row(i));
@@ -120,6 +176,12 @@ export function tableSource(table: FlowTable, idx: Int32Array | null): RowSource
       if (id === null) return -1;
       for (let i = 0; i < idx.length; i++) if (table.flows[idx[i]]!.flowId === id) return i;
       return -1;
+    },
+    numbers: (column, out) => {
+      const c = table.column(column);
+      if (c === null) return false;
+      for (let i = 0; i < idx.length; i++) out[i] = c[idx[i]];
+      return true;
     },
   };
 }

@@ -1,7 +1,7 @@
 // Grouping: flows, or one row per process / container (pod when known) / user / remote
 // host. A group row sums its flows' counters; a text column shows the shared value, or
 // `(N)` when the flows differ (N distinct values).
-import { arraySource, type RowSource } from './flow-table';
+import { arraySource, numberColumnsOf, type NumberColumns, type RowSource } from './flow-table';
 import type { FlowRow, GroupRow } from './rows';
 
 export type GroupBy = 'flow' | 'process' | 'container' | 'user' | 'remote';
@@ -70,7 +70,8 @@ export interface GroupPlan {
   label: string;
   pid: number | null; // null when the flows differ
   text: Record<TextField, string>;
-  /** Positions of its flows in the rows it was planned over. */
+  /** Positions of its flows in the rows it was planned over (the table selector maps
+   * them to table positions: the sums read the table's columns). */
   members: Int32Array;
 }
 
@@ -137,27 +138,28 @@ export function planGroups(rows: RowSource<FlowRow>, by: GroupBy): GroupPlan[] {
 
 const EMPTY = new Int32Array(0);
 
-/** The group rows of a plan with their flows' current numbers (read from `rows`, the
- * rows the plan was made over): counters and rates add up; latencies do not, so a group
- * shows the mean of its flows that have one. */
-export function sumGroups(plans: readonly GroupPlan[], rows: RowSource<FlowRow>): GroupRow[] {
+/** The group rows of a plan with their flows' current numbers (`cols`, by the positions
+ * in the plan's members): counters and rates add up; latencies do not, so a group shows
+ * the mean of its flows that have one. */
+export function sumGroups(plans: readonly GroupPlan[], cols: NumberColumns): GroupRow[] {
   const out = new Array<GroupRow>(plans.length);
+  const { txRate: txRates, rxRate: rxRates, tx: txs, rx: rxs, retr: retrs, rttUs: rtts, connectUs: conns } = cols;
   for (let p = 0; p < plans.length; p++) {
     const { key, groupKey, label, pid, text, members } = plans[p];
     let txRate = 0, rxRate = 0, tx = 0, rx = 0, retr: number | null = null;
     let rttSum = 0, rttN = 0, connSum = 0, connN = 0;
     for (let m = 0; m < members.length; m++) {
-      const r = rows.peek(members[m]);
-      txRate += r.txRate;
-      rxRate += r.rxRate;
-      tx += r.tx;
-      rx += r.rx;
-      const retrans = r.retr;
-      if (retrans !== null) retr = (retr ?? 0) + retrans;
-      const rtt = r.rttUs;
-      if (rtt !== null) { rttSum += rtt; rttN++; }
-      const conn = r.connectUs;
-      if (conn !== null) { connSum += conn; connN++; }
+      const i = members[m];
+      txRate += txRates[i];
+      rxRate += rxRates[i];
+      tx += txs[i];
+      rx += rxs[i];
+      const retrans = retrs[i];
+      if (retrans === retrans) retr = (retr ?? 0) + retrans; // NaN: missing
+      const rtt = rtts[i];
+      if (rtt === rtt) { rttSum += rtt; rttN++; }
+      const conn = conns[i];
+      if (conn === conn) { connSum += conn; connN++; }
     }
     out[p] = {
       kind: 'group', key, groupKey, label, flows: members.length, pid,
@@ -170,8 +172,7 @@ export function sumGroups(plans: readonly GroupPlan[], rows: RowSource<FlowRow>)
 }
 
 export function groupRows(rows: readonly FlowRow[], by: GroupBy): GroupRow[] {
-  const source = arraySource(rows);
-  return sumGroups(planGroups(source, by), source);
+  return sumGroups(planGroups(arraySource(rows), by), numberColumnsOf(rows));
 }
 
 /** The flows of one group, for the drill-down. */

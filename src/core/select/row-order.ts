@@ -18,9 +18,11 @@ export function rowOrder(list: readonly TableRow[] | RowSource<TableRow>, spec: 
   const n = rows.length;
   if (col.numeric) {
     const vals = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = col.value(rows.peek(i));
-      vals[i] = v === null ? NaN : (v as number);
+    if (!rows.numbers?.(col.id, vals)) {
+      for (let i = 0; i < n; i++) {
+        const v = col.value(rows.peek(i));
+        vals[i] = v === null ? NaN : (v as number);
+      }
     }
     return (a, b) => {
       const x = vals[a];

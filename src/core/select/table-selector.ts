@@ -65,8 +65,10 @@ export class TableSelector {
     let plan = this.plans.get(k);
     if (!plan) {
       plan = planGroups(matchedRows, view.groupBy);
+      // Members as table positions: the sums read the table's columns directly.
+      if (matched !== null) for (const g of plan) g.members = g.members.map((m) => matched[m]);
       this.plans.set(k, plan);
     }
-    return { rows: new OrderedRows(sumGroups(plan, matchedRows), view.sort), grouped: true, matched: matchedRows.length, total };
+    return { rows: new OrderedRows(sumGroups(plan, table), view.sort), grouped: true, matched: matchedRows.length, total };
   }
 }
