@@ -126,10 +126,6 @@ export interface OwnerNames {
   containerKey: string;
 }
 
-export const NO_NAMES: OwnerNames = {
-  process: '', user: '', container: '-', exe: null, userName: null, containerId: null, containerName: null, pod: null,
-  podNamespace: null, containerKey: 'c:-',
-};
 const ownerNames = new WeakMap<Owner, OwnerNames>();
 
 /** The owner's names from the state's facts: the shared object while they are the same. */
