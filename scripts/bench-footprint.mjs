@@ -6,7 +6,8 @@
 //
 //   node scripts/bench-footprint.mjs --mode jsonl|tui [--flows 100000] [--hold 65] [--repo DIR] [--max-flows N] [--heap]
 //
-// --max-flows is passed to sockscope (the TUI keeps 50,000 flows unless told otherwise).
+// --max-flows is passed to sockscope (the TUI keeps 100,000 flows unless told otherwise;
+// 50,000 before this default was raised: pass --max-flows 100000 to compare such a build).
 // --heap also loads bench/profile/memory-report.cjs and adds V8's heap spaces at the end
 // of the hold.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

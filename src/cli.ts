@@ -26,7 +26,7 @@ usage:
   sockscope doctor
   sockscope --help | --version | COMMAND --help
 
-D and I take 500ms, 10s, 5m, 1h. N is how many flows the screen keeps (default 50,000;
+D and I take 500ms, 10s, 5m, 1h. N is how many flows the screen keeps (default 100,000;
 --format jsonl keeps them all). Exit codes: 0 ok, 1 runtime failure, 2 bad usage,
 3 missing privileges, 4 kernel or library not supported, 5 unreadable recording.`;
 

@@ -31,7 +31,7 @@ import type { CgroupInfo, CoreOptions, CoreState, Flow, ProcessInfo } from './st
 
 export const DEFAULT_CORE_OPTIONS: CoreOptions = {
   lingerNs: 5e9,
-  maxFlows: 50_000,
+  maxFlows: 100_000,
   historyLength: 60,
 };
 

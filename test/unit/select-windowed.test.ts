@@ -22,6 +22,15 @@ function tieRows(n: number): TableRow[] {
   }));
 }
 const keys = (rows: readonly TableRow[]) => rows.map((r) => r.key);
+/** Every field a row shows or a filter reads, as plain data: flow rows are views over a
+ * table's columns (getters, which a spread copy lacks). */
+const FLOW_FIELDS = [
+  'kind', 'key', 'flows', 'pid', 'process', 'user', 'container', 'proto', 'local', 'remote', 'state', 'txRate', 'rxRate',
+  'tx', 'rx', 'retr', 'rttUs', 'connectUs', 'flowId', 'comm', 'exe', 'uid', 'userName', 'containerId', 'containerName',
+  'pod', 'podNamespace', 'family', 'laddr', 'lport', 'raddr', 'rport', 'direction', 'closed', 'startTs', 'procKey',
+  'userKey', 'remoteKey', 'containerKey',
+] as const;
+const plain = (r: TableRow) => (r.kind === 'flow' ? Object.fromEntries(FLOW_FIELDS.map((f) => [f, (r as unknown as Record<string, unknown>)[f]])) : { ...r });
 const view = (v: Partial<TableView>): TableView => ({ groupBy: 'flow', openGroup: null, query: parseQuery(''), sort: DEFAULT_SORT, ...v });
 
 describe('top-k selection', () => {
@@ -70,7 +79,7 @@ describe('top-k selection', () => {
 });
 
 describe('incremental flow snapshot', () => {
-  const compare = (a: readonly TableRow[], b: readonly TableRow[]) => expect(a.map((r) => ({ ...r }))).toEqual(b.map((r) => ({ ...r })));
+  const compare = (a: readonly TableRow[], b: readonly TableRow[]) => expect(a.map(plain)).toEqual(b.map(plain));
 
   it('has the rows a full derive has, through opens, closes, counters and late facts', () => {
     const s = createCoreState();
@@ -78,13 +87,13 @@ describe('incremental flow snapshot', () => {
     const [first, ...rest] = manyFlowBatches(300, 0);
     applyBatch(s, first);
     let snap = d.derive(s, true);
-    compare(snap.rows, deriveFlowRows(s));
+    compare(snap.table.rows(), deriveFlowRows(s));
     const shape0 = snap.shape;
     // Counters only: same shape, new numbers.
     applyBatch(s, manyFlowInterval(300, 1));
     snap = d.derive(s, false);
     expect(snap.shape).toBe(shape0);
-    compare(snap.rows, deriveFlowRows(s));
+    compare(snap.table.rows(), deriveFlowRows(s));
     expect(rest).toEqual([]);
     // Nothing new: the same snapshot.
     expect(d.derive(s, false)).toBe(snap);
@@ -99,26 +108,54 @@ describe('incremental flow snapshot', () => {
     applyBatch(s, changes);
     snap = d.derive(s, false);
     expect(snap.shape).not.toBe(shape0);
-    compare(snap.rows, deriveFlowRows(s));
+    compare(snap.table.rows(), deriveFlowRows(s));
     // A fact that names a process: looked up when the caller says facts came.
     applyBatch(s, [{ type: 'process', ts: T0 + 3e9, pid: 9000, ppid: 1, exe: '/usr/bin/late', cmdline: 'late' }, tick(3)]);
     const before = d.derive(s, true);
-    compare(before.rows, deriveFlowRows(s));
-    expect(before.rows.find((r) => r.flowId === 9001)?.exe).toBe('/usr/bin/late');
+    compare(before.table.rows(), deriveFlowRows(s));
+    expect(before.table.rows().find((r) => r.flowId === 9001)?.exe).toBe('/usr/bin/late');
     // Lingering closed flows leave (linger 5 s): rows go from the middle.
     for (let t = 4; t < 12; t++) applyBatch(s, manyFlowInterval(300, t));
     snap = d.derive(s, false);
-    compare(snap.rows, deriveFlowRows(s));
-    expect(snap.rows.some((r) => r.flowId === 5)).toBe(false);
+    compare(snap.table.rows(), deriveFlowRows(s));
+    expect(snap.table.rows().some((r) => r.flowId === 5)).toBe(false);
+  });
+
+  it('keeps the rows right as most flows leave and more arrive than there was room for', () => {
+    const s = createCoreState({ lingerNs: 0 });
+    const d = new FlowSnapshotDeriver();
+    const o = owner(7000, 'churn', 1000, 5000);
+    const final = { bytesSent: 3, bytesReceived: 4, packetsSent: null, packetsReceived: null, retransmits: 1, srttUs: 20 };
+    let next = 1;
+    const opens = (n: number, ts: number): AppEvent[] => Array.from({ length: n }, () => ({
+      type: 'flow-open' as const, ts, flowId: next, cookie: next, proto: 'tcp' as const, family: 4 as const, laddr: '10.0.0.1',
+      lport: next++, raddr: '10.0.0.2', rport: 80, direction: 'outbound' as const, owner: o, state: 'ESTABLISHED',
+      connectLatencyUs: next, seenAtStart: false,
+    }));
+    applyBatch(s, [...opens(100, T0 + 1), tick(0)]);
+    compare(d.derive(s, true).table.rows(), deriveFlowRows(s));
+    // 90 close (every flow but each tenth), then 30 open: compacted in place.
+    const closes: AppEvent[] = [];
+    for (let id = 1; id <= 100; id++) if (id % 10 !== 0) closes.push({ type: 'flow-close', ts: T0 + 2e9, flowId: id, counters: final });
+    applyBatch(s, [...closes, tick(2)]);
+    applyBatch(s, [...opens(30, T0 + 3e9), tick(3)]);
+    let snap = d.derive(s, false);
+    expect(snap.table.length).toBe(40);
+    compare(snap.table.rows(), deriveFlowRows(s));
+    // 200 more: a bigger table.
+    applyBatch(s, [...opens(200, T0 + 4e9), tick(4)]);
+    snap = d.derive(s, false);
+    expect(snap.table.length).toBe(240);
+    compare(snap.table.rows(), deriveFlowRows(s));
   });
 
   it('starts over on another state object (a replay seek)', () => {
     const d = new FlowSnapshotDeriver();
     const a = createCoreState();
     for (const b of sceneBatches(3)) applyBatch(a, b);
-    expect(d.derive(a, false).rows).toHaveLength(4);
+    expect(d.derive(a, false).table.rows()).toHaveLength(4);
     const empty = createCoreState();
-    expect(d.derive(empty, false).rows).toEqual([]);
+    expect(d.derive(empty, false).table.rows()).toEqual([]);
   });
 });
 
@@ -142,7 +179,7 @@ describe('table selector', () => {
       applyBatch(s, manyFlowInterval(600, t));
       const snap = d.derive(s, t === 1);
       for (const v of views) {
-        const want = selectTable(snap.rows, v);
+        const want = selectTable(snap.table.rows(), v);
         const got = sel.select(snap, v);
         expect(got.matched).toBe(want.matched);
         expect(got.total).toBe(want.total);
@@ -150,7 +187,7 @@ describe('table selector', () => {
         expect(got.rows.length).toBe(want.rows.length);
         const n = want.rows.length;
         for (const [a, b] of [[0, 35], [n - 35, n], [Math.floor(n / 2), Math.floor(n / 2) + 35]]) {
-          expect(got.rows.slice(a, b).map((r) => ({ ...r }))).toEqual(want.rows.slice(Math.max(0, a), b).map((r) => ({ ...r })));
+          expect(got.rows.slice(a, b).map(plain)).toEqual(want.rows.slice(Math.max(0, a), b).map(plain));
         }
       }
     }

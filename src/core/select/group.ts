@@ -1,6 +1,7 @@
 // Grouping: flows, or one row per process / container (pod when known) / user / remote
 // host. A group row sums its flows' counters; a text column shows the shared value, or
 // `(N)` when the flows differ (N distinct values).
+import { arraySource, numberColumnsOf, type NumberColumns, type RowSource } from './flow-table';
 import type { FlowRow, GroupRow } from './rows';
 
 export type GroupBy = 'flow' | 'process' | 'container' | 'user' | 'remote';
@@ -69,11 +70,14 @@ export interface GroupPlan {
   label: string;
   pid: number | null; // null when the flows differ
   text: Record<TextField, string>;
-  members: FlowRow[];
+  /** Positions of its flows in the rows it was planned over (the table selector maps
+   * them to table positions: the sums read the table's columns). */
+  members: Int32Array;
 }
 
 interface Acc {
   plan: GroupPlan;
+  members: number[];
   /** Per text field: the first value, and the distinct values once a second one shows up
    * (most groups never need the set: this is what keeps 10k groups cheap). */
   first: string[];
@@ -93,22 +97,24 @@ function note(acc: Acc, i: number, v: string): void {
 }
 
 /** The groups of `rows` (in the order their first flow comes), with their text. */
-export function planGroups(rows: readonly FlowRow[], by: GroupBy): GroupPlan[] {
+export function planGroups(rows: RowSource<FlowRow>, by: GroupBy): GroupPlan[] {
   const groups = new Map<string, Acc>();
   const nf = TEXT_FIELDS.length;
-  for (const r of rows) {
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows.peek(k);
     const key = groupKeyOf(r, by);
     let acc = groups.get(key);
     if (!acc) {
       acc = {
-        plan: { key: `g:${key}`, groupKey: key, label: groupLabel(r, by), pid: r.pid, text: {} as Record<TextField, string>, members: [] },
+        plan: { key: `g:${key}`, groupKey: key, label: groupLabel(r, by), pid: r.pid, text: {} as Record<TextField, string>, members: EMPTY },
+        members: [],
         first: TEXT_FIELDS.map((f) => r[f]),
         distinct: new Array(nf).fill(null),
       };
       groups.set(key, acc);
     }
     const plan = acc.plan;
-    plan.members.push(r);
+    acc.members.push(k);
     if (r.pid !== plan.pid) plan.pid = null;
     note(acc, 0, r.process);
     note(acc, 1, r.user);
@@ -124,28 +130,36 @@ export function planGroups(rows: readonly FlowRow[], by: GroupBy): GroupPlan[] {
       const set = acc.distinct[i];
       acc.plan.text[TEXT_FIELDS[i]] = set ? `(${set.size}${set.size >= DISTINCT_CAP ? '+' : ''})` : acc.first[i];
     }
+    acc.plan.members = Int32Array.from(acc.members);
     out.push(acc.plan);
   }
   return out;
 }
 
-/** The group rows of a plan with their flows' current numbers: counters and rates add
- * up; latencies do not, so a group shows the mean of its flows that have one. */
-export function sumGroups(plans: readonly GroupPlan[]): GroupRow[] {
+const EMPTY = new Int32Array(0);
+
+/** The group rows of a plan with their flows' current numbers (`cols`, by the positions
+ * in the plan's members): counters and rates add up; latencies do not, so a group shows
+ * the mean of its flows that have one. */
+export function sumGroups(plans: readonly GroupPlan[], cols: NumberColumns): GroupRow[] {
   const out = new Array<GroupRow>(plans.length);
+  const { txRate: txRates, rxRate: rxRates, tx: txs, rx: rxs, retr: retrs, rttUs: rtts, connectUs: conns } = cols;
   for (let p = 0; p < plans.length; p++) {
     const { key, groupKey, label, pid, text, members } = plans[p];
     let txRate = 0, rxRate = 0, tx = 0, rx = 0, retr: number | null = null;
     let rttSum = 0, rttN = 0, connSum = 0, connN = 0;
     for (let m = 0; m < members.length; m++) {
-      const r = members[m];
-      txRate += r.txRate;
-      rxRate += r.rxRate;
-      tx += r.tx;
-      rx += r.rx;
-      if (r.retr !== null) retr = (retr ?? 0) + r.retr;
-      if (r.rttUs !== null) { rttSum += r.rttUs; rttN++; }
-      if (r.connectUs !== null) { connSum += r.connectUs; connN++; }
+      const i = members[m];
+      txRate += txRates[i];
+      rxRate += rxRates[i];
+      tx += txs[i];
+      rx += rxs[i];
+      const retrans = retrs[i];
+      if (retrans === retrans) retr = (retr ?? 0) + retrans; // NaN: missing
+      const rtt = rtts[i];
+      if (rtt === rtt) { rttSum += rtt; rttN++; }
+      const conn = conns[i];
+      if (conn === conn) { connSum += conn; connN++; }
     }
     out[p] = {
       kind: 'group', key, groupKey, label, flows: members.length, pid,
@@ -158,7 +172,7 @@ export function sumGroups(plans: readonly GroupPlan[]): GroupRow[] {
 }
 
 export function groupRows(rows: readonly FlowRow[], by: GroupBy): GroupRow[] {
-  return sumGroups(planGroups(rows, by));
+  return sumGroups(planGroups(arraySource(rows), by), numberColumnsOf(rows));
 }
 
 /** The flows of one group, for the drill-down. */

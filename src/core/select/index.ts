@@ -4,7 +4,8 @@
 import type { CoreState } from '../state';
 import { filterRows, type Query } from './query';
 import { groupKeyOf, groupRows, type GroupBy } from './group';
-import { deriveFlowRows, type FlowRow, type TableRow } from './rows';
+import { deriveFlowRows } from './flow-snapshot';
+import type { FlowRow, TableRow } from './rows';
 import { sortRows, type SortSpec } from './sort';
 
 export interface TableView {
@@ -46,5 +47,6 @@ export * from './rows';
 export * from './sort';
 export * from './window';
 export * from './flow-snapshot';
+export * from './flow-table';
 export * from './ordered-rows';
 export * from './table-selector';

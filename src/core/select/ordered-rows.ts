@@ -4,6 +4,7 @@
 // at the top come from a top-k selection, rows at the bottom (End) from the same
 // selection in the reverse order, and a window in the middle from a full sort. The
 // order is sortRows's exactly (sort.ts): same values, missing last, ties by input order.
+import { arraySource, type RowSource } from './flow-table';
 import { rowOrder, type IndexOrder } from './row-order';
 import type { TableRow } from './rows';
 import type { SortSpec } from './sort';
@@ -30,8 +31,13 @@ export class OrderedRows<T extends TableRow> implements RowList<T> {
   /** Indices of the last tail.length rows, last first. */
   private tail: number[] = [];
 
-  constructor(private readonly rows: readonly T[], private readonly spec: SortSpec) {
-    this.length = rows.length;
+  private readonly rows: RowSource<T>;
+
+  /** Over an array of rows, or over rows by position (a FlowTable's: row objects are
+   * made only for the positions asked for). */
+  constructor(rows: readonly T[] | RowSource<T>, private readonly spec: SortSpec) {
+    this.rows = Array.isArray(rows) ? arraySource(rows as readonly T[]) : (rows as RowSource<T>);
+    this.length = this.rows.length;
   }
 
   private get order(): IndexOrder {
@@ -50,7 +56,7 @@ export class OrderedRows<T extends TableRow> implements RowList<T> {
     this.cover(start, end);
     const out = new Array<T>(end - start);
     for (let p = start; p < end; p++) {
-      out[p - start] = this.rows[p < this.head.length ? this.head[p] : this.tail[n - 1 - p]];
+      out[p - start] = this.rows.row(p < this.head.length ? this.head[p] : this.tail[n - 1 - p]);
     }
     return out;
   }
@@ -77,16 +83,21 @@ export class OrderedRows<T extends TableRow> implements RowList<T> {
 
   indexOfKey(key: string): number {
     const { head, tail, rows } = this;
-    for (let p = 0; p < head.length; p++) if (rows[head[p]].key === key) return p;
-    for (let q = 0; q < tail.length; q++) if (rows[tail[q]].key === key) return this.length - 1 - q;
     let i = -1;
-    for (let j = 0; j < rows.length; j++) {
-      if (rows[j].key === key) {
-        i = j;
-        break;
+    if (rows.find) i = rows.find(key);
+    else {
+      for (let j = 0; j < rows.length; j++) {
+        if (rows.peek(j).key === key) {
+          i = j;
+          break;
+        }
       }
     }
     if (i < 0) return -1;
+    const p = head.indexOf(i);
+    if (p >= 0) return p;
+    const q = tail.indexOf(i);
+    if (q >= 0) return this.length - 1 - q;
     // Its position is the number of rows that come before it: no sort needed.
     const order = this.order;
     let rank = 0;

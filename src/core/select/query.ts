@@ -5,6 +5,7 @@
 //   port:80,443  -proc:sshd  host:10.0.0.  "free text"
 //
 // A parse error does not throw: the bad term is reported and ignored, the rest applies.
+import type { RowSource } from './flow-table';
 import type { FlowRow } from './rows';
 
 export interface QueryTerm {
@@ -141,6 +142,14 @@ export function matchQuery(q: Query, row: FlowRow): boolean {
 export function filterRows(rows: readonly FlowRow[], q: Query): FlowRow[] {
   if (q.terms.length === 0) return rows as FlowRow[];
   return rows.filter((r) => matchQuery(q, r));
+}
+
+/** Positions of the rows that match, or null when the query has no terms (all match). */
+export function filterPositions(rows: RowSource<FlowRow>, q: Query): Int32Array | null {
+  if (q.terms.length === 0) return null;
+  const hits: number[] = [];
+  for (let i = 0; i < rows.length; i++) if (matchQuery(q, rows.peek(i))) hits.push(i);
+  return Int32Array.from(hits);
 }
 
 function textTest(r: FlowRow, v: string): boolean {

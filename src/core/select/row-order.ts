@@ -2,6 +2,7 @@
 // values (null) last whichever the direction, ties by input index. One definition shared
 // by the full sort and the top-k selection, so both give the same order.
 import { COLUMN_BY_ID } from './columns';
+import { arraySource, type RowSource } from './flow-table';
 import type { TableRow } from './rows';
 import type { SortSpec } from './sort';
 
@@ -10,15 +11,18 @@ export type IndexOrder = (a: number, b: number) => number;
 
 /** Reads each row's sort value once (reading one per comparison is what makes 10k-row
  * sorts slow) and returns the comparison over row indices. */
-export function rowOrder(rows: readonly TableRow[], spec: SortSpec): IndexOrder {
+export function rowOrder(list: readonly TableRow[] | RowSource<TableRow>, spec: SortSpec): IndexOrder {
+  const rows = Array.isArray(list) ? arraySource(list as readonly TableRow[]) : (list as RowSource<TableRow>);
   const col = COLUMN_BY_ID.get(spec.column)!;
   const dir = spec.descending ? -1 : 1;
   const n = rows.length;
   if (col.numeric) {
     const vals = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = col.value(rows[i]);
-      vals[i] = v === null ? NaN : (v as number);
+    if (!rows.numbers?.(col.id, vals)) {
+      for (let i = 0; i < n; i++) {
+        const v = col.value(rows.peek(i));
+        vals[i] = v === null ? NaN : (v as number);
+      }
     }
     return (a, b) => {
       const x = vals[a];
@@ -30,7 +34,7 @@ export function rowOrder(rows: readonly TableRow[], spec: SortSpec): IndexOrder 
     };
   }
   const vals = new Array<string | null>(n);
-  for (let i = 0; i < n; i++) vals[i] = col.value(rows[i]) as string | null;
+  for (let i = 0; i < n; i++) vals[i] = col.value(rows.peek(i)) as string | null;
   return (a, b) => {
     const x = vals[a];
     const y = vals[b];
