@@ -5,8 +5,11 @@
 // it), for one or more builds in turn: comparing two builds interleaved is one call with
 // `--repo OLD --repo NEW` per pair. As root; loopback only.
 //   node bench/live-steady.mjs --mode tui --repo /tmp/main-ref --repo . [--clients 2]
-//     [--warm 5] [--seconds 10] [--profile OUT_PREFIX]
+//     [--warm 5] [--seconds 10] [--profile OUT_PREFIX] [--load churn|keepalive|idle]
 // Prints one JSON line per run: {repo, mode, connections, rate, usMain, usOthers, usTotal}.
+// `--load keepalive` (nginx + wrk -c32, as the overhead section's keep-alive row) and `--load idle`
+// (nothing) print instead {repo, mode, load, rps, pctMain, pctOthers, pctTotal}: sockscope's
+// CPU as % of one core over the measured seconds.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { compileTools } from './lib/compile.mjs';
 import { alive, killOwnedSync, onExitSync, run, sleep, start, stop, threadCpuSeconds, waitFor } from './lib/proc.mjs';
 import { sockscopePaths, waitForBpf } from './lib/sockscope.mjs';
+import { runWrk, startNginx, stopNginx } from './lib/workloads.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +28,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     port: { type: 'string', default: '18300' },
     profile: { type: 'string' },
+    load: { type: 'string', default: 'churn' },
   },
 });
 const benchDir = path.dirname(new URL(import.meta.url).pathname);
@@ -68,10 +73,34 @@ async function startLive(repo, profileOut) {
   };
 }
 
+if (!['churn', 'keepalive', 'idle'].includes(values.load)) throw new Error(`--load takes churn, keepalive or idle, not '${values.load}'`);
+const nginx = values.load === 'keepalive' ? await startNginx({ benchDir, workDir, port: port++ }) : null;
+onExitSync(() => { if (nginx && alive(nginx.child.pid)) process.kill(nginx.child.pid, 'SIGKILL'); });
+
+/** Keep-alive or idle: sockscope's CPU over `seconds` of wrk (or of nothing), % of a core. */
+async function steadyLoad(live, repo) {
+  const seconds = Number(values.seconds);
+  if (nginx) await runWrk(nginx.url, Number(values.warm), false);
+  await sleep(1000);
+  const t0 = threadCpuSeconds(live.pid);
+  const w0 = performance.now();
+  const r = nginx ? await runWrk(nginx.url, seconds, false) : (await sleep(seconds * 1000), { rps: null });
+  const t1 = threadCpuSeconds(live.pid);
+  const wall = (performance.now() - w0) / 1000;
+  await live.stop();
+  const pct = (sec) => Number(((100 * sec) / wall).toFixed(2));
+  console.log(JSON.stringify({ repo, mode: values.mode, load: values.load, rps: r.rps && Math.round(r.rps),
+    pctMain: pct(t1.main - t0.main), pctOthers: pct(t1.others - t0.others), pctTotal: pct(t1.total - t0.total) }));
+}
+
 for (const [i, repo] of values.repo.entries()) {
   const profileOut = values.profile ? `${values.profile}-${i}.cpuprofile` : null;
   const live = await startLive(repo, profileOut);
   if (!(await waitForBpf(live.pid, live.isAlive))) throw new Error(`sockscope from ${repo} did not attach`);
+  if (values.load !== 'churn') {
+    await steadyLoad(live, repo);
+    continue;
+  }
   await churn(Number(values.warm));
   await sleep(1000);
   const t0 = threadCpuSeconds(live.pid);
@@ -83,3 +112,4 @@ for (const [i, repo] of values.repo.entries()) {
   console.log(JSON.stringify({ repo, mode: values.mode, connections: r.connections, rate: Math.round(r.rate),
     usMain: us(t1.main - t0.main), usOthers: us(t1.others - t0.others), usTotal: us(t1.total - t0.total), profile: profileOut }));
 }
+await stopNginx(nginx);
