@@ -16,7 +16,7 @@
 // demo.ssrec takes 2-4 ms, and after one warm-up pass the JIT has not caught up with its
 // mix of events (its passes in one run: 8.6, 4.4, 4.3, 3.5, 2.6, 2.5, 2.5 ms), so by
 // default its figure is mostly warm-up, the larger files' the steady state. `npm run bench`
-// passes --warmup-ms 300: the target is a throughput, judged warm; firstPassEventsPerSec
+// passes --warmup-ms 2000: the target is a throughput, judged warm; firstPassEventsPerSec
 // is each file's first, cold pass, reported beside it.
 // --codecs rewrites the largest real recording with every codec and
 // reports size and speed: the numbers behind the codec choice in docs/recording-format.md.
