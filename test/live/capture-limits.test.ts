@@ -3,17 +3,13 @@
 // the default sizes a burst of 2,000 short connections is reported whole, zero lost.
 import { afterEach, describe, expect, it } from 'vitest';
 import { canCapture, skipWhy, startCapture, type Capture } from './helpers/capture';
-import { runTraffic, tcpServer, type Helper } from './helpers/procs';
+import { runTraffic, stopHelpers, tcpServer, type Helper } from './helpers/procs';
 
 describe.skipIf(!canCapture.ok)(`live capture limits${skipWhy}`, () => {
   let cap: Capture | null = null;
   const helpers: Helper[] = [];
   afterEach(async () => {
-    for (const h of helpers.splice(0)) {
-      h.child.stdin?.end();
-      h.kill();
-      await h.exited;
-    }
+    await stopHelpers(helpers);
     await cap?.stop();
     cap = null;
   });

@@ -6,7 +6,7 @@ import { openKernelCapture, type KernelCapture } from '../../src/live/kernel';
 import { SlotIndexedMap, MAX_LOOKED_UP } from '../../src/loader/slot-index';
 import { TCP_SOCK } from '../../src/events/layout';
 import { canCapture, skipWhy } from './helpers/capture';
-import { runTraffic, tcpServer, type Helper } from './helpers/procs';
+import { runTraffic, stopHelpers, tcpServer, type Helper } from './helpers/procs';
 
 function entries(read: (fn: (k: Buffer, ko: number, v: Buffer, vo: number) => void) => void): Map<string, number> {
   const out = new Map<string, number>();
@@ -18,11 +18,7 @@ describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, ()
   let cap: KernelCapture | null = null;
   const helpers: Helper[] = [];
   afterEach(async () => {
-    for (const h of helpers.splice(0)) {
-      h.child.stdin?.end();
-      h.kill();
-      await h.exited;
-    }
+    await stopHelpers(helpers);
     cap?.obj.close();
     cap = null;
   });

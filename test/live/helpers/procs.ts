@@ -36,6 +36,15 @@ export function killAllHelpers(): void {
   running.clear();
 }
 
+/** Ends the helpers a test started (stdin closed, killed by pid) and empties the list. */
+export async function stopHelpers(helpers: Helper[]): Promise<void> {
+  for (const h of helpers.splice(0)) {
+    h.child.stdin?.end();
+    h.kill();
+    await h.exited;
+  }
+}
+
 export function runTraffic(args: string[], opts: { prefix?: string[]; timeoutMs?: number } = {}): Helper {
   const argv = [...(opts.prefix ?? []), PYTHON, TRAFFIC_PY, ...args];
   const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
