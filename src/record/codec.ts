@@ -4,6 +4,7 @@
 import { Packr, Unpackr, type Options } from 'msgpackr';
 import * as zlib from 'node:zlib';
 import { Codec } from './format';
+import { ZstdReuse } from './zstd-reuse';
 
 const MSGPACK_OPTIONS: Options = {
   // Records (msgpackr's structure extension) make repeated object shapes cheap. Each frame
@@ -174,11 +175,32 @@ export function compress(codec: Codec, raw: Buffer): Buffer {
     case Codec.Brotli:
       return zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } });
     case Codec.Zstd:
-      // Level 1: on kernel-records runs both faster (1.5x) and smaller than level 3
-      // (docs/recording-format.md).
       // The output chunk sized for the expected result (frames compress about 10:1) rather
       // than zlib's 64 KiB: a fresh buffer per frame that V8 counts towards its heap limits.
-      return zlib.zstdCompressSync(raw, { chunkSize: Math.max(zlib.constants.Z_MIN_CHUNK, raw.length >> 2), params: { [zlib.constants.ZSTD_c_compressionLevel]: 1 } });
+      return zlib.zstdCompressSync(raw, { chunkSize: Math.max(zlib.constants.Z_MIN_CHUNK, raw.length >> 2), params: ZSTD_PARAMS });
+  }
+}
+
+/** Level 1: on kernel-records runs both faster (1.5x) and smaller than level 3
+ * (docs/recording-format.md). */
+const ZSTD_PARAMS = { [zlib.constants.ZSTD_c_compressionLevel]: 1 };
+
+/** compress() for one writer's frames, one after another: zstd keeps its context from
+ * frame to frame (zstd-reuse.ts), the same bytes for less CPU. The result is valid until
+ * the next call. */
+export class FrameCompressor {
+  private readonly zstd: ZstdReuse | null;
+
+  constructor(readonly codec: Codec) {
+    this.zstd = codec === Codec.Zstd ? new ZstdReuse(ZSTD_PARAMS) : null;
+  }
+
+  compress(raw: Buffer): Buffer {
+    return this.zstd ? this.zstd.compress(raw) : compress(this.codec, raw);
+  }
+
+  close(): void {
+    this.zstd?.close();
   }
 }
 

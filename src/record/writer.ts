@@ -6,7 +6,7 @@ import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, writeSync } from
 import { RuntimeError } from '../errors';
 import type { SourceInfo } from '../events/types';
 import { releaseRun, runSummary, type RecordedEvent } from '../events/kernel-records';
-import { DEFAULT_CODEC, FramePacker, compress, packValue } from './codec';
+import { DEFAULT_CODEC, FrameCompressor, FramePacker, packValue } from './codec';
 import type { StoredEvent } from './check-events';
 import { MAX_PACKED_ENTRIES, countersToColumns, encodeCounterColumns } from './counter-columns';
 import { Codec, FORMAT_VERSION, FrameKind, MAX_FRAME_RAW, encodeFrame, encodePreamble } from './format';
@@ -47,6 +47,7 @@ export class RecordingWriter {
   private lastFlush: number;
   private timer: NodeJS.Timeout | null = null;
   private readonly codec: Codec;
+  private readonly compressor: FrameCompressor;
   private readonly flushIntervalMs: number;
   private readonly maxFrameEvents: number;
   private readonly releaseRuns: boolean;
@@ -66,6 +67,7 @@ export class RecordingWriter {
   ) {
     this.fd = fd;
     this.codec = opts.codec ?? DEFAULT_CODEC;
+    this.compressor = new FrameCompressor(this.codec);
     this.flushIntervalMs = opts.flushIntervalMs ?? 1000;
     this.maxFrameEvents = opts.maxFrameEvents ?? MAX_FRAME_EVENTS;
     this.releaseRuns = opts.releaseRuns ?? false;
@@ -176,7 +178,7 @@ export class RecordingWriter {
       return;
     }
     const codec = raw.length < STORE_FRAMES_BELOW ? Codec.None : this.codec;
-    const frame = encodeFrame(FrameKind.Events, codec, raw.length, compress(codec, raw));
+    const frame = encodeFrame(FrameKind.Events, codec, raw.length, codec === Codec.None ? raw : this.compressor.compress(raw));
     if (this.packer.changed()) {
       // New shapes: the table that defines them goes first. Its own write, so that when
       // the disk fills the byte count in the error is a frame boundary (a partial write of
@@ -215,6 +217,7 @@ export class RecordingWriter {
   abandon(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.compressor.close();
     if (this.fd !== null) {
       try {
         closeSync(this.fd);

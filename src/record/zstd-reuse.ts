@@ -1,0 +1,101 @@
+// One zstd compression context kept for a writer's whole life. zlib.zstdCompressSync
+// builds a stream object and a fresh zstd context (its tables, about 1 MB at level 1) for
+// every call, then frees them: under connection churn `record` compresses ~17 frames a
+// second, and that setup plus compressing into cold, new memory was a fifth of its
+// compression time (docs/performance.md). Here the context and the output buffer stay;
+// a zstd context starts a new frame after each ZSTD_e_end by itself, so the bytes are
+// exactly what zstdCompressSync gives (test/unit/zstd-reuse.test.ts).
+//
+// It drives node:zlib's native handle directly (`_handle.writeSync`, `_writeState`), as
+// zlib's own synchronous path does: undocumented, so anything unexpected (another Node,
+// an error from the handle) drops back to zstdCompressSync for good.
+import * as zlib from 'node:zlib';
+
+interface ZstdHandle {
+  writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
+  close(): void;
+}
+
+type Engine = zlib.ZstdCompress & { _handle?: ZstdHandle | null; _writeState?: Uint32Array };
+
+export class ZstdReuse {
+  private engine: Engine | null = null;
+  private handle: ZstdHandle | null = null;
+  private state: Uint32Array | null = null;
+  private failed: unknown = null;
+  private broken = false;
+  private out = Buffer.allocUnsafe(64 * 1024);
+
+  constructor(private readonly params: Record<number, number>) {}
+
+  /** zstd of `raw`: a view of a buffer this object reuses, valid until the next call. */
+  compress(raw: Uint8Array): Buffer {
+    if (!this.broken && this.open()) {
+      try {
+        return this.compressWith(this.handle!, this.state!, raw);
+      } catch {
+        this.drop(); // a failed frame leaves the context mid-frame: never reuse it
+        this.broken = true;
+      }
+    }
+    return zlib.zstdCompressSync(raw, { chunkSize: Math.max(zlib.constants.Z_MIN_CHUNK, raw.length >> 2), params: this.params });
+  }
+
+  /** Whether the handle path is in use (tests). */
+  get reusing(): boolean {
+    return this.handle !== null && !this.broken;
+  }
+
+  /** Frees the context (the writer's close). */
+  close(): void {
+    this.drop();
+  }
+
+  private open(): boolean {
+    if (this.handle !== null) return true;
+    const engine = zlib.createZstdCompress({ params: this.params }) as Engine;
+    const handle = engine._handle;
+    const state = engine._writeState;
+    if (!handle || typeof handle.writeSync !== 'function' || !(state instanceof Uint32Array) || state.length < 2) {
+      engine.close();
+      this.broken = true;
+      return false;
+    }
+    // The handle reports errors through the stream's 'error' event.
+    engine.on('error', (err) => (this.failed = err));
+    this.engine = engine;
+    this.handle = handle;
+    this.state = state;
+    return true;
+  }
+
+  private compressWith(handle: ZstdHandle, state: Uint32Array, raw: Uint8Array): Buffer {
+    // zstd's bound for one frame is n + n/256 + a little: room for it in one call.
+    const bound = raw.length + (raw.length >> 7) + 1024;
+    if (this.out.length < bound) this.out = Buffer.allocUnsafe(bound);
+    let inOff = 0;
+    let outOff = 0;
+    for (;;) {
+      handle.writeSync(zlib.constants.ZSTD_e_end, raw, inOff, raw.length - inOff, this.out, outOff, this.out.length - outOff);
+      if (this.failed !== null) throw this.failed;
+      const availOut = state[0];
+      const availIn = state[1];
+      inOff = raw.length - availIn;
+      outOff = this.out.length - availOut;
+      if (availOut > 0) break; // ZSTD_e_end with room left: the frame is complete
+      const bigger = Buffer.allocUnsafe(this.out.length * 2);
+      this.out.copy(bigger, 0, 0, outOff);
+      this.out = bigger;
+    }
+    if (inOff !== raw.length) throw new Error('zstd left input unread');
+    return this.out.subarray(0, outOff);
+  }
+
+  private drop(): void {
+    this.engine?.close();
+    this.engine = null;
+    this.handle = null;
+    this.state = null;
+    this.failed = null;
+  }
+}
