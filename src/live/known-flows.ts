@@ -14,6 +14,8 @@ export class KnownFlows {
   private readonly slots = new Map<number, number>();
   private readonly free: number[] = [];
   private used = 0;
+  /** Known flows that are UDP (the source skips reading udp_flows while there are none). */
+  private udp = 0;
   private protos = new Uint8Array(1024);
   private stateCodes = new Uint8Array(1024);
   private counters = new Float64Array(1024 * WIDTH);
@@ -23,6 +25,10 @@ export class KnownFlows {
 
   get size(): number {
     return this.slots.size;
+  }
+
+  get udpCount(): number {
+    return this.udp;
   }
 
   flowIds(): IterableIterator<number> {
@@ -40,8 +46,9 @@ export class KnownFlows {
     if (s === undefined) {
       s = this.free.pop() ?? this.grow();
       this.slots.set(flowId, s);
-    }
+    } else if (this.protos[s] === UDP) this.udp--;
     this.protos[s] = proto === 'udp' ? UDP : 0;
+    if (proto === 'udp') this.udp++;
     this.stateCodes[s] = this.code(state);
     this.counters.fill(0, s * WIDTH, (s + 1) * WIDTH);
   }
@@ -51,6 +58,7 @@ export class KnownFlows {
     const s = this.slots.get(flowId);
     if (s === undefined) return false;
     this.slots.delete(flowId);
+    if (this.protos[s] === UDP) this.udp--;
     this.free.push(s);
     return true;
   }

@@ -4,8 +4,10 @@
 // every one of its 262,144 buckets however few hold an entry, about as much kernel time per
 // interval as the snapshot's own walk was; with a few hundred entries (connection churn, a
 // quiet host) one lookup per entry costs a fraction of it. Many entries, or any without a
-// slot, and the map is read in batches as before.
+// slot, and the map is read in batches as before. live_slots itself is read through its
+// mapping (mapped-array.ts) when the object made it mmapable, else in one batch read.
 import type { BpfMap } from './bpf-map';
+import { MappedArray } from './mapped-array';
 
 type EntryFn = (keys: Buffer, keyOffset: number, values: Buffer, valueOffset: number) => void;
 
@@ -19,6 +21,8 @@ export class SlotIndexedMap {
   private readonly value: Buffer;
   /** Slots in use, gathered from live_slots each read (reused). */
   private slots = new Uint32Array(MAX_LOOKED_UP);
+  /** live_slots' values in memory, or null: read in batches. */
+  private mapped: MappedArray | null;
 
   /** `slotOffset`: where a value holds its slot (u32), so that a key read from a slot being
    * reused is skipped rather than visited twice. */
@@ -29,6 +33,18 @@ export class SlotIndexedMap {
     private readonly slotOffset: number,
   ) {
     this.value = Buffer.alloc(map.userValueSize);
+    this.mapped = liveSlots.valueSize === 8 ? MappedArray.open(liveSlots) : null;
+  }
+
+  /** How live_slots is read: 'mapped' or 'batch' (tests, diagnostics). */
+  get slotsRead(): 'mapped' | 'batch' {
+    return this.mapped === null ? 'batch' : 'mapped';
+  }
+
+  /** Unmaps live_slots (before the object is closed, or after: the mapping holds the map). */
+  close(): void {
+    this.mapped?.close();
+    this.mapped = null;
   }
 
   /** How the last forEachEntryAt() read the map (tests, diagnostics). */
@@ -56,6 +72,7 @@ export class SlotIndexedMap {
   /** The slots in use into this.slots; -1 when the index cannot serve this read (entries
    * without a slot, or more than MAX_LOOKED_UP). */
   private gatherSlots(): number {
+    if (this.mapped !== null) return this.gatherMapped(this.mapped.words);
     const words = this.liveSlots.maxEntries - 1;
     let n = 0;
     let complete = true;
@@ -74,6 +91,25 @@ export class SlotIndexedMap {
       if (n < 0) complete = false;
     });
     return complete ? n : -1;
+  }
+
+  /** gatherSlots() from the mapping: u64 words as pairs of u32 (little-endian). A word
+   * being changed by a program as it is read gives a slot too many or too few, as in a
+   * batch read: the lookups skip an entry that is gone, and the next interval sees one
+   * that came. */
+  private gatherMapped(w: Uint32Array): number {
+    const words = this.liveSlots.maxEntries - 1;
+    if (w[2 * words] !== 0 || w[2 * words + 1] !== 0) return -1; // slotless entries
+    let n = 0;
+    for (let word = 0; word < words; word++) {
+      const lo = w[2 * word];
+      const hi = w[2 * word + 1];
+      if ((lo | hi) === 0) continue;
+      n = this.collect(lo, word * 64, n);
+      if (n >= 0) n = this.collect(hi, word * 64 + 32, n);
+      if (n < 0) return -1;
+    }
+    return n;
   }
 
   /** Appends the slots of the set bits of `bits` (slot `base` + bit); -1 when full. */

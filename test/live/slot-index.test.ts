@@ -43,6 +43,10 @@ describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, ()
     for (const [k, id] of stable) expect(viaIndex.get(k), `entry ${k}`).toBe(id);
     if (viaBatch.size <= MAX_LOOKED_UP) expect(indexed.lastRead).toBe('index');
     else expect(indexed.lastRead).toBe('batch');
+    // live_slots is mmapable: its words were read from the mapping, not in a batch.
+    expect(indexed.slotsRead).toBe('mapped');
+    indexed.close();
+    expect(indexed.slotsRead).toBe('batch');
   });
 
   it('gives every slot back: after a burst of short connections, as many slots in use as entries', async () => {

@@ -38,6 +38,25 @@ describe('KnownFlows', () => {
     expect([...k.flowIds()].sort()).toEqual([8, 9]);
   });
 
+  it('counts its UDP flows (the source reads udp_flows only while there are some)', () => {
+    const k = new KnownFlows();
+    k.open(1, 'udp', 'open');
+    k.open(2, 'tcp', 'ESTABLISHED');
+    k.open(3, 'udp', 'open');
+    expect(k.udpCount).toBe(2);
+    k.open(1, 'udp', 'open'); // opened again: still one flow
+    expect(k.udpCount).toBe(2);
+    k.open(3, 'tcp', 'ESTABLISHED'); // the same id as another protocol
+    expect(k.udpCount).toBe(1);
+    expect(k.delete(2)).toBe(true);
+    expect(k.udpCount).toBe(1);
+    expect(k.delete(1)).toBe(true);
+    expect(k.delete(1)).toBe(false);
+    expect(k.udpCount).toBe(0);
+    k.open(4, 'udp', 'open'); // in a reused slot that was TCP
+    expect(k.udpCount).toBe(1);
+  });
+
   it('tells a map entry with other counters from the ones last reported (UDP has no retransmits or RTT)', () => {
     const k = new KnownFlows();
     k.open(1, 'tcp', 'ESTABLISHED');
