@@ -4,7 +4,7 @@
 import { Packr, Unpackr, type Options } from 'msgpackr';
 import * as zlib from 'node:zlib';
 import { Codec } from './format';
-import { ZstdReuse } from './zstd-reuse';
+import { ZstdDecompressReuse, ZstdReuse } from './zstd-reuse';
 
 const MSGPACK_OPTIONS: Options = {
   // Records (msgpackr's structure extension) make repeated object shapes cheap. Each frame
@@ -204,6 +204,10 @@ export class FrameCompressor {
   }
 }
 
+/** The context every zstd frame read is decoded with (reads are synchronous, one frame
+ * at a time, so readers can share it). */
+const zstdFrames = new ZstdDecompressReuse();
+
 /** Decompresses at most `rawLength` bytes (the frame's declared size, itself capped), so
  * a forged frame cannot make the reader allocate without bound. Throws on any damage.
  * The output is one chunk of the declared size: by default zlib fills 16 KiB chunks and
@@ -227,7 +231,7 @@ export function decompress(codec: Codec, payload: Buffer, rawLength: number): Bu
     case Codec.Zstd:
       // node:zlib has zstd from Node 22.15 / 23.8 on; say so rather than "not a function".
       if (typeof zlib.zstdDecompressSync !== 'function') throw new Error(`zstd chunks need Node >= 22.15 (this is ${process.version})`);
-      out = zlib.zstdDecompressSync(payload, opts);
+      out = zstdFrames.decompress(payload, rawLength) ?? zlib.zstdDecompressSync(payload, opts);
       break;
     default:
       throw new Error(`unknown codec ${codec as number}`);

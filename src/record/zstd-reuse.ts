@@ -6,6 +6,9 @@
 // a zstd context starts a new frame after each ZSTD_e_end by itself, so the bytes are
 // exactly what zstdCompressSync gives (test/unit/zstd-reuse.test.ts).
 //
+// Reading, the same for decompression (ZstdDecompressReuse): zstdDecompressSync's setup was
+// most of what a small frame cost (demo.ssrec: 13 frames, about 60 us each of setup).
+//
 // It drives node:zlib's native handle directly (`_handle.writeSync`, `_writeState`), as
 // zlib's own synchronous path does: undocumented, so anything unexpected (another Node,
 // an error from the handle) drops back to zstdCompressSync for good.
@@ -77,7 +80,9 @@ export class ZstdReuse {
     let outOff = 0;
     for (;;) {
       handle.writeSync(zlib.constants.ZSTD_e_end, raw, inOff, raw.length - inOff, this.out, outOff, this.out.length - outOff);
-      if (this.failed !== null) throw this.failed;
+      // An error destroys the stream, which closes the handle right away (the 'error'
+      // event itself comes later).
+      if (this.engine?._handle !== handle || this.failed !== null) throw this.failed ?? new Error('zstd compression failed');
       const availOut = state[0];
       const availIn = state[1];
       inOff = raw.length - availIn;
@@ -89,6 +94,65 @@ export class ZstdReuse {
     }
     if (inOff !== raw.length) throw new Error('zstd left input unread');
     return this.out.subarray(0, outOff);
+  }
+
+  private drop(): void {
+    this.engine?.close();
+    this.engine = null;
+    this.handle = null;
+    this.state = null;
+    this.failed = null;
+  }
+}
+
+/** One zstd decompression context for every frame read. decompress() gives the frame's
+ * bytes, or null whenever anything is off (damage, a length that does not match, an error
+ * from the handle, another Node): the caller then decodes the frame the old way, which
+ * reports the damage as it always did. The context is reset after every frame, so one
+ * frame's state never reaches the next. */
+export class ZstdDecompressReuse {
+  private engine: (zlib.ZstdDecompress & { _handle?: unknown }) | null = null;
+  private handle: (ZstdHandle & { reset(): void }) | null = null;
+  private state: Uint32Array | null = null;
+  private failed: unknown = null;
+  private broken = false;
+
+  decompress(payload: Uint8Array, rawLength: number): Buffer | null {
+    if (this.broken || rawLength === 0 || !this.open()) return null;
+    const out = Buffer.allocUnsafe(rawLength);
+    try {
+      const handle = this.handle!;
+      handle.writeSync(zlib.constants.ZSTD_e_end, payload, 0, payload.length, out, 0, rawLength);
+      // Damage destroys the stream, which closes the handle at once ('error' comes later).
+      if (this.engine?._handle !== handle || this.failed !== null) throw this.failed ?? new Error('zstd frame damaged');
+      const ok = this.state![0] === 0 && this.state![1] === 0; // all of the input, exactly rawLength out
+      handle.reset();
+      return ok ? out : null;
+    } catch {
+      this.drop(); // after an error the context is not trusted again: a new one next frame
+      return null;
+    }
+  }
+
+  get reusing(): boolean {
+    return this.handle !== null && !this.broken;
+  }
+
+  private open(): boolean {
+    if (this.handle !== null) return true;
+    const engine = zlib.createZstdDecompress() as zlib.ZstdDecompress & { _handle?: (ZstdHandle & { reset(): void }) | null; _writeState?: Uint32Array };
+    const handle = engine._handle;
+    const state = engine._writeState;
+    if (!handle || typeof handle.writeSync !== 'function' || typeof handle.reset !== 'function' || !(state instanceof Uint32Array) || state.length < 2) {
+      engine.close();
+      this.broken = true;
+      return false;
+    }
+    engine.on('error', (err) => (this.failed = err));
+    this.engine = engine;
+    this.handle = handle;
+    this.state = state;
+    return true;
   }
 
   private drop(): void {

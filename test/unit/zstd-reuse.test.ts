@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
-import { ZstdReuse } from '../../src/record/zstd-reuse';
+import { ZstdDecompressReuse, ZstdReuse } from '../../src/record/zstd-reuse';
 
 const PARAMS = { [zlib.constants.ZSTD_c_compressionLevel]: 1 };
 
@@ -54,5 +54,46 @@ describe('ZstdReuse', () => {
     z.close();
     expect(zlib.zstdDecompressSync(z.compress(raw)).equals(raw)).toBe(true);
     z.close();
+  });
+});
+
+describe('ZstdDecompressReuse', () => {
+  const raws = frames();
+  const packed = raws.map((r) => zlib.zstdCompressSync(r, { params: PARAMS }));
+
+  it('decodes frame after frame through one context', () => {
+    const d = new ZstdDecompressReuse();
+    for (let pass = 0; pass < 2; pass++) {
+      raws.forEach((raw, i) => {
+        const out = d.decompress(packed[i], raw.length);
+        if (raw.length === 0) return expect(out).toBe(null); // nothing to decode: the old path
+        expect(d.reusing).toBe(true);
+        expect(out?.equals(raw)).toBe(true);
+      });
+    }
+  });
+
+  it('gives null for damage or a wrong length, and decodes the next frame right', () => {
+    const d = new ZstdDecompressReuse();
+    const raw = raws[0];
+    const good = packed[0];
+    const flipped = Buffer.from(good);
+    flipped[flipped.length >> 1] ^= 0xff;
+    const cases: Array<[Buffer, number]> = [
+      [good.subarray(0, good.length - 10), raw.length], // cut short
+      [good, raw.length - 1], // says less than it holds
+      [good, raw.length + 1], // says more
+      [Buffer.concat([good, good]), raw.length], // a second frame after the first
+      [Buffer.from('not zstd at all, not zstd at all'), 32],
+      [flipped, raw.length],
+    ];
+    for (const [i, [payload, n]] of cases.entries()) {
+      const out = d.decompress(payload, n);
+      // The flipped byte may decode (frames carry no zstd checksum: the file's CRC-32
+      // guards them), but never to the frame's bytes; the rest are refused.
+      if (i === cases.length - 1 && out !== null) expect(out.equals(raw)).toBe(false);
+      else expect(out, `case ${i}`).toBe(null);
+      expect(d.decompress(good, raw.length)?.equals(raw)).toBe(true);
+    }
   });
 });
