@@ -8,6 +8,9 @@
 //   node bench/bpf-programs.mjs --load udp --tree .
 //   node bench/bpf-programs.mjs --load hold --conns 9000 --tree /tmp/old --tree .   # per-interval
 //     cost (the snapshot) with N connections held open (2N sockets), per held connection
+//   node bench/bpf-programs.mjs --together --tree /tmp/old --tree . --reps 6   # the builds
+//     attached at once, measured on the same load (attach order alternates per rep): ratios
+//     that the VM's speed drift (~10% from run to run) does not move
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,6 +30,7 @@ const { values: opts } = parseArgs({
     clients: { type: 'string', default: '4' },
     port: { type: 'string', default: '18300' },
     conns: { type: 'string', default: '9000' },
+    together: { type: 'boolean', default: false },
   },
 });
 const work = mkdtempSync(path.join(tmpdir(), 'sockscope-bpfprog-'));
@@ -61,11 +65,18 @@ async function holdConns() {
   return { holder, n };
 }
 
-async function measure(tree) {
+async function attach(tree) {
   const cli = path.resolve(tree, 'dist', 'sockscope.mjs');
-  const child = start(process.execPath, [...NODE_FLAGS, cli, 'record', '-o', path.join(work, `r${port}.ssrec`)], { name: 'sockscope record' });
+  const child = start(process.execPath, [...NODE_FLAGS, cli, 'record', '-o', path.join(work, `r${port++}.ssrec`)], { name: 'sockscope record' });
   const progs = await waitForBpf(child.pid, () => child.exitCode === null && child.signalCode === null);
   if (!progs) throw new Error(`sockscope in ${tree} did not attach: ${child.err}`);
+  return { tree, child, progs };
+}
+
+// One load with every tree of `trees` attached (one tree, or all with --together).
+async function measure(trees) {
+  const captures = [];
+  for (const tree of trees) captures.push(await attach(tree));
   await sleep(500);
   const held = opts.load === 'hold' ? await holdConns() : null;
   if (held) await sleep(3000); // their opens announced: the intervals measured are steady
@@ -73,25 +84,37 @@ async function measure(tree) {
   const units = held ? (await sleep(seconds * 1000), held.n) : await load();
   const after = await snapshot();
   if (held) await stop(held.holder, 'SIGTERM', 5000);
-  await stop(child, 'SIGINT', 10000);
-  const per = {};
-  let totalNs = 0, totalRuns = 0;
-  for (const id of progs) {
-    const a = after.get(id), b = before.get(id);
-    if (!a) continue;
-    const runs = a.runCnt - (b?.runCnt ?? 0), ns = a.runTimeNs - (b?.runTimeNs ?? 0);
-    totalNs += ns; totalRuns += runs;
-    if (runs > 0) per[a.name] = { runsPerUnit: runs / units, nsPerRun: ns / runs, nsPerUnit: ns / units };
-  }
-  return { tree, units, runsPerUnit: totalRuns / units, nsPerRun: totalNs / totalRuns, nsPerUnit: totalNs / units, per };
+  for (const c of captures) await stop(c.child, 'SIGINT', 10000);
+  return captures.map(({ tree, progs }) => {
+    const per = {};
+    let totalNs = 0, totalRuns = 0;
+    for (const id of progs) {
+      const a = after.get(id), b = before.get(id);
+      if (!a) continue;
+      const runs = a.runCnt - (b?.runCnt ?? 0), ns = a.runTimeNs - (b?.runTimeNs ?? 0);
+      totalNs += ns; totalRuns += runs;
+      if (runs > 0) per[a.name] = { runsPerUnit: runs / units, nsPerRun: ns / runs, nsPerUnit: ns / units };
+    }
+    return { tree, units, runsPerUnit: totalRuns / units, nsPerRun: totalNs / totalRuns, nsPerUnit: totalNs / units, per };
+  });
 }
 
 const results = [];
+const print = (r) => console.log(`${opts.load} ${r.tree}: ${r.units} units, ${r.runsPerUnit.toFixed(2)} runs/unit, ${r.nsPerRun.toFixed(0)} ns/run, ${r.nsPerUnit.toFixed(0)} ns/unit`);
 for (let rep = 0; rep < Number(opts.reps); rep++) {
+  if (opts.together) {
+    // Attach order alternates: the program attached first runs first at each hook.
+    const order = rep % 2 ? [...opts.tree].reverse() : opts.tree;
+    const rs = await measure(order);
+    for (const r of rs) { results.push({ ...r, rep }); print(r); }
+    const [first, ...rest] = opts.tree.map((t) => rs.find((r) => r.tree === t));
+    for (const r of rest) console.log(`  ${r.tree} / ${first.tree}: ${(r.nsPerUnit / first.nsPerUnit).toFixed(3)}`);
+    continue;
+  }
   for (const tree of opts.tree) {
-    const r = await measure(tree);
+    const [r] = await measure([tree]);
     results.push(r);
-    console.log(`${opts.load} ${tree}: ${r.units} units, ${r.runsPerUnit.toFixed(2)} runs/unit, ${r.nsPerRun.toFixed(0)} ns/run, ${r.nsPerUnit.toFixed(0)} ns/unit`);
+    print(r);
   }
 }
 // Per program: the median over repetitions of each tree.
@@ -103,6 +126,18 @@ for (const tree of opts.tree) {
   for (const n of names) {
     const xs = mine.map((r) => r.per[n]).filter(Boolean);
     console.log(`  ${n.padEnd(20)} runs/unit ${median(xs.map((x) => x.runsPerUnit)).toFixed(2).padStart(6)}  ns/run ${median(xs.map((x) => x.nsPerRun)).toFixed(0).padStart(5)}  ns/unit ${median(xs.map((x) => x.nsPerUnit)).toFixed(0).padStart(6)}`);
+  }
+}
+if (opts.together) {
+  // The build attached first pays the cold cache misses on the socket and the task that the
+  // second then finds warm (~1.5 us per connection under churn): reps alternate the order,
+  // and each pair of reps (both orders) gives one ratio, the geometric mean of its two.
+  const [first, ...rest] = opts.tree;
+  for (const tree of rest) {
+    const ratio = (rep) => results.find((r) => r.rep === rep && r.tree === tree).nsPerUnit / results.find((r) => r.rep === rep && r.tree === first).nsPerUnit;
+    const pairs = [];
+    for (let rep = 0; rep + 1 < Number(opts.reps); rep += 2) pairs.push(Math.sqrt(ratio(rep) * ratio(rep + 1)));
+    console.log(`\n${tree} / ${first}, ns per unit: median ${median(pairs).toFixed(3)} of ${pairs.length} order-balanced pairs (${pairs.map((x) => x.toFixed(3)).join(', ')})`);
   }
 }
 console.log(JSON.stringify(results));

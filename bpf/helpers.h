@@ -34,21 +34,31 @@ static __always_inline __u32 sk_netns(const struct sock *sk)
 	return kview(struct sock, sk)->__sk_common.skc_net.net->ns.inum;
 }
 
-/* Owner = the current task (process context: connect, accept, sendmsg, recvmsg). */
+/* The 16 bytes of a task's comm as two loads (the kernel keeps it NUL-padded, so this is
+ * what bpf_get_current_comm copies, without the helper call). */
+static __always_inline void comm_from_task(char *dst, const struct task_struct *t)
+{
+	((__u64 *)dst)[0] = *(const __u64 *)&t->comm[0];
+	((__u64 *)dst)[1] = *(const __u64 *)&t->comm[8];
+}
+
+/* Owner = the current task (process context: connect, accept, sendmsg, recvmsg). Read from
+ * the task struct through kview: the same fields bpf_get_current_pid_tgid, _uid_gid (the
+ * init namespace's ids: the kernel's own), _cgroup_id and _comm return, in plain loads
+ * instead of four helper calls (about half of the accept program's run time). */
 static __always_inline void owner_from_current(struct ss_owner *o, const struct sock *sk)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 uid_gid = bpf_get_current_uid_gid();
-	struct task_struct *task = bpf_get_current_task_btf();
+	const struct task_struct *t = kview(struct task_struct, bpf_get_current_task_btf());
+	const struct cred *cred = t->cred;
 
-	o->tgid = pid_tgid >> 32;
-	o->tid = (__u32)pid_tgid;
-	o->ppid = kview(struct task_struct, task)->real_parent->tgid;
-	o->uid = (__u32)uid_gid;
-	o->gid = uid_gid >> 32;
-	o->cgroup_id = bpf_get_current_cgroup_id();
+	o->tgid = t->tgid;
+	o->tid = t->pid;
+	o->ppid = t->real_parent->tgid;
+	o->uid = cred->uid.val;
+	o->gid = cred->gid.val;
+	o->cgroup_id = t->cgroups->dfl_cgrp->kn->id;
 	o->netns = sk ? sk_netns(sk) : 0;
-	bpf_get_current_comm(o->comm, sizeof(o->comm));
+	comm_from_task(o->comm, t);
 }
 
 /* Owner = a task found by the start-up iterator (not current). */
@@ -64,7 +74,7 @@ static __always_inline void owner_from_task(struct ss_owner *o, struct task_stru
 	o->gid = cred->gid.val;
 	o->cgroup_id = t->cgroups->dfl_cgrp->kn->id;
 	o->netns = sk_netns(sk);
-	BPF_CORE_READ_STR_INTO(&o->comm, task, comm);
+	comm_from_task(o->comm, t);
 }
 
 /* Local and remote address/port of a socket, from the socket itself (also at close). */
