@@ -1,10 +1,14 @@
-// The reducer's flows as columns indexed by a slot: numbers in typed arrays (unboxed, never
-// visited by the garbage collector), strings and shared objects in plain arrays. A flow
+// The reducer's flows as rows of typed arrays indexed by a slot: numbers unboxed and never
+// visited by the garbage collector, strings and shared objects in plain arrays. A flow
 // object of ~30 fields (with boxed doubles for its times and cookie) was ~340-480 bytes of
 // heap each, and under connection churn each lived its linger out in the old generation;
-// a slot is ~200 bytes of columns. Owned and written only by the reducer (reducer.ts);
-// readers get a FlowView (flow-view.ts) per slot, with the Flow interface.
+// a slot is 152 bytes of rows plus 9 references. A flow's numbers are one row (not one
+// column per field) so that an event touches one or two cache lines of it, and growing
+// the store is two allocations, not one per field (a replay of a small recording creates
+// a state and grows it several times). Owned and written only by the reducer
+// (reducer.ts); readers get a FlowView (flow-view.ts) per slot, with the Flow interface.
 import type { Direction, Owner, Proto } from '../events/types';
+import { INT_STRIDE, NUM_STRIDE, SERIAL } from './flow-fields';
 import { FlowView } from './flow-view';
 
 /** Slots a store starts with: a state is created per replay (and per benchmark pass). */
@@ -16,34 +20,13 @@ export class FlowStore {
   private used = 0;
   /** Slots given back, reused before new ones. */
   private free: number[] = [];
-  /** Serial of the flow in each slot (0: free): an entry of the reducer's lists that
-   * names a slot and a serial is stale once the slot's flow left (or another took it). */
-  serial = new Float64Array(0);
+  /** Rows of NUM_STRIDE doubles. SERIAL is the serial of the flow in the slot (0: free):
+   * an entry of the reducer's lists that names a slot and a serial is stale once the
+   * slot's flow left (or another took it). */
+  num = new Float64Array(0);
+  /** Rows of INT_STRIDE int32s. */
+  int = new Int32Array(0);
   private nextSerial = 1;
-
-  flowId = new Float64Array(0);
-  cookie = new Float64Array(0);
-  startTs = new Float64Array(0);
-  /** NaN while the flow is open. */
-  endTs = new Float64Array(0);
-  bytesSent = new Float64Array(0);
-  bytesReceived = new Float64Array(0);
-  /** NaN for null (not reported). */
-  packetsSent = new Float64Array(0);
-  packetsReceived = new Float64Array(0);
-  retransmits = new Float64Array(0);
-  srttUs = new Float64Array(0);
-  connectLatencyUs = new Float64Array(0);
-  txRate = new Float64Array(0);
-  rxRate = new Float64Array(0);
-  prevBytesSent = new Float64Array(0);
-  prevBytesReceived = new Float64Array(0);
-  historyStart = new Int32Array(0);
-  historyEnd = new Int32Array(0);
-  lport = new Int32Array(0);
-  rport = new Int32Array(0);
-  family = new Int32Array(0);
-  seenAtStart = new Uint8Array(0);
 
   proto: Proto[] = [];
   laddr: string[] = [];
@@ -64,7 +47,7 @@ export class FlowStore {
       if (this.used === this.capacity) this.grow();
       slot = this.used++;
     }
-    this.serial[slot] = this.nextSerial++;
+    this.num[slot * NUM_STRIDE + SERIAL] = this.nextSerial++;
     return slot;
   }
 
@@ -75,7 +58,7 @@ export class FlowStore {
       v.detach();
       this.views[slot] = undefined;
     }
-    this.serial[slot] = 0;
+    this.num[slot * NUM_STRIDE + SERIAL] = 0;
     // References let go, so the arrays do not keep what the flow held.
     this.owner[slot] = undefined as unknown as Owner;
     this.lifecycle[slot] = null;
@@ -107,43 +90,12 @@ export class FlowStore {
 
   private grow(): void {
     const n = this.capacity === 0 ? INITIAL_CAPACITY : Math.ceil(this.capacity * 1.5);
-    this.serial = grown(this.serial, n);
-    this.flowId = grown(this.flowId, n);
-    this.cookie = grown(this.cookie, n);
-    this.startTs = grown(this.startTs, n);
-    this.endTs = grown(this.endTs, n);
-    this.bytesSent = grown(this.bytesSent, n);
-    this.bytesReceived = grown(this.bytesReceived, n);
-    this.packetsSent = grown(this.packetsSent, n);
-    this.packetsReceived = grown(this.packetsReceived, n);
-    this.retransmits = grown(this.retransmits, n);
-    this.srttUs = grown(this.srttUs, n);
-    this.connectLatencyUs = grown(this.connectLatencyUs, n);
-    this.txRate = grown(this.txRate, n);
-    this.rxRate = grown(this.rxRate, n);
-    this.prevBytesSent = grown(this.prevBytesSent, n);
-    this.prevBytesReceived = grown(this.prevBytesReceived, n);
-    this.historyStart = grownInt(this.historyStart, n);
-    this.historyEnd = grownInt(this.historyEnd, n);
-    this.lport = grownInt(this.lport, n);
-    this.rport = grownInt(this.rport, n);
-    this.family = grownInt(this.family, n);
-    const seen = new Uint8Array(n);
-    seen.set(this.seenAtStart);
-    this.seenAtStart = seen;
+    const num = new Float64Array(n * NUM_STRIDE);
+    num.set(this.num);
+    this.num = num;
+    const int = new Int32Array(n * INT_STRIDE);
+    int.set(this.int);
+    this.int = int;
     this.capacity = n;
   }
 }
-
-function grown(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
-}
-
-function grownInt(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(n);
-  b.set(a);
-  return b;
-}
-

@@ -4,6 +4,9 @@
 // then detaches it, a copy of the flow's values taken as it leaves, so a reused slot never
 // shows another flow through an old view.
 import type { Direction, Owner, Proto } from '../events/types';
+import {
+  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, COOKIE, END_TS, FAMILY, FLOW_ID, HISTORY_END, HISTORY_START, INT_STRIDE, LPORT, NUM_STRIDE, PACKETS_RECEIVED, PACKETS_SENT, PREV_BYTES_RECEIVED, PREV_BYTES_SENT, RETRANSMITS, RPORT, RX_RATE, SEEN_AT_START, SRTT_US, START_TS, TX_RATE,
+} from './flow-fields';
 import type { FlowStore } from './flow-store';
 import type { Flow } from './state';
 
@@ -22,34 +25,34 @@ export class FlowView implements Flow {
     this.gone = copyOf(this);
   }
 
-  get flowId(): number { const g = this.gone; return g === null ? this.store.flowId[this.slot] : g.flowId; }
-  get cookie(): number { const g = this.gone; return g === null ? this.store.cookie[this.slot] : g.cookie; }
+  get flowId(): number { const g = this.gone; return g === null ? this.store.num[this.slot * NUM_STRIDE + FLOW_ID] : g.flowId; }
+  get cookie(): number { const g = this.gone; return g === null ? this.store.num[this.slot * NUM_STRIDE + COOKIE] : g.cookie; }
   get proto(): Proto { const g = this.gone; return g === null ? this.store.proto[this.slot] : g.proto; }
-  get family(): 4 | 6 { const g = this.gone; return g === null ? (this.store.family[this.slot] as 4 | 6) : g.family; }
+  get family(): 4 | 6 { const g = this.gone; return g === null ? (this.store.int[this.slot * INT_STRIDE + FAMILY] as 4 | 6) : g.family; }
   get laddr(): string { const g = this.gone; return g === null ? this.store.laddr[this.slot] : g.laddr; }
-  get lport(): number { const g = this.gone; return g === null ? this.store.lport[this.slot] : g.lport; }
+  get lport(): number { const g = this.gone; return g === null ? this.store.int[this.slot * INT_STRIDE + LPORT] : g.lport; }
   get raddr(): string { const g = this.gone; return g === null ? this.store.raddr[this.slot] : g.raddr; }
-  get rport(): number { const g = this.gone; return g === null ? this.store.rport[this.slot] : g.rport; }
+  get rport(): number { const g = this.gone; return g === null ? this.store.int[this.slot * INT_STRIDE + RPORT] : g.rport; }
   get direction(): Direction { const g = this.gone; return g === null ? this.store.direction[this.slot] : g.direction; }
   get owner(): Owner { const g = this.gone; return g === null ? this.store.owner[this.slot] : g.owner; }
   get state(): string { const g = this.gone; return g === null ? this.store.state[this.slot] : g.state; }
-  get seenAtStart(): boolean { const g = this.gone; return g === null ? this.store.seenAtStart[this.slot] === 1 : g.seenAtStart; }
-  get startTs(): number { const g = this.gone; return g === null ? this.store.startTs[this.slot] : g.startTs; }
-  get endTs(): number | null { const g = this.gone; return g === null ? orNull(this.store.endTs[this.slot]) : g.endTs; }
-  get bytesSent(): number { const g = this.gone; return g === null ? this.store.bytesSent[this.slot] : g.bytesSent; }
-  get bytesReceived(): number { const g = this.gone; return g === null ? this.store.bytesReceived[this.slot] : g.bytesReceived; }
-  get packetsSent(): number | null { const g = this.gone; return g === null ? orNull(this.store.packetsSent[this.slot]) : g.packetsSent; }
-  get packetsReceived(): number | null { const g = this.gone; return g === null ? orNull(this.store.packetsReceived[this.slot]) : g.packetsReceived; }
-  get retransmits(): number | null { const g = this.gone; return g === null ? orNull(this.store.retransmits[this.slot]) : g.retransmits; }
-  get srttUs(): number | null { const g = this.gone; return g === null ? orNull(this.store.srttUs[this.slot]) : g.srttUs; }
-  get connectLatencyUs(): number | null { const g = this.gone; return g === null ? orNull(this.store.connectLatencyUs[this.slot]) : g.connectLatencyUs; }
-  get txRate(): number { const g = this.gone; return g === null ? this.store.txRate[this.slot] : g.txRate; }
-  get rxRate(): number { const g = this.gone; return g === null ? this.store.rxRate[this.slot] : g.rxRate; }
-  get prevBytesSent(): number { const g = this.gone; return g === null ? this.store.prevBytesSent[this.slot] : g.prevBytesSent; }
-  get prevBytesReceived(): number { const g = this.gone; return g === null ? this.store.prevBytesReceived[this.slot] : g.prevBytesReceived; }
+  get seenAtStart(): boolean { const g = this.gone; return g === null ? this.store.int[this.slot * INT_STRIDE + SEEN_AT_START] === 1 : g.seenAtStart; }
+  get startTs(): number { const g = this.gone; return g === null ? this.store.num[this.slot * NUM_STRIDE + START_TS] : g.startTs; }
+  get endTs(): number | null { const g = this.gone; return g === null ? orNull(this.store.num[this.slot * NUM_STRIDE + END_TS]) : g.endTs; }
+  get bytesSent(): number { const g = this.gone; return g === null ? this.store.num[this.slot * NUM_STRIDE + BYTES_SENT] : g.bytesSent; }
+  get bytesReceived(): number { const g = this.gone; return g === null ? this.store.num[this.slot * NUM_STRIDE + BYTES_RECEIVED] : g.bytesReceived; }
+  get packetsSent(): number | null { const g = this.gone; return g === null ? orNull(this.store.num[this.slot * NUM_STRIDE + PACKETS_SENT]) : g.packetsSent; }
+  get packetsReceived(): number | null { const g = this.gone; return g === null ? orNull(this.store.num[this.slot * NUM_STRIDE + PACKETS_RECEIVED]) : g.packetsReceived; }
+  get retransmits(): number | null { const g = this.gone; return g === null ? orNull(this.store.num[this.slot * NUM_STRIDE + RETRANSMITS]) : g.retransmits; }
+  get srttUs(): number | null { const g = this.gone; return g === null ? orNull(this.store.num[this.slot * NUM_STRIDE + SRTT_US]) : g.srttUs; }
+  get connectLatencyUs(): number | null { const g = this.gone; return g === null ? orNull(this.store.num[this.slot * NUM_STRIDE + CONNECT_LATENCY_US]) : g.connectLatencyUs; }
+  get txRate(): number { const g = this.gone; return g === null ? this.store.num[this.slot * NUM_STRIDE + TX_RATE] : g.txRate; }
+  get rxRate(): number { const g = this.gone; return g === null ? this.store.num[this.slot * NUM_STRIDE + RX_RATE] : g.rxRate; }
+  get prevBytesSent(): number { const g = this.gone; return g === null ? this.store.num[this.slot * NUM_STRIDE + PREV_BYTES_SENT] : g.prevBytesSent; }
+  get prevBytesReceived(): number { const g = this.gone; return g === null ? this.store.num[this.slot * NUM_STRIDE + PREV_BYTES_RECEIVED] : g.prevBytesReceived; }
   get history(): Float64Array | number | null { const g = this.gone; return g === null ? this.store.history[this.slot] : g.history; }
-  get historyStart(): number { const g = this.gone; return g === null ? this.store.historyStart[this.slot] : g.historyStart; }
-  get historyEnd(): number { const g = this.gone; return g === null ? this.store.historyEnd[this.slot] : g.historyEnd; }
+  get historyStart(): number { const g = this.gone; return g === null ? this.store.int[this.slot * INT_STRIDE + HISTORY_START] : g.historyStart; }
+  get historyEnd(): number { const g = this.gone; return g === null ? this.store.int[this.slot * INT_STRIDE + HISTORY_END] : g.historyEnd; }
   get openedAs(): string { const g = this.gone; return g === null ? this.store.openedAs[this.slot] : g.openedAs; }
   get lifecycle(): ReadonlyArray<number | string> | null { const g = this.gone; return g === null ? this.store.lifecycle[this.slot] : g.lifecycle; }
 

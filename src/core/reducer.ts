@@ -26,6 +26,9 @@
 import type { AppEvent, Container, CounterColumns, Direction, FlowOpenEvent, Owner, Proto, TickEvent } from '../events/types';
 import { keep } from './intern';
 import { FlowMap } from './flow-map';
+import {
+  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, COOKIE, END_TS, FAMILY, FLOW_ID, HISTORY_END, HISTORY_START, INT_STRIDE, LPORT, NUM_STRIDE, PACKETS_RECEIVED, PACKETS_SENT, PREV_BYTES_RECEIVED, PREV_BYTES_SENT, RETRANSMITS, RPORT, RX_RATE, SEEN_AT_START, SERIAL, SRTT_US, START_TS, TX_RATE,
+} from './flow-fields';
 import { FlowStore } from './flow-store';
 import { LIFECYCLE_WORDS, appendLifecycle, lifecycleCode, word } from './lifecycle';
 import { SHORT_HISTORY, ShortHistories } from './short-histories';
@@ -164,10 +167,10 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       if (slot === undefined || !isOpen(store, slot)) break;
       setCounters(store, slot, e.counters);
       store.state[slot] = 'closed';
-      store.endTs[slot] = e.ts; // the lifecycle's last entry (flowLifecycle), with no object of its own
+      store.num[slot * NUM_STRIDE + END_TS] = e.ts; // the lifecycle's last entry (flowLifecycle), with no object of its own
       s.totals.flowsOpen--;
       book.closedSlots.push(slot);
-      book.closedSerials.push(store.serial[slot]);
+      book.closedSerials.push(store.num[slot * NUM_STRIDE + SERIAL]);
       break;
     }
     case 'connect-fail':
@@ -298,7 +301,7 @@ function noteOwner(s: State, o: Owner): void {
 
 /** Whether the flow in `slot` is open (its endTs is NaN until the close). */
 function isOpen(store: FlowStore, slot: number): boolean {
-  const end = store.endTs[slot];
+  const end = store.num[slot * NUM_STRIDE + END_TS];
   return end !== end;
 }
 
@@ -324,27 +327,31 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   const state = word(e.state);
   const store = flows.store;
   const slot = store.alloc();
-  store.flowId[slot] = e.flowId;
-  store.cookie[slot] = e.cookie;
-  store.startTs[slot] = e.ts;
-  store.endTs[slot] = NaN;
-  store.bytesSent[slot] = 0;
-  store.bytesReceived[slot] = 0;
-  store.packetsSent[slot] = NaN;
-  store.packetsReceived[slot] = NaN;
-  store.retransmits[slot] = NaN;
-  store.srttUs[slot] = NaN;
-  store.connectLatencyUs[slot] = e.connectLatencyUs ?? NaN;
-  store.txRate[slot] = 0;
-  store.rxRate[slot] = 0;
-  store.prevBytesSent[slot] = 0;
-  store.prevBytesReceived[slot] = 0;
-  store.historyStart[slot] = s.ticks;
-  store.historyEnd[slot] = -1;
-  store.lport[slot] = e.lport;
-  store.rport[slot] = e.rport;
-  store.family[slot] = e.family;
-  store.seenAtStart[slot] = e.seenAtStart ? 1 : 0;
+  const num = store.num;
+  const o = slot * NUM_STRIDE;
+  const int = store.int;
+  const q = slot * INT_STRIDE;
+  num[o + FLOW_ID] = e.flowId;
+  num[o + COOKIE] = e.cookie;
+  num[o + START_TS] = e.ts;
+  num[o + END_TS] = NaN;
+  num[o + BYTES_SENT] = 0;
+  num[o + BYTES_RECEIVED] = 0;
+  num[o + PACKETS_SENT] = NaN;
+  num[o + PACKETS_RECEIVED] = NaN;
+  num[o + RETRANSMITS] = NaN;
+  num[o + SRTT_US] = NaN;
+  num[o + CONNECT_LATENCY_US] = e.connectLatencyUs ?? NaN;
+  num[o + TX_RATE] = 0;
+  num[o + RX_RATE] = 0;
+  num[o + PREV_BYTES_SENT] = 0;
+  num[o + PREV_BYTES_RECEIVED] = 0;
+  int[q + HISTORY_START] = s.ticks;
+  int[q + HISTORY_END] = -1;
+  int[q + LPORT] = e.lport;
+  int[q + RPORT] = e.rport;
+  int[q + FAMILY] = e.family;
+  int[q + SEEN_AT_START] = e.seenAtStart ? 1 : 0;
   store.proto[slot] = e.proto === 'tcp' ? 'tcp' : e.proto === 'udp' ? 'udp' : word<Proto>(e.proto);
   store.laddr[slot] = keep(e.laddr);
   store.raddr[slot] = keep(e.raddr);
@@ -356,7 +363,7 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   store.history[slot] = null;
   flows.slots.set(e.flowId, slot);
   book.activeSlots.push(slot);
-  book.activeSerials.push(store.serial[slot]);
+  book.activeSerials.push(num[o + SERIAL]);
   if (book.activeSlots.length > 2 * flows.size + 1024) dropRemoved(book, store); // no ticks to do it
   s.totals.flowsOpen++;
   book.newFlowsSinceTick++;
@@ -383,9 +390,9 @@ function sharedOwner(list: Owner[], o: Owner): Owner {
 
 function removeFlow(s: State, slot: number): void {
   const store = s.flows.store;
-  s.flows.slots.delete(store.flowId[slot]);
+  s.flows.slots.delete(store.num[slot * NUM_STRIDE + FLOW_ID]);
   // Out of the tick's rounds (dropped from the active list by the next tick): its history ends.
-  if (store.historyEnd[slot] === -1) store.historyEnd[slot] = s.ticks;
+  if (store.int[slot * INT_STRIDE + HISTORY_END] === -1) store.int[slot * INT_STRIDE + HISTORY_END] = s.ticks;
   // A short history's slot goes back for the next flow (a flow out of the state has none).
   const h = store.history[slot];
   if (typeof h === 'number') {
@@ -428,7 +435,7 @@ function evictOne(s: State): void {
   let looked = 0;
   for (const slot of s.flows.slots.values()) {
     if (victim === -1) victim = slot;
-    if (store.txRate[slot] === 0 && store.rxRate[slot] === 0) {
+    if (store.num[slot * NUM_STRIDE + TX_RATE] === 0 && store.num[slot * NUM_STRIDE + RX_RATE] === 0) {
       victim = slot;
       break;
     }
@@ -446,7 +453,7 @@ function dropRemoved(book: Book, store: FlowStore): void {
   const serials = book.activeSerials;
   let kept = 0;
   for (let i = 0; i < slots.length; i++) {
-    if (store.serial[slots[i]] !== serials[i]) continue;
+    if (store.num[slots[i] * NUM_STRIDE + SERIAL] !== serials[i]) continue;
     slots[kept] = slots[i];
     serials[kept++] = serials[i];
   }
@@ -460,7 +467,7 @@ function oldestClosed(book: Book, store: FlowStore): number {
   const serials = book.closedSerials;
   while (book.closedHead < slots.length) {
     const slot = slots[book.closedHead];
-    if (store.serial[slot] === serials[book.closedHead]) return slot;
+    if (store.num[slot * NUM_STRIDE + SERIAL] === serials[book.closedHead]) return slot;
     book.closedHead++;
   }
   return -1;
@@ -483,7 +490,7 @@ function expireLinger(s: State, now: number): void {
   if (linger === Infinity) return;
   const done = s.options.onFlowDone;
   for (let slot = oldestClosed(book, store); slot !== -1; slot = oldestClosed(book, store)) {
-    if (now - store.endTs[slot] < linger) break;
+    if (now - store.num[slot * NUM_STRIDE + END_TS] < linger) break;
     book.closedHead++;
     if (done !== undefined) done(store.transientView(slot));
     removeFlow(s, slot);
@@ -495,12 +502,14 @@ function setCounters(
   slot: number,
   c: { bytesSent: number; bytesReceived: number; packetsSent: number | null; packetsReceived: number | null; retransmits: number | null; srttUs: number | null },
 ): void {
-  store.bytesSent[slot] = c.bytesSent;
-  store.bytesReceived[slot] = c.bytesReceived;
-  store.packetsSent[slot] = c.packetsSent ?? NaN;
-  store.packetsReceived[slot] = c.packetsReceived ?? NaN;
-  store.retransmits[slot] = c.retransmits ?? NaN;
-  store.srttUs[slot] = c.srttUs ?? NaN;
+  const num = store.num;
+  const o = slot * NUM_STRIDE;
+  num[o + BYTES_SENT] = c.bytesSent;
+  num[o + BYTES_RECEIVED] = c.bytesReceived;
+  num[o + PACKETS_SENT] = c.packetsSent ?? NaN;
+  num[o + PACKETS_RECEIVED] = c.packetsReceived ?? NaN;
+  num[o + RETRANSMITS] = c.retransmits ?? NaN;
+  num[o + SRTT_US] = c.srttUs ?? NaN;
 }
 
 /** A replayed counters snapshot (columns, NaN for null, as the store keeps them): what
@@ -508,16 +517,20 @@ function setCounters(
 function setCounterColumns(s: State, c: CounterColumns): void {
   const slots = s.flows.slots;
   const store = s.flows.store;
+  const num = store.num;
   const { flowId, bytesSent, bytesReceived, packetsSent, packetsReceived, retransmits, srttUs } = c;
   for (let i = 0; i < c.length; i++) {
     const slot = slots.get(flowId[i]);
-    if (slot === undefined || !isOpen(store, slot)) continue;
-    store.bytesSent[slot] = bytesSent[i];
-    store.bytesReceived[slot] = bytesReceived[i];
-    store.packetsSent[slot] = packetsSent[i];
-    store.packetsReceived[slot] = packetsReceived[i];
-    store.retransmits[slot] = retransmits[i];
-    store.srttUs[slot] = srttUs[i];
+    if (slot === undefined) continue;
+    const o = slot * NUM_STRIDE;
+    const end = num[o + END_TS];
+    if (end === end) continue; // closed
+    num[o + BYTES_SENT] = bytesSent[i];
+    num[o + BYTES_RECEIVED] = bytesReceived[i];
+    num[o + PACKETS_SENT] = packetsSent[i];
+    num[o + PACKETS_RECEIVED] = packetsReceived[i];
+    num[o + RETRANSMITS] = retransmits[i];
+    num[o + SRTT_US] = srttUs[i];
   }
 }
 
@@ -536,28 +549,32 @@ function tick(s: State, e: TickEvent): void {
   // Visits the active flows in order, keeping (compacted in place) those that stay.
   const slots = book.activeSlots;
   const serials = book.activeSerials;
-  const { serial, bytesSent, bytesReceived, prevBytesSent, prevBytesReceived, txRate, rxRate, endTs, historyEnd } = store;
+  const num = store.num;
+  const int = store.int;
   const t = s.ticks;
   let kept = 0;
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i];
-    if (serial[slot] !== serials[i]) continue; // left the state (removeFlow)
-    const dTx = bytesSent[slot] - prevBytesSent[slot];
-    const dRx = bytesReceived[slot] - prevBytesReceived[slot];
-    const end = endTs[slot];
+    const o = slot * NUM_STRIDE;
+    if (num[o + SERIAL] !== serials[i]) continue; // left the state (removeFlow)
+    const sent = num[o + BYTES_SENT];
+    const received = num[o + BYTES_RECEIVED];
+    const dTx = sent - num[o + PREV_BYTES_SENT];
+    const dRx = received - num[o + PREV_BYTES_RECEIVED];
+    const end = num[o + END_TS];
     const closed = end === end;
     // A closed flow that already reported zero rates needs no more work, ever.
-    if (closed && dTx === 0 && dRx === 0 && txRate[slot] === 0 && rxRate[slot] === 0) {
-      historyEnd[slot] = t;
+    if (closed && dTx === 0 && dRx === 0 && num[o + TX_RATE] === 0 && num[o + RX_RATE] === 0) {
+      int[slot * INT_STRIDE + HISTORY_END] = t;
       continue;
     }
     // Whole bytes/s, rounded up: a flow that moved never shows 0.
     const txr = dTx > 0 ? Math.ceil(dTx * perSec) : 0;
     const rxr = dRx > 0 ? Math.ceil(dRx * perSec) : 0;
-    txRate[slot] = txr;
-    rxRate[slot] = rxr;
-    prevBytesSent[slot] = bytesSent[slot];
-    prevBytesReceived[slot] = bytesReceived[slot];
+    num[o + TX_RATE] = txr;
+    num[o + RX_RATE] = rxr;
+    num[o + PREV_BYTES_SENT] = sent;
+    num[o + PREV_BYTES_RECEIVED] = received;
     tx += txr;
     rx += rxr;
     // Idle intervals of a flow that never moved are implicit zeros (rateHistory).
@@ -565,7 +582,7 @@ function tick(s: State, e: TickEvent): void {
     // A closed flow that did not move now reports zeros, and will at every later tick (its
     // counters are final): it leaves now, its history ending after this tick, rather than
     // costing the next tick a visit to find that out.
-    if (closed && dTx === 0 && dRx === 0) historyEnd[slot] = t + 1;
+    if (closed && dTx === 0 && dRx === 0) int[slot * INT_STRIDE + HISTORY_END] = t + 1;
     else {
       slots[kept] = slot;
       serials[kept++] = serials[i];
@@ -605,10 +622,10 @@ function tick(s: State, e: TickEvent): void {
  * window its history is all zeros and it has none, like a flow that never moved. Held,
  * idle connections (100,000 in the memory benchmark) then cost no ring each. */
 function recordRates(book: Book, store: FlowStore, slot: number, t: number, hist: number): void {
-  const start = store.historyStart[slot];
+  const start = store.int[slot * INT_STRIDE + HISTORY_START];
   const age = t - start;
-  const txr = store.txRate[slot];
-  const rxr = store.rxRate[slot];
+  const txr = store.num[slot * NUM_STRIDE + TX_RATE];
+  const rxr = store.num[slot * NUM_STRIDE + RX_RATE];
   let h = store.history[slot];
   if (h === null) {
     if (age < SHORT_HISTORY && SHORT_HISTORY < hist) h = store.history[slot] = book.shortHistories.take();
