@@ -27,3 +27,19 @@ export const RPORT = 3;
 export const FAMILY = 4;
 export const SEEN_AT_START = 5;
 export const INT_STRIDE = 6;
+// References of a flow (a row of REF_STRIDE entries of a page of `refs`).
+export const R_PROTO = 0;
+export const R_LADDR = 1;
+export const R_RADDR = 2;
+export const R_DIRECTION = 3;
+export const R_OWNER = 4;
+export const R_STATE = 5;
+export const R_OPENED_AS = 6;
+export const R_LIFECYCLE = 7;
+export const R_HISTORY = 8;
+export const REF_STRIDE = 9;
+
+/** Slots per page of the store: slot >> PAGE_BITS is the page, slot & PAGE_MASK the row. */
+export const PAGE_BITS = 12;
+export const PAGE_SLOTS = 1 << PAGE_BITS;
+export const PAGE_MASK = PAGE_SLOTS - 1;

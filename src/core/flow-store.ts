@@ -1,53 +1,49 @@
-// The reducer's flows as rows of typed arrays indexed by a slot: numbers unboxed and never
-// visited by the garbage collector, strings and shared objects in plain arrays. A flow
-// object of ~30 fields (with boxed doubles for its times and cookie) was ~340-480 bytes of
-// heap each, and under connection churn each lived its linger out in the old generation;
-// a slot is 152 bytes of rows plus 9 references. A flow's numbers are one row (not one
-// column per field) so that an event touches one or two cache lines of it, and growing
-// the store is two allocations, not one per field (a replay of a small recording creates
-// a state and grows it several times). Owned and written only by the reducer
-// (reducer.ts); readers get a FlowView (flow-view.ts) per slot, with the Flow interface.
-import type { Direction, Owner, Proto } from '../events/types';
-import { INT_STRIDE, NUM_STRIDE, SERIAL } from './flow-fields';
+// The reducer's flows as rows in pages of typed arrays, indexed by a slot: numbers unboxed
+// and never visited by the garbage collector, strings and shared objects in a plain array
+// per page. A flow object of ~30 fields (with boxed doubles for its times and cookie) was
+// ~290 bytes of heap each, and under connection churn each lived its linger out in the old
+// generation; a slot is 152 bytes of numbers and 72 of references. A flow's numbers are
+// one row (not one array per field) so that an event touches one or two cache lines of
+// it. Pages of PAGE_SLOTS slots (flow-fields.ts), not one array grown by copying: 100,000
+// flows leave no more than a page unused, and growing never holds two copies at once; the
+// first page starts small and doubles (a replay of a small recording creates a state per
+// pass). Owned and written only by the reducer (reducer.ts); readers get a FlowView
+// (flow-view.ts) per slot, with the Flow interface.
+import { INT_STRIDE, NUM_STRIDE, PAGE_BITS, PAGE_MASK, PAGE_SLOTS, REF_STRIDE, R_HISTORY, R_LIFECYCLE, R_OWNER, SERIAL } from './flow-fields';
+import type { Owner } from '../events/types';
 import { FlowView } from './flow-view';
 
-/** Slots a store starts with: a state is created per replay (and per benchmark pass). */
-const INITIAL_CAPACITY = 64;
+/** Slots the first page starts with. */
+const FIRST_PAGE_SLOTS = 64;
 
 export class FlowStore {
+  /** Slots the pages have room for. */
   capacity = 0;
-  /** Slots handed out from the start of the columns, free or not. */
+  /** Slots handed out from the start, free or not. */
   private used = 0;
   /** Slots given back, reused before new ones. */
   private free: number[] = [];
-  /** Rows of NUM_STRIDE doubles. SERIAL is the serial of the flow in the slot (0: free):
-   * an entry of the reducer's lists that names a slot and a serial is stale once the
-   * slot's flow left (or another took it). */
-  num = new Float64Array(0);
-  /** Rows of INT_STRIDE int32s. */
-  int = new Int32Array(0);
+  /** Per page, rows of NUM_STRIDE doubles (flow-fields.ts). SERIAL is the serial of the
+   * flow in the slot (0: free): an entry of the reducer's lists that names a slot and a
+   * serial is stale once the slot's flow left (or another took it). */
+  readonly num: Float64Array[] = [];
+  /** Per page, rows of INT_STRIDE int32s. */
+  readonly int: Int32Array[] = [];
+  /** Per page, rows of REF_STRIDE references (strings, the owner, lifecycle, history). */
+  readonly refs: unknown[][] = [];
   private nextSerial = 1;
-
-  proto: Proto[] = [];
-  laddr: string[] = [];
-  raddr: string[] = [];
-  direction: Direction[] = [];
-  owner: Owner[] = [];
-  state: string[] = [];
-  openedAs: string[] = [];
-  lifecycle: Array<Array<number | string> | null> = [];
-  history: Array<Float64Array | number | null> = [];
   /** The view handed out for each slot, if any: detached when the slot is released. */
   private views: Array<FlowView | undefined> = [];
+  private transient: FlowView | null = null;
 
-  /** A slot for a new flow; the caller writes every column. */
+  /** A slot for a new flow; the caller writes every field. */
   alloc(): number {
     let slot = this.free.pop();
     if (slot === undefined) {
       if (this.used === this.capacity) this.grow();
       slot = this.used++;
     }
-    this.num[slot * NUM_STRIDE + SERIAL] = this.nextSerial++;
+    this.num[slot >> PAGE_BITS][(slot & PAGE_MASK) * NUM_STRIDE + SERIAL] = this.nextSerial++;
     return slot;
   }
 
@@ -58,12 +54,48 @@ export class FlowStore {
       v.detach();
       this.views[slot] = undefined;
     }
-    this.num[slot * NUM_STRIDE + SERIAL] = 0;
-    // References let go, so the arrays do not keep what the flow held.
-    this.owner[slot] = undefined as unknown as Owner;
-    this.lifecycle[slot] = null;
-    this.history[slot] = null;
+    this.num[slot >> PAGE_BITS][(slot & PAGE_MASK) * NUM_STRIDE + SERIAL] = 0;
+    // References let go, so the page does not keep what the flow held.
+    const refs = this.refs[slot >> PAGE_BITS];
+    const r = (slot & PAGE_MASK) * REF_STRIDE;
+    refs[r + R_OWNER] = undefined;
+    refs[r + R_LIFECYCLE] = null;
+    refs[r + R_HISTORY] = null;
     this.free.push(slot);
+  }
+
+  // Reads and writes of one field, for the reducer's paths that touch one or two (the
+  // hot loops index the pages themselves).
+  numAt(slot: number, field: number): number {
+    return this.num[slot >> PAGE_BITS][(slot & PAGE_MASK) * NUM_STRIDE + field];
+  }
+
+  setNum(slot: number, field: number, value: number): void {
+    this.num[slot >> PAGE_BITS][(slot & PAGE_MASK) * NUM_STRIDE + field] = value;
+  }
+
+  intAt(slot: number, field: number): number {
+    return this.int[slot >> PAGE_BITS][(slot & PAGE_MASK) * INT_STRIDE + field];
+  }
+
+  setInt(slot: number, field: number, value: number): void {
+    this.int[slot >> PAGE_BITS][(slot & PAGE_MASK) * INT_STRIDE + field] = value;
+  }
+
+  refAt(slot: number, field: number): unknown {
+    return this.refs[slot >> PAGE_BITS][(slot & PAGE_MASK) * REF_STRIDE + field];
+  }
+
+  setRef(slot: number, field: number, value: unknown): void {
+    this.refs[slot >> PAGE_BITS][(slot & PAGE_MASK) * REF_STRIDE + field] = value;
+  }
+
+  history(slot: number): Float64Array | number | null {
+    return this.refAt(slot, R_HISTORY) as Float64Array | number | null;
+  }
+
+  owner(slot: number): Owner {
+    return this.refAt(slot, R_OWNER) as Owner;
   }
 
   /** The slot's view (the same object for as long as the flow is in the slot). */
@@ -86,16 +118,27 @@ export class FlowStore {
     t.slot = slot;
     return t;
   }
-  private transient: FlowView | null = null;
 
   private grow(): void {
-    const n = this.capacity === 0 ? INITIAL_CAPACITY : Math.ceil(this.capacity * 1.5);
-    const num = new Float64Array(n * NUM_STRIDE);
-    num.set(this.num);
-    this.num = num;
-    const int = new Int32Array(n * INT_STRIDE);
-    int.set(this.int);
-    this.int = int;
-    this.capacity = n;
+    const pages = this.num.length;
+    if (pages === 1 && this.capacity < PAGE_SLOTS) {
+      // The first page doubles until it is a full page.
+      const n = Math.min(PAGE_SLOTS, this.capacity * 2);
+      const num = new Float64Array(n * NUM_STRIDE);
+      num.set(this.num[0]);
+      this.num[0] = num;
+      const int = new Int32Array(n * INT_STRIDE);
+      int.set(this.int[0]);
+      this.int[0] = int;
+      const refs = this.refs[0];
+      refs.length = n * REF_STRIDE;
+      this.capacity = n;
+      return;
+    }
+    const n = pages === 0 ? FIRST_PAGE_SLOTS : PAGE_SLOTS;
+    this.num.push(new Float64Array(n * NUM_STRIDE));
+    this.int.push(new Int32Array(n * INT_STRIDE));
+    this.refs.push(new Array<unknown>(n * REF_STRIDE).fill(null));
+    this.capacity += n;
   }
 }

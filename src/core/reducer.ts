@@ -27,7 +27,9 @@ import type { AppEvent, Container, CounterColumns, Direction, FlowOpenEvent, Own
 import { keep } from './intern';
 import { FlowMap } from './flow-map';
 import {
-  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, COOKIE, END_TS, FAMILY, FLOW_ID, HISTORY_END, HISTORY_START, INT_STRIDE, LPORT, NUM_STRIDE, PACKETS_RECEIVED, PACKETS_SENT, PREV_BYTES_RECEIVED, PREV_BYTES_SENT, RETRANSMITS, RPORT, RX_RATE, SEEN_AT_START, SERIAL, SRTT_US, START_TS, TX_RATE,
+  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, COOKIE, END_TS, FAMILY, FLOW_ID, HISTORY_END, HISTORY_START, INT_STRIDE, LPORT, NUM_STRIDE,
+  PACKETS_RECEIVED, PACKETS_SENT, PAGE_BITS, PAGE_MASK, PREV_BYTES_RECEIVED, PREV_BYTES_SENT, REF_STRIDE, RETRANSMITS, RPORT, RX_RATE,
+  R_DIRECTION, R_HISTORY, R_LADDR, R_LIFECYCLE, R_OPENED_AS, R_OWNER, R_PROTO, R_RADDR, R_STATE, SEEN_AT_START, SERIAL, SRTT_US, START_TS, TX_RATE,
 } from './flow-fields';
 import { FlowStore } from './flow-store';
 import { LIFECYCLE_WORDS, appendLifecycle, lifecycleCode, word } from './lifecycle';
@@ -155,8 +157,8 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       const store = s.flows.store;
       if (slot !== undefined && isOpen(store, slot)) {
         const code = lifecycleCode(e.state);
-        store.state[slot] = typeof code === 'number' ? LIFECYCLE_WORDS[code] : code;
-        store.lifecycle[slot] = appendLifecycle(store.lifecycle[slot], e.ts, code);
+        store.setRef(slot, R_STATE, typeof code === 'number' ? LIFECYCLE_WORDS[code] : code);
+        store.setRef(slot, R_LIFECYCLE, appendLifecycle(store.refAt(slot, R_LIFECYCLE) as Array<number | string> | null, e.ts, code));
       }
       break;
     }
@@ -166,11 +168,11 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       const store = s.flows.store;
       if (slot === undefined || !isOpen(store, slot)) break;
       setCounters(store, slot, e.counters);
-      store.state[slot] = 'closed';
-      store.num[slot * NUM_STRIDE + END_TS] = e.ts; // the lifecycle's last entry (flowLifecycle), with no object of its own
+      store.setRef(slot, R_STATE, 'closed');
+      store.setNum(slot, END_TS, e.ts); // the lifecycle's last entry (flowLifecycle), with no object of its own
       s.totals.flowsOpen--;
       book.closedSlots.push(slot);
-      book.closedSerials.push(store.num[slot * NUM_STRIDE + SERIAL]);
+      book.closedSerials.push(store.numAt(slot, SERIAL));
       break;
     }
     case 'connect-fail':
@@ -301,7 +303,7 @@ function noteOwner(s: State, o: Owner): void {
 
 /** Whether the flow in `slot` is open (its endTs is NaN until the close). */
 function isOpen(store: FlowStore, slot: number): boolean {
-  const end = store.num[slot * NUM_STRIDE + END_TS];
+  const end = store.numAt(slot, END_TS);
   return end !== end;
 }
 
@@ -327,10 +329,14 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   const state = word(e.state);
   const store = flows.store;
   const slot = store.alloc();
-  const num = store.num;
-  const o = slot * NUM_STRIDE;
-  const int = store.int;
-  const q = slot * INT_STRIDE;
+  const page = slot >> PAGE_BITS;
+  const row = slot & PAGE_MASK;
+  const num = store.num[page];
+  const o = row * NUM_STRIDE;
+  const int = store.int[page];
+  const q = row * INT_STRIDE;
+  const refs = store.refs[page];
+  const r = row * REF_STRIDE;
   num[o + FLOW_ID] = e.flowId;
   num[o + COOKIE] = e.cookie;
   num[o + START_TS] = e.ts;
@@ -352,15 +358,15 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   int[q + RPORT] = e.rport;
   int[q + FAMILY] = e.family;
   int[q + SEEN_AT_START] = e.seenAtStart ? 1 : 0;
-  store.proto[slot] = e.proto === 'tcp' ? 'tcp' : e.proto === 'udp' ? 'udp' : word<Proto>(e.proto);
-  store.laddr[slot] = keep(e.laddr);
-  store.raddr[slot] = keep(e.raddr);
-  store.direction[slot] = e.direction === 'outbound' ? 'outbound' : e.direction === 'inbound' ? 'inbound' : word<Direction>(e.direction);
-  store.owner[slot] = owner;
-  store.state[slot] = state;
-  store.openedAs[slot] = e.seenAtStart ? 'seen at start' : state;
-  store.lifecycle[slot] = null;
-  store.history[slot] = null;
+  refs[r + R_PROTO] = e.proto === 'tcp' ? 'tcp' : e.proto === 'udp' ? 'udp' : word<Proto>(e.proto);
+  refs[r + R_LADDR] = keep(e.laddr);
+  refs[r + R_RADDR] = keep(e.raddr);
+  refs[r + R_DIRECTION] = e.direction === 'outbound' ? 'outbound' : e.direction === 'inbound' ? 'inbound' : word<Direction>(e.direction);
+  refs[r + R_OWNER] = owner;
+  refs[r + R_STATE] = state;
+  refs[r + R_OPENED_AS] = e.seenAtStart ? 'seen at start' : state;
+  refs[r + R_LIFECYCLE] = null;
+  refs[r + R_HISTORY] = null;
   flows.slots.set(e.flowId, slot);
   book.activeSlots.push(slot);
   book.activeSerials.push(num[o + SERIAL]);
@@ -390,18 +396,18 @@ function sharedOwner(list: Owner[], o: Owner): Owner {
 
 function removeFlow(s: State, slot: number): void {
   const store = s.flows.store;
-  s.flows.slots.delete(store.num[slot * NUM_STRIDE + FLOW_ID]);
+  s.flows.slots.delete(store.numAt(slot, FLOW_ID));
   // Out of the tick's rounds (dropped from the active list by the next tick): its history ends.
-  if (store.int[slot * INT_STRIDE + HISTORY_END] === -1) store.int[slot * INT_STRIDE + HISTORY_END] = s.ticks;
+  if (store.intAt(slot, HISTORY_END) === -1) store.setInt(slot, HISTORY_END, s.ticks);
   // A short history's slot goes back for the next flow (a flow out of the state has none).
-  const h = store.history[slot];
+  const h = store.history(slot);
   if (typeof h === 'number') {
     s.book.shortHistories.release(h);
-    store.history[slot] = null;
+    store.setRef(slot, R_HISTORY, null);
   }
   if (isOpen(store, slot)) s.totals.flowsOpen--;
   const book = s.book;
-  const pid = store.owner[slot].pid;
+  const pid = store.owner(slot).pid;
   store.release(slot);
   const flows = book.pids.get(pid);
   if (flows !== undefined && --flows.flows > 0) return;
@@ -435,7 +441,7 @@ function evictOne(s: State): void {
   let looked = 0;
   for (const slot of s.flows.slots.values()) {
     if (victim === -1) victim = slot;
-    if (store.num[slot * NUM_STRIDE + TX_RATE] === 0 && store.num[slot * NUM_STRIDE + RX_RATE] === 0) {
+    if (store.numAt(slot, TX_RATE) === 0 && store.numAt(slot, RX_RATE) === 0) {
       victim = slot;
       break;
     }
@@ -453,7 +459,7 @@ function dropRemoved(book: Book, store: FlowStore): void {
   const serials = book.activeSerials;
   let kept = 0;
   for (let i = 0; i < slots.length; i++) {
-    if (store.num[slots[i] * NUM_STRIDE + SERIAL] !== serials[i]) continue;
+    if (store.numAt(slots[i], SERIAL) !== serials[i]) continue;
     slots[kept] = slots[i];
     serials[kept++] = serials[i];
   }
@@ -467,7 +473,7 @@ function oldestClosed(book: Book, store: FlowStore): number {
   const serials = book.closedSerials;
   while (book.closedHead < slots.length) {
     const slot = slots[book.closedHead];
-    if (store.num[slot * NUM_STRIDE + SERIAL] === serials[book.closedHead]) return slot;
+    if (store.numAt(slot, SERIAL) === serials[book.closedHead]) return slot;
     book.closedHead++;
   }
   return -1;
@@ -490,7 +496,7 @@ function expireLinger(s: State, now: number): void {
   if (linger === Infinity) return;
   const done = s.options.onFlowDone;
   for (let slot = oldestClosed(book, store); slot !== -1; slot = oldestClosed(book, store)) {
-    if (now - store.num[slot * NUM_STRIDE + END_TS] < linger) break;
+    if (now - store.numAt(slot, END_TS) < linger) break;
     book.closedHead++;
     if (done !== undefined) done(store.transientView(slot));
     removeFlow(s, slot);
@@ -502,8 +508,8 @@ function setCounters(
   slot: number,
   c: { bytesSent: number; bytesReceived: number; packetsSent: number | null; packetsReceived: number | null; retransmits: number | null; srttUs: number | null },
 ): void {
-  const num = store.num;
-  const o = slot * NUM_STRIDE;
+  const num = store.num[slot >> PAGE_BITS];
+  const o = (slot & PAGE_MASK) * NUM_STRIDE;
   num[o + BYTES_SENT] = c.bytesSent;
   num[o + BYTES_RECEIVED] = c.bytesReceived;
   num[o + PACKETS_SENT] = c.packetsSent ?? NaN;
@@ -517,12 +523,13 @@ function setCounters(
 function setCounterColumns(s: State, c: CounterColumns): void {
   const slots = s.flows.slots;
   const store = s.flows.store;
-  const num = store.num;
+  const pages = store.num;
   const { flowId, bytesSent, bytesReceived, packetsSent, packetsReceived, retransmits, srttUs } = c;
   for (let i = 0; i < c.length; i++) {
     const slot = slots.get(flowId[i]);
     if (slot === undefined) continue;
-    const o = slot * NUM_STRIDE;
+    const num = pages[slot >> PAGE_BITS];
+    const o = (slot & PAGE_MASK) * NUM_STRIDE;
     const end = num[o + END_TS];
     if (end === end) continue; // closed
     num[o + BYTES_SENT] = bytesSent[i];
@@ -549,13 +556,13 @@ function tick(s: State, e: TickEvent): void {
   // Visits the active flows in order, keeping (compacted in place) those that stay.
   const slots = book.activeSlots;
   const serials = book.activeSerials;
-  const num = store.num;
-  const int = store.int;
+  const numPages = store.num;
   const t = s.ticks;
   let kept = 0;
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i];
-    const o = slot * NUM_STRIDE;
+    const num = numPages[slot >> PAGE_BITS];
+    const o = (slot & PAGE_MASK) * NUM_STRIDE;
     if (num[o + SERIAL] !== serials[i]) continue; // left the state (removeFlow)
     const sent = num[o + BYTES_SENT];
     const received = num[o + BYTES_RECEIVED];
@@ -565,7 +572,7 @@ function tick(s: State, e: TickEvent): void {
     const closed = end === end;
     // A closed flow that already reported zero rates needs no more work, ever.
     if (closed && dTx === 0 && dRx === 0 && num[o + TX_RATE] === 0 && num[o + RX_RATE] === 0) {
-      int[slot * INT_STRIDE + HISTORY_END] = t;
+      store.setInt(slot, HISTORY_END, t);
       continue;
     }
     // Whole bytes/s, rounded up: a flow that moved never shows 0.
@@ -578,11 +585,11 @@ function tick(s: State, e: TickEvent): void {
     tx += txr;
     rx += rxr;
     // Idle intervals of a flow that never moved are implicit zeros (rateHistory).
-    if (hist > 0 && (txr !== 0 || rxr !== 0 || store.history[slot] !== null)) recordRates(book, store, slot, t, hist);
+    if (hist > 0 && (txr !== 0 || rxr !== 0 || store.history(slot) !== null)) recordRates(book, store, slot, t, hist);
     // A closed flow that did not move now reports zeros, and will at every later tick (its
     // counters are final): it leaves now, its history ending after this tick, rather than
     // costing the next tick a visit to find that out.
-    if (closed && dTx === 0 && dRx === 0) int[slot * INT_STRIDE + HISTORY_END] = t + 1;
+    if (closed && dTx === 0 && dRx === 0) store.setInt(slot, HISTORY_END, t + 1);
     else {
       slots[kept] = slot;
       serials[kept++] = serials[i];
@@ -622,14 +629,14 @@ function tick(s: State, e: TickEvent): void {
  * window its history is all zeros and it has none, like a flow that never moved. Held,
  * idle connections (100,000 in the memory benchmark) then cost no ring each. */
 function recordRates(book: Book, store: FlowStore, slot: number, t: number, hist: number): void {
-  const start = store.int[slot * INT_STRIDE + HISTORY_START];
+  const start = store.intAt(slot, HISTORY_START);
   const age = t - start;
-  const txr = store.num[slot * NUM_STRIDE + TX_RATE];
-  const rxr = store.num[slot * NUM_STRIDE + RX_RATE];
-  let h = store.history[slot];
+  const txr = store.numAt(slot, TX_RATE);
+  const rxr = store.numAt(slot, RX_RATE);
+  let h = store.history(slot);
   if (h === null) {
-    if (age < SHORT_HISTORY && SHORT_HISTORY < hist) h = store.history[slot] = book.shortHistories.take();
-    else h = store.history[slot] = new Float64Array(2 * hist);
+    if (age < SHORT_HISTORY && SHORT_HISTORY < hist) store.setRef(slot, R_HISTORY, (h = book.shortHistories.take()));
+    else store.setRef(slot, R_HISTORY, (h = new Float64Array(2 * hist)));
   }
   if (typeof h === 'number') {
     const short = book.shortHistories;
@@ -642,7 +649,7 @@ function recordRates(book: Book, store: FlowStore, slot: number, t: number, hist
       // of `hist` ticks ending at t.
       if (age >= SHORT_HISTORY - 1 + hist) {
         short.release(h);
-        store.history[slot] = null;
+        store.setRef(slot, R_HISTORY, null);
       }
       return;
     }
@@ -655,7 +662,7 @@ function recordRates(book: Book, store: FlowStore, slot: number, t: number, hist
       ring[at + 1] = short.rx(h, j);
     }
     short.release(h);
-    h = store.history[slot] = ring;
+    store.setRef(slot, R_HISTORY, (h = ring));
   }
   const at = 2 * (t % hist);
   h[at] = txr;
