@@ -12,6 +12,7 @@
 import { INT_STRIDE, NUM_STRIDE, PAGE_BITS, PAGE_MASK, PAGE_SLOTS, REF_STRIDE, R_HISTORY, R_LIFECYCLE, R_OWNER, SERIAL } from './flow-fields';
 import type { Owner } from '../events/types';
 import { FlowView } from './flow-view';
+import { RateRings } from './rate-rings';
 
 /** Slots the first page starts with. */
 const FIRST_PAGE_SLOTS = 64;
@@ -35,6 +36,14 @@ export class FlowStore {
   /** The view handed out for each slot, if any: detached when the slot is released. */
   private views: Array<FlowView | undefined> = [];
   private transient: FlowView | null = null;
+  /** Full rate histories: a flow's R_HISTORY is -1 - its ring when it has one (a short
+   * history's slot, short-histories.ts, when it is >= 0; null when it has none). */
+  readonly rings: RateRings;
+
+  /** `historyLength`: samples in a full rate history (CoreOptions). */
+  constructor(historyLength: number) {
+    this.rings = new RateRings(2 * historyLength);
+  }
 
   /** A slot for a new flow; the caller writes every field. */
   alloc(): number {
@@ -54,6 +63,8 @@ export class FlowStore {
       v.detach();
       this.views[slot] = undefined;
     }
+    const h = this.history(slot);
+    if (h !== null && h < 0) this.rings.release(-1 - h);
     this.num[slot >> PAGE_BITS][(slot & PAGE_MASK) * NUM_STRIDE + SERIAL] = 0;
     // References let go, so the page does not keep what the flow held.
     const refs = this.refs[slot >> PAGE_BITS];
@@ -90,8 +101,9 @@ export class FlowStore {
     this.refs[slot >> PAGE_BITS][(slot & PAGE_MASK) * REF_STRIDE + field] = value;
   }
 
-  history(slot: number): Float64Array | number | null {
-    return this.refAt(slot, R_HISTORY) as Float64Array | number | null;
+  /** The flow's rate history as kept here: see `rings`. */
+  history(slot: number): number | null {
+    return this.refAt(slot, R_HISTORY) as number | null;
   }
 
   owner(slot: number): Owner {

@@ -68,7 +68,12 @@ export class FlowView implements Flow {
   get rxRate(): number { const g = this.gone; return g === null ? this.n(RX_RATE) : g.rxRate; }
   get prevBytesSent(): number { const g = this.gone; return g === null ? this.n(PREV_BYTES_SENT) : g.prevBytesSent; }
   get prevBytesReceived(): number { const g = this.gone; return g === null ? this.n(PREV_BYTES_RECEIVED) : g.prevBytesReceived; }
-  get history(): Float64Array | number | null { const g = this.gone; return g === null ? (this.r(R_HISTORY) as Float64Array | number | null) : g.history; }
+  get history(): Float64Array | number | null {
+    const g = this.gone;
+    if (g !== null) return g.history;
+    const h = this.r(R_HISTORY) as number | null;
+    return h !== null && h < 0 ? this.store.rings.view(-1 - h) : h;
+  }
   get historyStart(): number { const g = this.gone; return g === null ? this.i(HISTORY_START) : g.historyStart; }
   get historyEnd(): number { const g = this.gone; return g === null ? this.i(HISTORY_END) : g.historyEnd; }
   get openedAs(): string { const g = this.gone; return g === null ? (this.r(R_OPENED_AS) as string) : g.openedAs; }
@@ -80,12 +85,17 @@ export class FlowView implements Flow {
   }
 }
 
+function copied(h: Float64Array | number | null): Float64Array | number | null {
+  return h instanceof Float64Array ? h.slice() : h;
+}
+
 function orNull(v: number): number | null {
   return v === v ? v : null;
 }
 
-/** The flow's values as a plain object (history and lifecycle shared, not copied: the
- * store lets go of them when the slot is released and never writes them again). */
+/** The flow's values as a plain object (the lifecycle shared, not copied: the store lets
+ * go of it when the slot is released and never writes it again; a full rate history
+ * copied out of the store's rings, which reuses them). */
 function copyOf(f: Flow): Flow {
   return {
     flowId: f.flowId,
@@ -113,7 +123,7 @@ function copyOf(f: Flow): Flow {
     rxRate: f.rxRate,
     prevBytesSent: f.prevBytesSent,
     prevBytesReceived: f.prevBytesReceived,
-    history: f.history,
+    history: copied(f.history),
     historyStart: f.historyStart,
     historyEnd: f.historyEnd,
     openedAs: f.openedAs,

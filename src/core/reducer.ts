@@ -90,12 +90,13 @@ interface PidFlows {
 type State = CoreState & { book: Book };
 
 export function createCoreState(options?: Partial<CoreOptions>): CoreState {
+  const opts = { ...DEFAULT_CORE_OPTIONS, ...options };
   const state: State = {
-    options: { ...DEFAULT_CORE_OPTIONS, ...options },
+    options: opts,
     now: 0,
     wallAtNow: null,
     bootWallMs: null,
-    flows: new FlowMap(new FlowStore()),
+    flows: new FlowMap(new FlowStore(opts.historyLength)),
     processes: new Map(),
     users: new Map(),
     groups: new Map(),
@@ -399,9 +400,10 @@ function removeFlow(s: State, slot: number): void {
   s.flows.slots.delete(store.numAt(slot, FLOW_ID));
   // Out of the tick's rounds (dropped from the active list by the next tick): its history ends.
   if (store.intAt(slot, HISTORY_END) === -1) store.setInt(slot, HISTORY_END, s.ticks);
-  // A short history's slot goes back for the next flow (a flow out of the state has none).
+  // A short history's slot goes back for the next flow (a flow out of the state has none;
+  // a full ring goes back with the store's slot, after a view of the flow copied it).
   const h = store.history(slot);
-  if (typeof h === 'number') {
+  if (h !== null && h >= 0) {
     s.book.shortHistories.release(h);
     store.setRef(slot, R_HISTORY, null);
   }
@@ -621,8 +623,8 @@ function tick(s: State, e: TickEvent): void {
 
 /** Stores the flow's rates of tick `t` in its history: while the flow is young (t within
  * SHORT_HISTORY ticks of historyStart) in a slot of the state's short histories, indexed
- * from historyStart; then in a full ring of its own indexed by t % hist (the short
- * samples moved over, the slot given back). Most flows under connection churn live one or
+ * from historyStart; then in a full ring (the store's rate rings, rate-rings.ts) indexed
+ * by t % hist (the short samples moved over, the slot given back). Most flows under connection churn live one or
  * two intervals: a full ring each (2 x 60 doubles) was most of the garbage a replay made.
  * A flow that is quiet once its short samples are taken keeps the slot (its later samples
  * are zeros) and gets a ring only when it moves again; once those samples are out of the
@@ -633,12 +635,13 @@ function recordRates(book: Book, store: FlowStore, slot: number, t: number, hist
   const age = t - start;
   const txr = store.numAt(slot, TX_RATE);
   const rxr = store.numAt(slot, RX_RATE);
+  const rings = store.rings;
   let h = store.history(slot);
   if (h === null) {
-    if (age < SHORT_HISTORY && SHORT_HISTORY < hist) store.setRef(slot, R_HISTORY, (h = book.shortHistories.take()));
-    else store.setRef(slot, R_HISTORY, (h = new Float64Array(2 * hist)));
+    h = age < SHORT_HISTORY && SHORT_HISTORY < hist ? book.shortHistories.take() : -1 - rings.take();
+    store.setRef(slot, R_HISTORY, h);
   }
-  if (typeof h === 'number') {
+  if (h >= 0) {
     const short = book.shortHistories;
     if (age < SHORT_HISTORY) {
       short.set(h, age, txr, rxr);
@@ -653,20 +656,25 @@ function recordRates(book: Book, store: FlowStore, slot: number, t: number, hist
       }
       return;
     }
-    const ring = new Float64Array(2 * hist);
+    const ring = rings.take();
+    const page = rings.page(ring);
+    const o = rings.offset(ring);
     for (let j = 0; j < SHORT_HISTORY; j++) {
       // A sample out of the window: its slot now stands for a later (quiet) tick.
       if (t - (start + j) >= hist) continue;
-      const at = 2 * ((start + j) % hist);
-      ring[at] = short.tx(h, j);
-      ring[at + 1] = short.rx(h, j);
+      const at = o + 2 * ((start + j) % hist);
+      page[at] = short.tx(h, j);
+      page[at + 1] = short.rx(h, j);
     }
     short.release(h);
-    store.setRef(slot, R_HISTORY, (h = ring));
+    h = -1 - ring;
+    store.setRef(slot, R_HISTORY, h);
   }
-  const at = 2 * (t % hist);
-  h[at] = txr;
-  h[at + 1] = rxr;
+  const ring = -1 - h;
+  const at = rings.offset(ring) + 2 * (t % hist);
+  const page = rings.page(ring);
+  page[at] = txr;
+  page[at + 1] = rxr;
 }
 
 /** Exited processes go after linger, unless a tracked flow still needs their facts. */

@@ -38,8 +38,10 @@ export interface Flow {
    * costs nothing per tick: its history is all zeros): first, while the flow is young, a
    * slot number in the state's shared short histories (src/core/short-histories.ts, most
    * churn flows live an interval or two), then, if it moves again later, a Float64Array
-   * ring of its own with slot = tick index % historyLength. null again once the flow is
-   * out of the state, or once a quiet flow's short samples are out of the window. */
+   * ring (a view of the flow store's rate rings, src/core/rate-rings.ts; a copy once the
+   * flow left the state) with slot = tick index % historyLength. null once the flow is out
+   * of the state with a short one, or once a quiet flow's short samples are out of the
+   * window. */
   readonly history: Float64Array | number | null;
   /** Tick index (CoreState.ticks) of the first tick that saw this flow. */
   readonly historyStart: number;

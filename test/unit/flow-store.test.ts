@@ -45,6 +45,30 @@ describe('flow store', () => {
     expect(rateHistory(s, old)).toEqual({ tx: [0], rx: [0] });
   });
 
+  it('keeps an old view\'s full rate history after its ring went to another flow', () => {
+    const s = createCoreState({ lingerNs: 1.5 * S, historyLength: 8 });
+    const moves = (flowId: number, from: number, ticks: number, step: number): AppEvent[] => {
+      const out: AppEvent[] = [];
+      for (let k = 1; k <= ticks; k++) {
+        out.push({ type: 'counters', ts: (from + k - 0.5) * S, flows: [{ flowId, bytesSent: k * step, bytesReceived: 0, packetsSent: k, packetsReceived: 0, retransmits: 0, srttUs: 1 }] });
+        out.push(tick((from + k) * S));
+      }
+      return out;
+    };
+    // Six intervals of moving: past the 4 short samples, into a full ring.
+    applyBatch(s, [tick(0), open(1, 0.1 * S), ...moves(1, 0, 6, 100), close(6.2 * S, 1, 600, 0)]);
+    const old = s.flows.get(1)!;
+    expect(old.history).toBeInstanceOf(Float64Array);
+    expect(rateHistory(s, old).tx).toEqual([100, 100, 100, 100, 100, 100]);
+    applyBatch(s, [tick(7 * S), tick(8 * S), tick(9 * S)]); // flow 1 leaves
+    expect(s.flows.has(1)).toBe(false);
+    const rates = rateHistory(s, old); // ending with the interval that found it quiet
+    expect(rates.tx).toEqual([100, 100, 100, 100, 100, 100, 0]);
+    applyBatch(s, [open(2, 9.1 * S), ...moves(2, 9, 6, 7)]); // flow 2 takes its slot and its ring
+    expect(rateHistory(s, s.flows.get(2)!).tx).toEqual([7, 7, 7, 7, 7, 7]);
+    expect(rateHistory(s, old)).toEqual(rates);
+  });
+
   it('hands out one view per flow for as long as it is in the state', () => {
     const s = createCoreState();
     applyBatch(s, [open(1, 1), open(2, 2)]);
