@@ -53,7 +53,7 @@ export interface Flow {
   readonly openedAs: string;
   /** Later TCP state changes, null until the first (the close is endTs): read the whole
    * lifecycle with flowLifecycle() (reducer.ts). Stored flat and encoded (pairs of ts and
-   * a state name's code, reducer.ts pushLifecycle) to keep a flow small. */
+   * a state name's code, lifecycle.ts appendLifecycle) to keep a flow small. */
   readonly lifecycle: ReadonlyArray<number | string> | null;
 }
 
