@@ -1,4 +1,4 @@
-// A flow's lifecycle (its TCP state changes), stored compactly on the flow by the
+// A flow's lifecycle (its TCP state changes), stored compactly in the flow store by the
 // reducer and read back by flowLifecycle() for the detail view.
 import { keep } from './intern';
 import type { Flow } from './state';
@@ -44,14 +44,14 @@ export function word<T extends string>(w: T): T {
   return (typeof code === 'number' ? LIFECYCLE_WORDS[code] : code) as T;
 }
 
-/** Appends a state change (its word as lifecycleCode gave it). */
-export function pushLifecycle(f: Flow, ts: number, code: number | string): void {
-  const l = f.lifecycle;
+/** `l` with a state change appended (its word as lifecycleCode gave it). */
+export function appendLifecycle(l: Array<number | string> | null, ts: number, code: number | string): Array<number | string> | null {
   // Exact-size arrays (push would grow one by 16 spare slots); literals for the common
   // first two entries (concat, a generic builtin, was slower than the rest of the event).
-  if (l === null) f.lifecycle = [ts, code];
-  else if (l.length === 2) f.lifecycle = [l[0], l[1], ts, code];
-  else if (l.length < 2 * (MAX_LIFECYCLE - 1)) f.lifecycle = l.concat(ts, code);
+  if (l === null) return [ts, code];
+  if (l.length === 2) return [l[0], l[1], ts, code];
+  if (l.length < 2 * (MAX_LIFECYCLE - 1)) return l.concat(ts, code);
+  return l;
 }
 
 /** The flow's lifecycle events, oldest first: how it was first seen, then its state

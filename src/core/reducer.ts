@@ -25,7 +25,14 @@
 // attribution as long as one of its flows is tracked.
 import type { AppEvent, Container, CounterColumns, Direction, FlowOpenEvent, Owner, Proto, TickEvent } from '../events/types';
 import { keep } from './intern';
-import { LIFECYCLE_WORDS, lifecycleCode, pushLifecycle, word } from './lifecycle';
+import { FlowMap } from './flow-map';
+import {
+  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, COOKIE, END_TS, FAMILY, FLOW_ID, HISTORY_END, HISTORY_START, INT_STRIDE, LPORT, NUM_STRIDE,
+  PACKETS_RECEIVED, PACKETS_SENT, PAGE_BITS, PAGE_MASK, PREV_BYTES_RECEIVED, PREV_BYTES_SENT, REF_STRIDE, RETRANSMITS, RPORT, RX_RATE,
+  R_DIRECTION, R_HISTORY, R_LADDR, R_LIFECYCLE, R_OPENED_AS, R_OWNER, R_PROTO, R_RADDR, R_STATE, SEEN_AT_START, SERIAL, SRTT_US, START_TS, TX_RATE,
+} from './flow-fields';
+import { FlowStore } from './flow-store';
+import { LIFECYCLE_WORDS, appendLifecycle, lifecycleCode, word } from './lifecycle';
 import { SHORT_HISTORY, ShortHistories } from './short-histories';
 import type { CgroupInfo, CoreOptions, CoreState, Flow, ProcessInfo } from './state';
 
@@ -47,21 +54,22 @@ interface Book {
   firstTs: number | null;
   eventsSinceTick: number;
   newFlowsSinceTick: number;
-  /** Closed flows in the order they closed. The linger expires them in this order and
-   * the cap evicts the oldest first, so one head serves both: the entries before it have
-   * left the state (and are null), and the flows themselves are held rather than their
-   * ids, so that neither needs a lookup in `flows` (a large Map under connection churn). */
-  closed: Array<Flow | null>;
-  /** The first entry of `closed` that may still be in the state. */
+  /** Closed flows in the order they closed, as store slots and the serials of their
+   * flows (FlowStore.serial): an entry whose slot holds another serial (or none) left
+   * already (replaced by a flow with the same id, in recordings that reuse ids). The
+   * linger expires them in this order and the cap evicts the oldest first, so one head
+   * serves both, with no lookup in the flows' id Map (large under connection churn). */
+  closedSlots: number[];
+  closedSerials: number[];
+  /** The first entry of `closedSlots` that may still be in the state. */
   closedHead: number;
-  /** Closed flows that left out of close order (replaced by a flow with the same id):
-   * passed over when the head reaches them. Empty but for recordings that reuse ids. */
-  closedGone: Set<Flow>;
-  /** Flows a tick must visit: open ones, and closed ones until their rates drop to zero.
-   * Closed, quiet flows (most of them in a connection churn) cost a tick nothing. An
-   * array in opening order, not a Set (whose hashing was a tenth of a replay): a flow that
-   * left the state is marked by its historyEnd (removeFlow) and dropped by the next tick. */
-  active: Flow[];
+  /** Flows a tick must visit (slots and serials, like the closed ones): open ones, and
+   * closed ones until their rates drop to zero. Closed, quiet flows (most of them in a
+   * connection churn) cost a tick nothing. Arrays in opening order, not a Set (whose
+   * hashing was a tenth of a replay): an entry whose flow left the state is dropped by the
+   * next tick. */
+  activeSlots: number[];
+  activeSerials: number[];
   /** The rate histories of young flows (Flow.history is then a slot number). */
   shortHistories: ShortHistories;
   /** Per owning pid of tracked flows: how many (so exited processes go only when nothing
@@ -82,12 +90,13 @@ interface PidFlows {
 type State = CoreState & { book: Book };
 
 export function createCoreState(options?: Partial<CoreOptions>): CoreState {
+  const opts = { ...DEFAULT_CORE_OPTIONS, ...options };
   const state: State = {
-    options: { ...DEFAULT_CORE_OPTIONS, ...options },
+    options: opts,
     now: 0,
     wallAtNow: null,
     bootWallMs: null,
-    flows: new Map(),
+    flows: new FlowMap(new FlowStore(opts.historyLength)),
     processes: new Map(),
     users: new Map(),
     groups: new Map(),
@@ -112,10 +121,11 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       firstTs: null,
       eventsSinceTick: 0,
       newFlowsSinceTick: 0,
-      closed: [],
+      closedSlots: [],
+      closedSerials: [],
       closedHead: 0,
-      closedGone: new Set(),
-      active: [],
+      activeSlots: [],
+      activeSerials: [],
       pids: new Map(),
       shortHistories: new ShortHistories(),
       exitedOrder: [],
@@ -144,23 +154,26 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     case 'flow-state': {
       noteTs(s, e.ts);
-      const f = s.flows.get(e.flowId);
-      if (f && f.endTs === null) {
+      const slot = s.flows.slots.get(e.flowId);
+      const store = s.flows.store;
+      if (slot !== undefined && isOpen(store, slot)) {
         const code = lifecycleCode(e.state);
-        f.state = typeof code === 'number' ? LIFECYCLE_WORDS[code] : code;
-        pushLifecycle(f, e.ts, code);
+        store.setRef(slot, R_STATE, typeof code === 'number' ? LIFECYCLE_WORDS[code] : code);
+        store.setRef(slot, R_LIFECYCLE, appendLifecycle(store.refAt(slot, R_LIFECYCLE) as Array<number | string> | null, e.ts, code));
       }
       break;
     }
     case 'flow-close': {
       noteTs(s, e.ts);
-      const f = s.flows.get(e.flowId);
-      if (!f || f.endTs !== null) break;
-      setCounters(f, e.counters);
-      f.state = 'closed';
-      f.endTs = e.ts; // the lifecycle's last entry (flowLifecycle), with no object of its own
+      const slot = s.flows.slots.get(e.flowId);
+      const store = s.flows.store;
+      if (slot === undefined || !isOpen(store, slot)) break;
+      setCounters(store, slot, e.counters);
+      store.setRef(slot, R_STATE, 'closed');
+      store.setNum(slot, END_TS, e.ts); // the lifecycle's last entry (flowLifecycle), with no object of its own
       s.totals.flowsOpen--;
-      book.closed.push(f);
+      book.closedSlots.push(slot);
+      book.closedSerials.push(store.numAt(slot, SERIAL));
       break;
     }
     case 'connect-fail':
@@ -174,12 +187,14 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
     case 'counters': {
       noteTs(s, e.ts);
       const list = e.flows;
+      const slots = s.flows.slots;
+      const store = s.flows.store;
       for (let i = 0; i < list.length; i++) {
         const c = list[i];
-        const f = s.flows.get(c.flowId);
+        const slot = slots.get(c.flowId);
         // Counters after close would reopen a closed flow's numbers; the close carries
         // the final ones.
-        if (f && f.endTs === null) setCounters(f, c);
+        if (slot !== undefined && isOpen(store, slot)) setCounters(store, slot, c);
       }
       break;
     }
@@ -287,18 +302,23 @@ function noteOwner(s: State, o: Owner): void {
   if (p.uid === null) p.uid = o.uid;
 }
 
+/** Whether the flow in `slot` is open (its endTs is NaN until the close). */
+function isOpen(store: FlowStore, slot: number): boolean {
+  const end = store.numAt(slot, END_TS);
+  return end !== end;
+}
+
 function openFlow(s: State, e: FlowOpenEvent): void {
   const book = s.book;
+  const flows = s.flows;
   if (e.flowId > book.maxFlowId) book.maxFlowId = e.flowId;
   else {
-    const existing = s.flows.get(e.flowId);
-    if (existing) {
-      // A repeated id replaces the old flow.
-      if (existing.endTs !== null) book.closedGone.add(existing);
-      removeFlow(s, existing);
-    }
+    // A repeated id replaces the old flow (its entries in the closed and active lists go
+    // stale with its serial).
+    const existing = flows.slots.get(e.flowId);
+    if (existing !== undefined) removeFlow(s, existing);
   }
-  if (s.flows.size >= s.options.maxFlows) evictOne(s);
+  if (flows.size >= s.options.maxFlows) evictOne(s);
   let pid = book.pids.get(e.owner.pid);
   if (pid === undefined) {
     pid = { flows: 0, owners: [] };
@@ -308,44 +328,50 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   pid.flows++;
   // The vocabulary strings a flow keeps are shared ones, not the event's copies.
   const state = word(e.state);
-  // Fields in the order of use, not of the interface: the tick reads the first ten of
-  // every active flow and the state changes and close the next six, so each touches two
-  // of the object's cache lines instead of four.
-  const f: Flow = {
-    historyEnd: -1,
-    endTs: null,
-    bytesSent: 0,
-    bytesReceived: 0,
-    prevBytesSent: 0,
-    prevBytesReceived: 0,
-    txRate: 0,
-    rxRate: 0,
-    history: null,
-    historyStart: s.ticks,
-    state,
-    lifecycle: null,
-    packetsSent: null,
-    packetsReceived: null,
-    retransmits: null,
-    srttUs: null,
-    flowId: e.flowId,
-    cookie: e.cookie,
-    proto: e.proto === 'tcp' ? 'tcp' : e.proto === 'udp' ? 'udp' : word<Proto>(e.proto),
-    family: e.family,
-    laddr: keep(e.laddr),
-    lport: e.lport,
-    raddr: keep(e.raddr),
-    rport: e.rport,
-    direction: e.direction === 'outbound' ? 'outbound' : e.direction === 'inbound' ? 'inbound' : word<Direction>(e.direction),
-    owner,
-    seenAtStart: e.seenAtStart,
-    startTs: e.ts,
-    connectLatencyUs: e.connectLatencyUs,
-    openedAs: e.seenAtStart ? 'seen at start' : state,
-  };
-  s.flows.set(f.flowId, f);
-  book.active.push(f);
-  if (book.active.length > 2 * s.flows.size + 1024) dropRemoved(book.active); // no ticks to do it
+  const store = flows.store;
+  const slot = store.alloc();
+  const page = slot >> PAGE_BITS;
+  const row = slot & PAGE_MASK;
+  const num = store.num[page];
+  const o = row * NUM_STRIDE;
+  const int = store.int[page];
+  const q = row * INT_STRIDE;
+  const refs = store.refs[page];
+  const r = row * REF_STRIDE;
+  num[o + FLOW_ID] = e.flowId;
+  num[o + COOKIE] = e.cookie;
+  num[o + START_TS] = e.ts;
+  num[o + END_TS] = NaN;
+  num[o + BYTES_SENT] = 0;
+  num[o + BYTES_RECEIVED] = 0;
+  num[o + PACKETS_SENT] = NaN;
+  num[o + PACKETS_RECEIVED] = NaN;
+  num[o + RETRANSMITS] = NaN;
+  num[o + SRTT_US] = NaN;
+  num[o + CONNECT_LATENCY_US] = e.connectLatencyUs ?? NaN;
+  num[o + TX_RATE] = 0;
+  num[o + RX_RATE] = 0;
+  num[o + PREV_BYTES_SENT] = 0;
+  num[o + PREV_BYTES_RECEIVED] = 0;
+  int[q + HISTORY_START] = s.ticks;
+  int[q + HISTORY_END] = -1;
+  int[q + LPORT] = e.lport;
+  int[q + RPORT] = e.rport;
+  int[q + FAMILY] = e.family;
+  int[q + SEEN_AT_START] = e.seenAtStart ? 1 : 0;
+  refs[r + R_PROTO] = e.proto === 'tcp' ? 'tcp' : e.proto === 'udp' ? 'udp' : word<Proto>(e.proto);
+  refs[r + R_LADDR] = keep(e.laddr);
+  refs[r + R_RADDR] = keep(e.raddr);
+  refs[r + R_DIRECTION] = e.direction === 'outbound' ? 'outbound' : e.direction === 'inbound' ? 'inbound' : word<Direction>(e.direction);
+  refs[r + R_OWNER] = owner;
+  refs[r + R_STATE] = state;
+  refs[r + R_OPENED_AS] = e.seenAtStart ? 'seen at start' : state;
+  refs[r + R_LIFECYCLE] = null;
+  refs[r + R_HISTORY] = null;
+  flows.slots.set(e.flowId, slot);
+  book.activeSlots.push(slot);
+  book.activeSerials.push(num[o + SERIAL]);
+  if (book.activeSlots.length > 2 * flows.size + 1024) dropRemoved(book, store); // no ticks to do it
   s.totals.flowsOpen++;
   book.newFlowsSinceTick++;
   noteOwner(s, owner);
@@ -369,18 +395,22 @@ function sharedOwner(list: Owner[], o: Owner): Owner {
   return o;
 }
 
-function removeFlow(s: State, f: Flow): void {
-  s.flows.delete(f.flowId);
-  // Out of the tick's rounds (dropped from book.active by the next tick): its history ends.
-  if (f.historyEnd === -1) f.historyEnd = s.ticks;
-  // A short history's slot goes back for the next flow (a flow out of the state has none).
-  if (typeof f.history === 'number') {
-    s.book.shortHistories.release(f.history);
-    f.history = null;
+function removeFlow(s: State, slot: number): void {
+  const store = s.flows.store;
+  s.flows.slots.delete(store.numAt(slot, FLOW_ID));
+  // Out of the tick's rounds (dropped from the active list by the next tick): its history ends.
+  if (store.intAt(slot, HISTORY_END) === -1) store.setInt(slot, HISTORY_END, s.ticks);
+  // A short history's slot goes back for the next flow (a flow out of the state has none;
+  // a full ring goes back with the store's slot, after a view of the flow copied it).
+  const h = store.history(slot);
+  if (h !== null && h >= 0) {
+    s.book.shortHistories.release(h);
+    store.setRef(slot, R_HISTORY, null);
   }
-  if (f.endTs === null) s.totals.flowsOpen--;
+  if (isOpen(store, slot)) s.totals.flowsOpen--;
   const book = s.book;
-  const pid = f.owner.pid;
+  const pid = store.owner(slot).pid;
+  store.release(slot);
   const flows = book.pids.get(pid);
   if (flows !== undefined && --flows.flows > 0) return;
   book.pids.delete(pid);
@@ -397,9 +427,10 @@ const EVICTION_SCAN = 64;
 
 function evictOne(s: State): void {
   const book = s.book;
-  const oldest = oldestClosed(book);
-  if (oldest !== null) {
-    book.closed[book.closedHead++] = null;
+  const store = s.flows.store;
+  const oldest = oldestClosed(book, store);
+  if (oldest !== -1) {
+    book.closedHead++;
     removeFlow(s, oldest);
     compactClosed(book);
     book.reducerEvicted++;
@@ -408,44 +439,53 @@ function evictOne(s: State): void {
   // The oldest idle flow among the oldest few, else the oldest: a full scan for an idle
   // one made a burst past the cap quadratic (100,000 new flows that each moved a byte kept
   // the TUI busy for minutes).
-  let victim: Flow | null = null;
+  let victim = -1;
   let looked = 0;
-  for (const f of s.flows.values()) {
-    if (victim === null) victim = f;
-    if (f.txRate === 0 && f.rxRate === 0) {
-      victim = f;
+  for (const slot of s.flows.slots.values()) {
+    if (victim === -1) victim = slot;
+    if (store.numAt(slot, TX_RATE) === 0 && store.numAt(slot, RX_RATE) === 0) {
+      victim = slot;
       break;
     }
     if (++looked >= EVICTION_SCAN) break;
   }
-  if (victim) {
+  if (victim !== -1) {
     removeFlow(s, victim);
     book.reducerEvicted++;
   }
 }
 
-/** Drops the flows that left the state from `active`, in place, order kept. */
-function dropRemoved(active: Flow[]): void {
+/** Drops the entries of flows that left the state from the active list, in place, order kept. */
+function dropRemoved(book: Book, store: FlowStore): void {
+  const slots = book.activeSlots;
+  const serials = book.activeSerials;
   let kept = 0;
-  for (let i = 0; i < active.length; i++) if (active[i].historyEnd === -1) active[kept++] = active[i];
-  active.length = kept;
+  for (let i = 0; i < slots.length; i++) {
+    if (store.numAt(slots[i], SERIAL) !== serials[i]) continue;
+    slots[kept] = slots[i];
+    serials[kept++] = serials[i];
+  }
+  slots.length = kept;
+  serials.length = kept;
 }
 
-/** The oldest closed flow still in the state (at closedHead), or null. */
-function oldestClosed(book: Book): Flow | null {
-  const closed = book.closed;
-  while (book.closedHead < closed.length) {
-    const f = closed[book.closedHead]!;
-    if (book.closedGone.size === 0 || !book.closedGone.delete(f)) return f;
-    closed[book.closedHead++] = null;
+/** The slot of the oldest closed flow still in the state (at closedHead), or -1. */
+function oldestClosed(book: Book, store: FlowStore): number {
+  const slots = book.closedSlots;
+  const serials = book.closedSerials;
+  while (book.closedHead < slots.length) {
+    const slot = slots[book.closedHead];
+    if (store.numAt(slot, SERIAL) === serials[book.closedHead]) return slot;
+    book.closedHead++;
   }
-  return null;
+  return -1;
 }
 
 function compactClosed(book: Book): void {
   const head = book.closedHead;
-  if (head > 4096 && head * 2 > book.closed.length) {
-    book.closed = book.closed.slice(head);
+  if (head > 4096 && head * 2 > book.closedSlots.length) {
+    book.closedSlots = book.closedSlots.slice(head);
+    book.closedSerials = book.closedSerials.slice(head);
     book.closedHead = 0;
   }
 }
@@ -453,52 +493,60 @@ function compactClosed(book: Book): void {
 /** Closed flows whose linger has passed go, in the order they closed. */
 function expireLinger(s: State, now: number): void {
   const book = s.book;
+  const store = s.flows.store;
   const linger = s.options.lingerNs;
   if (linger === Infinity) return;
-  for (let f = oldestClosed(book); f !== null; f = oldestClosed(book)) {
-    if (now - f.endTs! < linger) break;
-    book.closed[book.closedHead++] = null;
-    s.options.onFlowDone?.(f);
-    removeFlow(s, f);
+  const done = s.options.onFlowDone;
+  for (let slot = oldestClosed(book, store); slot !== -1; slot = oldestClosed(book, store)) {
+    if (now - store.numAt(slot, END_TS) < linger) break;
+    book.closedHead++;
+    if (done !== undefined) done(store.transientView(slot));
+    removeFlow(s, slot);
   }
 }
 
 function setCounters(
-  f: Flow,
+  store: FlowStore,
+  slot: number,
   c: { bytesSent: number; bytesReceived: number; packetsSent: number | null; packetsReceived: number | null; retransmits: number | null; srttUs: number | null },
 ): void {
-  f.bytesSent = c.bytesSent;
-  f.bytesReceived = c.bytesReceived;
-  f.packetsSent = c.packetsSent;
-  f.packetsReceived = c.packetsReceived;
-  f.retransmits = c.retransmits;
-  f.srttUs = c.srttUs;
+  const num = store.num[slot >> PAGE_BITS];
+  const o = (slot & PAGE_MASK) * NUM_STRIDE;
+  num[o + BYTES_SENT] = c.bytesSent;
+  num[o + BYTES_RECEIVED] = c.bytesReceived;
+  num[o + PACKETS_SENT] = c.packetsSent ?? NaN;
+  num[o + PACKETS_RECEIVED] = c.packetsReceived ?? NaN;
+  num[o + RETRANSMITS] = c.retransmits ?? NaN;
+  num[o + SRTT_US] = c.srttUs ?? NaN;
 }
 
-/** A replayed counters snapshot (columns, NaN for null): what the `counters` case does,
- * entry by entry, in one loop over typed arrays. */
+/** A replayed counters snapshot (columns, NaN for null, as the store keeps them): what
+ * the `counters` case does, entry by entry, in one loop over typed arrays. */
 function setCounterColumns(s: State, c: CounterColumns): void {
-  const flows = s.flows;
+  const slots = s.flows.slots;
+  const store = s.flows.store;
+  const pages = store.num;
   const { flowId, bytesSent, bytesReceived, packetsSent, packetsReceived, retransmits, srttUs } = c;
   for (let i = 0; i < c.length; i++) {
-    const f = flows.get(flowId[i]);
-    if (f === undefined || f.endTs !== null) continue;
-    f.bytesSent = bytesSent[i];
-    f.bytesReceived = bytesReceived[i];
-    const ps = packetsSent[i];
-    f.packetsSent = ps === ps ? ps : null;
-    const pr = packetsReceived[i];
-    f.packetsReceived = pr === pr ? pr : null;
-    const rt = retransmits[i];
-    f.retransmits = rt === rt ? rt : null;
-    const rtt = srttUs[i];
-    f.srttUs = rtt === rtt ? rtt : null;
+    const slot = slots.get(flowId[i]);
+    if (slot === undefined) continue;
+    const num = pages[slot >> PAGE_BITS];
+    const o = (slot & PAGE_MASK) * NUM_STRIDE;
+    const end = num[o + END_TS];
+    if (end === end) continue; // closed
+    num[o + BYTES_SENT] = bytesSent[i];
+    num[o + BYTES_RECEIVED] = bytesReceived[i];
+    num[o + PACKETS_SENT] = packetsSent[i];
+    num[o + PACKETS_RECEIVED] = packetsReceived[i];
+    num[o + RETRANSMITS] = retransmits[i];
+    num[o + SRTT_US] = srttUs[i];
   }
 }
 
 function tick(s: State, e: TickEvent): void {
   const book = s.book;
   const opts = s.options;
+  const store = s.flows.store;
   const since = book.lastTickTs ?? book.firstTs ?? e.ts;
   const dtNs = e.ts - since;
   // Rates need a positive interval; a first tick with nothing before it has none.
@@ -508,49 +556,60 @@ function tick(s: State, e: TickEvent): void {
   const hist = opts.historyLength;
   expireLinger(s, e.ts);
   // Visits the active flows in order, keeping (compacted in place) those that stay.
-  const active = book.active;
+  const slots = book.activeSlots;
+  const serials = book.activeSerials;
+  const numPages = store.num;
+  const t = s.ticks;
   let kept = 0;
-  for (let i = 0; i < active.length; i++) {
-    const f = active[i];
-    if (f.historyEnd !== -1) continue; // left the state (removeFlow)
-    const dTx = f.bytesSent - f.prevBytesSent;
-    const dRx = f.bytesReceived - f.prevBytesReceived;
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i];
+    const num = numPages[slot >> PAGE_BITS];
+    const o = (slot & PAGE_MASK) * NUM_STRIDE;
+    if (num[o + SERIAL] !== serials[i]) continue; // left the state (removeFlow)
+    const sent = num[o + BYTES_SENT];
+    const received = num[o + BYTES_RECEIVED];
+    const dTx = sent - num[o + PREV_BYTES_SENT];
+    const dRx = received - num[o + PREV_BYTES_RECEIVED];
+    const end = num[o + END_TS];
+    const closed = end === end;
     // A closed flow that already reported zero rates needs no more work, ever.
-    if (f.endTs !== null && dTx === 0 && dRx === 0 && f.txRate === 0 && f.rxRate === 0) {
-      f.historyEnd = s.ticks;
+    if (closed && dTx === 0 && dRx === 0 && num[o + TX_RATE] === 0 && num[o + RX_RATE] === 0) {
+      store.setInt(slot, HISTORY_END, t);
       continue;
     }
-    // Whole bytes/s, rounded up (a flow that moved never shows 0): a fraction made the
-    // field a boxed double in every flow (16 bytes each, twice: 100,000 held connections
-    // that sent a byte once); a zero stored as a literal stays a small integer.
-    if (dTx > 0) f.txRate = Math.ceil(dTx * perSec);
-    else f.txRate = 0;
-    if (dRx > 0) f.rxRate = Math.ceil(dRx * perSec);
-    else f.rxRate = 0;
-    f.prevBytesSent = f.bytesSent;
-    f.prevBytesReceived = f.bytesReceived;
-    tx += f.txRate;
-    rx += f.rxRate;
+    // Whole bytes/s, rounded up: a flow that moved never shows 0.
+    const txr = dTx > 0 ? Math.ceil(dTx * perSec) : 0;
+    const rxr = dRx > 0 ? Math.ceil(dRx * perSec) : 0;
+    num[o + TX_RATE] = txr;
+    num[o + RX_RATE] = rxr;
+    num[o + PREV_BYTES_SENT] = sent;
+    num[o + PREV_BYTES_RECEIVED] = received;
+    tx += txr;
+    rx += rxr;
     // Idle intervals of a flow that never moved are implicit zeros (rateHistory).
-    if (hist > 0 && (f.history !== null || f.txRate !== 0 || f.rxRate !== 0)) recordRates(book, f, s.ticks, hist);
+    if (hist > 0 && (txr !== 0 || rxr !== 0 || store.history(slot) !== null)) recordRates(book, store, slot, t, hist);
     // A closed flow that did not move now reports zeros, and will at every later tick (its
     // counters are final): it leaves now, its history ending after this tick, rather than
     // costing the next tick a visit to find that out.
-    if (f.endTs !== null && dTx === 0 && dRx === 0) f.historyEnd = s.ticks + 1;
-    else active[kept++] = f;
+    if (closed && dTx === 0 && dRx === 0) store.setInt(slot, HISTORY_END, t + 1);
+    else {
+      slots[kept] = slot;
+      serials[kept++] = serials[i];
+    }
   }
-  active.length = kept;
-  const t = s.totals;
-  t.txRate = tx;
-  t.rxRate = rx;
-  t.newFlowsPerSec = book.newFlowsSinceTick * perSec;
-  t.eventsPerSec = book.eventsSinceTick * perSec;
-  t.lost = e.lost;
+  slots.length = kept;
+  serials.length = kept;
+  const totals = s.totals;
+  totals.txRate = tx;
+  totals.rxRate = rx;
+  totals.newFlowsPerSec = book.newFlowsSinceTick * perSec;
+  totals.eventsPerSec = book.eventsSinceTick * perSec;
+  totals.lost = e.lost;
   book.kernelEvicted = e.evicted;
-  t.evicted = book.kernelEvicted + book.reducerEvicted;
+  totals.evicted = book.kernelEvicted + book.reducerEvicted;
   if (hist > 0) {
-    t.throughputHistory.push(tx + rx);
-    if (t.throughputHistory.length > hist) t.throughputHistory.shift();
+    totals.throughputHistory.push(tx + rx);
+    if (totals.throughputHistory.length > hist) totals.throughputHistory.shift();
   }
   book.newFlowsSinceTick = 0;
   book.eventsSinceTick = 0;
@@ -564,49 +623,58 @@ function tick(s: State, e: TickEvent): void {
 
 /** Stores the flow's rates of tick `t` in its history: while the flow is young (t within
  * SHORT_HISTORY ticks of historyStart) in a slot of the state's short histories, indexed
- * from historyStart; then in a full ring of its own indexed by t % hist (the short
- * samples moved over, the slot given back). Most flows under connection churn live one or
+ * from historyStart; then in a full ring (the store's rate rings, rate-rings.ts) indexed
+ * by t % hist (the short samples moved over, the slot given back). Most flows under connection churn live one or
  * two intervals: a full ring each (2 x 60 doubles) was most of the garbage a replay made.
  * A flow that is quiet once its short samples are taken keeps the slot (its later samples
  * are zeros) and gets a ring only when it moves again; once those samples are out of the
  * window its history is all zeros and it has none, like a flow that never moved. Held,
  * idle connections (100,000 in the memory benchmark) then cost no ring each. */
-function recordRates(book: Book, f: Flow, t: number, hist: number): void {
-  const age = t - f.historyStart;
-  let h = f.history;
+function recordRates(book: Book, store: FlowStore, slot: number, t: number, hist: number): void {
+  const start = store.intAt(slot, HISTORY_START);
+  const age = t - start;
+  const txr = store.numAt(slot, TX_RATE);
+  const rxr = store.numAt(slot, RX_RATE);
+  const rings = store.rings;
+  let h = store.history(slot);
   if (h === null) {
-    if (age < SHORT_HISTORY && SHORT_HISTORY < hist) h = f.history = book.shortHistories.take();
-    else h = f.history = new Float64Array(2 * hist);
+    h = age < SHORT_HISTORY && SHORT_HISTORY < hist ? book.shortHistories.take() : -1 - rings.take();
+    store.setRef(slot, R_HISTORY, h);
   }
-  if (typeof h === 'number') {
+  if (h >= 0) {
     const short = book.shortHistories;
     if (age < SHORT_HISTORY) {
-      short.set(h, age, f.txRate, f.rxRate);
+      short.set(h, age, txr, rxr);
       return;
     }
-    if (f.txRate === 0 && f.rxRate === 0) {
+    if (txr === 0 && rxr === 0) {
       // The last short sample (tick historyStart + SHORT_HISTORY - 1) leaves the window
       // of `hist` ticks ending at t.
       if (age >= SHORT_HISTORY - 1 + hist) {
         short.release(h);
-        f.history = null;
+        store.setRef(slot, R_HISTORY, null);
       }
       return;
     }
-    const ring = new Float64Array(2 * hist);
+    const ring = rings.take();
+    const page = rings.page(ring);
+    const o = rings.offset(ring);
     for (let j = 0; j < SHORT_HISTORY; j++) {
       // A sample out of the window: its slot now stands for a later (quiet) tick.
-      if (t - (f.historyStart + j) >= hist) continue;
-      const slot = 2 * ((f.historyStart + j) % hist);
-      ring[slot] = short.tx(h, j);
-      ring[slot + 1] = short.rx(h, j);
+      if (t - (start + j) >= hist) continue;
+      const at = o + 2 * ((start + j) % hist);
+      page[at] = short.tx(h, j);
+      page[at + 1] = short.rx(h, j);
     }
     short.release(h);
-    h = f.history = ring;
+    h = -1 - ring;
+    store.setRef(slot, R_HISTORY, h);
   }
-  const slot = 2 * (t % hist);
-  h[slot] = f.txRate;
-  h[slot + 1] = f.rxRate;
+  const ring = -1 - h;
+  const at = rings.offset(ring) + 2 * (t % hist);
+  const page = rings.page(ring);
+  page[at] = txr;
+  page[at + 1] = rxr;
 }
 
 /** Exited processes go after linger, unless a tracked flow still needs their facts. */

@@ -1,56 +1,60 @@
 // The shape of what the reducer knows. Owned and mutated only by src/core/reducer.ts;
-// everything else reads it (selectors, JSON output, the TUI).
+// everything else reads it (selectors, JSON output, the TUI). Flows are kept in columns
+// (flow-store.ts) and read through views with this interface (flow-view.ts).
 import type { Container, Direction, Family, Owner, Proto } from '../events/types';
+import type { FlowMap } from './flow-map';
 
 export interface Flow {
-  flowId: number;
-  cookie: number;
-  proto: Proto;
-  family: Family;
-  laddr: string;
-  lport: number;
-  raddr: string;
-  rport: number;
-  direction: Direction;
+  readonly flowId: number;
+  readonly cookie: number;
+  readonly proto: Proto;
+  readonly family: Family;
+  readonly laddr: string;
+  readonly lport: number;
+  readonly raddr: string;
+  readonly rport: number;
+  readonly direction: Direction;
   /** Shared by the flows of one process (never mutate it). */
-  owner: Owner;
-  state: string; // 'open', 'closed', or a TCP state name
-  seenAtStart: boolean;
-  startTs: number; // monotonic ns
-  endTs: number | null;
-  bytesSent: number;
-  bytesReceived: number;
-  packetsSent: number | null;
-  packetsReceived: number | null;
-  retransmits: number | null;
-  srttUs: number | null;
-  connectLatencyUs: number | null;
+  readonly owner: Owner;
+  readonly state: string; // 'open', 'closed', or a TCP state name
+  readonly seenAtStart: boolean;
+  readonly startTs: number; // monotonic ns
+  readonly endTs: number | null;
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  readonly packetsSent: number | null;
+  readonly packetsReceived: number | null;
+  readonly retransmits: number | null;
+  readonly srttUs: number | null;
+  readonly connectLatencyUs: number | null;
   /** Rates over the last completed interval, bytes per second. */
-  txRate: number;
-  rxRate: number;
+  readonly txRate: number;
+  readonly rxRate: number;
   /** Bytes at the previous tick, to compute rates. */
-  prevBytesSent: number;
-  prevBytesReceived: number;
+  readonly prevBytesSent: number;
+  readonly prevBytesReceived: number;
   /** Rate history for the detail view: read it with rateHistory() (reducer.ts). [tx, rx]
    * pairs, kept from the first time the flow moves (a flow that never moved has none and
    * costs nothing per tick: its history is all zeros): first, while the flow is young, a
    * slot number in the state's shared short histories (src/core/short-histories.ts, most
    * churn flows live an interval or two), then, if it moves again later, a Float64Array
-   * ring of its own with slot = tick index % historyLength. null again once the flow is
-   * out of the state, or once a quiet flow's short samples are out of the window. */
-  history: Float64Array | number | null;
+   * ring (a view of the flow store's rate rings, src/core/rate-rings.ts; a copy once the
+   * flow left the state) with slot = tick index % historyLength. null once the flow is out
+   * of the state with a short one, or once a quiet flow's short samples are out of the
+   * window. */
+  readonly history: Float64Array | number | null;
   /** Tick index (CoreState.ticks) of the first tick that saw this flow. */
-  historyStart: number;
+  readonly historyStart: number;
   /** Tick index the history ends before, set when the flow leaves the tick's rounds
    * (closed and quiet: its rates are zero from then on; or gone from the state); -1 while
    * every tick still sees it. */
-  historyEnd: number;
+  readonly historyEnd: number;
   /** How the flow was first seen (its first lifecycle entry, at startTs). */
-  openedAs: string;
+  readonly openedAs: string;
   /** Later TCP state changes, null until the first (the close is endTs): read the whole
    * lifecycle with flowLifecycle() (reducer.ts). Stored flat and encoded (pairs of ts and
-   * a state name's code, reducer.ts pushLifecycle) to keep a flow small. */
-  lifecycle: Array<number | string> | null;
+   * a state name's code, lifecycle.ts appendLifecycle) to keep a flow small. */
+  readonly lifecycle: ReadonlyArray<number | string> | null;
 }
 
 export interface ProcessInfo {
@@ -90,7 +94,8 @@ export interface CoreOptions {
   /** Length of per-flow and total rate histories. */
   historyLength: number;
   /** Called with each closed flow whose linger has ended, just before it leaves the state
-   * (its facts are all still there): --format jsonl writes the flow's line then. */
+   * (its facts are all still there): --format jsonl writes the flow's line then. The flow
+   * is valid during the call only (read it there, do not keep it). */
   onFlowDone?: (flow: Flow) => void;
 }
 
@@ -99,7 +104,8 @@ export interface CoreState {
   now: number; // ts of the last event applied (monotonic ns)
   wallAtNow: number | null; // wall clock ms matching `now`, from the last tick
   bootWallMs: number | null; // wall ms at monotonic 0, from ticks
-  flows: Map<number, Flow>;
+  /** Tracked flows by id, in opening order (a read-only Map). */
+  flows: FlowMap;
   processes: Map<number, ProcessInfo>;
   users: Map<number, string | null>;
   groups: Map<number, string | null>;

@@ -1,0 +1,47 @@
+// state.flows: the reducer's flows by id, read like a ReadonlyMap<number, Flow>, in the
+// order they were opened. Behind it, ids map to slots of the flow store (flow-store.ts);
+// a flow's view (flow-view.ts) is made the first time a reader asks for it.
+import type { FlowStore } from './flow-store';
+import type { Flow } from './state';
+
+export class FlowMap {
+  /** Flow id -> slot, in opening order (written by the reducer only). */
+  readonly slots = new Map<number, number>();
+
+  constructor(readonly store: FlowStore) {}
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  has(flowId: number): boolean {
+    return this.slots.has(flowId);
+  }
+
+  get(flowId: number): Flow | undefined {
+    const slot = this.slots.get(flowId);
+    return slot === undefined ? undefined : this.store.view(slot);
+  }
+
+  keys(): IterableIterator<number> {
+    return this.slots.keys();
+  }
+
+  *values(): IterableIterator<Flow> {
+    const store = this.store;
+    for (const slot of this.slots.values()) yield store.view(slot);
+  }
+
+  *entries(): IterableIterator<[number, Flow]> {
+    const store = this.store;
+    for (const [id, slot] of this.slots) yield [id, store.view(slot)];
+  }
+
+  [Symbol.iterator](): IterableIterator<[number, Flow]> {
+    return this.entries();
+  }
+
+  forEach(fn: (flow: Flow, flowId: number, map: FlowMap) => void): void {
+    for (const [id, slot] of this.slots) fn(this.store.view(slot), id, this);
+  }
+}
