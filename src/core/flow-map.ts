@@ -41,7 +41,10 @@ export class FlowMap {
     return this.entries();
   }
 
+  /** The walk without an iterator result or entry pair per flow (the TUI's per-interval
+   * derive over every flow, src/core/select/flow-snapshot.ts). */
   forEach(fn: (flow: Flow, flowId: number, map: FlowMap) => void): void {
-    for (const [id, slot] of this.slots) fn(this.store.view(slot), id, this);
+    const store = this.store;
+    this.slots.forEach((slot, id) => fn(store.view(slot), id, this));
   }
 }
