@@ -17,49 +17,29 @@ import * as zlib from 'node:zlib';
 interface ZstdHandle {
   writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
   close(): void;
+  reset(): void;
 }
 
-type Engine = zlib.ZstdCompress & { _handle?: ZstdHandle | null; _writeState?: Uint32Array };
+type Engine = (zlib.ZstdCompress | zlib.ZstdDecompress) & { _handle?: ZstdHandle | null; _writeState?: Uint32Array };
 
-export class ZstdReuse {
-  private engine: Engine | null = null;
-  private handle: ZstdHandle | null = null;
-  private state: Uint32Array | null = null;
-  private failed: unknown = null;
-  private broken = false;
-  private out = Buffer.allocUnsafe(64 * 1024);
+/** A zlib zstd stream kept only for its native handle and the handle's [availOut, availIn]
+ * state; both classes below hold one. */
+class NativeZstd {
+  engine: Engine | null = null;
+  handle: ZstdHandle | null = null;
+  state: Uint32Array | null = null;
+  failed: unknown = null;
+  /** The handle path turned out unusable (another Node): never tried again. */
+  broken = false;
 
-  constructor(private readonly params: Record<number, number>) {}
-
-  /** zstd of `raw`: a view of a buffer this object reuses, valid until the next call. */
-  compress(raw: Uint8Array): Buffer {
-    if (!this.broken && this.open()) {
-      try {
-        return this.compressWith(this.handle!, this.state!, raw);
-      } catch {
-        this.drop(); // a failed frame leaves the context mid-frame: never reuse it
-        this.broken = true;
-      }
-    }
-    return zlib.zstdCompressSync(raw, { chunkSize: Math.max(zlib.constants.Z_MIN_CHUNK, raw.length >> 2), params: this.params });
-  }
-
-  /** Whether the handle path is in use (tests). */
-  get reusing(): boolean {
-    return this.handle !== null && !this.broken;
-  }
-
-  /** Frees the context (the writer's close). */
-  close(): void {
-    this.drop();
-  }
-
-  private open(): boolean {
+  /** Whether a handle is ready, making one with `create` if needed. */
+  open(create: () => Engine): boolean {
     if (this.handle !== null) return true;
-    const engine = zlib.createZstdCompress({ params: this.params }) as Engine;
+    if (this.broken) return false;
+    const engine = create();
     const handle = engine._handle;
     const state = engine._writeState;
-    if (!handle || typeof handle.writeSync !== 'function' || !(state instanceof Uint32Array) || state.length < 2) {
+    if (!handle || typeof handle.writeSync !== 'function' || typeof handle.reset !== 'function' || !(state instanceof Uint32Array) || state.length < 2) {
       engine.close();
       this.broken = true;
       return false;
@@ -72,6 +52,50 @@ export class ZstdReuse {
     return true;
   }
 
+  /** Throws if the last writeSync failed: an error destroys the stream, which closes the
+   * handle right away (the 'error' event itself comes later). */
+  check(handle: ZstdHandle, what: string): void {
+    if (this.engine?._handle !== handle || this.failed !== null) throw this.failed ?? new Error(what);
+  }
+
+  drop(): void {
+    this.engine?.close();
+    this.engine = null;
+    this.handle = null;
+    this.state = null;
+    this.failed = null;
+  }
+}
+
+export class ZstdReuse {
+  private readonly z = new NativeZstd();
+  private out = Buffer.allocUnsafe(64 * 1024);
+
+  constructor(private readonly params: Record<number, number>) {}
+
+  /** zstd of `raw`: a view of a buffer this object reuses, valid until the next call. */
+  compress(raw: Uint8Array): Buffer {
+    if (this.z.open(() => zlib.createZstdCompress({ params: this.params }) as Engine)) {
+      try {
+        return this.compressWith(this.z.handle!, this.z.state!, raw);
+      } catch {
+        this.z.drop(); // a failed frame leaves the context mid-frame: never reuse it
+        this.z.broken = true;
+      }
+    }
+    return zlib.zstdCompressSync(raw, { chunkSize: Math.max(zlib.constants.Z_MIN_CHUNK, raw.length >> 2), params: this.params });
+  }
+
+  /** Whether the handle path is in use (tests). */
+  get reusing(): boolean {
+    return this.z.handle !== null && !this.z.broken;
+  }
+
+  /** Frees the context (the writer's close). */
+  close(): void {
+    this.z.drop();
+  }
+
   private compressWith(handle: ZstdHandle, state: Uint32Array, raw: Uint8Array): Buffer {
     // zstd's bound for one frame is n + n/256 + a little: room for it in one call.
     const bound = raw.length + (raw.length >> 7) + 1024;
@@ -80,9 +104,7 @@ export class ZstdReuse {
     let outOff = 0;
     for (;;) {
       handle.writeSync(zlib.constants.ZSTD_e_end, raw, inOff, raw.length - inOff, this.out, outOff, this.out.length - outOff);
-      // An error destroys the stream, which closes the handle right away (the 'error'
-      // event itself comes later).
-      if (this.engine?._handle !== handle || this.failed !== null) throw this.failed ?? new Error('zstd compression failed');
+      this.z.check(handle, 'zstd compression failed');
       const availOut = state[0];
       const availIn = state[1];
       inOff = raw.length - availIn;
@@ -95,14 +117,6 @@ export class ZstdReuse {
     if (inOff !== raw.length) throw new Error('zstd left input unread');
     return this.out.subarray(0, outOff);
   }
-
-  private drop(): void {
-    this.engine?.close();
-    this.engine = null;
-    this.handle = null;
-    this.state = null;
-    this.failed = null;
-  }
 }
 
 /** One zstd decompression context for every frame read. decompress() gives the frame's
@@ -111,55 +125,25 @@ export class ZstdReuse {
  * reports the damage as it always did. The context is reset after every frame, so one
  * frame's state never reaches the next. */
 export class ZstdDecompressReuse {
-  private engine: (zlib.ZstdDecompress & { _handle?: unknown }) | null = null;
-  private handle: (ZstdHandle & { reset(): void }) | null = null;
-  private state: Uint32Array | null = null;
-  private failed: unknown = null;
-  private broken = false;
+  private readonly z = new NativeZstd();
 
   decompress(payload: Uint8Array, rawLength: number): Buffer | null {
-    if (this.broken || rawLength === 0 || !this.open()) return null;
+    if (rawLength === 0 || !this.z.open(() => zlib.createZstdDecompress() as Engine)) return null;
     const out = Buffer.allocUnsafe(rawLength);
     try {
-      const handle = this.handle!;
+      const handle = this.z.handle!;
       handle.writeSync(zlib.constants.ZSTD_e_end, payload, 0, payload.length, out, 0, rawLength);
-      // Damage destroys the stream, which closes the handle at once ('error' comes later).
-      if (this.engine?._handle !== handle || this.failed !== null) throw this.failed ?? new Error('zstd frame damaged');
-      const ok = this.state![0] === 0 && this.state![1] === 0; // all of the input, exactly rawLength out
+      this.z.check(handle, 'zstd frame damaged');
+      const ok = this.z.state![0] === 0 && this.z.state![1] === 0; // all of the input, exactly rawLength out
       handle.reset();
       return ok ? out : null;
     } catch {
-      this.drop(); // after an error the context is not trusted again: a new one next frame
+      this.z.drop(); // after an error the context is not trusted again: a new one next frame
       return null;
     }
   }
 
   get reusing(): boolean {
-    return this.handle !== null && !this.broken;
-  }
-
-  private open(): boolean {
-    if (this.handle !== null) return true;
-    const engine = zlib.createZstdDecompress() as zlib.ZstdDecompress & { _handle?: (ZstdHandle & { reset(): void }) | null; _writeState?: Uint32Array };
-    const handle = engine._handle;
-    const state = engine._writeState;
-    if (!handle || typeof handle.writeSync !== 'function' || typeof handle.reset !== 'function' || !(state instanceof Uint32Array) || state.length < 2) {
-      engine.close();
-      this.broken = true;
-      return false;
-    }
-    engine.on('error', (err) => (this.failed = err));
-    this.engine = engine;
-    this.handle = handle;
-    this.state = state;
-    return true;
-  }
-
-  private drop(): void {
-    this.engine?.close();
-    this.engine = null;
-    this.handle = null;
-    this.state = null;
-    this.failed = null;
+    return this.z.handle !== null && !this.z.broken;
   }
 }
