@@ -42,13 +42,14 @@ static __always_inline void comm_from_task(char *dst, const struct task_struct *
 	((__u64 *)dst)[1] = *(const __u64 *)&t->comm[8];
 }
 
-/* Owner = the current task (process context: connect, accept, sendmsg, recvmsg). Read from
- * the task struct through kview: the same fields bpf_get_current_pid_tgid, _uid_gid (the
- * init namespace's ids: the kernel's own), _cgroup_id and _comm return, in plain loads
- * instead of four helper calls (about half of the accept program's run time). */
-static __always_inline void owner_from_current(struct ss_owner *o, const struct sock *sk)
+/* Owner = a task: the current one (owner_from_current) or one found by the start-up
+ * iterator. Read from the task struct through kview: the same fields
+ * bpf_get_current_pid_tgid, _uid_gid (the init namespace's ids: the kernel's own),
+ * _cgroup_id and _comm return, in plain loads instead of four helper calls (about half of
+ * the accept program's run time). `sk` may be NULL (netns 0). */
+static __always_inline void owner_from_task(struct ss_owner *o, struct task_struct *task, const struct sock *sk)
 {
-	const struct task_struct *t = kview(struct task_struct, bpf_get_current_task_btf());
+	const struct task_struct *t = kview(struct task_struct, task);
 	const struct cred *cred = t->cred;
 
 	o->tgid = t->tgid;
@@ -61,20 +62,10 @@ static __always_inline void owner_from_current(struct ss_owner *o, const struct 
 	comm_from_task(o->comm, t);
 }
 
-/* Owner = a task found by the start-up iterator (not current). */
-static __always_inline void owner_from_task(struct ss_owner *o, struct task_struct *task, const struct sock *sk)
+/* Owner = the current task (process context: connect, accept, sendmsg, recvmsg). */
+static __always_inline void owner_from_current(struct ss_owner *o, const struct sock *sk)
 {
-	const struct task_struct *t = kview(struct task_struct, task);
-	const struct cred *cred = t->cred;
-
-	o->tgid = t->tgid;
-	o->tid = t->pid;
-	o->ppid = t->real_parent->tgid;
-	o->uid = cred->uid.val;
-	o->gid = cred->gid.val;
-	o->cgroup_id = t->cgroups->dfl_cgrp->kn->id;
-	o->netns = sk_netns(sk);
-	comm_from_task(o->comm, t);
+	owner_from_task(o, bpf_get_current_task_btf(), sk);
 }
 
 /* Local and remote address/port of a socket, from the socket itself (also at close). */
