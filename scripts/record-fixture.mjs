@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { $, sleep } from 'zx';
 
 $.verbose = false;
@@ -199,7 +200,12 @@ async function recordLib() {
   const out = join(tmp, 'record-lib.mjs');
   await build({
     stdin: {
-      contents: "export { openRecording } from './src/record/reader'; export { RecordingWriter } from './src/record/writer';",
+      contents: [
+        "export { openRecording } from './src/record/reader';",
+        "export { RecordingWriter } from './src/record/writer';",
+        "export { runsFromEvents } from './src/record/runs-from-events';",
+        "export { columnsToCounters } from './src/record/counter-columns';",
+      ].join(' '),
       resolveDir: root,
       loader: 'ts',
     },
@@ -213,36 +219,43 @@ async function recordLib() {
   return (lib = await import(out));
 }
 
-/** Re-encodes a recording with the current writer (codec, msgpack options): same header,
- * same events, same chunks. For a format-compatible writer change without re-recording. */
+/** Re-encodes a recording with the current writer (codec, msgpack options; flow events
+ * as kernel-records runs, as `record` stores them): same header, same events, same
+ * chunks, checked by reading the new file back. For a format-compatible writer change
+ * without re-recording. */
 async function rewrite(file) {
-  const { openRecording, RecordingWriter } = await recordLib();
+  const { RecordingWriter, runsFromEvents } = await recordLib();
+  const { src, batches } = await readBatches(file);
+  const out = join(tmp, 'rewrite.ssrec');
+  let t = 0;
+  const w = RecordingWriter.create(out, src.info, { capture: src.header.capture, clock: () => t });
+  for (const b of batches) {
+    w.write(runsFromEvents(b));
+    t += 1000;
+    w.flush();
+  }
+  w.close();
+  const again = await readBatches(out);
+  if (!isDeepStrictEqual(again.batches, batches)) throw new Error(`${file}: the re-encoded file does not read back as the same batches; left unchanged`);
+  writeFileSync(file, readFileSync(out), { mode: 0o600 });
+  return { before: src.size, after: w.bytesWritten };
+}
+
+/** Every batch of a recording, which must be undamaged. */
+async function readBatches(file) {
+  const { openRecording } = await recordLib();
   const src = await openRecording(file);
   const batches = [];
   for await (const b of src.batches()) batches.push(b);
   await src.close();
   if (src.damage()) throw new Error(src.damage().message);
-  const out = join(tmp, 'rewrite.ssrec');
-  let t = 0;
-  const w = RecordingWriter.create(out, src.info, { capture: src.header.capture, clock: () => t });
-  for (const b of batches) {
-    w.write(b);
-    t += 1000;
-    w.flush();
-  }
-  w.close();
-  writeFileSync(file, readFileSync(out), { mode: 0o600 });
-  return { before: src.size, after: w.bytesWritten };
+  return { src, batches };
 }
 
 /** Keeps the flows owned in network namespace `netns` and the facts about their owners. */
 async function filterToNetns(raw, out, netns) {
-  const { openRecording, RecordingWriter } = await recordLib();
-  const src = await openRecording(raw);
-  const batches = [];
-  for await (const b of src.batches()) batches.push(b);
-  await src.close();
-  if (src.damage()) throw new Error(src.damage().message);
+  const { RecordingWriter, runsFromEvents, columnsToCounters } = await recordLib();
+  const { src, batches } = await readBatches(raw);
   // A busy host (other captures, benchmarks) can make the kernel drop events or evict
   // flows; such a recording would miss part of the scenario: refuse it.
   const ticks = batches.flat().filter((e) => e.type === 'tick');
@@ -291,12 +304,13 @@ async function filterToNetns(raw, out, netns) {
   for (const b of batches) {
     const kept = [];
     for (const e of b) {
-      if (e.type === 'counters') {
-        const f = e.flows.filter((c) => flows.has(c.flowId));
-        if (f.length) kept.push({ ...e, flows: f });
+      // Counter snapshots: as columns when read from format version 4 on.
+      if (e.type === 'counters' || e.type === 'counter-columns') {
+        const f = (e.type === 'counters' ? e.flows : columnsToCounters(e.columns)).filter((c) => flows.has(c.flowId));
+        if (f.length) kept.push({ type: 'counters', ts: e.ts, flows: f });
       } else if (keep(e)) kept.push(e);
     }
-    w.write(kept);
+    w.write(runsFromEvents(kept));
     t += 1000;
     w.flush();
   }
