@@ -224,21 +224,34 @@ async function recordLib() {
  * chunks, checked by reading the new file back. For a format-compatible writer change
  * without re-recording. */
 async function rewrite(file) {
-  const { RecordingWriter, runsFromEvents } = await recordLib();
   const { src, batches } = await readBatches(file);
   const out = join(tmp, 'rewrite.ssrec');
-  let t = 0;
-  const w = RecordingWriter.create(out, src.info, { capture: src.header.capture, clock: () => t });
-  for (const b of batches) {
-    w.write(runsFromEvents(b));
-    t += 1000;
-    w.flush();
-  }
-  w.close();
+  const after = await writeCommitted(out, src.info, src.header.capture, batches);
   const again = await readBatches(out);
   if (!isDeepStrictEqual(again.batches, batches)) throw new Error(`${file}: the re-encoded file does not read back as the same batches; left unchanged`);
   writeFileSync(file, readFileSync(out), { mode: 0o600 });
-  return { before: src.size, after: w.bytesWritten };
+  return { before: src.size, after };
+}
+
+/** Writes batches (one frame each) as a committed recording: flow events as
+ * kernel-records runs, the writer's compact mode (zstd level 19, small frames compressed
+ * too), all record structures in one table (taken from a first, plain writing). Returns
+ * the file's size. */
+async function writeCommitted(out, info, capture, batches) {
+  const { RecordingWriter, runsFromEvents } = await recordLib();
+  const stored = batches.map((b) => runsFromEvents(b));
+  const write = (opts) => {
+    let t = 0;
+    const w = RecordingWriter.create(out, info, { capture, clock: () => t, ...opts });
+    for (const b of stored) {
+      w.write(b);
+      t += 1000;
+      w.flush();
+    }
+    w.close();
+    return w;
+  };
+  return write({ compact: true, structures: write({}).structures() }).bytesWritten;
 }
 
 /** Every batch of a recording, which must be undamaged. */
@@ -254,7 +267,7 @@ async function readBatches(file) {
 
 /** Keeps the flows owned in network namespace `netns` and the facts about their owners. */
 async function filterToNetns(raw, out, netns) {
-  const { RecordingWriter, runsFromEvents, columnsToCounters } = await recordLib();
+  const { columnsToCounters } = await recordLib();
   const { src, batches } = await readBatches(raw);
   // A busy host (other captures, benchmarks) can make the kernel drop events or evict
   // flows; such a recording would miss part of the scenario: refuse it.
@@ -296,26 +309,20 @@ async function filterToNetns(raw, out, netns) {
         return true; // ticks, users, groups
     }
   };
-  let t = 0;
-  const w = RecordingWriter.create(out, src.info, {
-    capture: { ...src.header.capture, filteredTo: `flows owned in one network namespace (inode ${netns}) by scripts/record-fixture.mjs` },
-    clock: () => t,
-  });
-  for (const b of batches) {
-    const kept = [];
+  const capture = { ...src.header.capture, filteredTo: `flows owned in one network namespace (inode ${netns}) by scripts/record-fixture.mjs` };
+  const kept = batches.map((b) => {
+    const k = [];
     for (const e of b) {
       // Counter snapshots: as columns when read from format version 4 on.
       if (e.type === 'counters' || e.type === 'counter-columns') {
         const f = (e.type === 'counters' ? e.flows : columnsToCounters(e.columns)).filter((c) => flows.has(c.flowId));
-        if (f.length) kept.push({ type: 'counters', ts: e.ts, flows: f });
-      } else if (keep(e)) kept.push(e);
+        if (f.length) k.push({ type: 'counters', ts: e.ts, flows: f });
+      } else if (keep(e)) k.push(e);
     }
-    w.write(runsFromEvents(kept));
-    t += 1000;
-    w.flush();
-  }
-  w.close();
-  return { flows: flows.size, bytes: w.bytesWritten };
+    return k;
+  });
+  const bytes = await writeCommitted(out, src.info, capture, kept);
+  return { flows: flows.size, bytes };
 }
 
 // ---- scenarios ----------------------------------------------------------------------------

@@ -59,10 +59,19 @@ const SHARED_OPTIONS: Options = { ...MSGPACK_OPTIONS, maxSharedStructures: MAX_S
  * A frame that brings new shapes makes `changed()` true; the writer then stores the table
  * (structures()) in a structures frame before that event frame. */
 export class FramePacker {
-  private table: string[][] = [];
-  private grew = false;
-  private readonly packr = new Packr({ ...SHARED_OPTIONS, structures: this.table as never, saveStructures: () => void (this.grew = true) });
+  private readonly table: string[][];
+  private grew: boolean;
+  private readonly packr: Packr;
   private buffer = Buffer.allocUnsafe(1 << 20);
+
+  /** `table`: the structures to start with (a re-encoder that knows every shape of the file
+   * gives them all, so the file has one structures frame); changed() is true until the
+   * first pack() when it is not empty. */
+  constructor(table: readonly (readonly string[])[] = []) {
+    this.table = table.map((keys) => [...keys]);
+    this.grew = this.table.length > 0;
+    this.packr = new Packr({ ...SHARED_OPTIONS, structures: this.table as never, saveStructures: () => void (this.grew = true) });
+  }
 
   /** msgpack of the events, valid until the next pack (it is packed into a buffer kept
    * from one frame to the next: otherwise msgpackr grows a new one, up to 4x the frame, again
@@ -183,16 +192,20 @@ export function compress(codec: Codec, raw: Buffer): Buffer {
 
 /** Level 1: on kernel-records runs both faster (1.5x) and smaller than level 3
  * (docs/recording-format.md). */
-const ZSTD_PARAMS = { [zlib.constants.ZSTD_c_compressionLevel]: 1 };
+export const ZSTD_LEVEL = 1;
+const ZSTD_PARAMS = { [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL };
 
 /** compress() for one writer's frames, one after another: zstd keeps its context from
  * frame to frame (zstd-reuse.ts), the same bytes for less CPU. The result is valid until
- * the next call. */
+ * the next call. `zstdLevel`: another level than ZSTD_LEVEL (readers do not care which). */
 export class FrameCompressor {
   private readonly zstd: ZstdReuse | null;
 
-  constructor(readonly codec: Codec) {
-    this.zstd = codec === Codec.Zstd ? new ZstdReuse(ZSTD_PARAMS) : null;
+  constructor(
+    readonly codec: Codec,
+    zstdLevel = ZSTD_LEVEL,
+  ) {
+    this.zstd = codec === Codec.Zstd ? new ZstdReuse({ [zlib.constants.ZSTD_c_compressionLevel]: zstdLevel }) : null;
   }
 
   compress(raw: Buffer): Buffer {

@@ -26,7 +26,20 @@ export interface WriterOptions {
   capture?: Record<string, unknown>;
   /** Clock for flush scheduling only (never stored); injectable for tests. */
   clock?: () => number;
+  /** For a file written once and kept (the committed recordings, re-encoded by
+   * scripts/record-fixture.mjs), not for a capture: zstd at level COMPACT_ZSTD_LEVEL and
+   * every frame, of any kind and size, compressed whenever that makes it smaller. Readers
+   * need nothing new; writing is about 100 times slower than at level 1. */
+  compact?: boolean;
+  /** The record structures to start the file's table with (structures() of a first
+   * writing of the same events): the file then has one structures frame, not one more per
+   * frame that brings a new shape. */
+  structures?: readonly (readonly string[])[];
 }
+
+/** The zstd level of compact files: level 19 made demo.ssrec's event frames 14% smaller
+ * than level 1, churn.ssrec's 18% (docs/recording-format.md); 20-22 gained nothing more. */
+export const COMPACT_ZSTD_LEVEL = 19;
 
 /** Events per frame, at most. A reader decodes a frame in one piece and the reducer holds
  * all of it until it is applied, so in a burst a large frame was mostly live at each young
@@ -51,9 +64,10 @@ export class RecordingWriter {
   private readonly flushIntervalMs: number;
   private readonly maxFrameEvents: number;
   private readonly releaseRuns: boolean;
+  private readonly compact: boolean;
   private readonly clock: () => number;
   /** Packs event frames with the record structures this file shares (format version 3). */
-  private readonly packer = new FramePacker();
+  private readonly packer: FramePacker;
   bytesWritten = 0;
   events = 0;
   frames = 0;
@@ -67,7 +81,9 @@ export class RecordingWriter {
   ) {
     this.fd = fd;
     this.codec = opts.codec ?? DEFAULT_CODEC;
-    this.compressor = new FrameCompressor(this.codec);
+    this.compact = opts.compact ?? false;
+    this.compressor = new FrameCompressor(this.codec, this.compact ? COMPACT_ZSTD_LEVEL : undefined);
+    this.packer = new FramePacker(opts.structures);
     this.flushIntervalMs = opts.flushIntervalMs ?? 1000;
     this.maxFrameEvents = opts.maxFrameEvents ?? MAX_FRAME_EVENTS;
     this.releaseRuns = opts.releaseRuns ?? false;
@@ -100,8 +116,7 @@ export class RecordingWriter {
       intervalMs: info.intervalMs,
       capture: opts.capture ?? {},
     };
-    const raw = packValue(header);
-    w.writeBytes(Buffer.concat([encodePreamble(), encodeFrame(FrameKind.Header, Codec.None, raw.length, raw)]));
+    w.writeBytes(Buffer.concat([encodePreamble(), w.fixedFrame(FrameKind.Header, packValue(header))]));
     return w;
   }
 
@@ -177,18 +192,39 @@ export class RecordingWriter {
       this.writeEvents(events.slice(half), null);
       return;
     }
-    const codec = raw.length < STORE_FRAMES_BELOW ? Codec.None : this.codec;
-    const frame = encodeFrame(FrameKind.Events, codec, raw.length, codec === Codec.None ? raw : this.compressor.compress(raw));
+    const frame = this.compact ? this.compactFrame(FrameKind.Events, raw) : this.eventFrame(raw);
     if (this.packer.changed()) {
       // New shapes: the table that defines them goes first. Its own write, so that when
       // the disk fills the byte count in the error is a frame boundary (a partial write of
       // both at once could end inside the event frame after a whole table).
-      const table = packValue(this.packer.structures());
-      this.writeBytes(encodeFrame(FrameKind.Structures, Codec.None, table.length, table));
+      this.writeBytes(this.fixedFrame(FrameKind.Structures, packValue(this.packer.structures())));
     }
     this.writeBytes(frame);
     this.events += count ?? events.reduce((n, e) => n + (e.type === 'kernel-records' ? runSummary(e).events : 1), 0);
     this.frames++;
+  }
+
+  private eventFrame(raw: Buffer): Buffer {
+    const codec = raw.length < STORE_FRAMES_BELOW ? Codec.None : this.codec;
+    return encodeFrame(FrameKind.Events, codec, raw.length, codec === Codec.None ? raw : this.compressor.compress(raw));
+  }
+
+  /** A header, structures or end frame: stored as it is, but in a compact file compressed
+   * when that is smaller. */
+  private fixedFrame(kind: FrameKind, raw: Buffer): Buffer {
+    return this.compact ? this.compactFrame(kind, raw) : encodeFrame(kind, Codec.None, raw.length, raw);
+  }
+
+  /** The frame compressed if that makes it smaller, else stored. */
+  private compactFrame(kind: FrameKind, raw: Buffer): Buffer {
+    const packed = this.codec === Codec.None ? raw : this.compressor.compress(raw);
+    return packed.length < raw.length ? encodeFrame(kind, this.codec, raw.length, packed) : encodeFrame(kind, Codec.None, raw.length, raw);
+  }
+
+  /** The record structures the file's table holds so far (for a second, compact writing
+   * of the same events: WriterOptions.structures). */
+  structures(): string[][] {
+    return this.packer.structures();
   }
 
   /** Flushes, writes the end frame and closes: the file is then complete. */
@@ -199,8 +235,7 @@ export class RecordingWriter {
     try {
       this.flush();
       const end: EndSummary = { events: this.events, frames: this.frames, firstTs: this.firstTs, lastTs: this.lastTs };
-      const raw = packValue(end);
-      this.writeBytes(encodeFrame(FrameKind.End, Codec.None, raw.length, raw));
+      this.writeBytes(this.fixedFrame(FrameKind.End, packValue(end)));
       try {
         fsyncSync(this.fd);
       } catch (err) {
