@@ -7,6 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ensureBuilt, ROOT, runCli } from '../helpers/cli';
+import type { AppEvent } from '../../src/events/types';
+import { expandStored } from '../../src/record/check-events';
+import { runsFromEvents } from '../../src/record/runs-from-events';
+import { readAll, writeRecording } from '../replay/recording-helpers';
 
 const isRoot = process.getuid?.() === 0;
 const dir = mkdtempSync(join(tmpdir(), 'sockscope-rec-e2e-'));
@@ -117,6 +121,34 @@ describe.runIf(isRoot)('sockscope record (live, root)', () => {
     const served = jsonl(replay.stdout).filter((f) => f.proto === 'tcp' && f.lport === srv.port && f.direction === 'inbound');
     expect(served.length).toBe(n);
     for (const f of served) expect(f).toMatchObject({ bytes_sent: 2000, bytes_received: 1000 });
+  });
+
+  it('a real capture re-encoded as scripts/record-fixture.mjs does (runs, compact) reads back the same, our flows all in runs', async () => {
+    const file = join(dir, 'reencode.ssrec');
+    const rec = startRecord(file, ['--duration', '2500ms', '--interval', '500ms']);
+    await waitForFile(file);
+    await sleep(300);
+    const stop = trafficLoop(srv.port, 50);
+    await sleep(1200);
+    expect(await stop()).toBeGreaterThan(5);
+    expect(await rec.exited).toBe(0);
+    const { batches, damage } = await readAll(file);
+    expect(damage).toBeNull();
+    const ours = new Set<number>();
+    for (const e of batches.flat()) if (e.type === 'flow-open' && e.proto === 'tcp' && (e.rport === srv.port || e.lport === srv.port)) ours.add(e.flowId);
+    expect(ours.size).toBeGreaterThan(10);
+    const stored = batches.map(runsFromEvents);
+    for (let i = 0; i < batches.length; i++) expect(expandStored(stored[i] as never)).toEqual(batches[i]);
+    // Decoded from the kernel's records, our flows' events encode back exactly: none stays loose.
+    const loose = stored.flat().filter((e) => (e.type === 'flow-open' || e.type === 'flow-close' || e.type === 'flow-state') && ours.has(e.flowId));
+    expect(loose).toEqual([]);
+    const plain = writeRecording(join(dir, 'reencoded.ssrec'), stored);
+    writeRecording(join(dir, 'compact.ssrec'), stored, { compact: true, structures: plain.structures() });
+    for (const f of ['reencoded.ssrec', 'compact.ssrec']) {
+      const again = await readAll(join(dir, f));
+      expect(again.damage).toBeNull();
+      expect(again.batches as AppEvent[][]).toEqual(batches);
+    }
   });
 
   it.each(['SIGINT', 'SIGTERM'] as const)('%s finishes the file cleanly and exits 0', async (sig) => {
