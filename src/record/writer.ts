@@ -27,9 +27,11 @@ export interface WriterOptions {
   /** Clock for flush scheduling only (never stored); injectable for tests. */
   clock?: () => number;
   /** For a file written once and kept (the committed recordings, re-encoded by
-   * scripts/record-fixture.mjs), not for a capture: zstd at level COMPACT_ZSTD_LEVEL and
-   * every frame, of any kind and size, compressed whenever that makes it smaller. Readers
-   * need nothing new; writing is about 100 times slower than at level 1. */
+   * scripts/record-fixture.mjs), not for a capture: zstd at level COMPACT_ZSTD_LEVEL, and
+   * header, structures and end frames compressed whenever that makes them smaller (event
+   * frames under STORE_FRAMES_BELOW stay stored: decompressing them every replay cost more
+   * than their bytes are worth). Readers need nothing new; writing is about 100 times
+   * slower than at level 1. */
   compact?: boolean;
   /** The record structures to start the file's table with (structures() of a first
    * writing of the same events): the file then has one structures frame, not one more per
@@ -192,7 +194,7 @@ export class RecordingWriter {
       this.writeEvents(events.slice(half), null);
       return;
     }
-    const frame = this.compact ? this.compactFrame(FrameKind.Events, raw) : this.eventFrame(raw);
+    const frame = this.compact && raw.length >= STORE_FRAMES_BELOW ? this.compactFrame(FrameKind.Events, raw) : this.eventFrame(raw);
     if (this.packer.changed()) {
       // New shapes: the table that defines them goes first. Its own write, so that when
       // the disk fills the byte count in the error is a frame boundary (a partial write of
@@ -210,7 +212,7 @@ export class RecordingWriter {
   }
 
   /** A header, structures or end frame: stored as it is, but in a compact file compressed
-   * when that is smaller. */
+   * when that is smaller (each is read once per replay). */
   private fixedFrame(kind: FrameKind, raw: Buffer): Buffer {
     return this.compact ? this.compactFrame(kind, raw) : encodeFrame(kind, Codec.None, raw.length, raw);
   }
