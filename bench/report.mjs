@@ -56,7 +56,8 @@ export function renderReport(r) {
   L.push('```', 'sudo npm run bench                 # full run, writes docs/performance.md',
     'sudo npm run bench -- --quick      # harness check for CI (~2 min), writes to a temp dir',
     'node scripts/bench.mjs --reps 9 --duration 8 --sections overhead,capacity --out /tmp/p.md',
-    'node scripts/bench.mjs --render /tmp/sockscope-bench-XXXX/results.json   # rewrite the report from saved numbers', '```');
+    'node scripts/bench.mjs --render /tmp/sockscope-bench-XXXX/results.json   # rewrite the report from saved numbers',
+    "node scripts/bench-replay-ab.mjs --old DIR   # replay A/B: DIR's reader + reducer and this tree's, alternated in one process", '```');
   L.push('Raw numbers of every sample are written next to the work files (`results.json`, path printed at the end).');
   L.push('Run it on an otherwise idle machine: the load generators and nginx use both cores on purpose, so any other work skews the ratios.', '');
   return L.join('\n');

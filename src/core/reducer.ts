@@ -559,7 +559,10 @@ function tick(s: State, e: TickEvent): void {
   const slots = book.activeSlots;
   const serials = book.activeSerials;
   const numPages = store.num;
+  const refPages = store.refs;
+  const rings = store.rings;
   const t = s.ticks;
+  const tickSlot = hist > 0 ? t % hist : 0;
   let kept = 0;
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i];
@@ -587,7 +590,18 @@ function tick(s: State, e: TickEvent): void {
     tx += txr;
     rx += rxr;
     // Idle intervals of a flow that never moved are implicit zeros (rateHistory).
-    if (hist > 0 && (txr !== 0 || rxr !== 0 || store.history(slot) !== null)) recordRates(book, store, slot, t, hist);
+    if (hist > 0) {
+      const h = refPages[slot >> PAGE_BITS][(slot & PAGE_MASK) * REF_STRIDE + R_HISTORY] as number | null;
+      if (h !== null && h < 0) {
+        // A full ring (a flow that kept moving): its sample written here, as recordRates
+        // would, without the call (the most frequent case of a long capture's tick).
+        const ring = -1 - h;
+        const at = rings.offset(ring) + 2 * tickSlot;
+        const page = rings.page(ring);
+        page[at] = txr;
+        page[at + 1] = rxr;
+      } else if (txr !== 0 || rxr !== 0 || h !== null) recordRates(book, store, slot, t, hist);
+    }
     // A closed flow that did not move now reports zeros, and will at every later tick (its
     // counters are final): it leaves now, its history ending after this tick, rather than
     // costing the next tick a visit to find that out.

@@ -34,15 +34,23 @@ const DIRECTIONS: Direction[] = ['unknown', 'outbound', 'inbound'];
 const FAIL_REASONS: ConnectFailEvent['reason'][] = ['closed', 'refused', 'reset', 'timeout', 'unreachable'];
 
 // Under connection churn every record passes through here: plain reads at offsets, no
-// BigInt and no subarray (each a heap object) on the way.
+// BigInt and no subarray (each a heap object) on the way. Bytes are read as array
+// elements, not with Buffer's readUInt32LE and friends (their argument checks made u64 too
+// large to inline: 5% of replaying churn.ssrec as runs, on its own): every caller checks
+// the record's length against its layout first.
 export const u8 = (b: Buffer, base: number, fld: Field) => b[base + fld.offset];
-const u16 = (b: Buffer, base: number, fld: Field) => b.readUInt16LE(base + fld.offset);
-export const u32 = (b: Buffer, base: number, fld: Field) => b.readUInt32LE(base + fld.offset);
+const u16 = (b: Buffer, base: number, fld: Field) => {
+  const o = base + fld.offset;
+  return b[o] | (b[o + 1] << 8);
+};
+/** The u32 (little-endian) at byte `o`. */
+export const le32 = (b: Uint8Array, o: number) => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000;
+export const u32 = (b: Buffer, base: number, fld: Field) => le32(b, base + fld.offset);
 /** As Number(readBigUInt64LE): hi * 2^32 is exact, so the one rounding of the sum is the
  * same as the BigInt's (values above 2^53). */
 export const u64 = (b: Buffer, base: number, fld: Field) => {
   const o = base + fld.offset;
-  return b.readUInt32LE(o + 4) * 4294967296 + b.readUInt32LE(o);
+  return le32(b, o + 4) * 4294967296 + le32(b, o);
 };
 
 function cstring(b: Buffer, base: number, fld: Field): string {
@@ -160,10 +168,10 @@ export function decodeOwner(b: Buffer, base: number): Owner {
   const cgroupId = u64(b, base, m.cgroup_id);
   const netns = u32(b, base, m.netns);
   const c = base + m.comm.offset;
-  const comm0 = b.readUInt32LE(c);
-  const comm1 = b.readUInt32LE(c + 4);
-  const comm2 = b.readUInt32LE(c + 8);
-  const comm3 = b.readUInt32LE(c + 12);
+  const comm0 = le32(b, c);
+  const comm1 = le32(b, c + 4);
+  const comm2 = le32(b, c + 8);
+  const comm3 = le32(b, c + 12);
   let list = ownerCache.get(pid);
   if (list !== undefined) {
     for (let i = 0; i < list.length; i++) {
@@ -311,7 +319,7 @@ export function decodeRecord(b: Buffer): DecodedRecord | null {
  * kernel records. False, and nothing appended, for any other record or a short one. */
 export function decodeFlowRecordAt(b: Buffer, o: number, length: number, out: AppEvent[]): boolean {
   if (length < 4) return false;
-  const type = b.readUInt32LE(o);
+  const type = le32(b, o);
   switch (type) {
     case REC.FLOW_OPEN:
     case REC.FLOW_CLOSE:

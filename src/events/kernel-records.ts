@@ -5,7 +5,7 @@
 // (docs/recording-format.md, "Kernel record runs"). Only flow records travel this way;
 // process and cgroup records, facts, counters and ticks stay ordinary events.
 import type { AppEvent } from './types';
-import { decodeFlowRecordAt, u32, u64, u8 } from './decode';
+import { decodeFlowRecordAt, le32, u32, u64, u8 } from './decode';
 import { BRIEF_RECORD, FLOW_RECORD, OWNER, REC, STATE_RECORD, TUPLE } from './layout';
 import { RunBufferPool } from './run-buffers';
 
@@ -280,7 +280,7 @@ export function expandKernelRecords(ev: KernelRecordsEvent, out: AppEvent[] = []
   let pos = 0;
   while (pos < b.length) {
     if (pos + 4 > b.length) return `record length cut at byte ${pos} of the run`;
-    const len = b.readUInt32LE(pos);
+    const len = le32(b, pos);
     if (len < 4 || pos + 4 + len > b.length) return `record of ${len} bytes at byte ${pos} overruns the run of ${b.length}`;
     if (bad === null && !decodeFlowRecordAt(b, pos + 4, len, out)) {
       bad = `record at byte ${pos} of the run is not a flow record (type ${b.readUInt32LE(pos + 4)}, ${len} bytes)`;

@@ -13,6 +13,7 @@
 // zlib's own synchronous path does: undocumented, so anything unexpected (another Node,
 // an error from the handle) drops back to zstdCompressSync for good.
 import * as zlib from 'node:zlib';
+import { zstdFrameComplete } from './zstd-frame';
 
 interface ZstdHandle {
   writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
@@ -122,8 +123,9 @@ export class ZstdReuse {
 /** One zstd decompression context for every frame read. decompress() gives the frame's
  * bytes, or null whenever anything is off (damage, a length that does not match, an error
  * from the handle, another Node): the caller then decodes the frame the old way, which
- * reports the damage as it always did. The context is reset after every frame, so one
- * frame's state never reaches the next. */
+ * reports the damage as it always did. One frame's state never reaches the next: a frame
+ * that ended at a frame boundary (zstd-frame.ts) leaves the context ready for the next
+ * frame, as zstd's streaming API does; any other is followed by a reset. */
 export class ZstdDecompressReuse {
   private readonly z = new NativeZstd();
 
@@ -135,7 +137,10 @@ export class ZstdDecompressReuse {
       handle.writeSync(zlib.constants.ZSTD_e_end, payload, 0, payload.length, out, 0, rawLength);
       this.z.check(handle, 'zstd frame damaged');
       const ok = this.z.state![0] === 0 && this.z.state![1] === 0; // all of the input, exactly rawLength out
-      handle.reset();
+      // A whole frame that declared rawLength bytes and decoded into them without error
+      // ended the frame: zstd starts the next one by itself, as the compressor does. Only
+      // otherwise is the context reset (a fresh context in node:zlib: ~15 us a frame).
+      if (!ok || !zstdFrameComplete(payload, rawLength)) handle.reset();
       return ok ? out : null;
     } catch {
       this.z.drop(); // after an error the context is not trusted again: a new one next frame
