@@ -2,14 +2,14 @@
 // flushed at least once a second, end frame on a clean finish. Writes are synchronous so
 // a flushed frame is in the kernel's hands before the next batch is taken, and a full
 // disk surfaces right where it happens.
-import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, writeSync, writevSync } from 'node:fs';
 import { RuntimeError } from '../errors';
 import type { SourceInfo } from '../events/types';
 import { releaseRun, runSummary, type RecordedEvent } from '../events/kernel-records';
 import { DEFAULT_CODEC, FrameCompressor, FramePacker, packValue } from './codec';
 import type { StoredEvent } from './check-events';
 import { MAX_PACKED_ENTRIES, countersToColumns, encodeCounterColumns } from './counter-columns';
-import { Codec, FORMAT_VERSION, FrameKind, MAX_FRAME_RAW, encodeFrame, encodePreamble } from './format';
+import { Codec, FORMAT_VERSION, FRAME_HEADER_SIZE, FrameKind, MAX_FRAME_RAW, encodeFrame, encodeFrameHeader, encodePreamble } from './format';
 import type { EndSummary, RecordingHeader } from './header';
 
 export interface WriterOptions {
@@ -54,11 +54,14 @@ export class RecordingWriter {
   private readonly clock: () => number;
   /** Packs event frames with the record structures this file shares (format version 3). */
   private readonly packer = new FramePacker();
+  /** The frame header being written (reused: a frame is written before the next is made). */
+  private readonly header = Buffer.alloc(FRAME_HEADER_SIZE);
   bytesWritten = 0;
   events = 0;
   frames = 0;
-  private firstTs: number | null = null;
-  private lastTs: number | null = null;
+  /** The first and the last event time written (NaN until one is): in a Float64Array,
+   * as a double in an object's field would be a new heap number at every store. */
+  private readonly times = new Float64Array([NaN, NaN]);
 
   private constructor(
     readonly path: string,
@@ -151,8 +154,8 @@ export class RecordingWriter {
   }
 
   private seen(ts: number): void {
-    if (this.firstTs === null) this.firstTs = ts;
-    this.lastTs = ts;
+    if (Number.isNaN(this.times[0])) this.times[0] = ts;
+    this.times[1] = ts;
   }
 
   /** Writes pending events as one frame. */
@@ -178,15 +181,16 @@ export class RecordingWriter {
       return;
     }
     const codec = raw.length < STORE_FRAMES_BELOW ? Codec.None : this.codec;
-    const frame = encodeFrame(FrameKind.Events, codec, raw.length, codec === Codec.None ? raw : this.compressor.compress(raw));
+    const payload = codec === Codec.None ? raw : this.compressor.compress(raw);
     if (this.packer.changed()) {
       // New shapes: the table that defines them goes first. Its own write, so that when
       // the disk fills the byte count in the error is a frame boundary (a partial write of
-      // both at once could end inside the event frame after a whole table).
+      // both at once could end inside the event frame after a whole table). `payload` is
+      // the frame packer's or the compressor's memory, which packValue does not touch.
       const table = packValue(this.packer.structures());
       this.writeBytes(encodeFrame(FrameKind.Structures, Codec.None, table.length, table));
     }
-    this.writeBytes(frame);
+    this.writeFrame(FrameKind.Events, codec, raw.length, payload);
     this.events += count ?? events.reduce((n, e) => n + (e.type === 'kernel-records' ? runSummary(e).events : 1), 0);
     this.frames++;
   }
@@ -198,7 +202,8 @@ export class RecordingWriter {
     this.timer = null;
     try {
       this.flush();
-      const end: EndSummary = { events: this.events, frames: this.frames, firstTs: this.firstTs, lastTs: this.lastTs };
+      const [first, last] = this.times;
+      const end: EndSummary = { events: this.events, frames: this.frames, firstTs: Number.isNaN(first) ? null : first, lastTs: Number.isNaN(last) ? null : last };
       const raw = packValue(end);
       this.writeBytes(encodeFrame(FrameKind.End, Codec.None, raw.length, raw));
       try {
@@ -228,11 +233,24 @@ export class RecordingWriter {
     }
   }
 
+  /** One frame, its header and payload in one writev (no joined copy of the payload). */
+  private writeFrame(kind: FrameKind, codec: Codec, rawLength: number, payload: Uint8Array): void {
+    this.writeParts(encodeFrameHeader(this.header, kind, codec, rawLength, payload), payload);
+  }
+
   private writeBytes(buf: Buffer): void {
+    this.writeParts(buf, null);
+  }
+
+  /** Writes `first` then `second` (if any) whole: one writev, and after a short write
+   * (a pipe, a signal) plain writes for what is left. */
+  private writeParts(first: Uint8Array, second: Uint8Array | null): void {
     if (this.fd === null) return;
-    let off = 0;
+    const total = first.length + (second?.length ?? 0);
     try {
-      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+      let done = second === null ? writeSync(this.fd, first) : writevSync(this.fd, [first, second]);
+      while (done < first.length) done += writeSync(this.fd, first, done, first.length - done);
+      if (second !== null) while (done < total) done += writeSync(this.fd, second, done - first.length, total - done);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const kept = this.bytesWritten;
@@ -242,6 +260,6 @@ export class RecordingWriter {
       }
       throw new RuntimeError(`cannot write ${this.path}: ${code ?? (err as Error).message}`);
     }
-    this.bytesWritten += buf.length;
+    this.bytesWritten += total;
   }
 }
