@@ -8,7 +8,7 @@
 //     [--warm 5] [--seconds 10] [--profile OUT_PREFIX] [--load churn|keepalive|idle]
 // Prints one JSON line per run: {repo, mode, connections, rate, usMain, usOthers, usTotal}.
 // `--together` (churn only, jsonl or record): every --repo attached at once to the same churn,
-// each one's CPU from its own /proc/PID/task/*/stat, --reps times with the start order
+// each one's CPU from its own /proc/PID/task/*/schedstat (ns, not 10 ms ticks), --reps times with the start order
 // rotating; the VM's drift then moves all builds alike, so the ratio of each build to the
 // first one is read per rep (printed last, with median and range). Both builds' BPF programs
 // run on every connection, so the rate is lower than with one attached.
@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileTools } from './lib/compile.mjs';
-import { alive, killOwnedSync, onExitSync, run, sleep, start, stop, threadCpuSeconds, waitFor } from './lib/proc.mjs';
+import { alive, killOwnedSync, onExitSync, run, sleep, start, stop, threadCpuSeconds, threadRunSeconds, waitFor } from './lib/proc.mjs';
 import { sockscopePaths, waitForBpf } from './lib/sockscope.mjs';
 import { runWrk, startNginx, stopNginx } from './lib/workloads.mjs';
 
@@ -118,10 +118,10 @@ async function together() {
     }
     await churn(Number(values.warm));
     await sleep(1000);
-    const t0 = lives.map((l) => threadCpuSeconds(l.pid));
+    const t0 = lives.map((l) => threadRunSeconds(l.pid));
     const r = await churn(Number(values.seconds));
     await sleep(1000);
-    const t1 = lives.map((l) => threadCpuSeconds(l.pid));
+    const t1 = lives.map((l) => threadRunSeconds(l.pid));
     for (const l of lives) await l.stop();
     const us = (sec) => Number(((sec / r.connections) * 1e6).toFixed(3));
     for (const [i, repo] of repos.entries()) {

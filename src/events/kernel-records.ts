@@ -270,6 +270,8 @@ function seenTs(t: RunTally, ts: number): void {
 
 /** A run's bytes as a Buffer (msgpack may decode them as a plain Uint8Array view). */
 export function runBytes(ev: KernelRecordsEvent): Buffer {
+  // A collector's run is a Buffer already (no new view per run on the record path).
+  if (Buffer.isBuffer(ev.bytes)) return ev.bytes;
   return Buffer.from(ev.bytes.buffer, ev.bytes.byteOffset, ev.bytes.byteLength);
 }
 

@@ -12,10 +12,10 @@ const short = vi.hoisted(() => ({ on: false, writev: 0, rest: 0 }));
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
   /** At most 7 bytes of the first buffer: inside a frame header (16 bytes). */
-  const writevSync = (fd: number, buffers: ArrayBufferView[], position?: number) => {
+  const writevSync = (fd: number, buffers: Uint8Array[], position?: number) => {
     if (!short.on) return fs.writevSync(fd, buffers, position);
     short.writev++;
-    const first = buffers[0] as Uint8Array;
+    const first = buffers[0];
     return fs.writeSync(fd, first, 0, Math.min(7, first.length));
   };
   const writeSync = (fd: number, buf: Uint8Array, offset?: number, length?: number) => {
