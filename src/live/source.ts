@@ -63,12 +63,13 @@ const SNAPSHOT_ROUNDS = 8;
 
 /** The ring's drain period for `live`. */
 const DRAIN_MS = 50;
-/** The drain period for `record`: every drain costs a timer wake-up, a walk's set-up and a
- * context switch, and record keeps nothing per record between drains but the bytes. At 100
- * rather than 50 ms its CPU per connection under churn fell by about 9% (bench/live-steady.mjs
- * --together, docs/performance.md); the 16 MiB ring holds about 1.7 s of records at the
- * machine's maximum connection rate, so the extra 50 ms is a small part of that margin. */
-const RECORDING_DRAIN_MS = 100;
+/** The drain period for `record`: every drain is a timer wake-up of the main thread and a
+ * context switch on a busy host, and record keeps nothing per record between drains but the
+ * bytes. Under churn its CPU per connection fell by about 9% at 100 rather than 50 ms, and by
+ * 10% more at 200 (bench/live-steady.mjs --together, docs/performance.md); the 16 MiB ring
+ * holds about 1.7 s of records at the machine's maximum connection rate, and no event was
+ * lost there at 200 ms (bench/loss-at-max-rate.mjs). */
+const RECORDING_DRAIN_MS = 200;
 
 /** An interval with fewer ring records than this is quiet (a burst is over). */
 const QUIET_RECORDS = 1000;
