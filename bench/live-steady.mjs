@@ -7,6 +7,11 @@
 //   node bench/live-steady.mjs --mode tui --repo /tmp/main-ref --repo . [--clients 2]
 //     [--warm 5] [--seconds 10] [--profile OUT_PREFIX] [--load churn|keepalive|idle]
 // Prints one JSON line per run: {repo, mode, connections, rate, usMain, usOthers, usTotal}.
+// `--together` (churn only, jsonl or record): every --repo attached at once to the same churn,
+// each one's CPU from its own /proc/PID/task/*/schedstat (ns, not 10 ms ticks), --reps times with the start order
+// rotating; the VM's drift then moves all builds alike, so the ratio of each build to the
+// first one is read per rep (printed last, with median and range). Both builds' BPF programs
+// run on every connection, so the rate is lower than with one attached.
 // `--load keepalive` (nginx + wrk -c32, as the overhead section's keep-alive row) and `--load idle`
 // (nothing) print instead {repo, mode, load, rps, pctMain, pctOthers, pctTotal}: sockscope's
 // CPU as % of one core over the measured seconds.
@@ -15,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileTools } from './lib/compile.mjs';
-import { alive, killOwnedSync, onExitSync, run, sleep, start, stop, threadCpuSeconds, waitFor } from './lib/proc.mjs';
+import { alive, killOwnedSync, onExitSync, run, sleep, start, stop, threadCpuSeconds, threadRunSeconds, waitFor } from './lib/proc.mjs';
 import { sockscopePaths, waitForBpf } from './lib/sockscope.mjs';
 import { runWrk, startNginx, stopNginx } from './lib/workloads.mjs';
 
@@ -29,6 +34,8 @@ const { values } = parseArgs({
     port: { type: 'string', default: '18300' },
     profile: { type: 'string' },
     load: { type: 'string', default: 'churn' },
+    together: { type: 'boolean', default: false },
+    reps: { type: 'string', default: '1' },
   },
 });
 const benchDir = path.dirname(new URL(import.meta.url).pathname);
@@ -37,6 +44,7 @@ const tools = await compileTools(path.join(benchDir, 'c'), workDir);
 process.on('exit', killOwnedSync);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 let port = Number(values.port);
+let started = 0;
 
 async function churn(seconds) {
   const r = await run(tools.tcp_churn, [String(port++), String(seconds), '2000000', values.clients], { timeoutMs: (seconds + 30) * 1000 });
@@ -50,7 +58,7 @@ async function startLive(repo, profileOut) {
   const preload = profileOut ? ['--require', path.join(benchDir, 'profile', 'late-cpu-profile.cjs')] : [];
   const env = profileOut ? { ...process.env, SOCKSCOPE_PROFILE_OUT: profileOut, SOCKSCOPE_PROFILE_DELAY_MS: '2500' } : process.env;
   if (values.mode === 'jsonl' || values.mode === 'record') {
-    const cmd = values.mode === 'record' ? ['record', '-o', path.join(workDir, `steady-${port}.ssrec`)] : ['live', '--format', 'jsonl'];
+    const cmd = values.mode === 'record' ? ['record', '-o', path.join(workDir, `steady-${started++}.ssrec`)] : ['live', '--format', 'jsonl'];
     const child = start(node, [...preload, ...nodeArgs, ...cmd], { stdio: ['ignore', 'ignore', 'pipe'], env });
     return { pid: child.pid, isAlive: () => child.exitCode === null && child.signalCode === null, stop: () => stop(child, 'SIGINT', 60000) };
   }
@@ -91,6 +99,48 @@ async function steadyLoad(live, repo) {
   const pct = (sec) => Number(((100 * sec) / wall).toFixed(2));
   console.log(JSON.stringify({ repo, mode: values.mode, load: values.load, rps: r.rps && Math.round(r.rps),
     pctMain: pct(t1.main - t0.main), pctOthers: pct(t1.others - t0.others), pctTotal: pct(t1.total - t0.total) }));
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+
+/** --together: all builds on one churn load per rep; returns after printing the ratios. */
+async function together() {
+  if (values.load !== 'churn' || values.mode === 'tui') throw new Error('--together measures churn with --mode record or jsonl');
+  const repos = values.repo;
+  const ratios = repos.map(() => []);
+  for (let rep = 0; rep < Number(values.reps); rep++) {
+    const order = repos.map((_, i) => (i + rep) % repos.length);
+    const lives = [];
+    for (const i of order) {
+      const live = await startLive(repos[i], null);
+      if (!(await waitForBpf(live.pid, live.isAlive))) throw new Error(`sockscope from ${repos[i]} did not attach`);
+      lives[i] = live;
+    }
+    await churn(Number(values.warm));
+    await sleep(1000);
+    const t0 = lives.map((l) => threadRunSeconds(l.pid));
+    const r = await churn(Number(values.seconds));
+    await sleep(1000);
+    const t1 = lives.map((l) => threadRunSeconds(l.pid));
+    for (const l of lives) await l.stop();
+    const us = (sec) => Number(((sec / r.connections) * 1e6).toFixed(3));
+    for (const [i, repo] of repos.entries()) {
+      const total = t1[i].total - t0[i].total;
+      ratios[i].push(total / (t1[0].total - t0[0].total));
+      console.log(JSON.stringify({ rep, repo, mode: values.mode, together: true, startedAs: order.indexOf(i), connections: r.connections, rate: Math.round(r.rate),
+        usMain: us(t1[i].main - t0[i].main), usOthers: us(t1[i].others - t0[i].others), usTotal: us(total) }));
+    }
+  }
+  for (const [i, repo] of repos.entries()) {
+    if (i === 0) continue;
+    const xs = ratios[i];
+    console.log(`${repo} / ${repos[0]} CPU per connection: median ${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}-${Math.max(...xs).toFixed(3)}, n=${xs.length})`);
+  }
+}
+
+if (values.together) {
+  await together();
+  process.exit(0);
 }
 
 for (const [i, repo] of values.repo.entries()) {

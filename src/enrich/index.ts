@@ -150,24 +150,29 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
    * (a run read from a file) every record is looked at. */
   function runFacts(ev: KernelRecordsEvent, out: RecordedEvent[]): void {
     const b = runBytes(ev);
-    const owner = { pid: -1, ppid: -1, uid: -1, gid: -1, cgroupId: -1 };
-    const facts = (offset: number) => {
-      const o = recordOwnerAt.base(offset);
-      owner.pid = recordOwnerAt.pid(b, o);
-      owner.ppid = recordOwnerAt.ppid(b, o);
-      owner.uid = recordOwnerAt.uid(b, o);
-      owner.gid = recordOwnerAt.gid(b, o);
-      owner.cgroupId = recordOwnerAt.cgroupId(b, o);
-      ownerFactsOnce(owner, recordOwnerAt.ts(b, offset), out);
-    };
     const noted = runOwnerRecords(ev);
     if (noted !== null) {
-      for (const offset of noted) facts(offset);
+      for (let i = 0; i < noted.length; i++) recordFacts(b, noted[i], out);
       return;
     }
     walkKernelRecords(b, (type, offset) => {
-      if (type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF || type === REC.CONNECT_FAIL) facts(offset);
+      if (type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF || type === REC.CONNECT_FAIL) recordFacts(b, offset, out);
     });
+  }
+
+  /** The owner of the record being looked at: one object for every record (ownerFactsOnce
+   * keeps none of it). */
+  const runOwner = { pid: -1, ppid: -1, uid: -1, gid: -1, cgroupId: -1 };
+
+  /** ownerFactsOnce() of the opening record at `offset` in `b`, read in place. */
+  function recordFacts(b: Buffer, offset: number, out: RecordedEvent[]): void {
+    const o = recordOwnerAt.base(offset);
+    runOwner.pid = recordOwnerAt.pid(b, o);
+    runOwner.ppid = recordOwnerAt.ppid(b, o);
+    runOwner.uid = recordOwnerAt.uid(b, o);
+    runOwner.gid = recordOwnerAt.gid(b, o);
+    runOwner.cgroupId = recordOwnerAt.cgroupId(b, o);
+    ownerFactsOnce(runOwner, recordOwnerAt.ts(b, offset), out);
   }
 
   /** Cgroups that were missing from the tree get a few more chances (each try is

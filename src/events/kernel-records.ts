@@ -50,15 +50,36 @@ export interface RunSummary {
   lastTs: number | null;
 }
 
-/** Summaries of the runs a collector made, known without walking them again. */
-const summaries = new WeakMap<KernelRecordsEvent, RunSummary>();
+/** What a collector knows of a run it made, kept with the run (one WeakMap entry per
+ * run): its counts, its times in a Float64Array (a time is a double beyond a small
+ * integer's range: stored into an object's field it would be a new heap number per
+ * record, which was most of what `record` allocated under churn), the offsets of its
+ * opening records whose owner the enricher must look at, and the pooled buffer under it. */
+class RunTally {
+  events = 0;
+  opens = 0;
+  /** Earliest and latest event time seen; +/-Infinity while none. */
+  readonly times = new Float64Array([Infinity, -Infinity]);
+  /** Null for a run summarized from its bytes (not a collector's): it must be walked. */
+  readonly owners: number[] | null;
+  /** The pool's buffer the run's bytes are in, or null (a buffer grown past the pool's size). */
+  pooled: Buffer | null = null;
+
+  constructor(owners: number[] | null) {
+    this.owners = owners;
+  }
+
+  summary(): RunSummary {
+    const t = this.times;
+    return { events: this.events, opens: this.opens, firstTs: t[0] === Infinity ? null : t[0], lastTs: t[1] === -Infinity ? null : t[1] };
+  }
+}
+
+/** The tallies of the runs a collector made (and of runs summarized once). */
+const tallies = new WeakMap<KernelRecordsEvent, RunTally>();
 
 /** The collectors' run buffers (run-buffers.ts): taken by take(), given back by releaseRun(). */
 const pool = new RunBufferPool(64 * 1024);
-/** Runs whose buffer came from the pool, with that buffer. */
-const pooled = new WeakMap<KernelRecordsEvent, Buffer>();
-/** Offsets of a run's opening records whose owner the enricher must look at. */
-const ownerOffsets = new WeakMap<KernelRecordsEvent, number[]>();
 const EMPTY = new Uint8Array(0);
 
 /** Owners remembered per run to skip repeats (a churning client and its server alternate). */
@@ -71,9 +92,11 @@ const KEY_WORDS = OWNER_KEY.length;
 /** Collects records into runs; take() hands out what was collected. */
 export class KernelRecordRun {
   private buf = pool.take();
+  /** `buf`'s memory as u32 words, made once per buffer taken (not looked up per record). */
+  private words = wordsOf(this.buf);
   private len = 0;
-  private sum: RunSummary = { events: 0, opens: 0, firstTs: null, lastTs: null };
   private owners: number[] = [];
+  private tally = new RunTally(this.owners);
   /** The owner keys of the last RECENT_OWNERS owners noted in this run. */
   private readonly recent = new Uint32Array(RECENT_OWNERS * KEY_WORDS);
   private recentCount = 0;
@@ -93,6 +116,7 @@ export class KernelRecordRun {
       this.buf.copy(bigger, 0, 0, this.len);
       pool.give(this.buf);
       this.buf = bigger;
+      this.words = wordsOf(bigger);
     }
     const at = this.len + 4;
     const s = buf.byteOffset + offset;
@@ -100,14 +124,14 @@ export class KernelRecordRun {
     if (((s | d | length) & 3) === 0) {
       // Ring records and runs are always 4-aligned: copied and read as u32 words, through
       // views kept from one record to the next (no object per record).
-      const dw = dstWords.of(this.buf);
+      const dw = this.words;
       dw[(d >>> 2) - 1] = length;
       copyWords(srcWords.of(buf), s >>> 2, dw, d >>> 2, length >>> 2);
-      noteRecordWords(this.sum, dw, d >>> 2, length, type);
+      noteRecordWords(this.tally, dw, d >>> 2, length, type);
     } else {
       this.buf.writeUInt32LE(length, this.len);
       buf.copy(this.buf, at, offset, offset + length);
-      noteRecord(this.sum, this.buf, at, length, type);
+      noteRecord(this.tally, this.buf, at, length, type);
     }
     if ((type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF || type === REC.CONNECT_FAIL) && length >= FLOW_RECORD.size) this.noteOwner(at);
     this.len = need;
@@ -121,7 +145,7 @@ export class KernelRecordRun {
       this.owners.push(offset); // a record of odd length before it: no word view, no skipping
       return;
     }
-    const w = dstWords.of(this.buf);
+    const w = this.words;
     const base = (this.buf.byteOffset + offset) >>> 2;
     const r = this.recent;
     for (let i = 0; i < this.recentCount; i++) {
@@ -141,13 +165,13 @@ export class KernelRecordRun {
   take(): KernelRecordsEvent | null {
     if (this.len === 0) return null;
     const ev: KernelRecordsEvent = { type: 'kernel-records', layout: KERNEL_RECORDS_LAYOUT, bytes: this.buf.subarray(0, this.len) };
-    summaries.set(ev, this.sum);
-    ownerOffsets.set(ev, this.owners);
-    if (this.buf.length === pool.bufferSize) pooled.set(ev, this.buf);
+    if (this.buf.length === pool.bufferSize) this.tally.pooled = this.buf;
+    tallies.set(ev, this.tally);
     this.buf = pool.take();
+    this.words = wordsOf(this.buf);
     this.len = 0;
-    this.sum = { events: 0, opens: 0, firstTs: null, lastTs: null };
     this.owners = [];
+    this.tally = new RunTally(this.owners);
     this.recentCount = 0;
     this.recentNext = 0;
     return ev;
@@ -163,9 +187,10 @@ export class KernelRecordRun {
  * recording writer, after framing it); a run not made by a collector is left alone. The
  * run is emptied: a late reader sees no records rather than another run's. */
 export function releaseRun(ev: KernelRecordsEvent): void {
-  const buf = pooled.get(ev);
-  if (buf === undefined) return;
-  pooled.delete(ev);
+  const t = tallies.get(ev);
+  if (t === undefined || t.pooled === null) return;
+  const buf = t.pooled;
+  t.pooled = null;
   ev.bytes = EMPTY;
   pool.give(buf);
 }
@@ -174,7 +199,7 @@ export function releaseRun(ev: KernelRecordsEvent): void {
  * every owner at its first record, and maybe again later; null for a run not made by a
  * collector (read from a file), which must then be walked. */
 export function runOwnerRecords(ev: KernelRecordsEvent): readonly number[] | null {
-  return ownerOffsets.get(ev) ?? null;
+  return tallies.get(ev)?.owners ?? null;
 }
 
 /** A u32 view of the whole memory under the last Buffer asked about. Kept by Buffer, not
@@ -187,15 +212,19 @@ class WordView {
   of(b: Buffer): Uint32Array<ArrayBufferLike> {
     if (b !== this.b) {
       this.b = b;
-      this.words = new Uint32Array(b.buffer, 0, b.buffer.byteLength >>> 2);
+      this.words = wordsOf(b);
     }
     return this.words;
   }
 }
 
-/** The views the copies go between: the ring's mapping and the run being filled. */
+/** The view of the ring's mapping the records are copied from. */
 const srcWords = new WordView();
-const dstWords = new WordView();
+
+/** A u32 view of all of `b`'s memory (offsets in words from the ArrayBuffer's start). */
+function wordsOf(b: Buffer): Uint32Array<ArrayBufferLike> {
+  return new Uint32Array(b.buffer, 0, b.buffer.byteLength >>> 2);
+}
 
 /** Copies `n` u32 words: a JS loop, which beat Buffer.copy (a view per call) on records of
  * a few hundred bytes. */
@@ -203,34 +232,46 @@ function copyWords(src: Uint32Array, from: number, dst: Uint32Array, to: number,
   for (let i = 0; i < n; i++) dst[to + i] = src[from + i];
 }
 
-/** noteRecord() of a record at u32 word `w` of `words`. */
-function noteRecordWords(s: RunSummary, words: Uint32Array, w: number, length: number, type: number): void {
-  s.events += type === REC.FLOW_BRIEF ? 2 : 1;
-  if (type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF) s.opens++;
-  if (length >= TS_END) seenTs(s, words[w + TS_WORD + 1] * 4294967296 + words[w + TS_WORD]);
-  if (type === REC.FLOW_BRIEF && length >= BRIEF_RECORD.size) seenTs(s, words[w + CLOSE_TS_WORD + 1] * 4294967296 + words[w + CLOSE_TS_WORD]);
+/** noteRecord() of a record at u32 word `w` of `words`. The times stay doubles in
+ * registers and go straight into the tally's Float64Array (no heap number per record). */
+function noteRecordWords(t: RunTally, words: Uint32Array, w: number, length: number, type: number): void {
+  t.events += type === REC.FLOW_BRIEF ? 2 : 1;
+  if (type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF) t.opens++;
+  const times = t.times;
+  if (length >= TS_END) {
+    const ts = words[w + TS_WORD + 1] * 4294967296 + words[w + TS_WORD];
+    if (ts < times[0]) times[0] = ts;
+    if (ts > times[1]) times[1] = ts;
+  }
+  if (type === REC.FLOW_BRIEF && length >= BRIEF_RECORD.size) {
+    const ts = words[w + CLOSE_TS_WORD + 1] * 4294967296 + words[w + CLOSE_TS_WORD];
+    if (ts < times[0]) times[0] = ts;
+    if (ts > times[1]) times[1] = ts;
+  }
 }
 
 const TS_WORD = FLOW_RECORD.members.ts.offset >>> 2;
 const TS_END = STATE_RECORD.members.ts.offset + 8;
 const CLOSE_TS_WORD = BRIEF_RECORD.members.close_ts.offset >>> 2;
 
-/** Counts one record (of `length` bytes at `offset`) into a summary; times are read only
+/** Counts one record (of `length` bytes at `offset`) into a tally; times are read only
  * where the record has them (a damaged run may hold short ones). */
-function noteRecord(s: RunSummary, b: Buffer, offset: number, length: number, type: number): void {
-  s.events += type === REC.FLOW_BRIEF ? 2 : 1;
-  if (type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF) s.opens++;
-  if (length >= STATE_RECORD.members.ts.offset + 8) seenTs(s, recordOwnerAt.ts(b, offset));
-  if (type === REC.FLOW_BRIEF && length >= BRIEF_RECORD.size) seenTs(s, u64(b, offset, BRIEF_RECORD.members.close_ts));
+function noteRecord(t: RunTally, b: Buffer, offset: number, length: number, type: number): void {
+  t.events += type === REC.FLOW_BRIEF ? 2 : 1;
+  if (type === REC.FLOW_OPEN || type === REC.FLOW_BRIEF) t.opens++;
+  if (length >= TS_END) seenTs(t, recordOwnerAt.ts(b, offset));
+  if (type === REC.FLOW_BRIEF && length >= BRIEF_RECORD.size) seenTs(t, u64(b, offset, BRIEF_RECORD.members.close_ts));
 }
 
-function seenTs(s: RunSummary, ts: number): void {
-  if (s.firstTs === null || ts < s.firstTs) s.firstTs = ts;
-  if (s.lastTs === null || ts > s.lastTs) s.lastTs = ts;
+function seenTs(t: RunTally, ts: number): void {
+  if (ts < t.times[0]) t.times[0] = ts;
+  if (ts > t.times[1]) t.times[1] = ts;
 }
 
 /** A run's bytes as a Buffer (msgpack may decode them as a plain Uint8Array view). */
 export function runBytes(ev: KernelRecordsEvent): Buffer {
+  // A collector's run is a Buffer already (no new view per run on the record path).
+  if (Buffer.isBuffer(ev.bytes)) return ev.bytes;
   return Buffer.from(ev.bytes.buffer, ev.bytes.byteOffset, ev.bytes.byteLength);
 }
 
@@ -293,11 +334,11 @@ export function expandKernelRecords(ev: KernelRecordsEvent, out: AppEvent[] = []
 /** How many events a run expands to, and its earliest and latest event times (for the
  * recording's end summary and the recorder's progress line), without decoding it. */
 export function runSummary(ev: KernelRecordsEvent): RunSummary {
-  const known = summaries.get(ev);
-  if (known) return known;
+  const known = tallies.get(ev);
+  if (known) return known.summary();
   const b = runBytes(ev);
-  const s: RunSummary = { events: 0, opens: 0, firstTs: null, lastTs: null };
-  walkKernelRecords(b, (type, offset, length) => noteRecord(s, b, offset, length, type));
-  summaries.set(ev, s);
-  return s;
+  const t = new RunTally(null);
+  walkKernelRecords(b, (type, offset, length) => noteRecord(t, b, offset, length, type));
+  tallies.set(ev, t);
+  return t.summary();
 }

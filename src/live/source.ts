@@ -34,7 +34,8 @@ export interface LiveSourceOptions<E = AppEvent> {
   enrich?: (batch: E[]) => E[];
   objectPath?: string;
   sizes?: CaptureSizes;
-  /** How often the ring buffer is drained between intervals. Default 50 ms. */
+  /** How often the ring buffer is drained between intervals. Default DRAIN_MS, or
+   * RECORDING_DRAIN_MS with passFlowRecords. */
   drainMs?: number;
   /** Pass flow records through undecoded, as kernel-records runs (for `record`: see
    * src/events/kernel-records.ts). Default false: every record becomes AppEvents. */
@@ -59,6 +60,16 @@ const SWEEPS_AFTER_LOSS = 2;
 
 /** Most snapshot runs per interval (each announces up to half the ring of flows). */
 const SNAPSHOT_ROUNDS = 8;
+
+/** The ring's drain period for `live`. */
+const DRAIN_MS = 50;
+/** The drain period for `record`: every drain is a timer wake-up of the main thread and a
+ * context switch on a busy host, and record keeps nothing per record between drains but the
+ * bytes. Under churn its CPU per connection fell by about 9% at 100 rather than 50 ms, and by
+ * 10% more at 200 (bench/live-steady.mjs --together, docs/performance.md); the 16 MiB ring
+ * holds about 1.7 s of records at the machine's maximum connection rate, and no event was
+ * lost there at 200 ms (bench/loss-at-max-rate.mjs). */
+const RECORDING_DRAIN_MS = 200;
 
 /** An interval with fewer ring records than this is quiet (a burst is over). */
 const QUIET_RECORDS = 1000;
@@ -154,7 +165,7 @@ class LiveSource implements RecordedEventSource {
     // Connections that exist already: the iterator adds them to tcp_socks (seen_at_start;
     // the first interval's snapshot sends their opens), and marks open UDP sockets.
     if (capture.hooks.includes('list_sockets')) obj.runIterator('list_sockets');
-    this.ring.start(opts.drainMs ?? 50, (err) => this.fail(err));
+    this.ring.start(opts.drainMs ?? (opts.passFlowRecords ? RECORDING_DRAIN_MS : DRAIN_MS), (err) => this.fail(err));
     this.timer = setInterval(() => this.interval(), opts.intervalMs);
     // The first batch comes right away (the connections found at start), so that the
     // screen has data within a fraction of a second.

@@ -46,13 +46,19 @@ export function encodePreamble(version = FORMAT_VERSION): Buffer {
 
 /** Frame header + payload, with the crc32 covering header fields and payload. */
 export function encodeFrame(kind: FrameKind, codec: Codec, rawLength: number, payload: Uint8Array): Buffer {
-  const h = Buffer.alloc(FRAME_HEADER_SIZE);
+  return Buffer.concat([encodeFrameHeader(Buffer.alloc(FRAME_HEADER_SIZE), kind, codec, rawLength, payload), payload]);
+}
+
+/** The header of the frame of `payload`, written into `h` (FRAME_HEADER_SIZE bytes) and
+ * returned: the writer sends it and the payload in one writev, without joining them. */
+export function encodeFrameHeader(h: Buffer, kind: FrameKind, codec: Codec, rawLength: number, payload: Uint8Array): Buffer {
   h.writeUInt32LE(payload.length, 0);
   h.writeUInt32LE(rawLength, 4);
   h.writeUInt8(kind, 8);
   h.writeUInt8(codec, 9);
+  h.writeUInt16LE(0, 10);
   h.writeUInt32LE(frameCrc(h, payload), 12);
-  return Buffer.concat([h, payload]);
+  return h;
 }
 
 export function frameCrc(header: Buffer, payload: Uint8Array): number {

@@ -2,14 +2,14 @@
 // flushed at least once a second, end frame on a clean finish. Writes are synchronous so
 // a flushed frame is in the kernel's hands before the next batch is taken, and a full
 // disk surfaces right where it happens.
-import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, writeSync, writevSync } from 'node:fs';
 import { RuntimeError } from '../errors';
 import type { SourceInfo } from '../events/types';
 import { releaseRun, runSummary, type RecordedEvent } from '../events/kernel-records';
 import { DEFAULT_CODEC, FrameCompressor, FramePacker, packValue } from './codec';
 import type { StoredEvent } from './check-events';
 import { MAX_PACKED_ENTRIES, countersToColumns, encodeCounterColumns } from './counter-columns';
-import { Codec, FORMAT_VERSION, FrameKind, MAX_FRAME_RAW, encodeFrame, encodePreamble } from './format';
+import { Codec, FORMAT_VERSION, FRAME_HEADER_SIZE, FrameKind, MAX_FRAME_RAW, encodeFrame, encodeFrameHeader, encodePreamble } from './format';
 import type { EndSummary, RecordingHeader } from './header';
 
 export interface WriterOptions {
@@ -70,11 +70,14 @@ export class RecordingWriter {
   private readonly clock: () => number;
   /** Packs event frames with the record structures this file shares (format version 3). */
   private readonly packer: FramePacker;
+  /** The frame header being written (reused: a frame is written before the next is made). */
+  private readonly header = Buffer.alloc(FRAME_HEADER_SIZE);
   bytesWritten = 0;
   events = 0;
   frames = 0;
-  private firstTs: number | null = null;
-  private lastTs: number | null = null;
+  /** The first and the last event time written (NaN until one is): in a Float64Array,
+   * as a double in an object's field would be a new heap number at every store. */
+  private readonly times = new Float64Array([NaN, NaN]);
 
   private constructor(
     readonly path: string,
@@ -168,8 +171,8 @@ export class RecordingWriter {
   }
 
   private seen(ts: number): void {
-    if (this.firstTs === null) this.firstTs = ts;
-    this.lastTs = ts;
+    if (Number.isNaN(this.times[0])) this.times[0] = ts;
+    this.times[1] = ts;
   }
 
   /** Writes pending events as one frame. */
@@ -194,33 +197,36 @@ export class RecordingWriter {
       this.writeEvents(events.slice(half), null);
       return;
     }
-    const frame = this.compact && raw.length >= STORE_FRAMES_BELOW ? this.compactFrame(FrameKind.Events, raw) : this.eventFrame(raw);
     if (this.packer.changed()) {
       // New shapes: the table that defines them goes first. Its own write, so that when
       // the disk fills the byte count in the error is a frame boundary (a partial write of
-      // both at once could end inside the event frame after a whole table).
+      // both at once could end inside the event frame after a whole table). Written before
+      // the events are compressed: a compact file compresses the table with the same
+      // compressor, whose output memory the events' payload would be.
       this.writeBytes(this.fixedFrame(FrameKind.Structures, packValue(this.packer.structures())));
     }
-    this.writeBytes(frame);
+    const [codec, payload] = this.compact && raw.length >= STORE_FRAMES_BELOW ? this.compactPayload(raw) : this.eventPayload(raw);
+    this.writeFrame(FrameKind.Events, codec, raw.length, payload);
     this.events += count ?? events.reduce((n, e) => n + (e.type === 'kernel-records' ? runSummary(e).events : 1), 0);
     this.frames++;
   }
 
-  private eventFrame(raw: Buffer): Buffer {
+  private eventPayload(raw: Buffer): [Codec, Uint8Array] {
     const codec = raw.length < STORE_FRAMES_BELOW ? Codec.None : this.codec;
-    return encodeFrame(FrameKind.Events, codec, raw.length, codec === Codec.None ? raw : this.compressor.compress(raw));
+    return [codec, codec === Codec.None ? raw : this.compressor.compress(raw)];
   }
 
   /** A header, structures or end frame: stored as it is, but in a compact file compressed
    * when that is smaller (each is read once per replay). */
   private fixedFrame(kind: FrameKind, raw: Buffer): Buffer {
-    return this.compact ? this.compactFrame(kind, raw) : encodeFrame(kind, Codec.None, raw.length, raw);
+    const [codec, payload] = this.compact ? this.compactPayload(raw) : [Codec.None, raw];
+    return encodeFrame(kind, codec, raw.length, payload);
   }
 
   /** The frame compressed if that makes it smaller, else stored. */
-  private compactFrame(kind: FrameKind, raw: Buffer): Buffer {
+  private compactPayload(raw: Buffer): [Codec, Uint8Array] {
     const packed = this.codec === Codec.None ? raw : this.compressor.compress(raw);
-    return packed.length < raw.length ? encodeFrame(kind, this.codec, raw.length, packed) : encodeFrame(kind, Codec.None, raw.length, raw);
+    return packed.length < raw.length ? [this.codec, packed] : [Codec.None, raw];
   }
 
   /** The record structures the file's table holds so far (for a second, compact writing
@@ -236,7 +242,8 @@ export class RecordingWriter {
     this.timer = null;
     try {
       this.flush();
-      const end: EndSummary = { events: this.events, frames: this.frames, firstTs: this.firstTs, lastTs: this.lastTs };
+      const [first, last] = this.times;
+      const end: EndSummary = { events: this.events, frames: this.frames, firstTs: Number.isNaN(first) ? null : first, lastTs: Number.isNaN(last) ? null : last };
       this.writeBytes(this.fixedFrame(FrameKind.End, packValue(end)));
       try {
         fsyncSync(this.fd);
@@ -265,11 +272,24 @@ export class RecordingWriter {
     }
   }
 
+  /** One frame, its header and payload in one writev (no joined copy of the payload). */
+  private writeFrame(kind: FrameKind, codec: Codec, rawLength: number, payload: Uint8Array): void {
+    this.writeParts(encodeFrameHeader(this.header, kind, codec, rawLength, payload), payload);
+  }
+
   private writeBytes(buf: Buffer): void {
+    this.writeParts(buf, null);
+  }
+
+  /** Writes `first` then `second` (if any) whole: one writev, and after a short write
+   * (a pipe, a signal) plain writes for what is left. */
+  private writeParts(first: Uint8Array, second: Uint8Array | null): void {
     if (this.fd === null) return;
-    let off = 0;
+    const total = first.length + (second?.length ?? 0);
     try {
-      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+      let done = second === null ? writeSync(this.fd, first) : writevSync(this.fd, [first, second]);
+      while (done < first.length) done += writeSync(this.fd, first, done, first.length - done);
+      if (second !== null) while (done < total) done += writeSync(this.fd, second, done - first.length, total - done);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const kept = this.bytesWritten;
@@ -279,6 +299,6 @@ export class RecordingWriter {
       }
       throw new RuntimeError(`cannot write ${this.path}: ${code ?? (err as Error).message}`);
     }
-    this.bytesWritten += buf.length;
+    this.bytesWritten += total;
   }
 }
