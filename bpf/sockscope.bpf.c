@@ -434,6 +434,26 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 		return 0;
 	}
 
+	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_RECV) {
+		/* Softirq: current is whoever was interrupted. Park the socket until accept()
+		 * names its owner (sys_exit_accept4). An entry may already exist (TFO child
+		 * accepted in SYN_RECV): the insert (BPF_NOEXIST) keeps it, without a lookup
+		 * first that misses for every other connection. */
+		struct ss_tcp_sock nv = {};
+		long err;
+
+		start_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
+		nv.phase = SS_TCP_PENDING_ACCEPT;
+		nv.start_ts = bpf_ktime_get_ns();
+		nv.open_state = TCP_ESTABLISHED;
+		nv.state = TCP_ESTABLISHED;
+		nv.owner.netns = sk_netns(sk);
+		err = insert_tcp(key, &nv);
+		if (err && err != -EEXIST)
+			count_stat(SS_STAT_EVICTED);
+		return 0;
+	}
+
 	v = bpf_map_lookup_elem(&tcp_socks, &key);
 
 	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT) {
@@ -456,25 +476,6 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 		v->open_state = TCP_ESTABLISHED;
 		v->state = TCP_ESTABLISHED;
 		start_flow(v, sk, SS_DIR_OUTBOUND, bpf_get_socket_cookie((void *)sk));
-		return 0;
-	}
-
-	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_RECV) {
-		/* Softirq: current is whoever was interrupted. Park the socket until accept()
-		 * names its owner (sys_exit_accept4). An entry may already exist (TFO child
-		 * accepted in SYN_RECV): keep it. */
-		struct ss_tcp_sock nv = {};
-
-		if (v)
-			return 0;
-		start_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
-		nv.phase = SS_TCP_PENDING_ACCEPT;
-		nv.start_ts = bpf_ktime_get_ns();
-		nv.open_state = TCP_ESTABLISHED;
-		nv.state = TCP_ESTABLISHED;
-		nv.owner.netns = sk_netns(sk);
-		if (insert_tcp(key, &nv))
-			count_stat(SS_STAT_EVICTED);
 		return 0;
 	}
 
