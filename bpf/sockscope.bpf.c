@@ -293,7 +293,9 @@ static __always_inline void delete_tcp(__u64 key, __u32 slot)
  * call, at us resolution. */
 static __always_inline __u64 tcp_rx_now_ns(const struct sock *sk)
 {
-	return kview(struct tcp_sock, sk)->tcp_mstamp * 1000;
+	__u64 us = kview(struct tcp_sock, sk)->tcp_mstamp;
+
+	return us ? us * 1000 : bpf_ktime_get_ns(); /* 0: never refreshed (not seen happen) */
 }
 
 /* One FLOW_CLOSE / CONNECT_FAIL record for a TCP socket (ts: now). */
