@@ -287,6 +287,17 @@ static __always_inline void delete_tcp(__u64 key, __u32 slot)
  * to the snapshot program, which may read it on another CPU. */
 #define barrier() asm volatile("" ::: "memory")
 
+/* Now, for a TCP socket whose incoming segment is being processed (SYN-ACK or the ACK of a
+ * SYN-ACK): the kernel refreshed tcp_mstamp (CLOCK_MONOTONIC in us, the clock of
+ * bpf_ktime_get_ns) before the state change, so one load of a hot line replaces the helper
+ * call, at us resolution. */
+static __always_inline __u64 tcp_rx_now_ns(const struct sock *sk)
+{
+	__u64 us = kview(struct tcp_sock, sk)->tcp_mstamp;
+
+	return us ? us * 1000 : bpf_ktime_get_ns(); /* 0: never refreshed (not seen happen) */
+}
+
 /* One FLOW_CLOSE / CONNECT_FAIL record for a TCP socket (ts: now). */
 static __always_inline void emit_tcp(__u32 type, const struct sock *sk, const struct ss_tcp_sock *v,
 				     __u8 state, __u8 reason, __u32 latency_us)
@@ -434,6 +445,26 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 		return 0;
 	}
 
+	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_RECV) {
+		/* Softirq: current is whoever was interrupted. Park the socket until accept()
+		 * names its owner (sys_exit_accept4). An entry may already exist (TFO child
+		 * accepted in SYN_RECV): the insert (BPF_NOEXIST) keeps it, without a lookup
+		 * first that misses for every other connection. */
+		struct ss_tcp_sock nv = {};
+		long err;
+
+		start_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
+		nv.phase = SS_TCP_PENDING_ACCEPT;
+		nv.start_ts = tcp_rx_now_ns(sk);
+		nv.open_state = TCP_ESTABLISHED;
+		nv.state = TCP_ESTABLISHED;
+		nv.owner.netns = sk_netns(sk);
+		err = insert_tcp(key, &nv);
+		if (err && err != -EEXIST)
+			count_stat(SS_STAT_EVICTED);
+		return 0;
+	}
+
 	v = bpf_map_lookup_elem(&tcp_socks, &key);
 
 	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT) {
@@ -449,32 +480,13 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, 
 			if (!v)
 				return 0;
 		}
-		__u64 now = bpf_ktime_get_ns();
+		__u64 now = tcp_rx_now_ns(sk);
 
-		v->latency_us = v->start_ts ? (now - v->start_ts) / 1000 : 0;
+		v->latency_us = v->start_ts && now > v->start_ts ? (now - v->start_ts) / 1000 : 0;
 		v->start_ts = now;
 		v->open_state = TCP_ESTABLISHED;
 		v->state = TCP_ESTABLISHED;
 		start_flow(v, sk, SS_DIR_OUTBOUND, bpf_get_socket_cookie((void *)sk));
-		return 0;
-	}
-
-	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_RECV) {
-		/* Softirq: current is whoever was interrupted. Park the socket until accept()
-		 * names its owner (sys_exit_accept4). An entry may already exist (TFO child
-		 * accepted in SYN_RECV): keep it. */
-		struct ss_tcp_sock nv = {};
-
-		if (v)
-			return 0;
-		start_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
-		nv.phase = SS_TCP_PENDING_ACCEPT;
-		nv.start_ts = bpf_ktime_get_ns();
-		nv.open_state = TCP_ESTABLISHED;
-		nv.state = TCP_ESTABLISHED;
-		nv.owner.netns = sk_netns(sk);
-		if (insert_tcp(key, &nv))
-			count_stat(SS_STAT_EVICTED);
 		return 0;
 	}
 
