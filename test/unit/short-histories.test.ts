@@ -27,4 +27,17 @@ describe('ShortHistories', () => {
     expect(h.capacityBytes).toBe(small);
     expect(h.take()).toBe(0);
   });
+
+  it('moves to a bigger buffer past its reservation, samples kept', () => {
+    const h = new ShortHistories(4096); // 64 slots of room
+    const slots = Array.from({ length: 200 }, (_, i) => {
+      const s = h.take();
+      h.set(s, i % 4, i, -i);
+      return s;
+    });
+    expect(h.capacityBytes).toBeGreaterThan(200 * 64 - 1);
+    slots.forEach((s, i) => expect([h.tx(s, i % 4), h.rx(s, i % 4)]).toEqual([i, -i]));
+    for (const s of slots) h.release(s);
+    expect(h.capacityBytes).toBe(32 * 64);
+  });
 });
