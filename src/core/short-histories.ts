@@ -13,29 +13,21 @@ const SLOT = 2 * SHORT_HISTORY;
  * (64 KiB) was a tenth of the reducer's time on a small recording (demo.ssrec); `take`
  * doubles the array as flows need more. */
 const INITIAL_SLOTS = 32;
-/** Address space reserved for the pool's buffer (not memory: pages are committed as it
- * grows): 4M slots. More slots move it to a buffer with twice the room. */
-const RESERVED_BYTES = 256 * 1024 * 1024;
 
 export class ShortHistories {
-  /** Resizable, so that shrinking gives the pages back at once: a grown array replaced by
-   * a small one stayed resident until V8's next full GC, which an idle TUI may not run for
-   * minutes (8 MiB at the end of the footprint benchmark's 100,000 held flows). */
-  private buffer: ResizableBuffer;
-  /** Tracks the buffer's length. */
-  private data: Float64Array;
+  /** Replaced through ArrayBuffer.transfer, which frees the old memory at once: an array
+   * merely dropped stayed resident until V8's next full GC, which an idle TUI may not run
+   * for minutes (the 8 MiB pool of the footprint benchmark's 100,000 held flows, still
+   * counted at the end of its hold). A plain buffer, not a resizable one, so that reads
+   * and writes stay on V8's fastest typed-array path (a resizable one replayed 2-5%
+   * slower in two interleaved pairs of scripts/bench-replay.mjs). */
+  private data = new Float64Array(SLOT * INITIAL_SLOTS);
   /** Slots given back, reused before new ones. */
   private free: number[] = [];
   /** Slots handed out from the start of `data`, free or not. */
   private used = 0;
   /** Slots handed out and not given back. */
   private live = 0;
-
-  /** `reservedBytes`: the first buffer's room (tests). */
-  constructor(reservedBytes = RESERVED_BYTES) {
-    this.buffer = newBuffer(SLOT * INITIAL_SLOTS * 8, reservedBytes);
-    this.data = new Float64Array(this.buffer);
-  }
 
   /** A slot of zeros. */
   take(): number {
@@ -45,7 +37,10 @@ export class ShortHistories {
       this.data.fill(0, reused * SLOT, reused * SLOT + SLOT);
       return reused;
     }
-    if ((this.used + 1) * SLOT > this.data.length) this.resize(this.buffer.byteLength * 2);
+    if ((this.used + 1) * SLOT > this.data.length) {
+      // The copy is zero-filled past the old length, and the old memory freed.
+      this.data = new Float64Array(transfer(this.data.buffer, this.data.byteLength * 2));
+    }
     return this.used++;
   }
 
@@ -54,8 +49,9 @@ export class ShortHistories {
    * array would otherwise stay resident for the rest of the session. */
   release(slot: number): void {
     this.live--;
-    if (this.live === 0 && this.buffer.byteLength > SLOT * INITIAL_SLOTS * 8) {
-      this.resize(SLOT * INITIAL_SLOTS * 8);
+    if (this.live === 0 && this.data.length > SLOT * INITIAL_SLOTS) {
+      transfer(this.data.buffer, 0); // frees the grown array now, not at a later GC
+      this.data = new Float64Array(SLOT * INITIAL_SLOTS);
       this.free = [];
       this.used = 0;
       return;
@@ -65,20 +61,7 @@ export class ShortHistories {
 
   /** Bytes held by the pool's array (tests). */
   get capacityBytes(): number {
-    return this.buffer.byteLength;
-  }
-
-  /** Grows in place (growing zeroes the new pages) or shrinks (the pages cut off go back
-   * to the system); past the reservation, moves to a buffer with twice its room. */
-  private resize(bytes: number): void {
-    if (bytes <= this.buffer.maxByteLength) {
-      this.buffer.resize(bytes);
-      return;
-    }
-    const bigger = newBuffer(bytes, this.buffer.maxByteLength * 2);
-    new Float64Array(bigger).set(this.data);
-    this.buffer = bigger;
-    this.data = new Float64Array(bigger);
+    return this.data.byteLength;
   }
 
   /** Stores the sample `age` (0 .. SHORT_HISTORY - 1) of `slot`. */
@@ -97,13 +80,8 @@ export class ShortHistories {
   }
 }
 
-/** A resizable ArrayBuffer (ES2024; the project's TypeScript lib is older). */
-interface ResizableBuffer extends ArrayBuffer {
-  readonly maxByteLength: number;
-  resize(bytes: number): void;
-}
-
-function newBuffer(bytes: number, maxBytes: number): ResizableBuffer {
-  const Resizable = ArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => ResizableBuffer;
-  return new Resizable(bytes, { maxByteLength: Math.max(bytes, maxBytes) });
+/** ArrayBuffer.prototype.transfer (ES2024; the project's TypeScript lib is older): a buffer
+ * of `bytes` with the old one's contents, the old one detached and its memory freed. */
+function transfer(buffer: ArrayBufferLike, bytes: number): ArrayBuffer {
+  return (buffer as ArrayBuffer & { transfer(bytes: number): ArrayBuffer }).transfer(bytes);
 }
