@@ -2,7 +2,7 @@
 // use-snapshot.ts and use-selection.ts run them) holding many flows, for scripts/bench-memory.mjs. Events are made the way the live decoder makes them:
 // a fresh owner object and fresh address strings per flow-open record.
 import { applyBatch, createCoreState } from '../src/core/reducer';
-import { FlowSnapshotDeriver, TableSelector, DEFAULT_SORT, parseQuery, type FlowRow } from '../src/core/select/index';
+import { FlowSnapshotDeriver, TableSelector, DEFAULT_SORT, parseQuery, type FlowTable } from '../src/core/select/index';
 import type { AppEvent, Owner } from '../src/events/types';
 
 const flows = Number(process.env.FLOWS ?? 100_000);
@@ -45,7 +45,7 @@ for (let base = 0; base < flows; base += 10_000) {
   }
   applyBatch(state, batch);
 }
-let rows: readonly FlowRow[] = [];
+let table: FlowTable | null = null;
 const deriver = new FlowSnapshotDeriver();
 const selector = new TableSelector();
 const view = { groupBy: 'flow' as const, openGroup: null, query: parseQuery(''), sort: DEFAULT_SORT };
@@ -67,7 +67,7 @@ for (let t = 1; t <= ticks; t++) {
   applyBatch(state, batch);
   if (tui) {
     const snap = deriver.derive(state, t === 1);
-    rows = snap.rows;
+    table = snap.table;
     shown += selector.select(snap, view).rows.slice(0, 40).length;
   }
 }
@@ -76,6 +76,6 @@ const used = (m: ReturnType<typeof measure>) => m.heapUsedMiB + m.arrayBuffersMi
 const per = (used(after) - used(before)) * 1048576 / flows;
 process.stdout.write(`${JSON.stringify({
   mode: tui ? 'tui' : 'jsonl', flows: state.flows.size, ticks, moving: once ? 'once' : moving, before, after,
-  heapAndBuffersBytesPerFlow: Math.round(per), rssBytesPerFlow: Math.round((after.rssMiB - before.rssMiB) * 1048576 / flows), rows: rows.length, shown: shown > 0,
+  heapAndBuffersBytesPerFlow: Math.round(per), rssBytesPerFlow: Math.round((after.rssMiB - before.rssMiB) * 1048576 / flows), rows: table?.length ?? 0, shown: shown > 0,
 })}\n`);
-(globalThis as { benchKeep?: unknown }).benchKeep = { state, rows }; // for a heap snapshot taken at exit
+(globalThis as { benchKeep?: unknown }).benchKeep = { state, table }; // for a heap snapshot taken at exit

@@ -27,4 +27,17 @@ describe('ShortHistories', () => {
     expect(h.capacityBytes).toBe(small);
     expect(h.take()).toBe(0);
   });
+
+  it('keeps samples across growth and starts over with zeros once all are back', () => {
+    const h = new ShortHistories();
+    const slots = Array.from({ length: 200 }, (_, i) => {
+      const s = h.take();
+      h.set(s, i % 4, i, -i);
+      return s;
+    });
+    slots.forEach((s, i) => expect([h.tx(s, i % 4), h.rx(s, i % 4)]).toEqual([i, -i]));
+    for (const s of slots) h.release(s);
+    const fresh = Array.from({ length: 40 }, () => h.take());
+    for (const s of fresh) for (let age = 0; age < 4; age++) expect([h.tx(s, age), h.rx(s, age)]).toEqual([0, 0]);
+  });
 });
