@@ -12,7 +12,7 @@
 // after --warmup-ms of warming each variant on it; a round's figure is the median pass.
 // Prints per file the medians of events/s (wall and CPU time), the per-round NEW/OLD
 // ratios (median, min, max), and each variant's fastest pass. Run timed comparisons under `flock /tmp/bench.lock`.
-import { build } from 'esbuild';
+import { importSources } from './import-sources.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,25 +49,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'sockscope-ab-'));
 /** The tree's reader and reducer (and, from this tree, the synthetic file's makers) as one module. */
 async function load(dir, name, extra) {
   const outfile = join(tmp, `${name}.mjs`);
-  await build({
-    stdin: {
-      contents: `
+  return importSources(dir, `
 export { openRecording } from './src/record/reader';
 export { createCoreState, applyBatch } from './src/core/reducer';
-${extra}`,
-      resolveDir: dir,
-      loader: 'ts',
-    },
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    external: ['vitest', 'fast-check'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'warning',
-  });
-  return import(outfile);
+${extra}`, outfile);
 }
 
 const oldM = await load(resolve(values.old), 'old', '');

@@ -22,7 +22,7 @@
 // reports size and speed: the numbers behind the codec choice in docs/recording-format.md.
 // Runs with the V8 flags sockscope ships with (scripts/node-flags.mjs). Prints one JSON object on stdout. The sources are TypeScript: they are bundled with
 // esbuild into a temporary module first (msgpackr included, as in dist/sockscope.mjs).
-import { build } from 'esbuild';
+import { importSources } from './import-sources.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -50,9 +50,7 @@ const TARGET_BYTES_PER_FLOW_INTERVAL = 64;
 
 const tmp = mkdtempSync(join(tmpdir(), 'sockscope-bench-'));
 const bundle = join(tmp, 'bench.mjs');
-await build({
-  stdin: {
-    contents: `
+const m = await importSources(root, `
 export { openRecording } from './src/record/reader';
 export { RecordingWriter } from './src/record/writer';
 export { FlowIntervalCounter } from './src/record/flow-intervals';
@@ -62,20 +60,7 @@ export { createCoreState, applyBatch } from './src/core/reducer';
 export { syntheticBatches } from './test/replay/synthetic';
 export { withRuns } from './test/replay/kernel-record-encoder';
 export { TEST_INFO } from './test/replay/recording-helpers';
-`,
-    resolveDir: root,
-    loader: 'ts',
-  },
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  external: ['vitest', 'fast-check'],
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  logLevel: 'warning',
-});
-const m = await import(bundle);
+`, bundle);
 
 function writeBatches(path, batches, codec) {
   let t = 0;

@@ -9,7 +9,7 @@
 //   node scripts/recording-bytes.mjs FILE.ssrec [...]
 //
 // Prints one JSON object per file on stdout.
-import { build } from 'esbuild';
+import { importSources } from './import-sources.mjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,27 +17,13 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const tmp = mkdtempSync(join(tmpdir(), 'sockscope-bytes-'));
 const bundle = join(tmp, 'lib.mjs');
-await build({
-  stdin: {
-    contents: `
+const m = await importSources(root, `
 export { openRecording } from './src/record/reader';
 export { RecordingWriter } from './src/record/writer';
 export { runsFromEvents } from './src/record/runs-from-events';
 export { FlowIntervalCounter } from './src/record/flow-intervals';
 export { storedFrames } from './test/replay/stored-frames';
-`,
-    resolveDir: root,
-    loader: 'ts',
-  },
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  logLevel: 'warning',
-});
-const m = await import(bundle);
+`, bundle);
 const KINDS = { 1: 'header', 2: 'events', 3: 'end', 4: 'structures' };
 
 async function readBatches(file) {
