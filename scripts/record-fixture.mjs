@@ -202,7 +202,7 @@ async function recordLib() {
     stdin: {
       contents: [
         "export { openRecording } from './src/record/reader';",
-        "export { RecordingWriter } from './src/record/writer';",
+        "export { writeCompact } from './src/record/write-offline';",
         "export { runsFromEvents } from './src/record/runs-from-events';",
         "export { columnsToCounters } from './src/record/counter-columns';",
       ].join(' '),
@@ -238,20 +238,8 @@ async function rewrite(file) {
  * too), all record structures in one table (taken from a first, plain writing). Returns
  * the file's size. */
 async function writeCommitted(out, info, capture, batches) {
-  const { RecordingWriter, runsFromEvents } = await recordLib();
-  const stored = batches.map((b) => runsFromEvents(b));
-  const write = (opts) => {
-    let t = 0;
-    const w = RecordingWriter.create(out, info, { capture, clock: () => t, ...opts });
-    for (const b of stored) {
-      w.write(b);
-      t += 1000;
-      w.flush();
-    }
-    w.close();
-    return w;
-  };
-  return write({ compact: true, structures: write({}).structures() }).bytesWritten;
+  const { writeCompact, runsFromEvents } = await recordLib();
+  return writeCompact(out, info, batches.map((b) => runsFromEvents(b)), { capture }).bytesWritten;
 }
 
 /** Every batch of a recording, which must be undamaged. */

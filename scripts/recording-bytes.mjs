@@ -19,7 +19,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'sockscope-bytes-'));
 const bundle = join(tmp, 'lib.mjs');
 const m = await importSources(root, `
 export { openRecording } from './src/record/reader';
-export { RecordingWriter } from './src/record/writer';
+export { writeBatchesAt1Hz, writeCompact } from './src/record/write-offline';
 export { runsFromEvents } from './src/record/runs-from-events';
 export { FlowIntervalCounter } from './src/record/flow-intervals';
 export { storedFrames } from './test/replay/stored-frames';
@@ -34,23 +34,10 @@ async function readBatches(file) {
   return { src, batches };
 }
 
-function write(src, stored, opts) {
-  let t = 0;
-  const w = m.RecordingWriter.create(join(tmp, 'rewrite.ssrec'), src.info, { capture: src.header.capture, clock: () => t, ...opts });
-  for (const b of stored) {
-    w.write(b);
-    t += 1000;
-    w.flush();
-  }
-  w.close();
-  return w;
-}
-
 /** The size of the file rewritten with only the events `keep` accepts: compact, or plain. */
 function rewrite(src, batches, keep = () => true, compact = true) {
   const stored = batches.map((b) => m.runsFromEvents(b.filter(keep)));
-  const plain = write(src, stored, {});
-  return compact ? write(src, stored, { compact: true, structures: plain.structures() }).bytesWritten : plain.bytesWritten;
+  return (compact ? m.writeCompact : m.writeBatchesAt1Hz)(join(tmp, 'rewrite.ssrec'), src.info, stored, { capture: src.header.capture }).bytesWritten;
 }
 
 for (const file of process.argv.slice(2)) {
