@@ -105,7 +105,7 @@ describe.runIf(isRoot)('sockscope record (live, root)', () => {
     await sleep(1200);
     const n = await stop();
     expect(await rec.exited).toBe(0);
-    expect(rec.stderr()).toMatch(/^recorded .*duration\.ssrec: \d+:\d\d:\d\d elapsed, \d+ flows, \d+ events, \d+ lost, [\d.]+ KiB written\n$/);
+    expect(rec.stderr()).toMatch(/^recorded .*duration\.ssrec: \d+:\d\d:\d\d elapsed, \d+ flows, \d+ events, \d+ lost, [\d.]+ [KM]iB written\n$/);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const info = runCli(['info', file, '--format', 'json']);
     expect(info.code).toBe(0);
@@ -194,7 +194,7 @@ describe.runIf(isRoot)('sockscope record (live, root)', () => {
     const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
     expect(r.status).toBe(0);
     const frames = r.stdout.split('\r\x1b[2K');
-    expect(frames.filter((f) => /^\d+:\d\d:\d\d elapsed, \d+ flows, \d+ events, \d+ lost, [\d.]+ KiB written$/.test(f)).length).toBeGreaterThanOrEqual(2);
+    expect(frames.filter((f) => /^\d+:\d\d:\d\d elapsed, \d+ flows, \d+ events, \d+ lost, [\d.]+ [KM]iB written$/.test(f)).length).toBeGreaterThanOrEqual(2);
     expect(r.stdout).toMatch(/recorded .*tty\.ssrec: 0:00:0[345] elapsed/);
   });
 
