@@ -3,7 +3,10 @@
 // with nothing attached and with `sockscope record` of each build, interleaved: per round
 // nothing and every --repo once, the order rotating from round to round, each as a ratio to
 // that round's nothing. Shorter than `scripts/bench.mjs --sections overhead` when only the
-// churn row is in question (a change to the BPF programs' cost per connection).
+// churn row is in question (a change to the BPF programs' cost per connection). nginx and wrk
+// are pinned as section 1 pins them (PLACEMENT in lib/workloads.mjs) and bpf_stats is off.
+// bench/throughput-ab.mjs --load close (a nothing run between every two builds) is the
+// tighter comparison; this one is kept for its per-build ratio line.
 //
 //   node bench/churn-throughput.mjs --repo /tmp/old --repo . --rounds 3 --duration 5
 //
@@ -13,7 +16,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sleep, stop, killOwnedSync } from './lib/proc.mjs';
-import { startNginx, stopNginx, runWrk } from './lib/workloads.mjs';
+import { startNginx, stopNginx, runWrk, placement } from './lib/workloads.mjs';
+import { enableStats, setStats, restoreStats } from './lib/bpfstats.mjs';
 import { startRecord } from './lib/sockscope.mjs';
 
 const { values: opts } = parseArgs({
@@ -27,12 +31,13 @@ const { values: opts } = parseArgs({
 });
 const work = mkdtempSync(path.join(tmpdir(), 'sockscope-churn-'));
 const seconds = Number(opts.duration);
-process.on('exit', killOwnedSync);
+process.on('exit', () => { killOwnedSync(); restoreStats(); });
+if (enableStats()) setStats(false); // two clock reads per BPF run, which only monitors pay
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
 const benchDir = new URL('.', import.meta.url).pathname;
-const nginx = await startNginx({ benchDir, workDir: work, port: Number(opts.port) });
-await runWrk(nginx.url, 3, false); // warm nginx up (keep-alive), unmeasured
+const nginx = await startNginx({ benchDir, workDir: work, port: Number(opts.port), place: placement('close') });
+await runWrk(nginx, 3, false); // warm nginx up (keep-alive), unmeasured
 
 // One measured churn run with `repo`'s record attached (null: nothing attached).
 async function measure(repo, round) {
@@ -42,7 +47,7 @@ async function measure(repo, round) {
     if (!capture.ok) throw new Error(capture.reason);
     await sleep(Number(opts.settle) * 1000);
   }
-  const r = await runWrk(nginx.url, seconds, true);
+  const r = await runWrk(nginx, seconds, true);
   if (capture) await stop(capture.child, 'SIGINT', 10000);
   if (r.failed) throw new Error(`wrk: ${r.failed}`);
   return r.rps;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: what sockscope costs the host, side by side with nethogs and bpftrace, in
 // one run on this machine; writes docs/performance.md. See bench/README.md for the options.
-//   node scripts/bench.mjs                 full run (about 25 minutes on 2 cores)
+//   node scripts/bench.mjs                 full run (about 30 minutes on 2 cores)
 //   node scripts/bench.mjs --quick         CI: proves the harness works (about 2 minutes)
 //   --reps N  --duration S  --sections overhead,capacity,footprint,replay,tui  --out FILE
 //   --render results.json                  rewrite the report from a saved run's numbers
@@ -54,8 +54,8 @@ if (values.render) {
 const quick = values.quick;
 const opts = {
   quick,
-  reps: Number(values.reps ?? (quick ? 1 : 7)),
-  duration: Number(values.duration ?? (quick ? 2 : 5)),
+  reps: Number(values.reps ?? (quick ? 1 : 9)),
+  duration: Number(values.duration ?? (quick ? 2 : 3)),
   sections: (values.sections ?? SECTIONS.join(',')).split(',').map((s) => s.trim()).filter(Boolean),
   basePort: Number(values['base-port']),
   // Quick mode writes next to its work files, so CI never overwrites the committed report.

@@ -1,5 +1,8 @@
 // BPF run time per program from the kernel's own accounting (kernel.bpf_stats_enabled=1, then
 // run_time_ns/run_cnt from `bpftool prog show -j`). The sysctl is restored on every exit path.
+// The accounting is not free: two clock reads and a per-CPU counter update per program run,
+// paid by every BPF monitor and not by "nothing attached". Section 1 therefore measures
+// throughput with it off and turns it on (setStats) only for a separate short phase.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { run } from './proc.mjs';
 
@@ -15,6 +18,13 @@ export function enableStats() {
     previous = null;
     return false;
   }
+}
+
+// On or off for the phase that follows (after enableStats: the exit path restores the
+// value found at start either way). Returns whether the write took.
+export function setStats(on) {
+  if (previous === null) return false;
+  try { writeFileSync(SYSCTL, on ? '1' : '0'); return true; } catch { return false; }
 }
 
 // Synchronous so it can run from process.on('exit').

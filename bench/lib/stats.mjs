@@ -5,7 +5,10 @@ export function summary(values) {
   if (v.length === 0) return null;
   const mid = Math.floor(v.length / 2);
   const median = v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-  return { median, min: v[0], max: v[v.length - 1], n: v.length };
+  // The middle half (nearest ranks): a few outlying runs (the VM slowing down for some
+  // seconds) set min and max, the quartiles show how tight the rest is.
+  const q = (f) => v[Math.min(v.length - 1, Math.max(0, Math.round(f * (v.length - 1))))];
+  return { median, min: v[0], max: v[v.length - 1], q1: q(0.25), q3: q(0.75), n: v.length };
 }
 
 export function fmt(x, digits = 2) {

@@ -1,14 +1,37 @@
 // The host workloads whose throughput a monitor may cost: nginx driven by wrk over loopback
 // (keep-alive, and a new connection per request) and a UDP request/response pair.
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { run, start, stop, sleep, waitFor } from './proc.mjs';
 import net from 'node:net';
 
-const CONNECTIONS = 32; // wrk connections; enough to keep one nginx worker busy
+const CONNECTIONS = 32; // wrk connections in all; enough to keep the nginx workers busy
 
-export async function startNginx({ benchDir, workDir, port }) {
-  const dir = path.join(workDir, 'nginx');
+// Where nginx's workers and wrk run, per workload. Left to the scheduler, two identical 5 s
+// runs differed by up to 0.66-1.25 (the full bench of 2026-11-26): which CPU wrk and each
+// worker land on, and (keep-alive) which worker holds which of the 32 connections, is luck
+// drawn anew every run. Pinned, the luck is gone (bench/README.md "Placement", A/A spreads):
+//  - keep-alive: one worker on CPU 1, one wrk on CPU 0. Two workers hold the 32 connections
+//    in a split drawn at connect time, and how many of them pair a wrk thread with a worker
+//    on its own CPU moved a run by 10-15%.
+//  - close: a worker on each CPU and a wrk of 16 connections on each CPU (requests/s summed),
+//    both CPUs busy to the last percent, so any CPU a monitor takes is lost requests/s.
+// On a machine without two CPUs nothing is pinned.
+export const PLACEMENT = {
+  keepalive: { workers: 1, affinity: ['10'], wrkCpus: ['0'] },
+  close: { workers: 2, affinity: ['01', '10'], wrkCpus: ['0', '1'] },
+  free: { workers: 'auto', affinity: null, wrkCpus: [null] }, // the scheduler's choice
+};
+const canPin = os.cpus().length >= 2;
+export function placement(name) {
+  const p = PLACEMENT[name] ?? PLACEMENT.free;
+  return canPin ? p : PLACEMENT.free;
+}
+
+// `place`: a placement() (default: the scheduler's choice, as tools other than section 1 use).
+export async function startNginx({ benchDir, workDir, port, place = PLACEMENT.free }) {
+  const dir = path.join(workDir, `nginx-${port}`);
   // nginx workers drop to an unprivileged user: the work dir (mkdtemp makes it 0700) must be
   // traversable, or every request is a 403 and wrk measures error pages.
   chmodSync(workDir, 0o755);
@@ -16,7 +39,9 @@ export async function startNginx({ benchDir, workDir, port }) {
   // A small response: 128 bytes of body, what a health check or tiny API answer looks like.
   writeFileSync(path.join(dir, 'www', 'index.html'), `${'x'.repeat(127)}\n`);
   const conf = readFileSync(path.join(benchDir, 'nginx.conf.template'), 'utf8')
-    .replaceAll('@DIR@', dir).replaceAll('@PORT@', String(port));
+    .replaceAll('@DIR@', dir).replaceAll('@PORT@', String(port))
+    .replaceAll('@WORKERS@', String(place.workers))
+    .replaceAll('@AFFINITY@', place.affinity ? `worker_cpu_affinity ${place.affinity.join(' ')};` : '');
   const confPath = path.join(dir, 'nginx.conf');
   writeFileSync(confPath, conf);
   const child = start('nginx', ['-c', confPath, '-p', dir, '-e', path.join(dir, 'nginx-error.log')], { name: 'nginx' });
@@ -30,7 +55,7 @@ export async function startNginx({ benchDir, workDir, port }) {
     await stop(child, 'SIGQUIT');
     throw new Error(`nginx answers with errors (see ${dir}/nginx-error.log)`);
   }
-  return { child, confPath, url: `http://127.0.0.1:${port}/index.html` };
+  return { child, confPath, place, url: `http://127.0.0.1:${port}/index.html` };
 }
 
 export async function stopNginx(nginx) {
@@ -45,16 +70,39 @@ function portOpen(port) {
   });
 }
 
-export function wrkArgs(url, seconds, close) {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`];
+export function wrkArgs(url, seconds, close, connections = CONNECTIONS) {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`];
   if (close) args.push('-H', 'Connection: close');
   args.push(url);
   return args;
 }
 
-// One wrk run; returns requests/s and any errors wrk counted.
-export async function runWrk(url, seconds, close) {
-  const r = await run('wrk', wrkArgs(url, seconds, close), { timeoutMs: (seconds + 30) * 1000 });
+// The command lines of one wrk run: one wrk per CPU of `wrkCpus` (taskset; null: not
+// pinned), the connections shared among them.
+export function wrkCommands(url, seconds, close, wrkCpus = [null]) {
+  const each = Math.round(CONNECTIONS / wrkCpus.length);
+  return wrkCpus.map((cpu) => (cpu === null ? ['wrk', ...wrkArgs(url, seconds, close, each)]
+    : ['taskset', '-c', cpu, 'wrk', ...wrkArgs(url, seconds, close, each)]));
+}
+
+// One wrk run (several pinned wrk processes at once, see PLACEMENT); returns requests/s
+// (summed) and any errors wrk counted. `nginx` is startNginx()'s result or a URL.
+export async function runWrk(nginx, seconds, close) {
+  const url = typeof nginx === 'string' ? nginx : nginx.url;
+  const cpus = typeof nginx === 'string' ? [null] : nginx.place.wrkCpus;
+  const runs = await Promise.all(wrkCommands(url, seconds, close, cpus)
+    .map(([cmd, ...args]) => run(cmd, args, { timeoutMs: (seconds + 30) * 1000 })));
+  const parsed = runs.map(parseWrk);
+  const bad = parsed.find((p) => p.failed);
+  const rps = parsed.reduce((a, p) => a + (p.rps ?? NaN), 0);
+  return {
+    rps: bad || !Number.isFinite(rps) ? null : rps,
+    errors: parsed.map((p) => p.errors).filter(Boolean).join('; ') || null,
+    failed: bad?.failed ?? null,
+  };
+}
+
+function parseWrk(r) {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
   const errors = /Socket errors:.*|Non-2xx or 3xx responses:.*/g;
   return {
@@ -82,10 +130,12 @@ export async function runUdp(tools, port, seconds) {
   }
 }
 
-export function workloadCommands(url, port, seconds, tools) {
+const quote = (a) => (a.includes(' ') ? `'${a}'` : a);
+export function workloadCommands(servers, port, seconds, tools) {
+  const wrk = (ng, close) => wrkCommands(ng.url, seconds, close, ng.place.wrkCpus).map((c) => c.map(quote).join(' ')).join(' & ');
   return {
-    keepalive: `wrk ${wrkArgs(url, seconds, false).join(' ')}`,
-    close: `wrk ${wrkArgs(url, seconds, true).map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`,
+    keepalive: wrk(servers.keepalive, false),
+    close: wrk(servers.close, true),
     udp: `udp_rr server ${port} ${seconds + 3} & udp_rr client ${port} ${seconds} ${UDP_CONCURRENCY}   # bench/c/udp_rr.c`,
   };
 }
