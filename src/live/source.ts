@@ -92,6 +92,14 @@ export async function openLiveSource(opts: LiveSourceOptions & { passFlowRecords
   return new LiveSource(capture(opts), { ...(opts as LiveSourceOptions<RecordedEvent>), passFlowRecords: false }) as EventSource;
 }
 
+/** The live source for `sockscope live`: flow records pass through as kernel-records runs,
+ * as for a recording, drained as often as openLiveSource drains; the consumer folds them
+ * with applyRecordedBatch (src/core/apply-runs.ts), without an event object per record. */
+export async function openLiveRunsSource(opts: LiveSourceOptions<RecordedEvent>): Promise<RecordedEventSource> {
+  checkReady();
+  return new LiveSource(capture(opts), { drainMs: DRAIN_MS, ...opts, passFlowRecords: true });
+}
+
 /** The live source for a recording: flow records pass through as kernel-records runs. */
 export async function openRecordingLiveSource(opts: LiveSourceOptions<RecordedEvent>): Promise<RecordedEventSource> {
   checkReady();
