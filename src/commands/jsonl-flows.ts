@@ -59,6 +59,9 @@ export class JsonlFlows {
   }
 
   private add(flow: Flow): void {
-    this.out.addMerged(this.lines.objects(this.state, flow, this.bootTimeMs));
+    // Written as bytes straight into the output's chunk (FlowJsonLines.writeLine).
+    const chunk = this.out.reserve(this.lines.maxLineBytes(this.state, flow));
+    if (chunk === null) this.out.addMerged(this.lines.objects(this.state, flow, this.bootTimeMs));
+    else this.out.commit(this.lines.writeLine(chunk, this.out.used, this.state, flow, this.bootTimeMs));
   }
 }
