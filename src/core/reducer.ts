@@ -32,7 +32,6 @@ import {
   R_DIRECTION, R_HISTORY, R_LADDR, R_LIFECYCLE, R_OPENED_AS, R_OWNER, R_PROTO, R_RADDR, R_STATE, SEEN_AT_START, SERIAL, SRTT_US, START_TS, TX_RATE,
 } from './flow-fields';
 import { FlowStore } from './flow-store';
-import { RecentIds } from './recent-ids';
 import { LIFECYCLE_WORDS, appendLifecycle, lifecycleCode, word } from './lifecycle';
 import { SHORT_HISTORY, ShortHistories } from './short-histories';
 import type { CgroupInfo, CoreOptions, CoreState, Flow, ProcessInfo } from './state';
@@ -52,9 +51,6 @@ interface Book {
   /** The largest flow id ever opened: a larger one cannot be in the state (the kernel
    * numbers flows upwards), so opening it needs no lookup for a flow to replace. */
   maxFlowId: number;
-  /** The ids opened recently below the largest (recent-ids.ts): one that was not needs no
-   * lookup either. */
-  openedIds: RecentIds;
   firstTs: number | null;
   eventsSinceTick: number;
   newFlowsSinceTick: number;
@@ -122,7 +118,6 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
     book: {
       lastTickTs: null,
       maxFlowId: -Infinity,
-      openedIds: new RecentIds(),
       firstTs: null,
       eventsSinceTick: 0,
       newFlowsSinceTick: 0,
@@ -317,13 +312,12 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   const book = s.book;
   const flows = s.flows;
   if (e.flowId > book.maxFlowId) book.maxFlowId = e.flowId;
-  else if (book.openedIds.mayHave(e.flowId)) {
+  else {
     // A repeated id replaces the old flow (its entries in the closed and active lists go
     // stale with its serial).
     const existing = flows.slots.get(e.flowId);
     if (existing !== undefined) removeFlow(s, existing);
   }
-  book.openedIds.note(e.flowId);
   if (flows.size >= s.options.maxFlows) evictOne(s);
   let pid = book.pids.get(e.owner.pid);
   if (pid === undefined) {
