@@ -37,8 +37,9 @@ export interface LiveSourceOptions<E = AppEvent> {
   /** How often the ring buffer is drained between intervals. Default DRAIN_MS, or
    * RECORDING_DRAIN_MS with passFlowRecords. */
   drainMs?: number;
-  /** Pass flow records through undecoded, as kernel-records runs (for `record`: see
-   * src/events/kernel-records.ts). Default false: every record becomes AppEvents. */
+  /** Pass flow records through undecoded, as kernel-records runs (for `record`, and for
+   * `live`'s reducer: see src/events/kernel-records.ts). Default false: every record
+   * becomes AppEvents. */
   passFlowRecords?: boolean;
 }
 
