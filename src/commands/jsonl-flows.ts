@@ -35,8 +35,8 @@ export class JsonlFlows {
     });
   }
 
-  /** Folds a batch (kernel-records runs too: src/core/apply-runs.ts) and writes the lines of the flows it finished (awaited when the output
-   * is slower than the source). */
+  /** Folds a batch (kernel-records runs too: src/core/apply-runs.ts) and writes the lines
+   * of the flows it finished (awaited when the output is slower than the source). */
   async apply(batch: readonly RecordedEvent[]): Promise<void> {
     applyRecordedBatch(this.state, batch);
     // A live collector's runs go back to its pool once read.
