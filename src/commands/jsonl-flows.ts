@@ -4,9 +4,10 @@
 // is written then and the flow leaves memory: a long run on a busy host holds only the open
 // flows and those closed in the last JSONL_LINGER_NS, not every flow it has ever seen. Open
 // and still-lingering flows are written at the end.
-import type { AppEvent } from '../events/types';
+import { releaseRun, type RecordedEvent } from '../events/kernel-records';
 import { FlowJsonLines } from '../core/flow-json-line';
-import { applyBatch, createCoreState } from '../core/reducer';
+import { createCoreState } from '../core/reducer';
+import { applyRecordedBatch } from '../core/apply-runs';
 import type { CoreState, Flow } from '../core/state';
 import { LineWriter } from './line-writer';
 
@@ -34,10 +35,15 @@ export class JsonlFlows {
     });
   }
 
-  /** Folds a batch and writes the lines of the flows it finished (awaited when the output
-   * is slower than the source). */
-  async apply(batch: AppEvent[]): Promise<void> {
-    applyBatch(this.state, batch);
+  /** Folds a batch (kernel-records runs too: src/core/apply-runs.ts) and writes the lines
+   * of the flows it finished (awaited when the output is slower than the source). */
+  async apply(batch: readonly RecordedEvent[]): Promise<void> {
+    applyRecordedBatch(this.state, batch);
+    // A live collector's runs go back to its pool once read.
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i];
+      if (e.type === 'kernel-records') releaseRun(e);
+    }
     await this.out.flush();
   }
 
@@ -53,6 +59,9 @@ export class JsonlFlows {
   }
 
   private add(flow: Flow): void {
-    this.out.addMerged(this.lines.objects(this.state, flow, this.bootTimeMs));
+    // Written as bytes straight into the output's chunk (FlowJsonLines.writeLine).
+    const chunk = this.out.reserve(this.lines.maxLineBytes(this.state, flow));
+    if (chunk === null) this.out.addMerged(this.lines.objects(this.state, flow, this.bootTimeMs));
+    else this.out.commit(this.lines.writeLine(chunk, this.out.used, this.state, flow, this.bootTimeMs));
   }
 }

@@ -10,7 +10,8 @@ const MAX_BYTES_PER_UNIT = 3;
 
 export class LineWriter {
   private chunk: Buffer | null = null;
-  private used = 0;
+  /** Bytes of the chunk holding lines. */
+  private filled = 0;
   /** Whether a write was buffered by the stream (a slow reader): flush() waits for it. */
   private behind = false;
 
@@ -25,8 +26,8 @@ export class LineWriter {
       this.write(`${line}\n`);
       return;
     }
-    this.used += this.chunk!.write(line, this.used);
-    this.chunk![this.used++] = 10;
+    this.filled += this.chunk!.write(line, this.filled);
+    this.chunk![this.filled++] = 10;
   }
 
   /** Adds one line made of JSON objects (non-empty) merged into one, as mergeObjects
@@ -40,7 +41,7 @@ export class LineWriter {
       return;
     }
     const chunk = this.chunk!;
-    let at = this.used;
+    let at = this.filled;
     for (let i = 0; i < objects.length; i++) {
       if (i > 0) at--; // over the "}" just written
       const start = at;
@@ -48,7 +49,24 @@ export class LineWriter {
       if (i > 0) chunk[start] = 0x2c; // its "{" -> ","
     }
     chunk[at++] = 10;
-    this.used = at;
+    this.filled = at;
+  }
+
+  /** Room for a line of at most `room` bytes, written by the caller into the returned
+   * chunk from `used` on and ended with commit(); null for a line too long for any chunk
+   * (the caller writes it with add()). */
+  reserve(room: number): Buffer | null {
+    return this.makeRoom(room) ? this.chunk : null;
+  }
+
+  /** Where the next line starts in the chunk reserve() returned. */
+  get used(): number {
+    return this.filled;
+  }
+
+  /** Ends a line written after reserve(): the chunk now holds bytes up to `end`. */
+  commit(end: number): void {
+    this.filled = end;
   }
 
   /** Whether `room` bytes fit in a chunk (making one ready); false for a line too long for
@@ -58,7 +76,7 @@ export class LineWriter {
       this.writeChunk();
       return false;
     }
-    if (this.chunk === null || this.used + room > this.chunk.length) {
+    if (this.chunk === null || this.filled + room > this.chunk.length) {
       this.writeChunk();
       this.chunk ??= Buffer.allocUnsafe(CHUNK_BYTES);
     }
@@ -74,9 +92,9 @@ export class LineWriter {
   }
 
   private writeChunk(): void {
-    if (this.chunk === null || this.used === 0) return;
-    const bytes = this.chunk.subarray(0, this.used);
-    this.used = 0;
+    if (this.chunk === null || this.filled === 0) return;
+    const bytes = this.chunk.subarray(0, this.filled);
+    this.filled = 0;
     this.write(bytes);
     // A chunk the stream still holds is its own now; one written through is reused.
     if ((this.out.writableLength ?? 1) > 0) this.chunk = null;

@@ -3,7 +3,6 @@ import { nextOrStop } from './next-or-stop';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../duration';
 import { UsageError } from '../errors';
-import type { AppEvent, EventSource } from '../events/types';
 import type { RecordedEvent } from '../events/kernel-records';
 import type { RecordedEventSource } from '../live/source';
 
@@ -66,11 +65,12 @@ export function parseLiveArgs(argv: string[], help: string): LiveOptions | null 
   };
 }
 
-/** Opens the live source with enrichment; the one place live capture starts. */
-export async function openEnrichedLiveSource(intervalMs: number): Promise<EventSource> {
-  const [{ openLiveSource }, { createEnricher }] = await Promise.all([import('../live/source'), import('../enrich/index')]);
+/** Opens the live source with enrichment; the one place live capture starts. Its batches
+ * carry flow records as kernel-records runs: fold them with applyRecordedBatch. */
+export async function openEnrichedLiveSource(intervalMs: number): Promise<RecordedEventSource> {
+  const [{ openLiveRunsSource }, { createEnricher }] = await Promise.all([import('../live/source'), import('../enrich/index')]);
   const enricher = createEnricher();
-  return openLiveSource({ intervalMs, enrich: (batch) => enricher.observe(batch) });
+  return openLiveRunsSource({ intervalMs, enrich: (batch: RecordedEvent[]) => enricher.observe(batch) });
 }
 
 /** As openEnrichedLiveSource, with flow records passed through undecoded (for record). */
@@ -105,7 +105,7 @@ async function runJsonl(opts: LiveOptions): Promise<number> {
   const iterator = source.batches()[Symbol.asyncIterator]();
   // The pending next() is kept across the stop so that no batch is dropped: after close()
   // the source yields its final batch (last counters) and then ends.
-  let pending: Promise<IteratorResult<AppEvent[]>> | null = iterator.next();
+  let pending: Promise<IteratorResult<RecordedEvent[]>> | null = iterator.next();
   const nextBatch = nextOrStop([stop.stopped]);
   try {
     for (;;) {

@@ -12,6 +12,7 @@ import type {
   FlowCloseEvent,
   FlowCounters,
   FlowOpenEvent,
+  FlowStateEvent,
   Owner,
   Tuple,
 } from './types';
@@ -393,6 +394,122 @@ function decodeFlowRecord(b: Buffer, o: number, type: number): AppEvent {
     seenAtStart: u8(b, o, m.seen_at_start) !== 0,
   };
   return open;
+}
+
+/** Event objects that decodeFlowRecordWith fills, one per kind, reused from one record to
+ * the next. */
+export interface FlowRecordScratch {
+  open: FlowOpenEvent;
+  close: FlowCloseEvent;
+  state: FlowStateEvent;
+}
+
+export function flowRecordScratch(): FlowRecordScratch {
+  const counters: FlowCounters = { bytesSent: 0, bytesReceived: 0, packetsSent: null, packetsReceived: null, retransmits: null, srttUs: null };
+  return {
+    open: {
+      type: 'flow-open', ts: 0, flowId: 0, cookie: 0, proto: 'tcp', family: 4, laddr: '', lport: 0, raddr: '', rport: 0,
+      direction: 'unknown', owner: null as unknown as Owner, state: '', connectLatencyUs: null, seenAtStart: false,
+    },
+    close: { type: 'flow-close', ts: 0, flowId: 0, counters },
+    state: { type: 'flow-state', ts: 0, flowId: 0, state: '' },
+  };
+}
+
+/** decodeFlowRecordAt for a consumer that reads each event at once and keeps no event
+ * object (the reducer, src/core/apply-runs.ts, keeps only the owner and the strings): the
+ * events go to `fn` one by one in `s`'s objects, rewritten for the next record, instead of
+ * two or three new objects per record (a CONNECT_FAIL, rare, is a new object). The same
+ * events, values and order as decodeFlowRecordAt; false, and `fn` not called, for any
+ * other record or a short one. */
+export function decodeFlowRecordWith(b: Buffer, o: number, length: number, s: FlowRecordScratch, fn: (e: AppEvent) => void): boolean {
+  if (length < 4) return false;
+  const type = le32(b, o);
+  switch (type) {
+    case REC.FLOW_OPEN:
+      if (length < FLOW_RECORD.size) return false;
+      fn(fillOpen(b, o, s.open));
+      return true;
+    case REC.FLOW_BRIEF: {
+      if (length < BRIEF_RECORD.size) return false;
+      const open = fillOpen(b, o, s.open);
+      fn(open);
+      // Read after the open was applied: `fn` may not keep `open`, but its fields are the
+      // record's until the next fill.
+      const close = s.close;
+      close.ts = u64(b, o, BRIEF_RECORD.members.close_ts);
+      close.flowId = open.flowId;
+      fillCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto, close.counters);
+      fn(close);
+      return true;
+    }
+    case REC.FLOW_CLOSE: {
+      if (length < FLOW_RECORD.size) return false;
+      const m = FLOW_RECORD.members;
+      const close = s.close;
+      close.ts = u64(b, o, m.ts);
+      close.flowId = u32(b, o, m.flow_id);
+      fillCounters(b, o + m.counters.offset, b[o + m.tuple.offset + TUPLE.members.proto.offset] === 17 ? 'udp' : 'tcp', close.counters);
+      fn(close);
+      return true;
+    }
+    case REC.FLOW_STATE: {
+      if (length < STATE_RECORD.size) return false;
+      const m = STATE_RECORD.members;
+      const st = s.state;
+      st.ts = u64(b, o, m.ts);
+      st.flowId = u32(b, o, m.flow_id);
+      st.state = tcpStateName(u8(b, o, m.state));
+      fn(st);
+      return true;
+    }
+    case REC.CONNECT_FAIL:
+      if (length < FLOW_RECORD.size) return false;
+      fn(decodeFlowRecord(b, o, type));
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** decodeCounters into `c`. */
+function fillCounters(b: Buffer, base: number, proto: 'tcp' | 'udp', c: FlowCounters): void {
+  const m = COUNTERS.members;
+  const tcp = proto === 'tcp';
+  c.bytesSent = u64(b, base, m.bytes_sent);
+  c.bytesReceived = u64(b, base, m.bytes_received);
+  c.packetsSent = u64(b, base, m.packets_sent);
+  c.packetsReceived = u64(b, base, m.packets_received);
+  c.retransmits = tcp ? u32(b, base, m.retransmits) : null;
+  c.srttUs = tcp ? u32(b, base, m.srtt_us) : null;
+}
+
+/** decodeFlowRecord's flow-open of the record at `o`, written into `e`. */
+function fillOpen(b: Buffer, o: number, e: FlowOpenEvent): FlowOpenEvent {
+  const m = FLOW_RECORD.members;
+  const t = o + m.tuple.offset;
+  const proto = b[t + TUPLE.members.proto.offset] === 17 ? 'udp' : 'tcp';
+  const fam = u8(b, t, TUPLE.members.family);
+  const raddr = addrAt(b, t + TUPLE.members.raddr.offset, fam);
+  const localV4 = isV4At(b, t + TUPLE.members.laddr.offset, fam);
+  const family = tupleFamily(isV4At(b, t + TUPLE.members.raddr.offset, fam), localV4, raddr);
+  const direction = DIRECTIONS[u8(b, o, m.direction)] ?? 'unknown';
+  const latencyUs = u32(b, o, m.latency_us);
+  e.ts = u64(b, o, m.ts);
+  e.flowId = u32(b, o, m.flow_id);
+  e.cookie = u64(b, o, m.cookie);
+  e.proto = proto;
+  e.family = family;
+  e.laddr = localText(addrAt(b, t + TUPLE.members.laddr.offset, fam), localV4, family);
+  e.lport = u16(b, t, TUPLE.members.lport);
+  e.raddr = raddr;
+  e.rport = u16(b, t, TUPLE.members.rport);
+  e.direction = direction;
+  e.owner = decodeOwner(b, o + m.owner.offset);
+  e.state = proto === 'udp' ? 'open' : tcpStateName(u8(b, o, m.state));
+  e.connectLatencyUs = proto === 'tcp' && direction === 'outbound' && latencyUs > 0 ? latencyUs : null;
+  e.seenAtStart = u8(b, o, m.seen_at_start) !== 0;
+  return e;
 }
 
 /** tcp_socks value fields read in place at `o` (the interval's loop over every flow

@@ -2,8 +2,10 @@
 // would otherwise decode every ring record into objects only to encode them again into
 // msgpack: instead the live source copies the flow records' bytes into runs, the
 // recording stores each run as one binary value, and the reader decodes them on replay
-// (docs/recording-format.md, "Kernel record runs"). Only flow records travel this way;
-// process and cgroup records, facts, counters and ticks stay ordinary events.
+// (docs/recording-format.md, "Kernel record runs"). `sockscope live` takes the same runs
+// to its reducer, which decodes each record in place (src/core/apply-runs.ts). Only flow
+// records travel this way; process and cgroup records, facts, counters and ticks stay
+// ordinary events.
 import type { AppEvent } from './types';
 import { decodeFlowRecordAt, le32, u32, u64, u8 } from './decode';
 import { BRIEF_RECORD, FLOW_RECORD, OWNER, REC, STATE_RECORD, TUPLE } from './layout';
@@ -14,8 +16,9 @@ import { RunBufferPool } from './run-buffers';
 export const KERNEL_RECORDS_LAYOUT = 1;
 
 /** A run of kernel flow records: each is a u32 little-endian byte length, then the
- * record's bytes exactly as read from the ring buffer. Recordings only: readers expand it
- * into the events decodeRecord gives, so no consumer of a source ever sees one. */
+ * record's bytes exactly as read from the ring buffer. Recordings, and the live source
+ * of `sockscope live` (folded by applyRecordedBatch): readers of a recording expand it
+ * into the events decodeRecord gives, so no consumer of a replay sees one. */
 export interface KernelRecordsEvent {
   type: 'kernel-records';
   layout: number;

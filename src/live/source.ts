@@ -37,8 +37,9 @@ export interface LiveSourceOptions<E = AppEvent> {
   /** How often the ring buffer is drained between intervals. Default DRAIN_MS, or
    * RECORDING_DRAIN_MS with passFlowRecords. */
   drainMs?: number;
-  /** Pass flow records through undecoded, as kernel-records runs (for `record`: see
-   * src/events/kernel-records.ts). Default false: every record becomes AppEvents. */
+  /** Pass flow records through undecoded, as kernel-records runs (for `record`, and for
+   * `live`'s reducer: see src/events/kernel-records.ts). Default false: every record
+   * becomes AppEvents. */
   passFlowRecords?: boolean;
 }
 
@@ -90,6 +91,14 @@ export async function openLiveSource(opts: LiveSourceOptions & { passFlowRecords
   checkReady();
   // Without passFlowRecords every batch holds AppEvents only.
   return new LiveSource(capture(opts), { ...(opts as LiveSourceOptions<RecordedEvent>), passFlowRecords: false }) as EventSource;
+}
+
+/** The live source for `sockscope live`: flow records pass through as kernel-records runs,
+ * as for a recording, drained as often as openLiveSource drains; the consumer folds them
+ * with applyRecordedBatch (src/core/apply-runs.ts), without an event object per record. */
+export async function openLiveRunsSource(opts: LiveSourceOptions<RecordedEvent>): Promise<RecordedEventSource> {
+  checkReady();
+  return new LiveSource(capture(opts), { drainMs: DRAIN_MS, ...opts, passFlowRecords: true });
 }
 
 /** The live source for a recording: flow records pass through as kernel-records runs. */

@@ -2,7 +2,8 @@
 // or the replay player. The screen subscribes and redraws when the feed says something
 // changed (once per interval: a batch that ends with a tick), never by polling.
 import type { CoreState } from '../core/state';
-import type { AppEvent, SourceInfo } from '../events/types';
+import type { RecordedEvent } from '../events/kernel-records';
+import type { SourceInfo } from '../events/types';
 
 export interface ReplayStatus {
   position: number; // intervals played
@@ -69,17 +70,18 @@ export class Emitter {
  * events that only move flows and counters (process, user, cgroup and container facts,
  * process exec and exit, and any kind added later) may. Compared one by one rather than
  * looked up in a Set: a live batch under connection churn holds tens of thousands. */
-export function carriesFacts(batch: readonly AppEvent[]): boolean {
+export function carriesFacts(batch: readonly RecordedEvent[]): boolean {
   for (let i = 0; i < batch.length; i++) {
     const t: string = batch[i].type;
-    if (t !== 'flow-open' && t !== 'flow-close' && t !== 'counters' && t !== 'counter-columns' && t !== 'flow-state' && t !== 'tick' && t !== 'connect-fail') return true;
+    if (t !== 'flow-open' && t !== 'flow-close' && t !== 'counters' && t !== 'counter-columns' && t !== 'flow-state' && t !== 'tick' && t !== 'connect-fail' &&
+        t !== 'kernel-records') return true;
   }
   return false;
 }
 
 /** Whether a batch holds a tick (a live batch ends with its one tick: looked for from the
  * end). */
-export function hasTick(batch: readonly AppEvent[]): boolean {
+export function hasTick(batch: readonly RecordedEvent[]): boolean {
   for (let i = batch.length - 1; i >= 0; i--) if (batch[i].type === 'tick') return true;
   return false;
 }

@@ -3,9 +3,12 @@
 // It also records the session on request (R): a writer tap on the same batches, after a
 // snapshot of what is already known so that the file replays on its own.
 import { resolve } from 'node:path';
-import { applyBatch, createCoreState } from '../core/reducer';
+import { createCoreState } from '../core/reducer';
+import { applyRecordedBatch } from '../core/apply-runs';
 import type { CoreOptions, CoreState } from '../core/state';
-import type { AppEvent, EventSource } from '../events/types';
+import { releaseRun, type RecordedEvent } from '../events/kernel-records';
+import type { EventSource } from '../events/types';
+import type { RecordedEventSource } from '../live/source';
 import { RecordingWriter } from '../record/writer';
 import { carriesFacts, Emitter, hasTick, type FeedStatus, type SessionRecorder, type TuiFeed } from './feed';
 import { defaultRecordingName, snapshotEvents } from './session-snapshot';
@@ -22,7 +25,7 @@ export class LiveFeed implements TuiFeed {
   private writer: RecordingWriter | null = null;
   readonly done: Promise<void>;
 
-  constructor(private source: EventSource, options?: Partial<CoreOptions> & { recordDir?: string }) {
+  constructor(private source: EventSource | RecordedEventSource, options?: Partial<CoreOptions> & { recordDir?: string }) {
     this.core = createCoreState(options);
     const dir = options?.recordDir ?? process.cwd();
     this.recorder = {
@@ -45,8 +48,11 @@ export class LiveFeed implements TuiFeed {
   private async pump(): Promise<void> {
     try {
       for await (const batch of this.source.batches()) {
+        applyRecordedBatch(this.core, batch);
+        // Applied first: kernel-records runs go back to the collector's pool once read,
+        // by the writer after framing them, or here.
         if (this.writer) this.record(batch);
-        applyBatch(this.core, batch);
+        else for (const e of batch) if (e.type === 'kernel-records') releaseRun(e);
         if (carriesFacts(batch)) this.factsSeen++;
         // Redraw once per interval: only a tick completes an interval's numbers.
         if (hasTick(batch)) this.update({});
@@ -63,7 +69,7 @@ export class LiveFeed implements TuiFeed {
   startRecording(path: string): void {
     if (this.writer) return;
     try {
-      const w = RecordingWriter.create(path, this.source.info, { capture: { intervalMs: this.source.info.intervalMs, from: 'tui' } });
+      const w = RecordingWriter.create(path, this.source.info, { capture: { intervalMs: this.source.info.intervalMs, from: 'tui' }, releaseRuns: true });
       w.write(snapshotEvents(this.core));
       // A flush error from the timer (disk full) stops the recording, never the screen.
       w.startAutoFlush((err) => {
@@ -91,7 +97,7 @@ export class LiveFeed implements TuiFeed {
   }
 
   /** A write error (disk full) stops the recording, never the screen. */
-  private record(batch: AppEvent[]): void {
+  private record(batch: RecordedEvent[]): void {
     try {
       this.writer!.write(batch);
     } catch (err) {

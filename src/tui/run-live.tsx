@@ -1,6 +1,7 @@
 // The live TUI: the enriched live source folded by the reducer as it arrives. R records
 // the session from the screen (LiveFeed owns the writer).
 import type { EventSource } from '../events/types';
+import type { RecordedEventSource } from '../live/source';
 import { LiveFeed } from './live-feed';
 import { mountTui } from './mount';
 import { assertTty } from './tty';
@@ -13,7 +14,7 @@ export interface LiveTuiOptions {
   maxFlows?: number | null;
 }
 
-export async function runLiveTui(source: EventSource, opts: LiveTuiOptions = {}): Promise<number> {
+export async function runLiveTui(source: EventSource | RecordedEventSource, opts: LiveTuiOptions = {}): Promise<number> {
   try {
     assertTty('live');
   } catch (err) {

@@ -9,6 +9,17 @@ import { FlowJsonLines } from '../../src/core/flow-json-line';
 import { applyBatch, applyEvent, createCoreState } from '../../src/core/reducer';
 import type { FlowOpenEvent, Owner } from '../../src/events/types';
 import { openRecording } from '../../src/record/reader';
+import type { CoreState, Flow } from '../../src/core/state';
+
+/** What writeLine writes for the flow, as text (it must be line() and a newline). */
+function written(lines: FlowJsonLines, state: CoreState, f: Flow, boot: number | null = null): string {
+  const room = lines.maxLineBytes(state, f);
+  const b = Buffer.alloc(room + 8, 0xee);
+  const end = lines.writeLine(b, 3, state, f, boot);
+  expect(end).toBeLessThanOrEqual(3 + room);
+  expect(b[end]).toBe(0xee);
+  return b.toString('utf8', 3, end);
+}
 
 describe('FlowJsonLines', () => {
   it.each(readdirSync(RECORDINGS_DIR).filter((f) => f.endsWith('.ssrec')))('matches JSON.stringify(toJsonFlow) on every flow of %s', async (file) => {
@@ -17,7 +28,9 @@ describe('FlowJsonLines', () => {
     const state = createCoreState({ lingerNs: 10e9, maxFlows: Number.MAX_SAFE_INTEGER, historyLength: 0 });
     let n = 0;
     state.options.onFlowDone = (f) => {
-      expect(lines.line(state, f, src.header.bootTimeMs)).toBe(JSON.stringify(toJsonFlow(state, f, src.header.bootTimeMs)));
+      const json = JSON.stringify(toJsonFlow(state, f, src.header.bootTimeMs));
+      expect(lines.line(state, f, src.header.bootTimeMs)).toBe(json);
+      expect(written(lines, state, f, src.header.bootTimeMs)).toBe(`${json}\n`);
       n++;
     };
     try {
@@ -26,7 +39,9 @@ describe('FlowJsonLines', () => {
       await src.close();
     }
     for (const f of state.flows.values()) {
-      expect(lines.line(state, f, src.header.bootTimeMs)).toBe(JSON.stringify(toJsonFlow(state, f, src.header.bootTimeMs)));
+      const json = JSON.stringify(toJsonFlow(state, f, src.header.bootTimeMs));
+      expect(lines.line(state, f, src.header.bootTimeMs)).toBe(json);
+      expect(written(lines, state, f, src.header.bootTimeMs)).toBe(`${json}\n`);
       n++;
     }
     expect(n).toBeGreaterThan(100);
@@ -43,6 +58,7 @@ describe('FlowJsonLines', () => {
     const same = (flowId: number) => {
       const f = state.flows.get(flowId)!;
       expect(lines.line(state, f)).toBe(JSON.stringify(toJsonFlow(state, f)));
+      expect(written(lines, state, f)).toBe(`${JSON.stringify(toJsonFlow(state, f))}\n`);
     };
     applyEvent(state, open(1));
     same(1);
@@ -61,5 +77,24 @@ describe('FlowJsonLines', () => {
     same(1);
     applyEvent(state, { type: 'flow-close', ts: 8e6, flowId: 1, counters: { bytesSent: 2 ** 40, bytesReceived: 1, packetsSent: null, packetsReceived: null, retransmits: null, srttUs: null } });
     same(1);
+  });
+});
+
+describe('FlowJsonLines.writeLine', () => {
+  it('writes numbers and texts as JSON.stringify does: large, fractional, missing, escaped', () => {
+    const owner: Owner = { pid: 9, tid: 9, ppid: 0, uid: 0, gid: 0, comm: 'x', cgroupId: 0, netns: 0 };
+    const state = createCoreState({ historyLength: 0 });
+    applyEvent(state, { type: 'tick', ts: 1, wallMs: 1_764_000_000_000.5, lost: 0, evicted: 0 });
+    const lines = new FlowJsonLines();
+    const counts = [0, 7, 9, 10, 99, 100, 12345, 2 ** 32, 2 ** 53 - 1, 2 ** 53 + 2, 1e16, 1e21, 0.5];
+    counts.forEach((n, i) => {
+      applyEvent(state, {
+        type: 'flow-open', ts: 10 + i, flowId: i + 1, cookie: i, direction: 'outbound', owner, proto: 'tcp', family: 4,
+        laddr: i === 3 ? 'we"ird\u0001\u00e9' : '10.0.0.1', lport: 0, raddr: '10.0.0.2', rport: 65535, state: 'SYN_SENT', connectLatencyUs: n === 0 ? null : n, seenAtStart: i % 2 === 0,
+      });
+      applyEvent(state, { type: 'flow-close', ts: 20 + i, flowId: i + 1, counters: { bytesSent: n, bytesReceived: NaN, packetsSent: null, packetsReceived: Infinity, retransmits: n, srttUs: null } });
+    });
+    for (const f of state.flows.values()) expect(written(lines, state, f)).toBe(`${JSON.stringify(toJsonFlow(state, f))}\n`);
+    expect(state.flows.size).toBe(counts.length);
   });
 });
