@@ -36,6 +36,9 @@ export class FlowStore {
   /** The view handed out for each slot, if any: detached when the slot is released. */
   private views: Array<FlowView | undefined> = [];
   private transient: FlowView | null = null;
+  /** Told of each slot about to be released, before its values go: a reader that keeps
+   * slots instead of views (the TUI's table, select/flow-table.ts) copies what it shows. */
+  private releaseListeners: Array<(slot: number) => void> = [];
   /** Full rate histories: a flow's R_HISTORY is -1 - its ring when it has one (a short
    * history's slot, short-histories.ts, when it is >= 0; null when it has none). */
   readonly rings: RateRings;
@@ -58,6 +61,8 @@ export class FlowStore {
 
   /** The flow left: a view of it keeps its values (detached), the slot is reused. */
   release(slot: number): void {
+    const listeners = this.releaseListeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i](slot);
     const v = this.views[slot];
     if (v !== undefined) {
       v.detach();
@@ -118,6 +123,15 @@ export class FlowStore {
       this.views[slot] = v;
     }
     return v;
+  }
+
+  /** Calls `fn` with each slot about to be released (its values still in place); returns
+   * the function that stops it. */
+  onRelease(fn: (slot: number) => void): () => void {
+    this.releaseListeners.push(fn);
+    return () => {
+      this.releaseListeners = this.releaseListeners.filter((f) => f !== fn);
+    };
   }
 
   /** A view of the slot to read at once and not keep: the slot's own view if one was

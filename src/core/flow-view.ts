@@ -93,10 +93,10 @@ function orNull(v: number): number | null {
   return v === v ? v : null;
 }
 
-/** The flow's values as a plain object (the lifecycle shared, not copied: the store lets
+/** The flow's values as a plain object, kept however the store's slot is reused (the lifecycle shared, not copied: the store lets
  * go of it when the slot is released and never writes it again; a full rate history
  * copied out of the store's rings, which reuses them). */
-function copyOf(f: Flow): Flow {
+export function copyOf(f: Flow): Flow {
   return {
     flowId: f.flowId,
     cookie: f.cookie,

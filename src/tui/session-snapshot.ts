@@ -17,7 +17,11 @@ export function snapshotEvents(state: CoreState): AppEvent[] {
     if (p.exitedTs !== null) continue;
     out.push({ type: 'process', ts, pid: p.pid, ppid: p.ppid, exe: p.exe, cmdline: p.cmdline });
   }
-  for (const f of state.flows.values()) {
+  // Through the store's transient view: a view kept per flow is what the TUI's table no
+  // longer makes (flow-table.ts), and recording from the screen should not make one either.
+  const store = state.flows.store;
+  for (const slot of state.flows.slots.values()) {
+    const f = store.transientView(slot);
     if (f.endTs !== null) continue;
     out.push({
       type: 'flow-open', ts, flowId: f.flowId, cookie: f.cookie, proto: f.proto, family: f.family,

@@ -53,14 +53,15 @@ describe('reducer', () => {
     applyBatch(s, [tick(0), open(1, 0.5 * S), counters(0.9 * S, 1, 100, 0), tick(S)]);
     const f = s.flows.get(1)!;
     const ticks = (from: number, n: number) => Array.from({ length: n }, (_, i) => tick((from + i) * S));
-    // Samples of ticks 1-4 in the slot; the last of them leaves the window at tick 4 + len.
-    applyBatch(s, ticks(2, 2 + len));
+    // Samples of ticks 1-4 in the slot, only tick 1's not zero: it leaves the window (and
+    // the slot goes) at tick 1 + len, not when the slot's last sample (tick 4) would.
+    applyBatch(s, ticks(2, len - 1));
     expect(typeof f.history).toBe('number');
-    expect(rateHistory(s, f).tx).toEqual([0, 0, 0, 0, 0, 0]);
-    applyBatch(s, ticks(4 + len, 1));
+    expect(rateHistory(s, f).tx).toEqual([100, 0, 0, 0, 0, 0]);
+    applyBatch(s, ticks(1 + len, 1));
     expect(f.history).toBeNull(); // all zeros: no history, like a flow that never moved
     expect(rateHistory(s, f).tx).toEqual([0, 0, 0, 0, 0, 0]);
-    applyBatch(s, [counters((4.5 + len) * S, 1, 130, 0), tick((5 + len) * S)]);
+    applyBatch(s, [counters((1.5 + len) * S, 1, 130, 0), tick((2 + len) * S)]);
     expect(rateHistory(s, f).tx).toEqual([0, 0, 0, 0, 0, 30]);
   });
 

@@ -103,4 +103,29 @@ describe('flow store', () => {
       expect(f.bytesSent).toBe(0);
     }
   });
+  it('gives a short history back once its last sample that moved is out of the window, reading the same', () => {
+    const hist = 8;
+    const s = createCoreState({ historyLength: hist });
+    applyBatch(s, [tick(0), open(1, 0.1 * S), open(2, 0.2 * S)]);
+    const counters = (k: number, flows: number[], sent: number): AppEvent => ({
+      type: 'counters', ts: (k - 0.5) * S,
+      flows: flows.map((flowId) => ({ flowId, bytesSent: sent, bytesReceived: 0, packetsSent: 1, packetsReceived: 0, retransmits: 0, srttUs: 1 })),
+    });
+    // Flow 1 moves in its first interval only; flow 2 in its first and third.
+    applyBatch(s, [counters(1, [1, 2], 100), tick(S)]);
+    applyBatch(s, [tick(2 * S)]);
+    applyBatch(s, [counters(3, [2], 300), tick(3 * S)]);
+    const f1 = s.flows.get(1)!;
+    const f2 = s.flows.get(2)!;
+    for (let k = 4; k <= 14; k++) {
+      applyBatch(s, [tick(k * S)]);
+      // The window: the last `hist` ticks; flow 1's sample was at tick 1, flow 2's at 1 and 3.
+      const window = Array.from({ length: Math.min(hist, k) }, (_, i) => k + 1 - Math.min(hist, k) + i);
+      expect(rateHistory(s, f1).tx, `tick ${k}`).toEqual(window.map((t) => (t === 1 ? 100 : 0)));
+      expect(rateHistory(s, f2).tx, `tick ${k}`).toEqual(window.map((t) => (t === 1 ? 100 : t === 3 ? 200 : 0)));
+      // The slot goes as soon as the last sample that moved has left, not with the last short one.
+      expect(f1.history === null, `flow 1 at tick ${k}`).toBe(k >= 1 + hist);
+      expect(f2.history === null, `flow 2 at tick ${k}`).toBe(k >= 3 + hist);
+    }
+  });
 });

@@ -149,6 +149,28 @@ describe('incremental flow snapshot', () => {
     compare(snap.table.rows(), deriveFlowRows(s));
   });
 
+  it('keeps showing a flow that left until the next derive, after a new flow took its slot', () => {
+    const s = createCoreState({ lingerNs: 0 });
+    const d = new FlowSnapshotDeriver();
+    const open = (flowId: number, o: ReturnType<typeof owner>, laddr: string): AppEvent => ({
+      type: 'flow-open', ts: T0 + flowId, flowId, cookie: flowId, proto: 'tcp', family: 4, laddr, lport: flowId, raddr: '10.0.0.2',
+      rport: 80, direction: 'outbound', owner: o, state: 'ESTABLISHED', connectLatencyUs: null, seenAtStart: false,
+    });
+    applyBatch(s, [open(1, owner(100, 'old', 1000, 5000), '10.0.0.1'), open(2, owner(101, 'stays', 1000, 5000), '10.0.0.3'), tick(0)]);
+    const snap = d.derive(s, true);
+    const shown = snap.table.rows().map(plain);
+    // Flow 1 closes and leaves (no linger); flow 3, another owner, takes its slot.
+    const final = { bytesSent: 1, bytesReceived: 2, packetsSent: null, packetsReceived: null, retransmits: null, srttUs: null };
+    applyBatch(s, [{ type: 'flow-close', ts: T0 + 1e9, flowId: 1, counters: final }, tick(1), tick(2)]);
+    expect(s.flows.has(1)).toBe(false);
+    applyBatch(s, [open(3, owner(102, 'new', 0, 5000), '10.9.9.9')]);
+    expect(s.flows.store.numAt(s.flows.slots.get(3)!, 12 /* FLOW_ID */)).toBe(3);
+    // Not derived again (frozen, or a key before the next frame): the rows it showed.
+    expect(snap.table.rows().map(plain)).toEqual(shown);
+    compare(d.derive(s, true).table.rows(), deriveFlowRows(s));
+    expect(d.derive(s, false).table.rows().map((r) => r.flowId)).toEqual([2, 3]);
+  });
+
   it('starts over on another state object (a replay seek)', () => {
     const d = new FlowSnapshotDeriver();
     const a = createCoreState();

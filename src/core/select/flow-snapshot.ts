@@ -3,8 +3,14 @@
 // names are looked up again only when the state's facts may have changed (or for a new
 // flow), and a snapshot in which nothing changed is the previous one. Columns are written
 // in place: a holder of an older snapshot sees the new values; the TUI freezes by not
-// deriving (use-snapshot.ts).
-import type { CoreState, Flow } from '../state';
+// deriving (use-snapshot.ts). The table keeps each flow's slot in the reducer's flow store
+// (flow-table.ts), not a view object per flow.
+import type { CoreState } from '../state';
+import type { FlowStore } from '../flow-store';
+import {
+  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, END_TS, NUM_STRIDE, PAGE_BITS, PAGE_MASK, REF_STRIDE, RETRANSMITS, RX_RATE, R_STATE,
+  SRTT_US, TX_RATE,
+} from '../flow-fields';
 import { FlowTable } from './flow-table';
 import { namesOf, stateName, type FlowRow } from './rows';
 
@@ -27,27 +33,37 @@ function differs(a: number, b: number): boolean {
   return a !== b && (a === a || b === b);
 }
 
-/** Writes the flow's state and counters at position i; VALUES_CHANGED | TEXT_CHANGED
- * bits for what differs from what was there. */
-function fillValues(t: FlowTable, i: number, flow: Flow): number {
+/** Writes the state and counters of the flow in the store's `slot` at position i;
+ * VALUES_CHANGED | TEXT_CHANGED bits for what differs from what was there. Read from the
+ * store's rows, not through a view's getters: a double returned by a getter that was not
+ * inlined is a new heap number, and this runs over every flow each interval (at 100,000
+ * idle flows that was enough garbage to keep V8's young generation at its full 16 MB).
+ * NaN in the rows is a missing value, as in the columns. */
+function fillValues(t: FlowTable, i: number, store: FlowStore, slot: number): number {
+  const num = store.num[slot >> PAGE_BITS];
+  const o = (slot & PAGE_MASK) * NUM_STRIDE;
   let changed = 0;
-  const state = stateName(flow.state);
-  const closed = flow.endTs !== null ? 1 : 0;
+  const state = stateName(store.refs[slot >> PAGE_BITS][(slot & PAGE_MASK) * REF_STRIDE + R_STATE] as string);
+  const end = num[o + END_TS];
+  const closed = end === end ? 1 : 0;
   if (t.state[i] !== state || t.closed[i] !== closed) {
     t.state[i] = state;
     t.closed[i] = closed;
     changed |= TEXT_CHANGED;
   }
-  const retr = flow.retransmits ?? NaN;
-  const rtt = flow.srttUs ?? NaN;
-  const conn = flow.connectLatencyUs ?? NaN;
-  if (t.txRate[i] !== flow.txRate || t.rxRate[i] !== flow.rxRate || t.tx[i] !== flow.bytesSent ||
-      t.rx[i] !== flow.bytesReceived || differs(t.retr[i], retr) || differs(t.rttUs[i], rtt) ||
-      differs(t.connectUs[i], conn)) {
-    t.txRate[i] = flow.txRate;
-    t.rxRate[i] = flow.rxRate;
-    t.tx[i] = flow.bytesSent;
-    t.rx[i] = flow.bytesReceived;
+  const txRate = num[o + TX_RATE];
+  const rxRate = num[o + RX_RATE];
+  const tx = num[o + BYTES_SENT];
+  const rx = num[o + BYTES_RECEIVED];
+  const retr = num[o + RETRANSMITS];
+  const rtt = num[o + SRTT_US];
+  const conn = num[o + CONNECT_LATENCY_US];
+  if (t.txRate[i] !== txRate || t.rxRate[i] !== rxRate || t.tx[i] !== tx || t.rx[i] !== rx ||
+      differs(t.retr[i], retr) || differs(t.rttUs[i], rtt) || differs(t.connectUs[i], conn)) {
+    t.txRate[i] = txRate;
+    t.rxRate[i] = rxRate;
+    t.tx[i] = tx;
+    t.rx[i] = rx;
     t.retr[i] = retr;
     t.rttUs[i] = rtt;
     t.connectUs[i] = conn;
@@ -59,6 +75,18 @@ function fillValues(t: FlowTable, i: number, flow: Flow): number {
 export class FlowSnapshotDeriver {
   private state: CoreState | null = null;
   private snapshot: FlowSnapshot = { table: new FlowTable(0), shape: {} };
+  /** Position in the table of the flow in each slot of the store (valid where the
+   * table's slot at that position is the same slot). */
+  private positionOf = new Int32Array(0);
+  /** Stops the store's release calls to this deriver (a state it no longer derives). */
+  private unlisten: (() => void) | null = null;
+
+  /** A flow the table shows is leaving the store: the table keeps a copy. */
+  private readonly onRelease = (slot: number): void => {
+    const t = this.snapshot.table;
+    const p = slot < this.positionOf.length ? this.positionOf[slot] : -1;
+    if (p >= 0 && p < t.length && t.slots[p] === slot) t.departing(p);
+  };
 
   /** `factsChanged`: names (process, user, container facts) may differ since the last
    * call. A different state object (a replay seek) starts over. */
@@ -67,7 +95,8 @@ export class FlowSnapshotDeriver {
     if (state !== this.state || state.flows.size !== t.length) return this.rebuild(state, factsChanged);
     // The common interval: the same flows in the same order, some counters moved. This
     // loop is kept small (V8 optimizes it quickly); any other case goes to rebuild.
-    const prevFlows = t.flows; // t.length === state.flows.size here
+    const prevSlots = t.slots; // t.length === state.flows.size here
+    const store = state.flows.store;
     let text = false;
     let values = false;
     let moved = false;
@@ -75,19 +104,19 @@ export class FlowSnapshotDeriver {
     // forEach, not for...of: the Map iterator's result objects were not optimized away
     // here (4 MB allocated per interval at 100,000 flows, the TUI's largest allocation
     // when idle: heap sampling profile of the footprint bench).
-    state.flows.forEach((flow) => {
-      if (moved || prevFlows[i] !== flow) {
+    state.flows.slots.forEach((slot) => {
+      if (moved || prevSlots[i] !== slot) {
         moved = true;
         return;
       }
       if (factsChanged) {
-        const names = namesOf(state, flow);
+        const names = namesOf(state, store.transientView(slot));
         if (t.names[i] !== names) {
           t.names[i] = names;
           text = true;
         }
       }
-      const c = fillValues(t, i++, flow);
+      const c = fillValues(t, i++, store, slot);
       if (c !== 0) {
         values = true;
         if (c & TEXT_CHANGED) text = true;
@@ -111,6 +140,11 @@ export class FlowSnapshotDeriver {
    * overwrites a position still to be read. */
   private rebuild(state: CoreState, factsChanged: boolean): FlowSnapshot {
     const fresh = state !== this.state;
+    const store = state.flows.store;
+    if (fresh) {
+      this.unlisten?.();
+      this.unlisten = store.onRelease(this.onRelease);
+    }
     this.state = state;
     const prev = fresh ? new FlowTable(0) : this.snapshot.table;
     const prevLength = prev.length;
@@ -119,33 +153,42 @@ export class FlowSnapshotDeriver {
     // Room to grow by a quarter: flows arriving over several intervals do not make a new
     // table each time.
     const t = inPlace ? prev : new FlowTable(Math.ceil(n * 1.25));
+    t.store = store;
+    if (this.positionOf.length < store.capacity) this.positionOf = new Int32Array(store.capacity);
+    const positionOf = this.positionOf;
     let i = 0;
     let j = 0;
     // forEach: no iterator result per flow (derive).
-    state.flows.forEach((flow) => {
+    state.flows.slots.forEach((slot) => {
+      const flow = store.transientView(slot);
       // A flow that replaced another under the same id (recordings only; live ids never
       // repeat) is out of the previous order: the walk then runs to the end and the flows
-      // after it have their names looked up again, only slower.
-      while (j < prevLength && prev.flows[j] !== flow) j++;
+      // after it have their names looked up again, only slower. A slot that a flow left
+      // is -1 in the previous order (departing), so a reused slot is never taken for the
+      // flow that had it.
+      while (j < prevLength && prev.slots[j] !== slot) j++;
       if (j < prevLength) {
         // Found in the previous order: its values move along, the names stay unless facts came.
         if (inPlace) {
           if (j !== i) t.move(j, i);
         } else {
-          t.flows[i] = flow;
+          t.slots[i] = slot;
           t.names[i] = prev.names[j];
         }
         j++;
         if (factsChanged) t.names[i] = namesOf(state, flow);
       } else {
-        t.flows[i] = flow;
+        t.slots[i] = slot;
         t.names[i] = namesOf(state, flow);
       }
+      positionOf[slot] = i;
       // Values at a reused position are the previous flow's: fillValues writes what differs.
-      fillValues(t, i++, flow);
+      fillValues(t, i++, store, slot);
     });
     if (inPlace) t.truncate(n);
     else t.length = n;
+    // Copies of flows that left: none of them is in the table any more.
+    t.gone.clear();
     this.snapshot = { table: t, shape: {} };
     return this.snapshot;
   }
