@@ -1,4 +1,5 @@
-// The live EventSource: the kernel capture (./kernel) read into AppEvent batches.
+// The live source: the kernel capture (./kernel) read into batches of events, the flow
+// records among them as kernel-records runs.
 // Lifecycle records come from the ring buffer, drained on a short timer so that it never
 // fills between intervals; counters never cross as events: once per interval the
 // `snapshot` program refreshes tcp_socks in the kernel and this module reads the maps,
@@ -10,9 +11,9 @@
 // lost are closed from what the maps show (sweep()).
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
-import type { AppEvent, CountersEvent, EventSource, FlowCounters, Proto, SourceInfo } from '../events/types';
+import type { AppEvent, CountersEvent, FlowCounters, Proto, SourceInfo } from '../events/types';
 import { containerFromCgroupPath } from '../enrich/containers';
-import { decodeCounters, decodeFlowRecordAt, decodeRecord, tcpSockAt, tcpStateName, udpFlowAt } from '../events/decode';
+import { decodeCounters, decodeRecord, tcpSockAt, tcpStateName, udpFlowAt } from '../events/decode';
 import { KernelRecordRun, isFlowRecordType, isWholeFlowRecord, openRecordAt, type RecordedEvent } from '../events/kernel-records';
 import { REC, TCP_SOCK } from '../events/layout';
 import { closeOnExit } from '../loader/shutdown';
@@ -34,13 +35,8 @@ export interface LiveSourceOptions<E = AppEvent> {
   enrich?: (batch: E[]) => E[];
   objectPath?: string;
   sizes?: CaptureSizes;
-  /** How often the ring buffer is drained between intervals. Default DRAIN_MS, or
-   * RECORDING_DRAIN_MS with passFlowRecords. */
+  /** How often the ring buffer is drained between intervals. Default RECORDING_DRAIN_MS. */
   drainMs?: number;
-  /** Pass flow records through undecoded, as kernel-records runs (for `record`, and for
-   * `live`'s reducer: see src/events/kernel-records.ts). Default false: every record
-   * becomes AppEvents. */
-  passFlowRecords?: boolean;
 }
 
 const STAT_LOST = 0;
@@ -87,24 +83,18 @@ function checkReady(): void {
   if (blocker) throw blocker;
 }
 
-export async function openLiveSource(opts: LiveSourceOptions & { passFlowRecords?: false }): Promise<EventSource> {
-  checkReady();
-  // Without passFlowRecords every batch holds AppEvents only.
-  return new LiveSource(capture(opts), { ...(opts as LiveSourceOptions<RecordedEvent>), passFlowRecords: false }) as EventSource;
-}
-
 /** The live source for `sockscope live`: flow records pass through as kernel-records runs,
- * as for a recording, drained as often as openLiveSource drains; the consumer folds them
+ * as for a recording, drained every DRAIN_MS; the consumer folds them
  * with applyRecordedBatch (src/core/apply-runs.ts), without an event object per record. */
 export async function openLiveRunsSource(opts: LiveSourceOptions<RecordedEvent>): Promise<RecordedEventSource> {
   checkReady();
-  return new LiveSource(capture(opts), { drainMs: DRAIN_MS, ...opts, passFlowRecords: true });
+  return new LiveSource(capture(opts), { drainMs: DRAIN_MS, ...opts });
 }
 
 /** The live source for a recording: flow records pass through as kernel-records runs. */
 export async function openRecordingLiveSource(opts: LiveSourceOptions<RecordedEvent>): Promise<RecordedEventSource> {
   checkReady();
-  return new LiveSource(capture(opts), { ...opts, passFlowRecords: true });
+  return new LiveSource(capture(opts), opts);
 }
 
 function capture(opts: { objectPath?: string; sizes?: CaptureSizes }): KernelCapture {
@@ -129,8 +119,8 @@ class LiveSource implements RecordedEventSource {
   private readonly enrich: (batch: RecordedEvent[]) => RecordedEvent[];
   /** Events decoded since the last batch. */
   private pending: RecordedEvent[] = [];
-  /** passFlowRecords: the flow records not yet in `pending`, in ring order. */
-  private readonly run: KernelRecordRun | null;
+  /** The flow records not yet in `pending`, in ring order. */
+  private readonly run = new KernelRecordRun();
   /** Open flows this source reported, with the state and counters last reported. */
   private readonly known = new KnownFlows();
   /** The lost count last seen, and how many intervals still sweep because it grew. */
@@ -151,7 +141,6 @@ class LiveSource implements RecordedEventSource {
   constructor(private readonly capture: KernelCapture, opts: LiveSourceOptions<RecordedEvent>) {
     const { obj } = capture;
     this.enrich = opts.enrich ?? ((b) => b);
-    this.run = opts.passFlowRecords ? new KernelRecordRun() : null;
     this.tcpSocks = new SlotIndexedMap(obj.map('tcp_socks'), obj.map('live_slots'), obj.map('slot_keys'), TCP_SOCK.members.slot.offset);
     this.udpFlows = obj.map('udp_flows');
     this.udpSocks = obj.map('udp_socks');
@@ -174,7 +163,7 @@ class LiveSource implements RecordedEventSource {
     // Connections that exist already: the iterator adds them to tcp_socks (seen_at_start;
     // the first interval's snapshot sends their opens), and marks open UDP sockets.
     if (capture.hooks.includes('list_sockets')) obj.runIterator('list_sockets');
-    this.ring.start(opts.drainMs ?? (opts.passFlowRecords ? RECORDING_DRAIN_MS : DRAIN_MS), (err) => this.fail(err));
+    this.ring.start(opts.drainMs ?? RECORDING_DRAIN_MS, (err) => this.fail(err));
     this.timer = setInterval(() => this.interval(), opts.intervalMs);
     // The first batch comes right away (the connections found at start), so that the
     // screen has data within a fraction of a second.
@@ -184,16 +173,9 @@ class LiveSource implements RecordedEventSource {
   /** One ring record: `length` bytes at `offset` in `buf`, valid during the call only. */
   private onRecord(buf: Buffer, offset: number, length: number): void {
     const type = length >= 4 ? buf.readUInt32LE(offset) : -1;
-    if (this.run !== null && isFlowRecordType(type)) {
+    if (isFlowRecordType(type)) {
       // A record cut short is dropped, as decodeRecord drops it.
       if (isWholeFlowRecord(type, length)) this.passRecord(buf, offset, length, type);
-      return;
-    }
-    if (type === REC.FLOW_BRIEF) {
-      // Most records under connection churn: its open and close go straight into pending
-      // (never known as open), without a view of the record and a wrapper object each. A
-      // record cut short is dropped, as decodeRecord drops it.
-      decodeFlowRecordAt(buf, offset, length, this.pending as AppEvent[]);
       return;
     }
     const rec = decodeRecord(buf.subarray(offset, offset + length));
@@ -209,14 +191,7 @@ class LiveSource implements RecordedEventSource {
         // cgroup gone before any walk of the tree (a short-lived container) resolves.
         this.pending.push({ type: 'cgroup', cgroupId: rec.cgroupId, path: rec.path, container: containerFromCgroupPath(rec.path) });
         return;
-      case 'flow-close':
-        this.known.delete(rec.flowId);
-        break;
-      case 'flow-open':
-        this.known.open(rec.flowId, rec.proto, rec.state);
-        break;
-      case 'flow-brief': // taken above; here for completeness
-        this.pending.push(rec.open, rec.close);
+      case 'flow-brief': // flow records go into runs above (passRecord); never here
         return;
     }
     this.pending.push(rec);
@@ -232,11 +207,11 @@ class LiveSource implements RecordedEventSource {
     } else if (type === REC.FLOW_CLOSE) {
       this.known.delete(openRecordAt.flowId(buf, offset));
     }
-    if (this.run!.appendAt(buf, offset, length, type)) this.takeRun();
+    if (this.run.appendAt(buf, offset, length, type)) this.takeRun();
   }
 
   private takeRun(): void {
-    const ev = this.run?.take();
+    const ev = this.run.take();
     if (ev) this.pending.push(ev);
   }
 
@@ -321,7 +296,7 @@ class LiveSource implements RecordedEventSource {
       for (const key of toDelete) this.udpFlows.delete(key);
       if (sweeping) closes.push(...this.sweep(ts, knownBefore!, inMaps!, orphans));
       this.takeRun();
-      this.run?.settle();
+      this.run.settle();
       const batch = this.pending;
       this.pending = [];
       batch.push(...states);

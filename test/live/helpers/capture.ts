@@ -1,13 +1,16 @@
 // Live capture in the test process, wired exactly as `sockscope live` wires it:
-// openLiveSource -> createEnricher -> reducer, with the CONTRACT JSON of each flow.
-// Batches are applied in the background; tests wait for the flows they expect.
+// openLiveRunsSource -> createEnricher -> applyRecordedBatch (flow records as kernel-records
+// runs), with the CONTRACT JSON of each flow. Batches are applied in the background; tests
+// wait for the flows they expect, and read them (`batches`) with the runs expanded to events.
 import { existsSync } from 'node:fs';
-import { openLiveSource } from '../../../src/live/source';
+import { openLiveRunsSource, type RecordedEventSource } from '../../../src/live/source';
 import type { CaptureSizes } from '../../../src/live/kernel';
 import { createEnricher } from '../../../src/enrich';
-import { applyBatch, createCoreState } from '../../../src/core/reducer';
+import { createCoreState } from '../../../src/core/reducer';
+import { applyRecordedBatch } from '../../../src/core/apply-runs';
+import { expandKernelRecords, type RecordedEvent } from '../../../src/events/kernel-records';
 import { toJsonFlow, type JsonFlow } from '../../../src/core/flow-json';
-import type { AppEvent, EventSource, TickEvent } from '../../../src/events/types';
+import type { AppEvent, TickEvent } from '../../../src/events/types';
 import type { CoreState, Flow } from '../../../src/core/state';
 
 /** Live capture needs root and kernel BTF; the CI guard makes sure CI never skips. */
@@ -20,7 +23,7 @@ export const canCapture: { ok: boolean; why: string } = process.getuid?.() !== 0
 export const skipWhy = canCapture.ok ? '' : ` (skipped: ${canCapture.why})`;
 
 export interface Capture {
-  source: EventSource;
+  source: RecordedEventSource;
   state: CoreState;
   /** Every batch, as the enricher returned it (for the recording round trip). */
   batches: AppEvent[][];
@@ -38,12 +41,12 @@ export interface CaptureOptions {
   intervalMs?: number;
   sizes?: CaptureSizes;
   /** Sees each enriched batch before the reducer (the recorder's place). */
-  tap?: (batch: AppEvent[], source: EventSource) => void;
+  tap?: (batch: RecordedEvent[], source: RecordedEventSource) => void;
 }
 
 export async function startCapture(opts: CaptureOptions = {}): Promise<Capture> {
   const enricher = createEnricher();
-  const source = await openLiveSource({
+  const source = await openLiveRunsSource({
     intervalMs: opts.intervalMs ?? 200,
     sizes: opts.sizes,
     enrich: (b) => enricher.observe(b),
@@ -58,8 +61,9 @@ export async function startCapture(opts: CaptureOptions = {}): Promise<Capture> 
     try {
       for await (const batch of source.batches()) {
         opts.tap?.(batch, source);
-        applyBatch(state, batch);
-        batches.push(batch);
+        applyRecordedBatch(state, batch);
+        // Runs are not given back to the pool: a tap's writer may still hold them.
+        batches.push(expandRuns(batch));
         for (const e of batch) if (e.type === 'tick') ticks.push(e);
         const w = waiters;
         waiters = [];
@@ -105,6 +109,19 @@ export async function startCapture(opts: CaptureOptions = {}): Promise<Capture> 
   // The first batch (connections found at start) has been applied before tests begin.
   await capture.waitFor('the first batch', () => batches.length > 0);
   return capture;
+}
+
+/** The batch with each kernel-records run replaced by the events it holds. */
+function expandRuns(batch: readonly RecordedEvent[]): AppEvent[] {
+  const out: AppEvent[] = [];
+  for (const e of batch) {
+    if (e.type !== 'kernel-records') out.push(e);
+    else {
+      const r = expandKernelRecords(e, out);
+      if (typeof r === 'string') throw new Error(r);
+    }
+  }
+  return out;
 }
 
 /** The fields a matcher may look at: the same in the reducer's Flow and in JsonFlow. */
