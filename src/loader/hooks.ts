@@ -21,6 +21,9 @@ export interface Hook {
 
 export const HOOKS: readonly Hook[] = [
   { prog: 'on_inet_sock_set_state', kind: 'tp_btf', target: 'sock/inet_sock_set_state', why: 'TCP lifecycle: owner at connect, connect latency, failures, close with final counters' },
+  // After on_inet_sock_set_state, always: it takes over the state changes that one missed
+  // (bpf/sockscope.bpf.c, taken_change).
+  { prog: 'on_inet_sock_set_state_nested', kind: 'tp_btf', target: 'sock/inet_sock_set_state', why: 'TCP state changes in a softirq that interrupted the program above on the same CPU, which the kernel skips for it' },
   { prog: 'on_tcp_destroy_sock', kind: 'tp_btf', target: 'tcp/tcp_destroy_sock', why: 'close of a TCP socket that skipped TCP_CLOSE' },
   { prog: 'on_sys_exit_accept4', kind: 'tp', target: 'syscalls/sys_exit_accept4', why: 'owner of inbound TCP connections (the accepting task)' },
   { prog: 'on_sys_exit_accept', kind: 'tp', target: 'syscalls/sys_exit_accept', why: 'owner of inbound TCP connections (the accepting task)' },
@@ -55,10 +58,11 @@ export interface TracepointUse {
 export const OPTIONAL_PROGS = new Set([
   'on_sock_send_length', 'on_sock_recv_length', 'on_sendmsg4', 'on_sendmsg6', 'on_recvmsg4', 'on_recvmsg6',
   'on_sock_release', 'on_exec', 'on_fork', 'on_exit', 'on_cgroup_mkdir', 'on_tcp_destroy_sock', 'list_sockets',
+  'on_inet_sock_set_state_nested',
 ]);
 
-/** The tracepoints of HOOKS, for feature probing (doctor). */
-export const TRACEPOINTS: TracepointUse[] = HOOKS.filter((h) => h.kind === 'tp_btf' || h.kind === 'tp').map((h) => ({
+/** The tracepoints of HOOKS, for feature probing (doctor): each once, as its first hook uses it. */
+export const TRACEPOINTS: TracepointUse[] = HOOKS.filter((h, i) => (h.kind === 'tp_btf' || h.kind === 'tp') && HOOKS.findIndex((o) => o.target === h.target) === i).map((h) => ({
   name: h.target.replace('/', ':'),
   via: h.kind as 'tp_btf' | 'tp',
   ...(OPTIONAL_PROGS.has(h.prog) ? { optional: true } : {}),
