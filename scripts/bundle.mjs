@@ -1,7 +1,6 @@
 // The one esbuild configuration for sockscope's bundles (dist/sockscope.mjs and the TUI
 // benchmark's app), so that what is measured is built the way users get it.
 import { build } from 'esbuild';
-import { inkFrameGarbage } from './ink-frame-garbage.mjs';
 
 // Ink loads its React devtools bridge only when DEV=true and react-devtools-core is
 // installed; neither is true of sockscope, so the bridge is left out of the bundle (kept
@@ -25,7 +24,7 @@ export function bundle(entry, outfile, version) {
     target: 'node22',
     jsx: 'automatic',
     external: ['koffi'],
-    plugins: [noInkDevtools, inkFrameGarbage],
+    plugins: [noInkDevtools],
     // React's production build: the development one checks every render and is several
     // times slower (the TUI's frame budget, docs/performance.md).
     define: { __SOCKSCOPE_VERSION__: JSON.stringify(version), 'process.env.NODE_ENV': '"production"' },
