@@ -2,7 +2,9 @@
 // One run of the benchmark's footprint measurement (bench/sections/footprint.mjs), for
 // comparing builds interleaved: a fresh sockscope (live --format jsonl, or the TUI in a
 // 120x40 tmux pane) built in --repo, FLOWS flows held open with hold_conns while its RSS
-// is sampled every 0.5 s for --hold seconds. One JSON line on stdout. As root.
+// is sampled every 0.5 s for --hold seconds. One JSON line on stdout: RSS before, 5 s into
+// the hold, at its end, the median of its last 30 s (lateMedianMiB: the steady value, less
+// noisy than the one end sample) and the peak. As root.
 //
 //   node scripts/bench-footprint.mjs --mode jsonl|tui [--flows 100000] [--hold 65] [--repo DIR] [--max-flows N] [--heap]
 //
@@ -64,7 +66,7 @@ try {
   const mb = (kib) => Math.round((kib * 1024) / 1e6);
   process.stdout.write(`${JSON.stringify({
     repo: repoDir, mode: row.mode, maxFlows: values['max-flows'], flows: row.flows, opened: row.opened, reported: row.reported, screen: row.screen,
-    beforeMiB: mib(row.rssBeforeKiB), after5sMiB: mib(row.rssFirstKiB), endMiB: mib(row.rssKiB), peakMiB: mib(row.rssPeakKiB),
+    beforeMiB: mib(row.rssBeforeKiB), after5sMiB: mib(row.rssFirstKiB), endMiB: mib(row.rssKiB), lateMedianMiB: mib(row.rssLateMedianKiB), peakMiB: mib(row.rssPeakKiB),
     endMB: mb(row.rssKiB), peakMB: mb(row.rssPeakKiB), byMapping: row.byMapping,
     heap: values.heap ? readFileSync(heapFile, 'utf8').trim() : undefined, topMappings,
   })}\n`);

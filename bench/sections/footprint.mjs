@@ -89,12 +89,18 @@ export async function holdAndSample(ctx, { flows, mode, pids, portBase, holdSeco
   // The TUI's per-flow rate histories settle over their first 60 ticks: the long hold
   // shows the steady state, the 5 s sample the first impression.
   let peak = 0, first = null;
+  // The samples of the hold's last 30 s (or its second half): their median is the steady
+  // value, which one sample at the end is not (V8's young generation swings by 12 MiB
+  // between full GCs, and one comes as the held flows' short histories are given back,
+  // 60 intervals after their byte: the end sample lands before or after it by luck).
+  const late = [];
   const tHold = Date.now();
   while (Date.now() - tHold < holdSeconds * 1000) {
     await sleep(500);
     const r = rssKiB(pids()).rss;
     peak = Math.max(peak, r);
     if (first === null && Date.now() - tHold >= 5000) first = r;
+    if (Date.now() - tHold >= holdSeconds * 1000 - Math.min(30000, (holdSeconds * 1000) / 2)) late.push(r);
   }
   const during = rssKiB(pids());
   const byMapping = rssByMapping(pids()[0]);
@@ -104,7 +110,7 @@ export async function holdAndSample(ctx, { flows, mode, pids, portBase, holdSeco
   for (const h of holders) await stop(h, 'SIGTERM', 2000);
   await sleep(1000);
   return { flows, mode, connections: n, opened, openSeconds, holdSeconds, ports,
-    rssBeforeKiB: before.rss, rssFirstKiB: first ?? during.rss, rssKiB: during.rss, rssPeakKiB: Math.max(peak, during.rss), byMapping };
+    rssBeforeKiB: before.rss, rssFirstKiB: first ?? during.rss, rssKiB: during.rss, rssPeakKiB: Math.max(peak, during.rss), rssLateMedianKiB: summary(late)?.median ?? during.rss, byMapping };
 }
 
 // The TUI in a detached 120x40 tmux pane, as a monitor whose memory we sample.

@@ -520,6 +520,14 @@ export const tcpSockAt = {
   flowId: (v: Buffer, o: number) => u32(v, o, TCP_SOCK.members.flow_id),
   tracked: (v: Buffer, o: number) => u8(v, o, TCP_SOCK.members.phase) === TCP_PHASE.TRACKED,
   snapTs: (v: Buffer, o: number) => u64(v, o, TCP_SOCK.members.snap_ts),
+  /** Whether a snapshot has stamped the entry (snapTs is not 0), from the bytes: snapTs's
+   * value, a double above V8's small integers, is a new heap number when the read is not
+   * inlined, which at 100,000 idle flows was 1.5 MB a second (a sampling heap profile of
+   * the idle TUI; half of what it allocated). */
+  snapped: (v: Buffer, o: number) => {
+    const at = o + TCP_SOCK.members.snap_ts.offset;
+    return (v[at] | v[at + 1] | v[at + 2] | v[at + 3] | v[at + 4] | v[at + 5] | v[at + 6] | v[at + 7]) !== 0;
+  },
   state: (v: Buffer, o: number) => tcpStateName(u8(v, o, TCP_SOCK.members.state)),
   /** Where its counters start, for countersAt / sameCountersAt. */
   counters: (o: number) => o + TCP_SOCK.members.counters.offset,

@@ -250,8 +250,7 @@ class LiveSource implements RecordedEventSource {
         const flowId = tcpSockAt.flowId(v, o);
         inMaps?.add(flowId);
         if (!tcpSockAt.tracked(v, o)) return;
-        const snapTs = tcpSockAt.snapTs(v, o);
-        if (snapTs === 0) return;
+        if (!tcpSockAt.snapped(v, o)) return;
         // A map entry whose open record has not been read yet waits for the open.
         const k = this.known.slot(flowId);
         if (k === -1) return;
@@ -259,7 +258,7 @@ class LiveSource implements RecordedEventSource {
         const state = tcpSockAt.state(v, o);
         if (this.known.state(k) !== state) {
           this.known.setState(k, state);
-          states.push({ type: 'flow-state', ts: snapTs, flowId, state });
+          states.push({ type: 'flow-state', ts: tcpSockAt.snapTs(v, o), flowId, state });
         }
         this.report(flowId, k, v, tcpSockAt.counters(o), 'tcp', changed);
       });

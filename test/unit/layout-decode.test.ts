@@ -3,8 +3,8 @@
 // uses: the exec record's argv, the short fork/exit records, the cgroup creation record,
 // the one record of a short-lived TCP flow (its open and its close).
 import { describe, expect, it } from 'vitest';
-import { argvToCmdline, decodeRecord, formatAddr } from '../../src/events/decode';
-import { BRIEF_RECORD, CGROUP_RECORD, COUNTERS, FLOW_RECORD, OWNER, PROC_RECORD, REC, TUPLE, type Field } from '../../src/events/layout';
+import { argvToCmdline, decodeRecord, formatAddr, tcpSockAt } from '../../src/events/decode';
+import { BRIEF_RECORD, CGROUP_RECORD, COUNTERS, FLOW_RECORD, OWNER, PROC_RECORD, REC, TCP_SOCK, TUPLE, type Field } from '../../src/events/layout';
 
 function put(b: Buffer, fld: Field, v: number | bigint | string | Buffer): void {
   if (typeof v === 'string' || Buffer.isBuffer(v)) Buffer.from(v).copy(b, fld.offset, 0, fld.size);
@@ -142,5 +142,16 @@ describe('decodeRecord: process and cgroup records', () => {
     put(b, m.cgroup_id, (1n << 53n) + 1n);
     put(b, m.path, '/x');
     expect(decodeRecord(b)).toMatchObject({ ts: Number(0xfedcba9876543210n), cgroupId: Number((1n << 53n) + 1n) });
+  });
+
+  it('a tcp_socks entry is snapped when any byte of its snapshot time is set', () => {
+    const b = Buffer.alloc(8 + TCP_SOCK.size);
+    expect(tcpSockAt.snapped(b, 8)).toBe(false);
+    for (const ts of [1n, 1n << 40n, 1n << 63n, 1_234_567_890_123n]) {
+      b.fill(0);
+      b.writeBigUInt64LE(ts, 8 + TCP_SOCK.members.snap_ts.offset);
+      expect(tcpSockAt.snapped(b, 8)).toBe(true);
+      expect(tcpSockAt.snapTs(b, 8)).toBe(Number(ts));
+    }
   });
 });
