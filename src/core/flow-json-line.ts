@@ -6,6 +6,7 @@
 // in toJsonFlow's order, without an object per line to stringify.
 import type { Container, Owner } from '../events/types';
 import { flowTimeIso, ownerJson, type OwnerJson } from './flow-json';
+import { isoTimeAt } from './iso-time';
 import { flowCgroup, flowContainer, flowProcess, flowUser } from './reducer';
 import { jsonNumber, jsonString, jsonStringOrNull } from './json-text';
 import type { CoreState, Flow } from './state';
@@ -96,10 +97,10 @@ export class FlowJsonLines {
     at = ascii(b, at, ',"state":');
     at = jsonStringAt(b, at, flow.state);
     at = ascii(b, at, ',"start":');
-    at = timeAt(b, at, flowTimeIso(state, flow.startTs, fallbackBootWallMs));
+    at = flowTimeAt(b, at, state, flow.startTs, fallbackBootWallMs);
     at = ascii(b, at, ',"end":');
     const end = flow.endTs;
-    at = timeAt(b, at, end === null ? null : flowTimeIso(state, end, fallbackBootWallMs));
+    at = end === null ? ascii(b, at, 'null') : flowTimeAt(b, at, state, end, fallbackBootWallMs);
     at = ascii(b, at, flow.seenAtStart ? ',"seen_at_start":true}\n' : ',"seen_at_start":false}\n');
     return at;
   }
@@ -190,11 +191,14 @@ function numberAt(b: Buffer, at: number, n: number | null): number {
   return at + digits;
 }
 
-/** jsonStringOrNull of an ISO time (ASCII) at `at`. */
-function timeAt(b: Buffer, at: number, t: string | null): number {
-  if (t === null) return ascii(b, at, 'null');
+/** jsonStringOrNull(flowTimeIso(state, ts, fallbackBootWallMs)) (flow-json.ts) at `at`,
+ * the time written as bytes (isoTimeAt); ms as wallMsAt (reducer.ts) gives it, without a
+ * number-or-null in between. */
+function flowTimeAt(b: Buffer, at: number, state: CoreState, ts: number, fallbackBootWallMs: number | null): number {
+  const ms = state.bootWallMs !== null ? state.bootWallMs + ts / 1e6 : fallbackBootWallMs === null ? null : fallbackBootWallMs + ts / 1e6;
+  if (ms === null || !Number.isFinite(ms)) return ascii(b, at, 'null');
   b[at++] = 0x22;
-  at = ascii(b, at, t);
+  at = isoTimeAt(b, at, Math.round(ms));
   b[at++] = 0x22;
   return at;
 }

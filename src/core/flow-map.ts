@@ -1,14 +1,17 @@
 // state.flows: the reducer's flows by id, read like a ReadonlyMap<number, Flow>, in the
 // order they were opened. Behind it, ids map to slots of the flow store (flow-store.ts);
 // a flow's view (flow-view.ts) is made the first time a reader asks for it.
+import { FlowIndex } from './flow-index';
 import type { FlowStore } from './flow-store';
 import type { Flow } from './state';
 
 export class FlowMap {
   /** Flow id -> slot, in opening order (written by the reducer only). */
-  readonly slots = new Map<number, number>();
+  readonly slots: FlowIndex;
 
-  constructor(readonly store: FlowStore) {}
+  constructor(readonly store: FlowStore) {
+    this.slots = new FlowIndex(store);
+  }
 
   get size(): number {
     return this.slots.size;

@@ -34,6 +34,7 @@ import {
 import { FlowStore } from './flow-store';
 import { LIFECYCLE_WORDS, appendLifecycle, lifecycleCode, word } from './lifecycle';
 import { SHORT_HISTORY, ShortHistories } from './short-histories';
+import { SlotList } from './slot-list';
 import type { CgroupInfo, CoreOptions, CoreState, Flow, ProcessInfo } from './state';
 
 export const DEFAULT_CORE_OPTIONS: CoreOptions = {
@@ -58,18 +59,14 @@ interface Book {
    * flows (FlowStore.serial): an entry whose slot holds another serial (or none) left
    * already (replaced by a flow with the same id, in recordings that reuse ids). The
    * linger expires them in this order and the cap evicts the oldest first, so one head
-   * serves both, with no lookup in the flows' id Map (large under connection churn). */
-  closedSlots: number[];
-  closedSerials: number[];
-  /** The first entry of `closedSlots` that may still be in the state. */
-  closedHead: number;
+   * serves both, with no lookup in the flows' id index. */
+  closed: SlotList;
   /** Flows a tick must visit (slots and serials, like the closed ones): open ones, and
    * closed ones until their rates drop to zero. Closed, quiet flows (most of them in a
-   * connection churn) cost a tick nothing. Arrays in opening order, not a Set (whose
+   * connection churn) cost a tick nothing. A list in opening order, not a Set (whose
    * hashing was a tenth of a replay): an entry whose flow left the state is dropped by the
    * next tick. */
-  activeSlots: number[];
-  activeSerials: number[];
+  active: SlotList;
   /** The rate histories of young flows (Flow.history is then a slot number). */
   shortHistories: ShortHistories;
   /** Per owning pid of tracked flows: how many (so exited processes go only when nothing
@@ -121,11 +118,8 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       firstTs: null,
       eventsSinceTick: 0,
       newFlowsSinceTick: 0,
-      closedSlots: [],
-      closedSerials: [],
-      closedHead: 0,
-      activeSlots: [],
-      activeSerials: [],
+      closed: new SlotList(),
+      active: new SlotList(),
       pids: new Map(),
       shortHistories: new ShortHistories(),
       exitedOrder: [],
@@ -172,8 +166,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       store.setRef(slot, R_STATE, 'closed');
       store.setNum(slot, END_TS, e.ts); // the lifecycle's last entry (flowLifecycle), with no object of its own
       s.totals.flowsOpen--;
-      book.closedSlots.push(slot);
-      book.closedSerials.push(store.numAt(slot, SERIAL));
+      book.closed.push(slot, store.numAt(slot, SERIAL));
       break;
     }
     case 'connect-fail':
@@ -369,9 +362,8 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   refs[r + R_LIFECYCLE] = null;
   refs[r + R_HISTORY] = null;
   flows.slots.set(e.flowId, slot);
-  book.activeSlots.push(slot);
-  book.activeSerials.push(num[o + SERIAL]);
-  if (book.activeSlots.length > 2 * flows.size + 1024) dropRemoved(book, store); // no ticks to do it
+  book.active.push(slot, num[o + SERIAL]);
+  if (book.active.end > 2 * flows.size + 1024) dropRemoved(book, store); // no ticks to do it
   s.totals.flowsOpen++;
   book.newFlowsSinceTick++;
   noteOwner(s, owner);
@@ -430,9 +422,8 @@ function evictOne(s: State): void {
   const store = s.flows.store;
   const oldest = oldestClosed(book, store);
   if (oldest !== -1) {
-    book.closedHead++;
+    book.closed.head++;
     removeFlow(s, oldest);
-    compactClosed(book);
     book.reducerEvicted++;
     return;
   }
@@ -457,37 +448,25 @@ function evictOne(s: State): void {
 
 /** Drops the entries of flows that left the state from the active list, in place, order kept. */
 function dropRemoved(book: Book, store: FlowStore): void {
-  const slots = book.activeSlots;
-  const serials = book.activeSerials;
+  const { slots, serials } = book.active;
   let kept = 0;
-  for (let i = 0; i < slots.length; i++) {
+  for (let i = 0; i < book.active.end; i++) {
     if (store.numAt(slots[i], SERIAL) !== serials[i]) continue;
     slots[kept] = slots[i];
     serials[kept++] = serials[i];
   }
-  slots.length = kept;
-  serials.length = kept;
+  book.active.end = kept;
 }
 
-/** The slot of the oldest closed flow still in the state (at closedHead), or -1. */
+/** The slot of the oldest closed flow still in the state (at the closed list's head), or -1. */
 function oldestClosed(book: Book, store: FlowStore): number {
-  const slots = book.closedSlots;
-  const serials = book.closedSerials;
-  while (book.closedHead < slots.length) {
-    const slot = slots[book.closedHead];
-    if (store.numAt(slot, SERIAL) === serials[book.closedHead]) return slot;
-    book.closedHead++;
+  const closed = book.closed;
+  while (closed.head < closed.end) {
+    const slot = closed.slots[closed.head];
+    if (store.numAt(slot, SERIAL) === closed.serials[closed.head]) return slot;
+    closed.head++;
   }
   return -1;
-}
-
-function compactClosed(book: Book): void {
-  const head = book.closedHead;
-  if (head > 4096 && head * 2 > book.closedSlots.length) {
-    book.closedSlots = book.closedSlots.slice(head);
-    book.closedSerials = book.closedSerials.slice(head);
-    book.closedHead = 0;
-  }
 }
 
 /** Closed flows whose linger has passed go, in the order they closed. */
@@ -499,7 +478,7 @@ function expireLinger(s: State, now: number): void {
   const done = s.options.onFlowDone;
   for (let slot = oldestClosed(book, store); slot !== -1; slot = oldestClosed(book, store)) {
     if (now - store.numAt(slot, END_TS) < linger) break;
-    book.closedHead++;
+    book.closed.head++;
     if (done !== undefined) done(store.transientView(slot));
     removeFlow(s, slot);
   }
@@ -556,15 +535,15 @@ function tick(s: State, e: TickEvent): void {
   const hist = opts.historyLength;
   expireLinger(s, e.ts);
   // Visits the active flows in order, keeping (compacted in place) those that stay.
-  const slots = book.activeSlots;
-  const serials = book.activeSerials;
+  const { slots, serials } = book.active;
+  const active = book.active.end;
   const numPages = store.num;
   const refPages = store.refs;
   const rings = store.rings;
   const t = s.ticks;
   const tickSlot = hist > 0 ? t % hist : 0;
   let kept = 0;
-  for (let i = 0; i < slots.length; i++) {
+  for (let i = 0; i < active; i++) {
     const slot = slots[i];
     const num = numPages[slot >> PAGE_BITS];
     const o = (slot & PAGE_MASK) * NUM_STRIDE;
@@ -611,8 +590,7 @@ function tick(s: State, e: TickEvent): void {
       serials[kept++] = serials[i];
     }
   }
-  slots.length = kept;
-  serials.length = kept;
+  book.active.end = kept;
   const totals = s.totals;
   totals.txRate = tx;
   totals.rxRate = rx;
@@ -632,7 +610,6 @@ function tick(s: State, e: TickEvent): void {
   s.bootWallMs = e.wallMs - e.ts / 1e6;
   s.ticks++;
   pruneProcesses(s, e.ts);
-  compactClosed(book);
 }
 
 /** Stores the flow's rates of tick `t` in its history: while the flow is young (t within

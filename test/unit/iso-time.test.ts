@@ -1,6 +1,6 @@
 // isoTime must write exactly what Date.prototype.toISOString writes.
 import { describe, expect, it } from 'vitest';
-import { isoTime } from '../../src/core/iso-time';
+import { isoTime, isoTimeAt } from '../../src/core/iso-time';
 
 describe('isoTime', () => {
   it('matches toISOString for times in and out of order, across seconds, days and years', () => {
@@ -11,7 +11,13 @@ describe('isoTime', () => {
       x += Math.floor(Math.random() * 3000) - 1000;
       times.push(x);
     }
-    for (const ms of times) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+    const b = Buffer.alloc(64);
+    for (const ms of times) {
+      expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+      // The bytes version, after a byte of something else.
+      const end = isoTimeAt(b, 1, ms);
+      expect(b.toString('latin1', 1, end)).toBe(new Date(ms).toISOString());
+    }
   });
 
   it('throws as toISOString does for a time it cannot write', () => {
