@@ -100,7 +100,8 @@ export async function runCapacity(ctx) {
       const cpuSec = cpu1.total - cpu0.total;
       const run1 = {
         rep, mode, rate: r.rate, connections: r.connections, ...counted,
-        lost: Math.max(0, r.connections - counted.outbound),
+        // Either end missing is a connection not reported whole.
+        lost: Math.max(0, r.connections - Math.min(counted.outbound, counted.inbound)),
         cpuPct: (100 * cpuSec) / wall, cpuPer10k: ((100 * cpuSec) / wall) / (r.rate / 10000),
         bpf: delta(bpf0, bpf1, progs), wall,
         // The main thread (which drains the ring): time on a CPU and time runnable but waiting for one.
