@@ -10,10 +10,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openKernelCapture, type KernelCapture } from '../../src/live/kernel';
 import { decodeRecord } from '../../src/events/decode';
+import { STAT } from '../../src/events/layout';
+import { u32 } from './fixtures/loader-fixture';
 import { canCapture, skipWhy } from './helpers/capture';
 import { runTraffic, stopHelpers, tcpServer, type Helper } from './helpers/procs';
 
-const SS_STAT_NESTED = 2;
 const CONNECTIONS = 500;
 
 describe.skipIf(!canCapture.ok)(`the second inet_sock_set_state program${skipWhy}`, () => {
@@ -46,7 +47,7 @@ describe.skipIf(!canCapture.ok)(`the second inet_sock_set_state program${skipWhy
     await burst.next('done');
     await server.exited;
     ring.drain();
-    const nested = cap.obj.map('stats').lookupPerCpu(u32(SS_STAT_NESTED))!.reduce((n, b) => n + b.readBigUInt64LE(0), 0n);
+    const nested = cap.obj.map('stats').lookupPerCpu(u32(STAT.NESTED))!.reduce((n, b) => n + b.readBigUInt64LE(0), 0n);
     expect(ids.out.size).toBe(CONNECTIONS);
     expect(ids.in.size).toBe(CONNECTIONS);
     expect(records).toBe(2 * CONNECTIONS);
@@ -57,9 +58,3 @@ describe.skipIf(!canCapture.ok)(`the second inet_sock_set_state program${skipWhy
     ring.close();
   });
 });
-
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n);
-  return b;
-}
