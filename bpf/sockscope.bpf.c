@@ -445,6 +445,23 @@ struct {
 
 static __always_inline int handle_state_change(const struct sock *sk, const int oldstate, const int newstate);
 
+/* An entry another socket left at this address: that socket was freed without its close
+ * reaching these programs (bpf/README "Known limits"), and the kernel gave its address to
+ * sk. Each entry records its socket's cookie once one exists (0 before: a connecting
+ * socket, or one accepted before any cookie was made), and a socket's cookie never
+ * changes, so a different non-zero cookie is another socket's. */
+static __always_inline int left_over(const struct ss_tcp_sock *v, const struct sock *sk)
+{
+	return v->cookie && v->cookie != sk->__sk_common.skc_cookie.counter;
+}
+
+/* Its flow's close was not seen: a lost event (user space sweeps a flow it reported). */
+static __always_inline void drop_left_over(__u64 key, struct ss_tcp_sock *v)
+{
+	count_stat(SS_STAT_LOST);
+	delete_tcp(key, v->slot);
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate, const int newstate)
 {
@@ -499,7 +516,9 @@ static __always_inline int handle_state_change(const struct sock *sk, const int 
 
 		if (err == -EEXIST) {
 			v = bpf_map_lookup_elem(&tcp_socks, &key);
-			if (v)
+			if (v && left_over(v, sk))
+				drop_left_over(key, v);
+			else if (v)
 				delete_tcp(key, v->slot);
 			err = insert_tcp(key, &nv);
 		}
@@ -512,7 +531,7 @@ static __always_inline int handle_state_change(const struct sock *sk, const int 
 		/* Softirq: current is whoever was interrupted. Park the socket until accept()
 		 * names its owner (sys_exit_accept4). An entry may already exist (TFO child
 		 * accepted in SYN_RECV): the insert (BPF_NOEXIST) keeps it, without a lookup
-		 * first that misses for every other connection. */
+		 * first that misses for every other connection; a left-over is replaced. */
 		struct ss_tcp_sock nv = {};
 		long err;
 
@@ -523,12 +542,23 @@ static __always_inline int handle_state_change(const struct sock *sk, const int 
 		nv.state = TCP_ESTABLISHED;
 		nv.owner.netns = sk_netns(sk);
 		err = insert_tcp(key, &nv);
+		if (err == -EEXIST) {
+			v = bpf_map_lookup_elem(&tcp_socks, &key);
+			if (v && left_over(v, sk)) {
+				drop_left_over(key, v);
+				err = insert_tcp(key, &nv);
+			}
+		}
 		if (err && err != -EEXIST)
 			count_stat(SS_STAT_EVICTED);
 		return 0;
 	}
 
 	v = bpf_map_lookup_elem(&tcp_socks, &key);
+	if (v && left_over(v, sk)) {
+		drop_left_over(key, v);
+		v = NULL;
+	}
 
 	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT) {
 		if (!v) {
@@ -569,7 +599,9 @@ int BPF_PROG(on_tcp_destroy_sock, struct sock *sk)
 	__u64 key = (__u64)sk;
 	struct ss_tcp_sock *v = bpf_map_lookup_elem(&tcp_socks, &key);
 
-	if (v)
+	if (v && left_over(v, sk))
+		drop_left_over(key, v);
+	else if (v)
 		close_tcp(sk, key, v, sk->__sk_common.skc_state);
 	return 0;
 }

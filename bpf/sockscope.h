@@ -31,7 +31,9 @@ enum ss_direction { SS_DIR_UNKNOWN = 0, SS_DIR_OUTBOUND = 1, SS_DIR_INBOUND = 2 
 enum ss_fail_reason { SS_FAIL_CLOSED = 0, SS_FAIL_REFUSED = 1, SS_FAIL_RESET = 2, SS_FAIL_TIMEOUT = 3, SS_FAIL_UNREACHABLE = 4 };
 
 /* Index into the per-CPU `stats` array. */
-/* SS_STAT_NESTED counts the TCP state changes on_inet_sock_set_state_nested took over
+/* SS_STAT_LOST counts records the full ring could not take and closes never seen (an
+ * entry another socket left behind, left_over()).
+ * SS_STAT_NESTED counts the TCP state changes on_inet_sock_set_state_nested took over
  * (no loss: a measure of how often the first program was interrupted). */
 enum ss_stat { SS_STAT_LOST = 0, SS_STAT_EVICTED = 1, SS_STAT_NESTED = 2, SS_STAT_MAX = 4 };
 

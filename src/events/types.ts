@@ -106,7 +106,8 @@ export interface CounterColumnsEvent {
 }
 
 /** Interval boundary. `wallMs` pairs the monotonic clock with the wall clock. `lost` and
- * `evicted` are cumulative since capture start (ring buffer full, map full). */
+ * `evicted` are cumulative since capture start (ring buffer full or a close not seen,
+ * map full). */
 export interface TickEvent {
   type: 'tick';
   ts: number;

@@ -1,0 +1,119 @@
+// A tcp_socks entry left by a socket whose close the programs did not see (bpf/README
+// "Known limits": a few per 150,000 connections at the maximum rate, cause unknown). The
+// kernel reuses a freed socket's address for the next one, whose insert then finds the old
+// entry: before replace_left_over, an inbound socket kept it and its close ended the old
+// flow (old id, old owner) instead of its own, and nothing was counted. The left-overs are
+// made here by writing the entries of closed connections back under their keys; the
+// connections after them must each be reported under a fresh flow id, and every left-over
+// a new socket met must count as one lost event (live then sweeps a flow it had reported).
+import { afterEach, describe, expect, it } from 'vitest';
+import { openKernelCapture, type KernelCapture } from '../../src/live/kernel';
+import { decodeRecord } from '../../src/events/decode';
+import { STAT, TCP_SOCK } from '../../src/events/layout';
+import { u32 } from './fixtures/loader-fixture';
+import { canCapture, skipWhy } from './helpers/capture';
+import { runTraffic, stopHelpers, tcpServer, type Helper } from './helpers/procs';
+
+const HELD = 20;
+const BURST = 300;
+const { flow_id: FLOW_ID, slot: SLOT } = TCP_SOCK.members;
+/** Slots at the top of the index (262,144), far from where slot_take starts: a planted
+ * entry's delete gives back a slot no real entry holds. */
+const SPARE_SLOT = 262143;
+
+describe.skipIf(!canCapture.ok)(`an entry a closed socket left in tcp_socks${skipWhy}`, () => {
+  let cap: KernelCapture | null = null;
+  const helpers: Helper[] = [];
+  afterEach(async () => {
+    await stopHelpers(helpers);
+    cap?.obj.close();
+    cap = null;
+  });
+
+  it('is replaced by the next socket at its address, counted lost, its flow id never reused', async () => {
+    cap = openKernelCapture();
+    const socks = cap.obj.map('tcp_socks');
+    const stats = cap.obj.map('stats');
+    const lost = () => stats.lookupPerCpu(u32(STAT.LOST))!.reduce((n, b) => n + b.readBigUInt64LE(0), 0n);
+    const before = new Set(socks.keys().map((k) => k.toString('hex')));
+    // Read from the start: the first connections' records are drained before the count.
+    const ids = { out: new Set<number>(), in: new Set<number>() };
+    let plantedIds = new Set<number>();
+    let stolen = 0;
+    let port = -1;
+    const ring = cap.obj.ringBufferAt('events', (buf, offset, length) => {
+      const rec = decodeRecord(buf.subarray(offset, offset + length));
+      if (rec?.type !== 'flow-brief' && rec?.type !== 'flow-close') return;
+      const flowId = rec.type === 'flow-brief' ? rec.open.flowId : rec.flowId;
+      if (plantedIds.has(flowId)) stolen++;
+      if (rec.type !== 'flow-brief') return;
+      const { lport, rport } = rec.open;
+      if (rport === port) ids.out.add(flowId);
+      else if (lport === port) ids.in.add(flowId);
+    });
+
+    // HELD connections open at once: both ends of each have an entry.
+    const first = await tcpServer('127.0.0.1', ['--count', String(HELD)]);
+    helpers.push(first.server);
+    const hold = runTraffic(['hold-tcp', '127.0.0.1', String(first.port), String(HELD)]);
+    helpers.push(hold);
+    await hold.next('holding');
+    const saved = socks.entries().filter(([k]) => !before.has(k.toString('hex')));
+    expect(saved.length).toBeGreaterThanOrEqual(2 * HELD);
+    hold.child.stdin!.end();
+    await first.server.exited;
+    await hold.exited;
+    // Only entries whose socket closed (and is freed) become left-overs; the last ACKs
+    // may still be on their way when both processes have exited.
+    const stillOpen = () => {
+      const open = new Set(socks.keys().map((k) => k.toString('hex')));
+      return saved.filter(([k]) => open.has(k.toString('hex'))).length;
+    };
+    for (let i = 0; i < 40 && stillOpen() > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(stillOpen()).toBe(0);
+    const planted = saved;
+    ring.drain();
+    plantedIds = new Set<number>();
+    planted.forEach(([key, value], i) => {
+      value.writeUInt32LE(SPARE_SLOT - i, SLOT.offset);
+      plantedIds.add(value.readUInt32LE(FLOW_ID.offset));
+      socks.update(key, value);
+    });
+    const lostBefore = lost();
+
+    // A left-over a new socket met is gone, or holds that socket's entry (a new flow id).
+    const metCount = () => planted.filter(([key, value]) => {
+      const now = socks.lookup(key);
+      return now === null || now.readUInt32LE(FLOW_ID.offset) !== value.readUInt32LE(FLOW_ID.offset);
+    }).length;
+    // The slab hands a freed socket's address to a later socket, but not always within one
+    // burst: up to five, each reported whole.
+    let met = 0;
+    let bursts = 0;
+    while (met === 0 && bursts < 5) {
+      bursts++;
+      ids.out.clear();
+      ids.in.clear();
+      const server = await tcpServer('127.0.0.1', ['--expect', '1', '--count', String(BURST)]);
+      helpers.push(server.server);
+      port = server.port;
+      const burst = runTraffic(['burst-tcp', '127.0.0.1', String(server.port), String(BURST)]);
+      helpers.push(burst);
+      await burst.next('done');
+      await server.server.exited;
+      ring.drain();
+      expect(ids.out.size).toBe(BURST);
+      expect(ids.in.size).toBe(BURST);
+      met = metCount();
+    }
+    ring.close();
+    for (const [key, value] of planted) {
+      const now = socks.lookup(key);
+      if (now && now.readUInt32LE(FLOW_ID.offset) === value.readUInt32LE(FLOW_ID.offset)) socks.delete(key);
+    }
+    console.log(`${planted.length} left-over entries planted, ${met} met by a new socket in ${bursts} x ${BURST} connections`);
+    expect(met).toBeGreaterThan(0);
+    expect(Number(lost() - lostBefore)).toBe(met);
+    expect(stolen).toBe(0);
+  });
+});
