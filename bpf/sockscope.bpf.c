@@ -574,75 +574,85 @@ int BPF_PROG(on_tcp_destroy_sock, struct sock *sk)
 	return 0;
 }
 
-/* accept()/accept4() returned fd in the accepting task: that task owns the socket, even
- * a forked worker that never called listen(). fd -> file -> socket -> sock. */
-static __always_inline int on_accept_exit(long ret)
-{
-	struct task_struct *task;
-	struct file **fds;
-	struct file *file;
-	struct socket *sock;
-	struct sock *sk;
-	__u64 key;
-	struct ss_tcp_sock *v;
+/* ---- inbound owner: the first task that touches a parked socket ----
+ *
+ * An inbound socket is parked (PENDING_ACCEPT) at SYN_RECV -> ESTABLISHED, in softirq,
+ * where current is not its owner. Its owner is the first task that touches it from process
+ * context: its first send or receive (sock_send_length/sock_recv_length, whatever the call:
+ * read, recv, sendfile, io_uring), or its release when it is closed without any
+ * (cgroup/sock_release, in the closing task). No syscall tracepoint: while any
+ * syscalls/sys_exit_* event has a program, every syscall of every task takes the slow exit
+ * path (about 0.9 us per churn connection). A TCP send/recv looks the socket up only while
+ * it is fresh (tcp_fresh: nothing written or read before this call), a few loads of hot
+ * tcp_sock fields otherwise. */
 
-	if (ret < 0)
+#define SS_PF_KTHREAD 0x00200000 /* task->flags: a kernel thread (a deferred fput) owns nothing */
+
+/* Whether a TCP socket has written at most `sent` and read at most `read` bytes so far (one
+ * more each for a FIN: a shutdown, or an end of file read): bytes the application wrote,
+ * write_seq - snd_una + bytes_acked, and read, copied_seq - rcv_nxt + bytes_received,
+ * both from the initial sequence numbers the socket does not keep. The softirq updates
+ * bytes_acked before snd_una and bytes_received before rcv_nxt: loaded in that order, a
+ * concurrent ACK or segment makes the sums smaller, never larger (an extra lookup, not a
+ * missed first call). */
+static __always_inline int tcp_fresh(const struct sock *sk, __u32 sent, __u32 read)
+{
+	const struct tcp_sock *tp = kview(struct tcp_sock, sk);
+	__u32 acked, received;
+
+	acked = tp->bytes_acked;
+	barrier();
+	if (tp->write_seq - tp->snd_una + acked > sent + 1)
 		return 0;
-	task = bpf_get_current_task_btf();
-	fds = kview(struct task_struct, task)->files->fdt->fd;
-	/* fds[ret] as one fault-safe load (a bpf_probe_read_kernel call cost ~130 ns): a
-	 * struct whose only member is a pointer gives kview the 8 bytes to read. */
-	file = (struct file *)kview(struct llist_node, &fds[ret])->next;
-	if (!file)
-		return 0;
-	sock = kview(struct file, file)->private_data;
-	if (!sock)
-		return 0;
-	sk = (struct sock *)kview(struct socket, sock)->sk;
-	if (!sk || sk->sk_protocol != IPPROTO_TCP)
-		return 0;
-	key = (__u64)sk;
-	v = bpf_map_lookup_elem(&tcp_socks, &key);
+	received = tp->bytes_received;
+	barrier();
+	return tp->copied_seq - tp->rcv_nxt + received <= read + 1;
+}
+
+/* Names the current task the owner of a parked socket and publishes it to the snapshot
+ * (TRACKED last, see barrier). The flow keeps its open (time and state at ESTABLISHED) and
+ * its counters' zero point. `cookie`: a TCP Fast Open child touched in SYN_RECV has no
+ * entry yet (its ESTABLISHED comes later and keeps this one): inserted here, owned, when
+ * the caller can give its cookie (not 0). */
+static __always_inline void name_inbound(const struct sock *sk, __u64 cookie)
+{
+	__u64 key = (__u64)sk;
+	struct ss_tcp_sock *v = bpf_map_lookup_elem(&tcp_socks, &key);
+
 	if (!v) {
-		/* Not seen established: accepted in SYN_RECV (TCP Fast Open), or established
-		 * before capture began and waiting in the accept queue since. The latter
-		 * existed before capture: seen_at_start, counted from here. */
 		struct ss_tcp_sock nv = {};
 
-		/* tp programs cannot call bpf_get_socket_cookie: read the cookie the socket
-		 * already has (0 when none was generated yet; snapshot then compares 0s). */
-		start_flow(&nv, sk, SS_DIR_INBOUND, sk->__sk_common.skc_cookie.counter);
-		/* Published as TRACKED below, once the owner is in. */
-		nv.phase = SS_TCP_PENDING_ACCEPT;
-		nv.seen_at_start = sk->__sk_common.skc_state != TCP_SYN_RECV;
+		if (!cookie || kview(struct sock, sk)->__sk_common.skc_state != TCP_SYN_RECV)
+			return;
+		start_flow(&nv, sk, SS_DIR_INBOUND, cookie);
+		nv.phase = SS_TCP_PENDING_ACCEPT; /* published as TRACKED below */
+		nv.start_ts = bpf_ktime_get_ns();
+		nv.open_state = TCP_SYN_RECV;
+		nv.state = TCP_SYN_RECV;
 		if (insert_tcp(key, &nv))
-			return count_stat(SS_STAT_EVICTED), 0;
+			return count_stat(SS_STAT_EVICTED);
 		v = bpf_map_lookup_elem(&tcp_socks, &key);
 		if (!v)
-			return 0;
-	} else if (v->phase != SS_TCP_PENDING_ACCEPT) {
-		return 0;
+			return;
 	}
-	/* The flow opens at the accept, in the state the socket is in by then. */
+	if (v->phase != SS_TCP_PENDING_ACCEPT)
+		return;
 	owner_from_current(&v->owner, sk);
-	v->start_ts = bpf_ktime_get_ns();
-	v->open_state = sk->__sk_common.skc_state;
-	v->state = v->open_state;
 	barrier();
 	v->phase = SS_TCP_TRACKED;
-	return 0;
 }
 
-SEC("tp/syscalls/sys_exit_accept4")
-int on_sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+/* A TCP send or receive of `ret` bytes (< 0: an error, EAGAIN included): the socket's
+ * first, or the one that ends a call that moved nothing, names a parked socket's owner. */
+static __always_inline void tcp_first_io(const struct sock *sk, int ret, int sending)
 {
-	return on_accept_exit(ctx->ret);
-}
+	__u32 n = ret > 0 ? ret : 0;
 
-SEC("tp/syscalls/sys_exit_accept")
-int on_sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_accept_exit(ctx->ret);
+	if (sk->sk_type != 1 /* SOCK_STREAM: not a raw socket of protocol 6 */)
+		return;
+	if (!tcp_fresh(sk, sending ? n : 0, sending ? 0 : n))
+		return;
+	name_inbound(sk, bpf_get_socket_cookie((void *)sk));
 }
 
 /* ---- UDP ---- */
@@ -767,11 +777,18 @@ static __always_inline void udp_count(struct sock *sk, int ret, int sending)
 	}
 }
 
-/* Fires for every sendmsg/recvmsg of every socket: TCP returns after one compare. */
+/* Fires for every sendmsg/recvmsg of every socket. TCP: the owner of a parked inbound
+ * socket at its first call; after that, a few loads and compares (tcp_fresh). */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(on_sock_send_length, struct sock *sk, int ret, int flags)
 {
-	if (sk->sk_protocol != IPPROTO_UDP || ret <= 0)
+	__u16 proto = sk->sk_protocol;
+
+	if (proto == IPPROTO_TCP) {
+		tcp_first_io(sk, ret, 1);
+		return 0;
+	}
+	if (proto != IPPROTO_UDP || ret <= 0)
 		return 0;
 	udp_count(sk, ret, 1);
 	return 0;
@@ -780,19 +797,42 @@ int BPF_PROG(on_sock_send_length, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(on_sock_recv_length, struct sock *sk, int ret, int flags)
 {
-	if (sk->sk_protocol != IPPROTO_UDP || ret <= 0 || (flags & MSG_PEEK))
+	__u16 proto = sk->sk_protocol;
+
+	if (proto == IPPROTO_TCP) {
+		tcp_first_io(sk, ret, 0);
+		return 0;
+	}
+	if (proto != IPPROTO_UDP || ret <= 0 || (flags & MSG_PEEK))
 		return 0;
 	udp_count(sk, ret, 0);
 	return 0;
 }
 
-/* A UDP socket with flows goes away: user space closes its flows with the final counters
- * it reads from udp_flows, then deletes those entries. */
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+/* The last reference to an inet socket goes (close, or exit), in the closing task.
+ * TCP: a parked inbound socket that no send or receive touched (accepted and closed
+ * without I/O) is owned by the task that closes it; a deferred close in a kernel worker
+ * names nobody. UDP: a socket with flows goes away: user space closes its flows with the
+ * final counters it reads from udp_flows, then deletes those entries. */
 SEC("cgroup/sock_release")
 int on_sock_release(struct bpf_sock *ctx)
 {
 	__u64 cookie;
 
+	if (ctx->protocol == IPPROTO_TCP) {
+		const struct sock *sk = bpf_cast_to_kern_ctx(ctx);
+		__u32 state = ctx->state;
+
+		/* Parked sockets are ESTABLISHED or CLOSE_WAIT (a reset one is gone at TCP_CLOSE). */
+		if (ctx->type != 1 || (state != TCP_ESTABLISHED && state != TCP_CLOSE_WAIT) || !tcp_fresh(sk, 0, 0))
+			return 1;
+		if (kview(struct task_struct, bpf_get_current_task_btf())->flags & SS_PF_KTHREAD)
+			return 1;
+		name_inbound(sk, 0);
+		return 1;
+	}
 	if (ctx->protocol != IPPROTO_UDP)
 		return 1;
 	cookie = bpf_get_socket_cookie(ctx);
