@@ -2,8 +2,9 @@
 /* sockscope kernel side. Stable tracepoints (tp_btf / tp) plus cgroup programs on the v2
  * root; no kprobes or fentry (not available here, and not stable across kernels).
  *
- * Cost model: nothing runs per TCP packet or per TCP send/recv except the one-compare
- * early return in sock_send_length/sock_recv_length. TCP counters are what struct
+ * Cost model: nothing runs per TCP packet, and per TCP send/recv only sock_send_length/
+ * sock_recv_length's check that the socket is past its first call (tcp_fresh: a few loads
+ * of tcp_sock fields), with one lookup at a socket's first call. TCP counters are what struct
  * tcp_sock already keeps, read at state changes and once per interval by the `snapshot`
  * program that user space runs with BPF_PROG_TEST_RUN. UDP bytes are counted per call
  * (UDP has no such kernel counters per peer). Lifecycle events go to one ring buffer;
@@ -400,7 +401,8 @@ static __always_inline void close_tcp(const struct sock *sk, __u64 key, struct s
 		v->cookie = bpf_get_socket_cookie((void *)sk);
 		emit_tcp(SS_REC_CONNECT_FAIL, sk, v, TCP_CLOSE, fail_reason(err), lat);
 	} else if (v->phase == SS_TCP_PENDING_ACCEPT) {
-		/* Closed before any accept(): report it with an unknown owner rather than drop it. */
+		/* Closed before any task sent, received or released it (reset in the accept queue,
+		 * a listener closed with it queued): report it with an unknown owner. */
 		tcp_read_counters(sk, v, &v->counters, oldstate);
 		emit_brief(sk, v);
 	}
@@ -966,7 +968,7 @@ int snapshot(void *ctx)
 
 /* Children waiting in a listener's accept queue at start: established before capture,
  * in no fd table yet. Parked like any inbound connection (counted from now, owner named
- * by the accept), and marked seen_at_start. Probe reads only: the queue is not locked. */
+ * by its first send/recv or its release), and marked seen_at_start. Probe reads only: the queue is not locked. */
 static __always_inline void list_accept_queue(const struct sock *listener)
 {
 	const struct inet_connection_sock *icsk = (const struct inet_connection_sock *)listener;
