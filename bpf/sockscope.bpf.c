@@ -590,13 +590,14 @@ int BPF_PROG(on_tcp_destroy_sock, struct sock *sk)
 
 #define SS_PF_KTHREAD 0x00200000 /* task->flags: a kernel thread (a deferred fput) owns nothing */
 
-/* Whether a TCP socket has written at most `sent` and read at most `read` bytes so far (one
- * more each for a FIN: a shutdown, or an end of file read): bytes the application wrote,
- * write_seq - snd_una + bytes_acked, and read, copied_seq - rcv_nxt + bytes_received,
- * both from the initial sequence numbers the socket does not keep. The softirq updates
- * bytes_acked before snd_una and bytes_received before rcv_nxt: loaded in that order, a
- * concurrent ACK or segment makes the sums smaller, never larger (an extra lookup, not a
- * missed first call). */
+/* Whether a TCP socket has written at most `sent` and read at most `read` bytes so far, in
+ * sequence space: written = write_seq - snd_una + bytes_acked (a FIN queued by shutdown
+ * counts 1; so does an outbound socket's SYN, acked before any send), read = copied_seq -
+ * rcv_nxt + bytes_received (an end of file read counts 1), both from the initial sequence
+ * numbers, which the socket does not keep. An accepted socket starts at 0 and 0. The
+ * softirq updates bytes_acked before snd_una and bytes_received before rcv_nxt: loaded in
+ * that order, a concurrent ACK or segment makes the sums smaller, never larger (an extra
+ * lookup, not a missed first call). */
 static __always_inline int tcp_fresh(const struct sock *sk, __u32 sent, __u32 read)
 {
 	const struct tcp_sock *tp = kview(struct tcp_sock, sk);
@@ -604,19 +605,19 @@ static __always_inline int tcp_fresh(const struct sock *sk, __u32 sent, __u32 re
 
 	acked = tp->bytes_acked;
 	barrier();
-	if (tp->write_seq - tp->snd_una + acked > sent + 1)
+	if (tp->write_seq - tp->snd_una + acked > sent)
 		return 0;
 	received = tp->bytes_received;
 	barrier();
-	return tp->copied_seq - tp->rcv_nxt + received <= read + 1;
+	return tp->copied_seq - tp->rcv_nxt + received <= read;
 }
 
 /* Names the current task the owner of a parked socket and publishes it to the snapshot
  * (TRACKED last, see barrier). The flow keeps its open (time and state at ESTABLISHED) and
- * its counters' zero point. `cookie`: a TCP Fast Open child touched in SYN_RECV has no
- * entry yet (its ESTABLISHED comes later and keeps this one): inserted here, owned, when
- * the caller can give its cookie (not 0). */
-static __always_inline void name_inbound(const struct sock *sk, __u64 cookie)
+ * its counters' zero point. `fast_open`: a TCP Fast Open child read or written in SYN_RECV
+ * has no entry yet (its ESTABLISHED comes later and keeps this one): inserted here, owned
+ * (tp_btf callers only: the cookie helper takes the socket there). */
+static __always_inline void name_inbound(const struct sock *sk, int fast_open)
 {
 	__u64 key = (__u64)sk;
 	struct ss_tcp_sock *v = bpf_map_lookup_elem(&tcp_socks, &key);
@@ -624,9 +625,9 @@ static __always_inline void name_inbound(const struct sock *sk, __u64 cookie)
 	if (!v) {
 		struct ss_tcp_sock nv = {};
 
-		if (!cookie || kview(struct sock, sk)->__sk_common.skc_state != TCP_SYN_RECV)
+		if (!fast_open || kview(struct sock, sk)->__sk_common.skc_state != TCP_SYN_RECV)
 			return;
-		start_flow(&nv, sk, SS_DIR_INBOUND, cookie);
+		start_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
 		nv.phase = SS_TCP_PENDING_ACCEPT; /* published as TRACKED below */
 		nv.start_ts = bpf_ktime_get_ns();
 		nv.open_state = TCP_SYN_RECV;
@@ -645,16 +646,19 @@ static __always_inline void name_inbound(const struct sock *sk, __u64 cookie)
 }
 
 /* A TCP send or receive of `ret` bytes (< 0: an error, EAGAIN included): the socket's
- * first, or the one that ends a call that moved nothing, names a parked socket's owner. */
+ * first names a parked socket's owner. First: nothing written before this send (and at
+ * most an end of file read), or nothing read before this receive (and at most a FIN
+ * written: a shutdown); an outbound socket's SYN counts as written, so a client that
+ * sends first never looks itself up. */
 static __always_inline void tcp_first_io(const struct sock *sk, int ret, int sending)
 {
 	__u32 n = ret > 0 ? ret : 0;
 
 	if (sk->sk_type != 1 /* SOCK_STREAM: not a raw socket of protocol 6 */)
 		return;
-	if (!tcp_fresh(sk, sending ? n : 0, sending ? 0 : n))
+	if (!tcp_fresh(sk, sending ? n : 1, sending ? 1 : n + 1))
 		return;
-	name_inbound(sk, bpf_get_socket_cookie((void *)sk));
+	name_inbound(sk, 1);
 }
 
 /* ---- UDP ---- */
@@ -828,7 +832,8 @@ int on_sock_release(struct bpf_sock *ctx)
 		__u32 state = ctx->state;
 
 		/* Parked sockets are ESTABLISHED or CLOSE_WAIT (a reset one is gone at TCP_CLOSE). */
-		if (ctx->type != 1 || (state != TCP_ESTABLISHED && state != TCP_CLOSE_WAIT) || !tcp_fresh(sk, 0, 0))
+		/* Nothing read (an end of file read named it at that read), at most a FIN written. */
+		if (ctx->type != 1 || (state != TCP_ESTABLISHED && state != TCP_CLOSE_WAIT) || !tcp_fresh(sk, 1, 0))
 			return 1;
 		if (kview(struct task_struct, bpf_get_current_task_btf())->flags & SS_PF_KTHREAD)
 			return 1;
