@@ -591,22 +591,31 @@ int BPF_PROG(on_tcp_destroy_sock, struct sock *sk)
 #define SS_PF_KTHREAD 0x00200000 /* task->flags: a kernel thread (a deferred fput) owns nothing */
 
 /* Whether a TCP socket has written at most `sent` and read at most `read` bytes so far, in
- * sequence space: written = write_seq - snd_una + bytes_acked (a FIN queued by shutdown
- * counts 1; so does an outbound socket's SYN, acked before any send), read = copied_seq -
- * rcv_nxt + bytes_received (an end of file read counts 1), both from the initial sequence
- * numbers, which the socket does not keep. An accepted socket starts at 0 and 0. The
- * softirq updates bytes_acked before snd_una and bytes_received before rcv_nxt: loaded in
- * that order, a concurrent ACK or segment makes the sums smaller, never larger (an extra
+ * sequence space: written = write_seq - snd_una + bytes_acked, read = copied_seq - rcv_nxt +
+ * bytes_received (an end of file read counts 1), both from the initial sequence numbers,
+ * which the socket does not keep. An accepted socket starts at 0 and 0; an outbound one
+ * has written 1 (its SYN, acked) before any send. `fin`: one more written is allowed when
+ * it is a FIN (shutdown: the state is past ESTABLISHED/CLOSE_WAIT), not a SYN. The softirq
+ * updates bytes_acked before snd_una and bytes_received before rcv_nxt: loaded in that
+ * order, a concurrent ACK or segment makes the sums smaller, never larger (an extra
  * lookup, not a missed first call). */
-static __always_inline int tcp_fresh(const struct sock *sk, __u32 sent, __u32 read)
+static __always_inline int tcp_fresh(const struct sock *sk, __u32 sent, __u32 read, int fin)
 {
 	const struct tcp_sock *tp = kview(struct tcp_sock, sk);
-	__u32 acked, received;
+	__u32 acked, received, written;
 
 	acked = tp->bytes_acked;
 	barrier();
-	if (tp->write_seq - tp->snd_una + acked > sent)
-		return 0;
+	written = tp->write_seq - tp->snd_una + acked;
+	if (written > sent) {
+		__u8 state;
+
+		if (!fin || written != sent + 1)
+			return 0;
+		state = kview(struct sock, sk)->__sk_common.skc_state;
+		if (state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT)
+			return 0;
+	}
 	received = tp->bytes_received;
 	barrier();
 	return tp->copied_seq - tp->rcv_nxt + received <= read;
@@ -648,15 +657,15 @@ static __always_inline void name_inbound(const struct sock *sk, int fast_open)
 /* A TCP send or receive of `ret` bytes (< 0: an error, EAGAIN included): the socket's
  * first names a parked socket's owner. First: nothing written before this send (and at
  * most an end of file read), or nothing read before this receive (and at most a FIN
- * written: a shutdown); an outbound socket's SYN counts as written, so a client that
- * sends first never looks itself up. */
+ * written: a shutdown); an outbound socket's SYN counts as written, so a client never
+ * looks itself up. */
 static __always_inline void tcp_first_io(const struct sock *sk, int ret, int sending)
 {
 	__u32 n = ret > 0 ? ret : 0;
 
 	if (sk->sk_type != 1 /* SOCK_STREAM: not a raw socket of protocol 6 */)
 		return;
-	if (!tcp_fresh(sk, sending ? n : 1, sending ? 1 : n + 1))
+	if (!tcp_fresh(sk, sending ? n : 0, sending ? 1 : n + 1, !sending))
 		return;
 	name_inbound(sk, 1);
 }
@@ -831,9 +840,10 @@ int on_sock_release(struct bpf_sock *ctx)
 		const struct sock *sk = bpf_cast_to_kern_ctx(ctx);
 		__u32 state = ctx->state;
 
-		/* Parked sockets are ESTABLISHED or CLOSE_WAIT (a reset one is gone at TCP_CLOSE). */
-		/* Nothing read (an end of file read named it at that read), at most a FIN written. */
-		if (ctx->type != 1 || (state != TCP_ESTABLISHED && state != TCP_CLOSE_WAIT) || !tcp_fresh(sk, 1, 0))
+		/* Parked sockets are ESTABLISHED, CLOSE_WAIT, or past a shutdown (a reset one is
+		 * gone at TCP_CLOSE); nothing read (an end of file read named it at that read),
+		 * nothing written but a FIN. */
+		if (ctx->type != 1 || state == TCP_LISTEN || state == TCP_SYN_SENT || state == TCP_CLOSE || !tcp_fresh(sk, 0, 0, 1))
 			return 1;
 		if (kview(struct task_struct, bpf_get_current_task_btf())->flags & SS_PF_KTHREAD)
 			return 1;
