@@ -11,6 +11,9 @@
 //   node bench/bpf-programs.mjs --together --tree /tmp/old --tree . --reps 6   # the builds
 //     attached at once, measured on the same load (attach order alternates per rep): ratios
 //     that the VM's speed drift (~10% from run to run) does not move
+//   node bench/bpf-programs.mjs --load keepalive --together --tree /tmp/old --tree .   # nginx +
+//     wrk (section 1's placement), per request: what every TCP send/recv costs (--load http-close:
+//     Connection: close)
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +22,7 @@ import { run, start, stop, sleep, killOwnedSync } from './lib/proc.mjs';
 import { enableStats, restoreStats, snapshot } from './lib/bpfstats.mjs';
 import { compileTools } from './lib/compile.mjs';
 import { waitForBpf } from './lib/sockscope.mjs';
+import { placement, runWrk, startNginx, stopNginx } from './lib/workloads.mjs';
 import { NODE_FLAGS } from '../scripts/node-flags.mjs';
 
 const { values: opts } = parseArgs({
@@ -43,11 +47,16 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130)
 if (!enableStats()) throw new Error('cannot set kernel.bpf_stats_enabled (not root?)');
 
 // One load; returns how many units (connections or requests) it made.
-async function load() {
+async function load(http) {
   const p = port++;
   if (opts.load === 'churn') {
     const r = await run(tools.tcp_churn, [String(p), String(seconds), '2000000', opts.clients], { timeoutMs: (seconds + 30) * 1000 });
     return JSON.parse(r.stdout.trim().split('\n').pop()).connections;
+  }
+  if (http) {
+    const r = await runWrk(http, seconds, opts.load === 'http-close');
+    if (r.rps === null) throw new Error(`wrk: ${r.failed}`);
+    return Math.round(r.rps * seconds);
   }
   const server = start(tools.udp_rr, ['server', String(p), String(seconds + 3)], { name: 'udp_rr server' });
   await sleep(100);
@@ -79,10 +88,15 @@ async function measure(trees) {
   for (const tree of trees) captures.push(await attach(tree));
   await sleep(500);
   const held = opts.load === 'hold' ? await holdConns() : null;
+  // nginx (and its 1 s check run) before the counters are read: only wrk's requests count.
+  const http = opts.load === 'keepalive' || opts.load === 'http-close'
+    ? await startNginx({ benchDir: new URL('.', import.meta.url).pathname, workDir: work, port: port++, place: placement(opts.load === 'http-close' ? 'close' : 'keepalive') })
+    : null;
   if (held) await sleep(3000); // their opens announced: the intervals measured are steady
   const before = await snapshot();
-  const units = held ? (await sleep(seconds * 1000), held.n) : await load();
+  const units = held ? (await sleep(seconds * 1000), held.n) : await load(http);
   const after = await snapshot();
+  if (http) await stopNginx(http);
   if (held) await stop(held.holder, 'SIGTERM', 5000);
   for (const c of captures) await stop(c.child, 'SIGINT', 10000);
   return captures.map(({ tree, progs }) => {

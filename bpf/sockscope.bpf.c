@@ -2,8 +2,9 @@
 /* sockscope kernel side. Stable tracepoints (tp_btf / tp) plus cgroup programs on the v2
  * root; no kprobes or fentry (not available here, and not stable across kernels).
  *
- * Cost model: nothing runs per TCP packet or per TCP send/recv except the one-compare
- * early return in sock_send_length/sock_recv_length. TCP counters are what struct
+ * Cost model: nothing runs per TCP packet, and per TCP send/recv only sock_send_length/
+ * sock_recv_length's check that the socket is past its first call (tcp_fresh: a few loads
+ * of tcp_sock fields), with one lookup at a socket's first call. TCP counters are what struct
  * tcp_sock already keeps, read at state changes and once per interval by the `snapshot`
  * program that user space runs with BPF_PROG_TEST_RUN. UDP bytes are counted per call
  * (UDP has no such kernel counters per peer). Lifecycle events go to one ring buffer;
@@ -400,7 +401,8 @@ static __always_inline void close_tcp(const struct sock *sk, __u64 key, struct s
 		v->cookie = bpf_get_socket_cookie((void *)sk);
 		emit_tcp(SS_REC_CONNECT_FAIL, sk, v, TCP_CLOSE, fail_reason(err), lat);
 	} else if (v->phase == SS_TCP_PENDING_ACCEPT) {
-		/* Closed before any accept(): report it with an unknown owner rather than drop it. */
+		/* Closed before any task sent, received or released it (reset in the accept queue,
+		 * a listener closed with it queued): report it with an unknown owner. */
 		tcp_read_counters(sk, v, &v->counters, oldstate);
 		emit_brief(sk, v);
 	}
@@ -528,10 +530,11 @@ static __always_inline int handle_state_change(const struct sock *sk, const int 
 	}
 
 	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_RECV) {
-		/* Softirq: current is whoever was interrupted. Park the socket until accept()
-		 * names its owner (sys_exit_accept4). An entry may already exist (TFO child
-		 * accepted in SYN_RECV): the insert (BPF_NOEXIST) keeps it, without a lookup
-		 * first that misses for every other connection; a left-over is replaced. */
+		/* Softirq: current is whoever was interrupted. Park the socket until its first
+		 * send/recv or its release names its owner. An entry may already exist (a Fast
+		 * Open child read or written in SYN_RECV): the insert (BPF_NOEXIST) keeps it,
+		 * without a lookup first that misses for every other connection; a left-over
+		 * is replaced. */
 		struct ss_tcp_sock nv = {};
 		long err;
 
@@ -606,75 +609,98 @@ int BPF_PROG(on_tcp_destroy_sock, struct sock *sk)
 	return 0;
 }
 
-/* accept()/accept4() returned fd in the accepting task: that task owns the socket, even
- * a forked worker that never called listen(). fd -> file -> socket -> sock. */
-static __always_inline int on_accept_exit(long ret)
-{
-	struct task_struct *task;
-	struct file **fds;
-	struct file *file;
-	struct socket *sock;
-	struct sock *sk;
-	__u64 key;
-	struct ss_tcp_sock *v;
+/* ---- inbound owner: the first task that touches a parked socket ----
+ *
+ * An inbound socket is parked (PENDING_ACCEPT) at SYN_RECV -> ESTABLISHED, in softirq,
+ * where current is not its owner. Its owner is the first task that touches it from process
+ * context: its first send or receive (sock_send_length/sock_recv_length, whatever the call:
+ * read, recv, sendfile, io_uring), or its release when it is closed without any
+ * (cgroup/sock_release, in the closing task). No syscall tracepoint: while any
+ * syscalls/sys_exit_* event has a program, every syscall of every task takes the slow exit
+ * path (about 0.9 us per churn connection). A TCP send/recv looks the socket up only while
+ * it is fresh (tcp_fresh: nothing written or read before this call), a few loads of hot
+ * tcp_sock fields otherwise. */
 
-	if (ret < 0)
-		return 0;
-	task = bpf_get_current_task_btf();
-	fds = kview(struct task_struct, task)->files->fdt->fd;
-	/* fds[ret] as one fault-safe load (a bpf_probe_read_kernel call cost ~130 ns): a
-	 * struct whose only member is a pointer gives kview the 8 bytes to read. */
-	file = (struct file *)kview(struct llist_node, &fds[ret])->next;
-	if (!file)
-		return 0;
-	sock = kview(struct file, file)->private_data;
-	if (!sock)
-		return 0;
-	sk = (struct sock *)kview(struct socket, sock)->sk;
-	if (!sk || sk->sk_protocol != IPPROTO_TCP)
-		return 0;
-	key = (__u64)sk;
-	v = bpf_map_lookup_elem(&tcp_socks, &key);
+#define SS_PF_KTHREAD 0x00200000 /* task->flags: a kernel thread (a deferred fput) owns nothing */
+
+/* Whether a TCP socket has written at most `sent` and read at most `read` bytes so far, in
+ * sequence space: written = write_seq - snd_una + bytes_acked, read = copied_seq - rcv_nxt +
+ * bytes_received (an end of file read counts 1), both from the initial sequence numbers,
+ * which the socket does not keep. An accepted socket starts at 0 and 0; an outbound one
+ * has written 1 (its SYN, acked) before any send. `fin`: one more written is allowed when
+ * it is a FIN (shutdown: the state is past ESTABLISHED/CLOSE_WAIT), not a SYN. The softirq
+ * updates bytes_acked before snd_una and bytes_received before rcv_nxt: loaded in that
+ * order, a concurrent ACK or segment makes the sums smaller, never larger (an extra
+ * lookup, not a missed first call). */
+static __always_inline int tcp_fresh(const struct sock *sk, __u32 sent, __u32 read, int fin)
+{
+	const struct tcp_sock *tp = kview(struct tcp_sock, sk);
+	__u32 acked, received, written;
+
+	acked = tp->bytes_acked;
+	barrier();
+	written = tp->write_seq - tp->snd_una + acked;
+	if (written > sent) {
+		__u8 state;
+
+		if (!fin || written != sent + 1)
+			return 0;
+		state = kview(struct sock, sk)->__sk_common.skc_state;
+		if (state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT)
+			return 0;
+	}
+	received = tp->bytes_received;
+	barrier();
+	return tp->copied_seq - tp->rcv_nxt + received <= read;
+}
+
+/* Names the current task the owner of a parked socket and publishes it to the snapshot
+ * (TRACKED last, see barrier). The flow keeps its open (time and state at ESTABLISHED) and
+ * its counters' zero point. `fast_open`: a TCP Fast Open child read or written in SYN_RECV
+ * has no entry yet (its ESTABLISHED comes later and keeps this one): inserted here, owned
+ * (tp_btf callers only: the cookie helper takes the socket there). */
+static __always_inline void name_inbound(const struct sock *sk, int fast_open)
+{
+	__u64 key = (__u64)sk;
+	struct ss_tcp_sock *v = bpf_map_lookup_elem(&tcp_socks, &key);
+
 	if (!v) {
-		/* Not seen established: accepted in SYN_RECV (TCP Fast Open), or established
-		 * before capture began and waiting in the accept queue since. The latter
-		 * existed before capture: seen_at_start, counted from here. */
 		struct ss_tcp_sock nv = {};
 
-		/* tp programs cannot call bpf_get_socket_cookie: read the cookie the socket
-		 * already has (0 when none was generated yet; snapshot then compares 0s). */
-		start_flow(&nv, sk, SS_DIR_INBOUND, sk->__sk_common.skc_cookie.counter);
-		/* Published as TRACKED below, once the owner is in. */
-		nv.phase = SS_TCP_PENDING_ACCEPT;
-		nv.seen_at_start = sk->__sk_common.skc_state != TCP_SYN_RECV;
+		if (!fast_open || kview(struct sock, sk)->__sk_common.skc_state != TCP_SYN_RECV)
+			return;
+		start_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
+		nv.phase = SS_TCP_PENDING_ACCEPT; /* published as TRACKED below */
+		nv.start_ts = bpf_ktime_get_ns();
+		nv.open_state = TCP_SYN_RECV;
+		nv.state = TCP_SYN_RECV;
 		if (insert_tcp(key, &nv))
-			return count_stat(SS_STAT_EVICTED), 0;
+			return count_stat(SS_STAT_EVICTED);
 		v = bpf_map_lookup_elem(&tcp_socks, &key);
 		if (!v)
-			return 0;
-	} else if (v->phase != SS_TCP_PENDING_ACCEPT) {
-		return 0;
+			return;
 	}
-	/* The flow opens at the accept, in the state the socket is in by then. */
+	if (v->phase != SS_TCP_PENDING_ACCEPT)
+		return;
 	owner_from_current(&v->owner, sk);
-	v->start_ts = bpf_ktime_get_ns();
-	v->open_state = sk->__sk_common.skc_state;
-	v->state = v->open_state;
 	barrier();
 	v->phase = SS_TCP_TRACKED;
-	return 0;
 }
 
-SEC("tp/syscalls/sys_exit_accept4")
-int on_sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+/* A TCP send or receive of `ret` bytes (< 0: an error, EAGAIN included): the socket's
+ * first names a parked socket's owner. First: nothing written before this send (and at
+ * most an end of file read), or nothing read before this receive (and at most a FIN
+ * written: a shutdown); an outbound socket's SYN counts as written, so a client never
+ * looks itself up. */
+static __always_inline void tcp_first_io(const struct sock *sk, int ret, int sending)
 {
-	return on_accept_exit(ctx->ret);
-}
+	__u32 n = ret > 0 ? ret : 0;
 
-SEC("tp/syscalls/sys_exit_accept")
-int on_sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_accept_exit(ctx->ret);
+	if (sk->sk_type != 1 /* SOCK_STREAM: not a raw socket of protocol 6 */)
+		return;
+	if (!tcp_fresh(sk, sending ? n : 0, sending ? 1 : n + 1, !sending))
+		return;
+	name_inbound(sk, 1);
 }
 
 /* ---- UDP ---- */
@@ -799,11 +825,18 @@ static __always_inline void udp_count(struct sock *sk, int ret, int sending)
 	}
 }
 
-/* Fires for every sendmsg/recvmsg of every socket: TCP returns after one compare. */
+/* Fires for every sendmsg/recvmsg of every socket. TCP: the owner of a parked inbound
+ * socket at its first call; after that, a few loads and compares (tcp_fresh). */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(on_sock_send_length, struct sock *sk, int ret, int flags)
 {
-	if (sk->sk_protocol != IPPROTO_UDP || ret <= 0)
+	__u16 proto = sk->sk_protocol;
+
+	if (proto == IPPROTO_TCP) {
+		tcp_first_io(sk, ret, 1);
+		return 0;
+	}
+	if (proto != IPPROTO_UDP || ret <= 0)
 		return 0;
 	udp_count(sk, ret, 1);
 	return 0;
@@ -812,19 +845,44 @@ int BPF_PROG(on_sock_send_length, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(on_sock_recv_length, struct sock *sk, int ret, int flags)
 {
-	if (sk->sk_protocol != IPPROTO_UDP || ret <= 0 || (flags & MSG_PEEK))
+	__u16 proto = sk->sk_protocol;
+
+	if (proto == IPPROTO_TCP) {
+		tcp_first_io(sk, ret, 0);
+		return 0;
+	}
+	if (proto != IPPROTO_UDP || ret <= 0 || (flags & MSG_PEEK))
 		return 0;
 	udp_count(sk, ret, 0);
 	return 0;
 }
 
-/* A UDP socket with flows goes away: user space closes its flows with the final counters
- * it reads from udp_flows, then deletes those entries. */
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+/* The last reference to an inet socket goes (close, or exit), in the closing task.
+ * TCP: a parked inbound socket that no send or receive touched (accepted and closed
+ * without I/O) is owned by the task that closes it; a deferred close in a kernel worker
+ * names nobody. UDP: a socket with flows goes away: user space closes its flows with the
+ * final counters it reads from udp_flows, then deletes those entries. */
 SEC("cgroup/sock_release")
 int on_sock_release(struct bpf_sock *ctx)
 {
 	__u64 cookie;
 
+	if (ctx->protocol == IPPROTO_TCP) {
+		const struct sock *sk = bpf_cast_to_kern_ctx(ctx);
+		__u32 state = ctx->state;
+
+		/* Parked sockets are ESTABLISHED, CLOSE_WAIT, or past a shutdown (a reset one is
+		 * gone at TCP_CLOSE); nothing read (an end of file read named it at that read),
+		 * nothing written but a FIN. */
+		if (ctx->type != 1 || state == TCP_LISTEN || state == TCP_SYN_SENT || state == TCP_CLOSE || !tcp_fresh(sk, 0, 0, 1))
+			return 1;
+		if (kview(struct task_struct, bpf_get_current_task_btf())->flags & SS_PF_KTHREAD)
+			return 1;
+		name_inbound(sk, 0);
+		return 1;
+	}
 	if (ctx->protocol != IPPROTO_UDP)
 		return 1;
 	cookie = bpf_get_socket_cookie(ctx);
@@ -958,7 +1016,7 @@ int snapshot(void *ctx)
 
 /* Children waiting in a listener's accept queue at start: established before capture,
  * in no fd table yet. Parked like any inbound connection (counted from now, owner named
- * by the accept), and marked seen_at_start. Probe reads only: the queue is not locked. */
+ * by its first send/recv or its release), and marked seen_at_start. Probe reads only: the queue is not locked. */
 static __always_inline void list_accept_queue(const struct sock *listener)
 {
 	const struct inet_connection_sock *icsk = (const struct inet_connection_sock *)listener;

@@ -38,8 +38,9 @@ export interface FlowCounters {
   srttUs: number | null; // TCP only
 }
 
-/** A flow starts: outbound TCP established, inbound TCP accepted, first UDP datagram
- * to/from a peer, or found already open at start. One flowId per TCP socket or per
+/** A flow starts: TCP established (an inbound one is reported once the first task to
+ * send, receive or close on it names its owner; ts is still the ESTABLISHED time), first
+ * UDP datagram to/from a peer, or found already open at start. One flowId per TCP socket or per
  * (UDP socket, peer). flowId is unique within one capture session. */
 export interface FlowOpenEvent extends Tuple {
   type: 'flow-open';

@@ -25,15 +25,13 @@ export const HOOKS: readonly Hook[] = [
   // (bpf/sockscope.bpf.c, taken_change).
   { prog: 'on_inet_sock_set_state_nested', kind: 'tp_btf', target: 'sock/inet_sock_set_state', why: 'TCP state changes in a softirq that interrupted the program above on the same CPU, which the kernel skips for it' },
   { prog: 'on_tcp_destroy_sock', kind: 'tp_btf', target: 'tcp/tcp_destroy_sock', why: 'close of a TCP socket that skipped TCP_CLOSE' },
-  { prog: 'on_sys_exit_accept4', kind: 'tp', target: 'syscalls/sys_exit_accept4', why: 'owner of inbound TCP connections (the accepting task)' },
-  { prog: 'on_sys_exit_accept', kind: 'tp', target: 'syscalls/sys_exit_accept', why: 'owner of inbound TCP connections (the accepting task)' },
-  { prog: 'on_sock_send_length', kind: 'tp_btf', target: 'sock/sock_send_length', why: 'UDP bytes/datagrams sent per peer' },
-  { prog: 'on_sock_recv_length', kind: 'tp_btf', target: 'sock/sock_recv_length', why: 'UDP bytes/datagrams received per peer' },
+  { prog: 'on_sock_send_length', kind: 'tp_btf', target: 'sock/sock_send_length', why: 'owner of inbound TCP connections (the first task that sends or receives); UDP bytes/datagrams sent per peer' },
+  { prog: 'on_sock_recv_length', kind: 'tp_btf', target: 'sock/sock_recv_length', why: 'owner of inbound TCP connections (the first task that sends or receives); UDP bytes/datagrams received per peer' },
   { prog: 'on_sendmsg4', kind: 'cgroup', target: 'cgroup/sendmsg4', why: 'peer of unconnected UDP/IPv4 sends' },
   { prog: 'on_sendmsg6', kind: 'cgroup', target: 'cgroup/sendmsg6', why: 'peer of unconnected UDP/IPv6 sends' },
   { prog: 'on_recvmsg4', kind: 'cgroup', target: 'cgroup/recvmsg4', why: 'peer of unconnected UDP/IPv4 receives' },
   { prog: 'on_recvmsg6', kind: 'cgroup', target: 'cgroup/recvmsg6', why: 'peer of unconnected UDP/IPv6 receives' },
-  { prog: 'on_sock_release', kind: 'cgroup', target: 'cgroup/sock_release', why: 'close of UDP flows' },
+  { prog: 'on_sock_release', kind: 'cgroup', target: 'cgroup/sock_release', why: 'owner of inbound TCP connections closed without I/O (the closing task); close of UDP flows' },
   { prog: 'on_exec', kind: 'tp_btf', target: 'sched/sched_process_exec', why: 'exe and command line of processes that exit quickly' },
   { prog: 'on_fork', kind: 'tp_btf', target: 'sched/sched_process_fork', why: 'parent of new processes' },
   { prog: 'on_exit', kind: 'tp_btf', target: 'sched/sched_process_exit', why: 'process exit times' },
@@ -53,11 +51,12 @@ export interface TracepointUse {
   why: string;
 }
 
-/** Hooks the live source can run without (it warns and goes on): UDP accounting and
- * process lifecycle add detail; TCP lifecycle and ownership are the core. */
+/** Hooks the live source can run without (it warns and goes on): UDP peers and
+ * process lifecycle add detail; TCP lifecycle and ownership are the core (the send/recv
+ * tracepoints and sock_release name the owner of inbound TCP connections). */
 export const OPTIONAL_PROGS = new Set([
-  'on_sock_send_length', 'on_sock_recv_length', 'on_sendmsg4', 'on_sendmsg6', 'on_recvmsg4', 'on_recvmsg6',
-  'on_sock_release', 'on_exec', 'on_fork', 'on_exit', 'on_cgroup_mkdir', 'on_tcp_destroy_sock', 'list_sockets',
+  'on_sendmsg4', 'on_sendmsg6', 'on_recvmsg4', 'on_recvmsg6',
+  'on_exec', 'on_fork', 'on_exit', 'on_cgroup_mkdir', 'on_tcp_destroy_sock', 'list_sockets',
   'on_inet_sock_set_state_nested',
 ]);
 

@@ -2,7 +2,9 @@
 // traffic from processes the test knows: the CONTRACT fields, exact bytes, owners. And
 // the same on a machine where tracefs is not mounted (a fresh boot): the run happens in a
 // private mount namespace where the test unmounts /sys/kernel/tracing, so the host (and
-// everything else using tracefs) is untouched; the loader must mount it again itself.
+// everything else using tracefs) is untouched; the loader must mount it again itself (no
+// hook in HOOKS is a classic `tp` since the accept tracepoints went: a run without tracefs
+// must still work, as it would if one came back).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,7 +72,7 @@ function checkExchange(flows: Flow[], x: Awaited<ReturnType<typeof exchange>>) {
     bytes_sent: 12345, bytes_received: 54321, state: 'closed', seen_at_start: false,
   });
   expect(out[0].connect_latency_us).toBeGreaterThan(0);
-  // The inbound owner comes from the accept4 exit tracepoint (a classic `tp`, via tracefs).
+  // The inbound owner comes from the server's first receive (tp_btf sock_recv_length).
   expect(inn[0]).toMatchObject({ direction: 'inbound', pid: x.server.pid, bytes_sent: 54321, bytes_received: 12345, state: 'closed' });
   return out[0];
 }

@@ -82,6 +82,33 @@ describe.skipIf(!canCapture.ok)(`live TCP capture${skipWhy}`, () => {
     expect(out).toMatchObject({ pid: client.pid, bytes_sent: 4000, bytes_received: 6000 });
   });
 
+  it('inbound accepted and closed without any send or receive: the task that closed it owns it', async () => {
+    // No send or receive ever names this socket's owner: its release does (cgroup/sock_release,
+    // in the closing task), as bench/c/tcp_churn.c's server does it at full rate.
+    const { server, port } = await tcpServer('127.0.0.1', ['--close-at-once']);
+    track(server);
+    const client = track(runTraffic(['client-tcp', '127.0.0.1', String(port)]));
+    const { lport } = (await client.next('connected')) as unknown as { lport: number };
+    expect(await client.exited).toBe(0);
+    expect(await server.exited).toBe(0);
+    const inn = await closedFlow(cap, 'the server flow', byPorts('tcp', port, lport));
+    expect(inn).toMatchObject({ direction: 'inbound', pid: server.pid, tid: server.pid, comm: 'python3.11', bytes_sent: 0, bytes_received: 0, state: 'closed' });
+  });
+
+  it('inbound accepted by one process and served by a child it forks: the child owns it (first send/receive)', async () => {
+    // The owner is the first task that sends or receives on the socket, not the accepting
+    // one (sockscope has no accept hook): a pre-forking server's handler, not its acceptor.
+    const { server, port } = await tcpServer('127.0.0.1', ['--handoff', '--expect', '700', '--reply', '900']);
+    track(server);
+    const client = track(runTraffic(['client-tcp', '127.0.0.1', String(port), '--send', '700', '--recv', '900']));
+    const { lport } = (await client.next('connected')) as unknown as { lport: number };
+    const { child } = (await server.next('handed')) as unknown as { child: number };
+    expect(await client.exited).toBe(0);
+    expect(await server.exited).toBe(0);
+    const inn = await closedFlow(cap, 'the server flow', byPorts('tcp', port, lport));
+    expect(inn).toMatchObject({ direction: 'inbound', pid: child, ppid: server.pid, bytes_received: 700, bytes_sent: 900 });
+  });
+
   it('IPv6 on ::1', async () => {
     const { out, inn, client, server } = await exchange('::1', '::1', 3333, 7777);
     expect(out).toMatchObject({ family: 6, laddr: '::1', raddr: '::1', pid: client.pid, direction: 'outbound', bytes_sent: 3333, bytes_received: 7777 });

@@ -4,10 +4,12 @@ prints JSON lines (one per step) with its pid and ports, so the test knows exact
 flows sockscope must report and with how many payload bytes.
 
 Modes:
-  serve-tcp HOST [--expect N] [--reply M] [--count K] [--fork] [--wait-stdin]
+  serve-tcp HOST [--expect N] [--reply M] [--count K] [--fork] [--wait-stdin] [--close-at-once] [--handoff]
       listen on (HOST, 0); for each of K connections read N bytes, send M, read to EOF,
       close. --fork: the parent only listens; a forked worker accepts and serves.
-      --wait-stdin: accept only after a line on stdin.
+      --wait-stdin: accept only after a line on stdin. --close-at-once: accept and close,
+      no send or receive. --handoff: the server accepts, forks a child that serves the
+      connection, and closes its own copy at once.
   client-tcp HOST PORT [--pre P] [--send N] [--recv M] [--wait-stdin] [--exit-now] [--thread]
       connect, send P bytes, [wait for a line on stdin], send N, [exit at once], read M,
       close and read to EOF. --thread: all of it from a second thread.
@@ -99,6 +101,20 @@ def serve_tcp(a):
         sys.stdin.readline()  # connections wait in the accept queue meanwhile
     for _ in range(a.count):
         conn, _ = ls.accept()
+        if a.close_at_once:
+            lport, rport = conn.getsockname()[1], conn.getpeername()[1]
+            conn.close()
+            say(event="closed", lport=lport, rport=rport)
+            continue
+        if a.handoff:
+            child = os.fork()
+            if child == 0:
+                serve_one(conn, a.expect, a.reply, a.shut_first)
+                os._exit(0)
+            conn.close()  # not the last reference: the child's copy keeps it open
+            say(event="handed", child=child)
+            os.waitpid(child, 0)
+            continue
         serve_one(conn, a.expect, a.reply, a.shut_first)
 
 
@@ -230,6 +246,8 @@ def main():
     s.add_argument("--wait-stdin", action="store_true")
     s.add_argument("--backlog", type=int, default=1024)
     s.add_argument("--shut-first", action="store_true")
+    s.add_argument("--close-at-once", action="store_true")
+    s.add_argument("--handoff", action="store_true")
     s.set_defaults(fn=serve_tcp)
     c = sub.add_parser("client-tcp")
     c.add_argument("host")
