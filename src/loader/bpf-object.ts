@@ -11,16 +11,16 @@ import { attachFailure, errnoName, loadFailure, openFailure, runtimeFailure } fr
 import { datasecVars } from './btf';
 import { BpfMap, BPF_MAP_TYPE } from './bpf-map';
 import { RingReader, type RecordAtHandler, type RecordHandler, type RingReaderOptions } from './ring-reader';
-
-/** RingReaderOptions with the overflow ring named: `ring` (a RINGBUF map) and `mode`, a
- * one-u32 array the kernel sets to 1 while it writes to `ring` (0 sends it back to the
- * main ring). */
-export type ObjectRingOptions = Omit<RingReaderOptions, 'spill'> & { spill?: { ring: string; mode: string } };
 import { viewing } from './ring-walk';
 import { ensureTracefs, tracefsHasEvent } from './tracefs';
 import { closeOnExit } from './shutdown';
 import { describeHook, type HookDescription } from './sections';
 import { kernelBtfOverridden, kernelBtfPath, VMLINUX_BTF } from './env';
+
+/** RingReaderOptions with the overflow ring named: `ring` (a RINGBUF map) and `mode`, a
+ * one-u32 array the kernel sets to 1 while it writes to `ring` (0 sends it back to the
+ * main ring). */
+export type ObjectRingOptions = Omit<RingReaderOptions, 'spill'> & { spill?: { ring: string; mode: string } };
 
 export { VMLINUX_BTF };
 
