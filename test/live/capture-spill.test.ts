@@ -1,8 +1,9 @@
 // The overflow ring (bpf/sockscope.bpf.c, reserve()): with `events` shrunk to one page
-// and not drained, records go to `events_spill` instead of being lost, and one reader
-// hands over both rings' records in the order they were written (main ring first). The
-// order is checked on the records' own times: each is stamped right after its
-// reservation, so within a ring they rise but for the two CPUs' interleaving (microseconds).
+// and not drained, records go to `events_spill` (32 MiB here: room for other traffic on
+// the host too) instead of being lost, and one reader hands over both rings' records in
+// the order they were written (main ring first). The order is checked on the records' own
+// times: each is stamped right after its reservation, so within a ring they rise but for
+// the two CPUs' interleaving (microseconds).
 import { afterEach, describe, expect, it } from 'vitest';
 import { openKernelCapture, type KernelCapture } from '../../src/live/kernel';
 import { decodeRecord } from '../../src/events/decode';
@@ -67,7 +68,7 @@ describe.skipIf(!canCapture.ok)(`the overflow ring${skipWhy}`, () => {
   }
 
   it('a full main ring left undrained: the burst and the closes of flows opened in the main ring all come through the spill, in order, none lost', async () => {
-    cap = openKernelCapture(undefined, { ringBytes: 4096, spillBytes: 8 << 20 });
+    cap = openKernelCapture(undefined, { ringBytes: 4096, spillBytes: 32 << 20 });
     const held = await tcpServer('127.0.0.1', ['--expect', '1', '--count', '5']);
     const burstSrv = await tcpServer('127.0.0.1', ['--expect', '1', '--count', '300']);
     helpers.push(held.server, burstSrv.server);
@@ -116,7 +117,7 @@ describe.skipIf(!canCapture.ok)(`the overflow ring${skipWhy}`, () => {
   });
 
   it('drained while it spills (a one-page main ring, a reader every 20 ms): every connection once, in order, none lost', async () => {
-    cap = openKernelCapture(undefined, { ringBytes: 4096, spillBytes: 8 << 20 });
+    cap = openKernelCapture(undefined, { ringBytes: 4096, spillBytes: 32 << 20 });
     const n = 2000;
     const { server, port } = await tcpServer('127.0.0.1', ['--expect', '1', '--count', String(n)]);
     helpers.push(server);
