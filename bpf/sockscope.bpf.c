@@ -7,8 +7,8 @@
  * of tcp_sock fields), with one lookup at a socket's first call. TCP counters are what struct
  * tcp_sock already keeps, read at state changes and once per interval by the `snapshot`
  * program that user space runs with BPF_PROG_TEST_RUN. UDP bytes are counted per call
- * (UDP has no such kernel counters per peer). Lifecycle events go to one ring buffer;
- * counters stay in maps. A TCP flow costs one ring record per socket when it lives less than
+ * (UDP has no such kernel counters per peer). Lifecycle events go to one ring buffer
+ * (and to an overflow ring while it is full); counters stay in maps. A TCP flow costs one ring record per socket when it lives less than
  * an interval (FLOW_BRIEF at close), two otherwise (FLOW_OPEN from the snapshot, FLOW_CLOSE);
  * state changes in between are kept in the map, not sent. See bpf/README.md. */
 #include "vmlinux.h"
@@ -26,6 +26,27 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);
 } events SEC(".maps");
+
+/* The overflow ring: reserve() writes here while `events` is full (a drain held up by the
+ * scheduler for longer than `events` covers), so that the records wait instead of being
+ * lost. User space reads it after `events`, and maps its data pages only while it holds
+ * records (src/loader/ring-mmap.ts), so an unused spill costs kernel memory, not the
+ * process's resident memory. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events_spill SEC(".maps");
+
+/* 1 from the first record that did not fit in `events` until user space, having drained
+ * `events`, sets it back to 0 and drains the spill: while it is 1 every record goes to the
+ * spill, so that a later record never sits in `events` ahead of an earlier one in the
+ * spill (a smaller record could still fit in a nearly full `events`). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} spill_mode SEC(".maps");
 
 /* Every TCP socket sockscope follows, keyed by its struct sock address. NO_PREALLOC:
  * entries cost memory only while used (the bucket array, 16 bytes each, is allocated
@@ -146,12 +167,22 @@ static __always_inline void count_stat(__u32 idx)
 		*v += 1;
 }
 
+/* A record in `events`, or in `events_spill` while spill_mode is set (see there); lost
+ * only when the spill is full too. */
 static __always_inline void *reserve(__u64 size)
 {
-	void *rec = bpf_ringbuf_reserve(&events, size, 0);
+	__u32 zero = 0;
+	__u32 *spilling = bpf_map_lookup_elem(&spill_mode, &zero);
+	void *rec;
 
-	if (!rec)
-		count_stat(SS_STAT_LOST);
+	if (spilling && !*spilling) {
+		rec = bpf_ringbuf_reserve(&events, size, 0);
+		if (rec)
+			return rec;
+		*spilling = 1;
+	}
+	rec = bpf_ringbuf_reserve(&events_spill, size, 0);
+	count_stat(rec ? SS_STAT_SPILLED : SS_STAT_LOST);
 	return rec;
 }
 

@@ -35,7 +35,8 @@ enum ss_fail_reason { SS_FAIL_CLOSED = 0, SS_FAIL_REFUSED = 1, SS_FAIL_RESET = 2
  * entry another socket left behind, left_over()).
  * SS_STAT_NESTED counts the TCP state changes on_inet_sock_set_state_nested took over
  * (no loss: a measure of how often the first program was interrupted). */
-enum ss_stat { SS_STAT_LOST = 0, SS_STAT_EVICTED = 1, SS_STAT_NESTED = 2, SS_STAT_MAX = 4 };
+/* SS_STAT_SPILLED counts records written to the overflow ring (events_spill): not lost. */
+enum ss_stat { SS_STAT_LOST = 0, SS_STAT_EVICTED = 1, SS_STAT_NESTED = 2, SS_STAT_SPILLED = 3, SS_STAT_MAX = 4 };
 
 /* Phase of an entry in the tcp_socks map. */
 enum ss_tcp_phase { SS_TCP_CONNECTING = 1, SS_TCP_PENDING_ACCEPT = 2, SS_TCP_TRACKED = 3 };

@@ -127,7 +127,7 @@ async function runJsonl(opts: LiveOptions): Promise<number> {
   // Nothing is lost silently: the JSON lines are flows only, so say it on stderr.
   const { lost, evicted } = out.state.totals;
   if (lost > 0 || evicted > 0) {
-    process.stderr.write(`sockscope: ${lost} events lost (ring buffer full, or a close the kernel did not show) and ${evicted} flows evicted (map full): some flows above are missing or incomplete\n`);
+    process.stderr.write(`sockscope: ${lost} events lost (ring buffers full, or a close the kernel did not show) and ${evicted} flows evicted (map full): some flows above are missing or incomplete\n`);
   }
   return 0;
 }

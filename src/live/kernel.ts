@@ -11,6 +11,8 @@ import { NotSupportedError } from '../errors';
 export interface CaptureSizes {
   /** Ring buffer bytes (power of two, >= page size). Default 16 MiB. */
   ringBytes?: number;
+  /** Overflow ring bytes (power of two, >= page size). Default 16 MiB. */
+  spillBytes?: number;
   /** Max TCP sockets followed at once. Default 262144 (the object's max_entries). */
   tcpEntries?: number;
   /** Max UDP (socket, peer) flows (and UDP sockets with flows) at once. Default 131072. */
@@ -30,6 +32,7 @@ export function openKernelCapture(objectPath = BPF_OBJECT_PATH, sizes: CaptureSi
   const obj = BpfObject.open(objectPath);
   try {
     if (sizes.ringBytes) obj.setMapMaxEntries(SIZABLE_MAPS.ring, sizes.ringBytes);
+    if (sizes.spillBytes) obj.setMapMaxEntries(SIZABLE_MAPS.spill, sizes.spillBytes);
     if (sizes.tcpEntries) obj.setMapMaxEntries(SIZABLE_MAPS.tcp, sizes.tcpEntries);
     if (sizes.udpEntries) {
       obj.setMapMaxEntries(SIZABLE_MAPS.udp, sizes.udpEntries);

@@ -17,6 +17,7 @@ import { decodeCounters, decodeRecord, tcpSockAt, tcpStateName, udpFlowAt } from
 import { KernelRecordRun, isFlowRecordType, isWholeFlowRecord, openRecordAt, type RecordedEvent } from '../events/kernel-records';
 import { REC, TCP_SOCK } from '../events/layout';
 import { closeOnExit } from '../loader/shutdown';
+import { SPILL } from '../loader/hooks';
 import { KnownFlows } from './known-flows';
 import { MemoryReturner } from './native-memory';
 import { probe } from '../loader/probe';
@@ -157,7 +158,9 @@ class LiveSource implements RecordedEventSource {
       sockscopeVersion: VERSION,
     };
     for (const w of capture.warnings) process.stderr.write(`sockscope: ${w}\n`);
-    this.ring = obj.ringBufferAt('events', (buf, offset, length) => this.onRecord(buf, offset, length));
+    // The overflow ring, when the object has one (every object built from this tree).
+    const spill = obj.mapNames().includes(SPILL.ring) ? SPILL : undefined;
+    this.ring = obj.ringBufferAt('events', (buf, offset, length) => this.onRecord(buf, offset, length), { spill });
     favourDrainThread();
     this.unregister = closeOnExit(() => this.capture.obj.close());
     // Connections that exist already: the iterator adds them to tcp_socks (seen_at_start;

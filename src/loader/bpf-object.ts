@@ -17,6 +17,11 @@ import { closeOnExit } from './shutdown';
 import { describeHook, type HookDescription } from './sections';
 import { kernelBtfOverridden, kernelBtfPath, VMLINUX_BTF } from './env';
 
+/** RingReaderOptions with the overflow ring named: `ring` (a RINGBUF map) and `mode`, a
+ * one-u32 array the kernel sets to 1 while it writes to `ring` (0 sends it back to the
+ * main ring). */
+export type ObjectRingOptions = Omit<RingReaderOptions, 'spill'> & { spill?: { ring: string; mode: string } };
+
 export { VMLINUX_BTF };
 
 type Phase = 'opened' | 'loaded' | 'closed';
@@ -238,17 +243,31 @@ export class BpfObject {
 
   /** A reader for a BPF_MAP_TYPE_RINGBUF map; closed with the object. The handler's Buffer
    * is valid only during its call (see RingReader.drain). */
-  ringBuffer(mapName: string, onRecord: RecordHandler, options?: RingReaderOptions): RingReader {
+  ringBuffer(mapName: string, onRecord: RecordHandler, options?: ObjectRingOptions): RingReader {
     return this.ringBufferAt(mapName, viewing(onRecord), options);
   }
 
   /** ringBuffer() with the record as (buffer, offset, length): no Buffer per record. */
-  ringBufferAt(mapName: string, onRecord: RecordAtHandler, options?: RingReaderOptions): RingReader {
-    const map = this.map(mapName);
-    if (map.type !== BPF_MAP_TYPE.RINGBUF) throw new RuntimeError(`map '${mapName}' is not a ring buffer (type ${map.type})`);
-    const reader = new RingReader(mapName, map.fd, map.maxEntries, onRecord, options);
+  ringBufferAt(mapName: string, onRecord: RecordAtHandler, options: ObjectRingOptions = {}): RingReader {
+    const map = this.ringMap(mapName);
+    const { spill: names, ...rest } = options;
+    let spill: RingReaderOptions['spill'];
+    if (names) {
+      const ring = this.ringMap(names.ring);
+      const mode = this.map(names.mode);
+      const key = Buffer.alloc(4);
+      const off = Buffer.alloc(mode.valueSize);
+      spill = { mapName: names.ring, fd: ring.fd, size: ring.maxEntries, resume: () => mode.update(key, off) };
+    }
+    const reader = new RingReader(mapName, map.fd, map.maxEntries, onRecord, { ...rest, spill });
     this.rings.push(reader);
     return reader;
+  }
+
+  private ringMap(mapName: string): BpfMap {
+    const map = this.map(mapName);
+    if (map.type !== BPF_MAP_TYPE.RINGBUF) throw new RuntimeError(`map '${mapName}' is not a ring buffer (type ${map.type})`);
+    return map;
   }
 
   /** A loaded map by name (cached). */

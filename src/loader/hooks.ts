@@ -69,4 +69,7 @@ export const TRACEPOINTS: TracepointUse[] = HOOKS.filter((h, i) => (h.kind === '
 }));
 
 /** Map names whose size the loader may change (setMapMaxEntries) before load. */
-export const SIZABLE_MAPS = { ring: 'events', tcp: 'tcp_socks', udp: 'udp_flows', udpSockets: 'udp_socks' } as const;
+export const SIZABLE_MAPS = { ring: 'events', spill: 'events_spill', tcp: 'tcp_socks', udp: 'udp_flows', udpSockets: 'udp_socks' } as const;
+
+/** The overflow ring and its switch (bpf/sockscope.bpf.c, reserve()). */
+export const SPILL = { ring: 'events_spill', mode: 'spill_mode' } as const;

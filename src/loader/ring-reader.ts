@@ -3,7 +3,9 @@
 // mapping in JS (ring-mmap.ts: no FFI call and no copy per record); when the map cannot be
 // mapped, libbpf's ring_buffer__consume with a JS callback per record does it instead
 // (ring-libbpf.ts). The timer backs off while the ring stays empty, so an idle sockscope
-// wakes up a few times a second, not twenty.
+// wakes up a few times a second, not twenty. A reader may also drain an overflow ring
+// (`spill`), which the kernel writes while the main ring is full: always after the main
+// ring, so that records keep their order (bpf/README.md, lost events).
 import { RuntimeError } from '../errors';
 import { MmapRing } from './ring-mmap';
 import { LibbpfRing } from './ring-libbpf';
@@ -17,10 +19,25 @@ export interface RingReaderOptions {
   access?: 'auto' | 'mmap' | 'libbpf';
   /** The longest wait between drains while the ring stays empty (default 250 ms). */
   maxIdlePeriodMs?: number;
+  /** An overflow ring read after this one, by the same handler. */
+  spill?: SpillRing;
+}
+
+/** An overflow ring: a loaded RINGBUF map that the kernel writes instead of the main ring
+ * from the first record that did not fit there until `resume` is called. */
+export interface SpillRing {
+  mapName: string;
+  fd: number;
+  size: number;
+  /** Lets the kernel write to the main ring again; called after the main ring is drained,
+   * before the spill is (the records written meanwhile go to the spill, read next). */
+  resume: () => void;
 }
 
 export class RingReader {
   private ring: MmapRing | LibbpfRing | null;
+  private spillRing: MmapRing | LibbpfRing | null = null;
+  private readonly spill: SpillRing | null;
   /** How this reader reads: 'mmap' or 'libbpf' (the fallback). */
   readonly access: 'mmap' | 'libbpf';
   /** Why mmap was not used, when access is 'libbpf' under 'auto'. */
@@ -54,6 +71,22 @@ export class RingReader {
     }
     this.ring = ring ?? new LibbpfRing(mapName, mapFd);
     this.access = ring ? 'mmap' : 'libbpf';
+    this.spill = options.spill ?? null;
+    if (this.spill) {
+      const { mapName: name, fd, size } = this.spill;
+      try {
+        // Read the same way as the main ring; its data pages mapped only while in use.
+        this.spillRing = this.access === 'mmap' ? new MmapRing(name, fd, size, true) : new LibbpfRing(name, fd);
+      } catch (err) {
+        this.ring.close();
+        throw err;
+      }
+    }
+  }
+
+  /** Whether the overflow ring's data pages are mapped now (false without one). */
+  get spillMapped(): boolean {
+    return this.spillRing instanceof MmapRing && this.spillRing.dataMapped;
   }
 
   /**
@@ -67,12 +100,24 @@ export class RingReader {
     if (ring === null) throw new RuntimeError(`ring buffer '${this.mapName}' used after close`);
     if (this.draining) return 0; // a handler that drains again would re-enter the walk
     this.draining = true;
-    let r;
+    let n = 0;
     try {
-      r = ring instanceof MmapRing ? ring.drain(this.onRecord) : ring.drain(this.onRecord, this.mapName);
+      n = this.drainOne(ring, this.mapName);
+      const spill = this.spillRing;
+      if (spill !== null) {
+        // Only when the spill holds records (libbpf's reader cannot tell: always): a map
+        // update is a syscall.
+        if (!(spill instanceof MmapRing) || spill.pending() > 0) this.spill!.resume();
+        n += this.drainOne(spill, this.spill!.mapName);
+      }
     } finally {
       this.draining = false;
     }
+    return n;
+  }
+
+  private drainOne(ring: MmapRing | LibbpfRing, mapName: string): number {
+    const r = ring instanceof MmapRing ? ring.drain(this.onRecord) : ring.drain(this.onRecord, mapName);
     this.records += r.records;
     if (r.hasError) throw r.error;
     return r.records;
@@ -124,5 +169,7 @@ export class RingReader {
     this.stop();
     this.ring?.close();
     this.ring = null;
+    this.spillRing?.close();
+    this.spillRing = null;
   }
 }

@@ -1,6 +1,7 @@
 // Nothing is lost silently: a full map (tiny tcp_socks) shows as `evicted`, a full ring
-// buffer (one page) as `lost`, both carried by ticks into the reducer's totals; and with
-// the default sizes a burst of 2,000 short connections is reported whole, zero lost.
+// buffer (one page, its overflow ring one page too) as `lost`, both carried by ticks into
+// the reducer's totals; and with the default sizes a burst of 2,000 short connections is
+// reported whole, zero lost.
 import { afterEach, describe, expect, it } from 'vitest';
 import { canCapture, skipWhy, startCapture, type Capture } from './helpers/capture';
 import { runTraffic, stopHelpers, tcpServer, type Helper } from './helpers/procs';
@@ -36,7 +37,7 @@ describe.skipIf(!canCapture.ok)(`live capture limits${skipWhy}`, () => {
   });
 
   it('a ring buffer of one page and a burst of connections: lost > 0 in the ticks and the totals', async () => {
-    cap = await startCapture({ intervalMs: 200, sizes: { ringBytes: 4096 } });
+    cap = await startCapture({ intervalMs: 200, sizes: { ringBytes: 4096, spillBytes: 4096 } });
     const { server, port } = await tcpServer('127.0.0.1', ['--expect', '1', '--count', '300']);
     helpers.push(server);
     const burst = runTraffic(['burst-tcp', '127.0.0.1', String(port), '300']);
@@ -48,7 +49,7 @@ describe.skipIf(!canCapture.ok)(`live capture limits${skipWhy}`, () => {
   });
 
   it('records lost in a full ring: no flow of the burst stays open (closes swept from the maps)', async () => {
-    cap = await startCapture({ intervalMs: 200, sizes: { ringBytes: 4096 } });
+    cap = await startCapture({ intervalMs: 200, sizes: { ringBytes: 4096, spillBytes: 4096 } });
     const n = 300;
     const ports: number[] = [];
     const mine = () => [...cap!.state.flows.values()].filter((f) => f.proto === 'tcp' && (ports.includes(f.rport) || ports.includes(f.lport)));
