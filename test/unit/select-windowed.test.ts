@@ -121,6 +121,20 @@ describe('incremental flow snapshot', () => {
     expect(snap.table.rows().some((r) => r.flowId === 5)).toBe(false);
   });
 
+  it('shows the numbers of the moment it froze while the store goes on, and the store\'s again after the next derive', () => {
+    const s = createCoreState();
+    const d = new FlowSnapshotDeriver();
+    applyBatch(s, manyFlowBatches(50, 0)[0]);
+    const snap = d.derive(s, true);
+    const shown = snap.table.rows().map(plain);
+    snap.table.freeze();
+    applyBatch(s, manyFlowInterval(50, 1));
+    expect(snap.table.rows().map(plain)).toEqual(shown);
+    const next = d.derive(s, false);
+    compare(next.table.rows(), deriveFlowRows(s));
+    expect(next.table.rows().map(plain)).not.toEqual(shown);
+  });
+
   it('keeps the rows right as most flows leave and more arrive than there was room for', () => {
     const s = createCoreState({ lingerNs: 0 });
     const d = new FlowSnapshotDeriver();
