@@ -9,7 +9,7 @@
 import v8 from 'node:v8';
 
 /** new_space's size (both semi-spaces) at which growth stops: 4 MiB semi-spaces. */
-const CAP_BYTES = Number(process.env.SOCKSCOPE_YOUNG_CAP_MIB ?? 8) * 2 ** 20;
+const CAP_BYTES = 8 * 2 ** 20;
 const CHECK_MS = 1000;
 
 /** Starts the cap (checked once a second); returns what stops it. */
