@@ -66,7 +66,7 @@ try {
   const mb = (kib) => Math.round((kib * 1024) / 1e6);
   process.stdout.write(`${JSON.stringify({
     repo: repoDir, mode: row.mode, maxFlows: values['max-flows'], flows: row.flows, opened: row.opened, reported: row.reported, screen: row.screen,
-    beforeMiB: mib(row.rssBeforeKiB), after5sMiB: mib(row.rssFirstKiB), endMiB: mib(row.rssKiB), lateMedianMiB: mib(row.rssLateMedianKiB), peakMiB: mib(row.rssPeakKiB),
+    beforeMiB: mib(row.rssBeforeKiB), after5sMiB: mib(row.rssFirstKiB), endMiB: mib(row.rssKiB), lateMedianMiB: mib(row.rssLateMedianKiB), peakMiB: mib(row.rssPeakKiB), lateCpuPercent: row.lateCpuPercent === null ? null : Math.round(row.lateCpuPercent * 100) / 100,
     endMB: mb(row.rssKiB), peakMB: mb(row.rssPeakKiB), byMapping: row.byMapping,
     heap: values.heap ? readFileSync(heapFile, 'utf8').trim() : undefined, topMappings,
   })}\n`);

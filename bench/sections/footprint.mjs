@@ -94,14 +94,20 @@ export async function holdAndSample(ctx, { flows, mode, pids, portBase, holdSeco
   // between full GCs, and one comes as the held flows' short histories are given back,
   // 60 intervals after their byte: the end sample lands before or after it by luck).
   const late = [];
+  // The process's CPU over the same last 30 s (the idle screen's cost at this many flows).
+  let lateCpu = null;
   const tHold = Date.now();
   while (Date.now() - tHold < holdSeconds * 1000) {
     await sleep(500);
     const r = rssKiB(pids()).rss;
     peak = Math.max(peak, r);
     if (first === null && Date.now() - tHold >= 5000) first = r;
-    if (Date.now() - tHold >= holdSeconds * 1000 - Math.min(30000, (holdSeconds * 1000) / 2)) late.push(r);
+    if (Date.now() - tHold >= holdSeconds * 1000 - Math.min(30000, (holdSeconds * 1000) / 2)) {
+      late.push(r);
+      lateCpu ??= { s: cpuTotal(pids()[0]), at: Date.now() };
+    }
   }
+  const lateCpuPercent = lateCpu ? ((cpuTotal(pids()[0]) - lateCpu.s) / ((Date.now() - lateCpu.at) / 1000)) * 100 : null;
   const during = rssKiB(pids());
   const byMapping = rssByMapping(pids()[0]);
   if (onHeld) await onHeld();
@@ -110,8 +116,10 @@ export async function holdAndSample(ctx, { flows, mode, pids, portBase, holdSeco
   for (const h of holders) await stop(h, 'SIGTERM', 2000);
   await sleep(1000);
   return { flows, mode, connections: n, opened, openSeconds, holdSeconds, ports,
-    rssBeforeKiB: before.rss, rssFirstKiB: first ?? during.rss, rssKiB: during.rss, rssPeakKiB: Math.max(peak, during.rss), rssLateMedianKiB: summary(late)?.median ?? during.rss, byMapping };
+    rssBeforeKiB: before.rss, rssFirstKiB: first ?? during.rss, rssKiB: during.rss, rssPeakKiB: Math.max(peak, during.rss), rssLateMedianKiB: summary(late)?.median ?? during.rss, lateCpuPercent, byMapping };
 }
+
+const cpuTotal = (pid) => { const c = cpuSeconds([pid]); return c.user + c.sys; };
 
 // The TUI in a detached 120x40 tmux pane, as a monitor whose memory we sample.
 export async function startTuiPane(ctx, tag, extraArgs = []) {

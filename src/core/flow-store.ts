@@ -33,6 +33,10 @@ export class FlowStore {
   /** Per page, rows of REF_STRIDE references (strings, the owner, lifecycle, history). */
   readonly refs: unknown[][] = [];
   private nextSerial = 1;
+  /** Bumped by the reducer whenever it writes a flow's counters or changes its rates: the
+   * TUI's table reads the numbers from here and re-sorts only when this moved
+   * (select/flow-snapshot.ts), without comparing every flow's numbers each interval. */
+  valueWrites = 0;
   /** The view handed out for each slot, if any: detached when the slot is released. */
   private views: Array<FlowView | undefined> = [];
   private transient: FlowView | null = null;

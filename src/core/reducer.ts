@@ -331,6 +331,7 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   const q = row * INT_STRIDE;
   const refs = store.refs[page];
   const r = row * REF_STRIDE;
+  store.valueWrites++;
   num[o + FLOW_ID] = e.flowId;
   num[o + COOKIE] = e.cookie;
   num[o + START_TS] = e.ts;
@@ -491,6 +492,7 @@ function setCounters(
 ): void {
   const num = store.num[slot >> PAGE_BITS];
   const o = (slot & PAGE_MASK) * NUM_STRIDE;
+  store.valueWrites++;
   num[o + BYTES_SENT] = c.bytesSent;
   num[o + BYTES_RECEIVED] = c.bytesReceived;
   num[o + PACKETS_SENT] = c.packetsSent ?? NaN;
@@ -513,6 +515,7 @@ function setCounterColumns(s: State, c: CounterColumns): void {
     const o = (slot & PAGE_MASK) * NUM_STRIDE;
     const end = num[o + END_TS];
     if (end === end) continue; // closed
+    store.valueWrites++;
     num[o + BYTES_SENT] = bytesSent[i];
     num[o + BYTES_RECEIVED] = bytesReceived[i];
     num[o + PACKETS_SENT] = packetsSent[i];
@@ -562,6 +565,7 @@ function tick(s: State, e: TickEvent): void {
     // Whole bytes/s, rounded up: a flow that moved never shows 0.
     const txr = dTx > 0 ? Math.ceil(dTx * perSec) : 0;
     const rxr = dRx > 0 ? Math.ceil(dRx * perSec) : 0;
+    if (num[o + TX_RATE] !== txr || num[o + RX_RATE] !== rxr) store.valueWrites++;
     num[o + TX_RATE] = txr;
     num[o + RX_RATE] = rxr;
     num[o + PREV_BYTES_SENT] = sent;

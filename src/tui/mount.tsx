@@ -4,8 +4,10 @@ import { render } from 'ink';
 import { App } from './App';
 import type { TuiFeed } from './feed';
 import { screenRenderOptions } from './render-options';
+import { capYoungGeneration } from './young-generation';
 
 export async function mountTui(feed: TuiFeed, opts: { durationMs?: number | null; notice?: string } = {}): Promise<number> {
+  const uncap = capYoungGeneration();
   const instance = render(<App feed={feed} notice={opts.notice} />, screenRenderOptions());
   const timer = opts.durationMs ? setTimeout(() => instance.unmount(), opts.durationMs) : null;
   // SIGTERM (and SIGINT from outside the terminal) leave the same way q does.
@@ -16,6 +18,7 @@ export async function mountTui(feed: TuiFeed, opts: { durationMs?: number | null
     await instance.waitUntilExit();
   } finally {
     if (timer) clearTimeout(timer);
+    uncap();
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('SIGINT', onSignal);
     // Closing the feed also completes a recording started with R.

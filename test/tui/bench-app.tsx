@@ -7,6 +7,7 @@ import { render } from 'ink';
 import { App } from '../../src/tui/App';
 import { LiveFeed } from '../../src/tui/live-feed';
 import { screenRenderOptions } from '../../src/tui/render-options';
+import { capYoungGeneration } from '../../src/tui/young-generation';
 import type { AppEvent, EventSource, SourceInfo } from '../../src/events/types';
 import { manyFlowBatches, manyFlowInterval } from './fixtures';
 
@@ -66,6 +67,8 @@ process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
 
 writeFileSync(`${out}.pid`, String(process.pid));
 const feed = new LiveFeed(new TimedSource(info));
+// As mountTui does.
+capYoungGeneration();
 const app = render(<App feed={feed} />, screenRenderOptions());
 await app.waitUntilExit();
 await feed.close();

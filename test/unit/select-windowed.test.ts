@@ -121,6 +121,20 @@ describe('incremental flow snapshot', () => {
     expect(snap.table.rows().some((r) => r.flowId === 5)).toBe(false);
   });
 
+  it('shows the numbers of the moment it froze while the store goes on, and the store\'s again after the next derive', () => {
+    const s = createCoreState();
+    const d = new FlowSnapshotDeriver();
+    applyBatch(s, manyFlowBatches(50, 0)[0]);
+    const snap = d.derive(s, true);
+    const shown = snap.table.rows().map(plain);
+    snap.table.freeze();
+    applyBatch(s, manyFlowInterval(50, 1));
+    expect(snap.table.rows().map(plain)).toEqual(shown);
+    const next = d.derive(s, false);
+    compare(next.table.rows(), deriveFlowRows(s));
+    expect(next.table.rows().map(plain)).not.toEqual(shown);
+  });
+
   it('keeps the rows right as most flows leave and more arrive than there was room for', () => {
     const s = createCoreState({ lingerNs: 0 });
     const d = new FlowSnapshotDeriver();
@@ -159,14 +173,20 @@ describe('incremental flow snapshot', () => {
     applyBatch(s, [open(1, owner(100, 'old', 1000, 5000), '10.0.0.1'), open(2, owner(101, 'stays', 1000, 5000), '10.0.0.3'), tick(0)]);
     const snap = d.derive(s, true);
     const shown = snap.table.rows().map(plain);
+    // The screen freezes: the numbers are kept as they are now (the table reads them from
+    // the store otherwise, where flow 1's final counters land before it leaves).
+    snap.table.freeze();
     // Flow 1 closes and leaves (no linger); flow 3, another owner, takes its slot.
     const final = { bytesSent: 1, bytesReceived: 2, packetsSent: null, packetsReceived: null, retransmits: null, srttUs: null };
     applyBatch(s, [{ type: 'flow-close', ts: T0 + 1e9, flowId: 1, counters: final }, tick(1), tick(2)]);
     expect(s.flows.has(1)).toBe(false);
     applyBatch(s, [open(3, owner(102, 'new', 0, 5000), '10.9.9.9')]);
     expect(s.flows.store.numAt(s.flows.slots.get(3)!, 12 /* FLOW_ID */)).toBe(3);
-    // Not derived again (frozen, or a key before the next frame): the rows it showed.
+    // Not derived again (frozen): the rows it showed; unfrozen, the same flows and names.
     expect(snap.table.rows().map(plain)).toEqual(shown);
+    snap.table.thaw();
+    const text = (r: TableRow) => ({ ...plain(r), tx: 0, rx: 0 });
+    expect(snap.table.rows().map(text)).toEqual(shown.map((r) => ({ ...r, tx: 0, rx: 0 })));
     compare(d.derive(s, true).table.rows(), deriveFlowRows(s));
     expect(d.derive(s, false).table.rows().map((r) => r.flowId)).toEqual([2, 3]);
   });

@@ -7,12 +7,9 @@
 // (flow-table.ts), not a view object per flow.
 import type { CoreState } from '../state';
 import type { FlowStore } from '../flow-store';
-import {
-  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, END_TS, NUM_STRIDE, PAGE_BITS, PAGE_MASK, REF_STRIDE, RETRANSMITS, RX_RATE, R_STATE,
-  SRTT_US, TX_RATE,
-} from '../flow-fields';
+import { END_TS, NUM_STRIDE, PAGE_BITS, PAGE_MASK, REF_STRIDE, R_STATE } from '../flow-fields';
 import { FlowTable } from './flow-table';
-import { namesOf, stateName, type FlowRow } from './rows';
+import { namesOf, OTHER_STATE, stateCode, type FlowRow } from './rows';
 
 export interface FlowSnapshot {
   /** Every flow's values, in the state's order (first seen first). */
@@ -23,53 +20,20 @@ export interface FlowSnapshot {
   shape: object;
 }
 
-/** What fillValues reports: numbers changed (the order may have), or the state or the
- * close (what the filter and the groups' text read). */
-const VALUES_CHANGED = 1;
-const TEXT_CHANGED = 2;
-
-/** a !== b, with NaN (missing) equal to NaN. */
-function differs(a: number, b: number): boolean {
-  return a !== b && (a === a || b === b);
-}
-
-/** Writes the state and counters of the flow in the store's `slot` at position i;
- * VALUES_CHANGED | TEXT_CHANGED bits for what differs from what was there. Read from the
- * store's rows, not through a view's getters: a double returned by a getter that was not
- * inlined is a new heap number, and this runs over every flow each interval (at 100,000
- * idle flows that was enough garbage to keep V8's young generation at its full 16 MB).
- * NaN in the rows is a missing value, as in the columns. */
-function fillValues(t: FlowTable, i: number, store: FlowStore, slot: number): number {
-  const num = store.num[slot >> PAGE_BITS];
-  const o = (slot & PAGE_MASK) * NUM_STRIDE;
-  let changed = 0;
-  const state = stateName(store.refs[slot >> PAGE_BITS][(slot & PAGE_MASK) * REF_STRIDE + R_STATE] as string);
-  const end = num[o + END_TS];
+/** Writes the state and the close of the flow in the store's `slot` at position i; true
+ * when they differ from what was there (what the filter and the groups' text read). Read
+ * from the store's rows, not through a view's getters (no heap number per flow, and this
+ * runs over every flow each interval). The numbers are not copied: the table reads them
+ * from the store (flow-table.ts), and the store counts the intervals that wrote any. */
+function fillText(t: FlowTable, i: number, store: FlowStore, slot: number): boolean {
+  const state = stateCode(store.refs[slot >> PAGE_BITS][(slot & PAGE_MASK) * REF_STRIDE + R_STATE] as string);
+  const end = store.num[slot >> PAGE_BITS][(slot & PAGE_MASK) * NUM_STRIDE + END_TS];
   const closed = end === end ? 1 : 0;
-  if (t.state[i] !== state || t.closed[i] !== closed) {
-    t.state[i] = state;
-    t.closed[i] = closed;
-    changed |= TEXT_CHANGED;
-  }
-  const txRate = num[o + TX_RATE];
-  const rxRate = num[o + RX_RATE];
-  const tx = num[o + BYTES_SENT];
-  const rx = num[o + BYTES_RECEIVED];
-  const retr = num[o + RETRANSMITS];
-  const rtt = num[o + SRTT_US];
-  const conn = num[o + CONNECT_LATENCY_US];
-  if (t.txRate[i] !== txRate || t.rxRate[i] !== rxRate || t.tx[i] !== tx || t.rx[i] !== rx ||
-      differs(t.retr[i], retr) || differs(t.rttUs[i], rtt) || differs(t.connectUs[i], conn)) {
-    t.txRate[i] = txRate;
-    t.rxRate[i] = rxRate;
-    t.tx[i] = tx;
-    t.rx[i] = rx;
-    t.retr[i] = retr;
-    t.rttUs[i] = rtt;
-    t.connectUs[i] = conn;
-    changed |= VALUES_CHANGED;
-  }
-  return changed;
+  // OTHER_STATE: the text is not in the code, so it may have changed.
+  if (t.state[i] === state && t.closed[i] === closed && state !== OTHER_STATE) return false;
+  t.state[i] = state;
+  t.closed[i] = closed;
+  return true;
 }
 
 export class FlowSnapshotDeriver {
@@ -80,6 +44,8 @@ export class FlowSnapshotDeriver {
   private positionOf = new Int32Array(0);
   /** Stops the store's release calls to this deriver (a state it no longer derives). */
   private unlisten: (() => void) | null = null;
+  /** The store's count of number writes (FlowStore.valueWrites) at the last derive. */
+  private valueWrites = -1;
 
   /** A flow the table shows is leaving the store: the table keeps a copy. */
   private readonly onRelease = (slot: number): void => {
@@ -92,13 +58,13 @@ export class FlowSnapshotDeriver {
    * call. A different state object (a replay seek) starts over. */
   derive(state: CoreState, factsChanged: boolean): FlowSnapshot {
     const t = this.snapshot.table;
+    t.thaw();
     if (state !== this.state || state.flows.size !== t.length) return this.rebuild(state, factsChanged);
     // The common interval: the same flows in the same order, some counters moved. This
     // loop is kept small (V8 optimizes it quickly); any other case goes to rebuild.
     const prevSlots = t.slots; // t.length === state.flows.size here
     const store = state.flows.store;
     let text = false;
-    let values = false;
     let moved = false;
     let i = 0;
     // forEach, not for...of: the Map iterator's result objects were not optimized away
@@ -116,13 +82,11 @@ export class FlowSnapshotDeriver {
           text = true;
         }
       }
-      const c = fillValues(t, i++, store, slot);
-      if (c !== 0) {
-        values = true;
-        if (c & TEXT_CHANGED) text = true;
-      }
+      if (fillText(t, i++, store, slot)) text = true;
     });
     if (moved) return this.rebuild(state, factsChanged);
+    const values = store.valueWrites !== this.valueWrites;
+    this.valueWrites = store.valueWrites;
     if (!text && !values) return this.snapshot;
     this.snapshot = { table: t, shape: text ? {} : this.snapshot.shape };
     return this.snapshot;
@@ -182,13 +146,14 @@ export class FlowSnapshotDeriver {
         t.names[i] = namesOf(state, flow);
       }
       positionOf[slot] = i;
-      // Values at a reused position are the previous flow's: fillValues writes what differs.
-      fillValues(t, i++, store, slot);
+      // State and close at a reused position are the previous flow's: fillText writes what differs.
+      fillText(t, i++, store, slot);
     });
     if (inPlace) t.truncate(n);
     else t.length = n;
     // Copies of flows that left: none of them is in the table any more.
     t.gone.clear();
+    this.valueWrites = store.valueWrites;
     this.snapshot = { table: t, shape: {} };
     return this.snapshot;
   }

@@ -1,19 +1,24 @@
-// Every flow's table values in columns (typed arrays for the numbers) instead of one row
-// object per flow: 100,000 flows are the memory benchmark, and a row object each was
-// ~140 bytes a flow on top of the reducer's. Row objects are made only for what is shown
-// (the visible window, the cursor's row); filtering, grouping and sorting read the
-// columns through one movable view (`peek`) and keep positions, not rows. What never
-// changes for a flow (ids, addresses, owner) is read from the reducer's flow store at the
-// flow's slot, not through a view object per flow (48 bytes each plus two array entries:
-// 6 MB at 100,000 flows); a flow that leaves the store while the table still shows it
-// (frozen, or until the next derive) is copied as it leaves (`departing`).
+// Every flow's table values by position instead of one row object per flow: 100,000 flows
+// are the memory benchmark, and a row object each was ~140 bytes a flow on top of the
+// reducer's. Row objects are made only for what is shown (the visible window, the
+// cursor's row); filtering, grouping and sorting read the table through one movable view
+// (`peek`) and keep positions, not rows. A flow's numbers (rates, bytes, retransmits,
+// latencies) and what never changes for it (ids, addresses, owner) are read from the
+// reducer's flow store at the flow's slot, not copied here (seven columns of doubles were
+// 56 bytes a flow, 5.6 MB at 100,000) nor through a view object per flow; the numbers are
+// copied only while the screen is frozen (`freeze`), and a flow that leaves the store
+// while the table still shows it (frozen, or until the next derive) is copied as it
+// leaves (`departing`). Names, state and the close stay columns here: the filter and the
+// groups' text read them, and a derive tells when they changed.
 import type { FlowStore } from '../flow-store';
 import { copyOf } from '../flow-view';
-import { FLOW_ID } from '../flow-fields';
+import {
+  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, FLOW_ID, NUM_STRIDE, PAGE_BITS, PAGE_MASK, RETRANSMITS, RX_RATE, SRTT_US, TX_RATE,
+} from '../flow-fields';
 import type { Flow } from '../state';
 import type { ColumnId } from './columns';
 import { formatEndpoint } from './format';
-import { procKeyOf, remoteKeyOf, uidKeyOf, type FlowRow, type OwnerNames } from './rows';
+import { OTHER_STATE, procKeyOf, remoteKeyOf, stateName, stateTexts, uidKeyOf, type FlowRow, type OwnerNames } from './rows';
 
 /** Rows by position: what filtering, grouping and sorting read. `peek` may return the
  * same object moved to another position on the next call (read it at once); `row` is
@@ -29,36 +34,65 @@ export interface RowSource<T> {
   numbers?(column: ColumnId, out: Float64Array): boolean;
 }
 
-/** The number columns group sums read, by position; NaN for a missing value. */
+/** A flow's numbers by position, as group sums read them: `field` is one of the flow
+ * store's fields (flow-fields.ts: TX_RATE, RX_RATE, BYTES_SENT, BYTES_RECEIVED,
+ * RETRANSMITS, SRTT_US, CONNECT_LATENCY_US); NaN for a missing value. */
 export interface NumberColumns {
-  txRate: ArrayLike<number>;
-  rxRate: ArrayLike<number>;
-  tx: ArrayLike<number>;
-  rx: ArrayLike<number>;
-  retr: ArrayLike<number>;
-  rttUs: ArrayLike<number>;
-  connectUs: ArrayLike<number>;
+  numAt(i: number, field: number): number;
 }
 
-/** Rows' numbers as columns (the array path of the one-shot select and tests). */
-export function numberColumnsOf(rows: readonly FlowRow[]): NumberColumns {
-  const n = rows.length;
-  const c = {
-    txRate: new Float64Array(n), rxRate: new Float64Array(n), tx: new Float64Array(n), rx: new Float64Array(n),
-    retr: new Float64Array(n), rttUs: new Float64Array(n), connectUs: new Float64Array(n),
-  };
-  for (let i = 0; i < n; i++) {
-    const r = rows[i];
-    c.txRate[i] = r.txRate;
-    c.rxRate[i] = r.rxRate;
-    c.tx[i] = r.tx;
-    c.rx[i] = r.rx;
-    c.retr[i] = r.retr ?? NaN;
-    c.rttUs[i] = r.rttUs ?? NaN;
-    c.connectUs[i] = r.connectUs ?? NaN;
+/** The numbers a row shows, by the store field they come from (a missing one: NaN). */
+function rowNum(r: FlowRow, field: number): number {
+  switch (field) {
+    case TX_RATE: return r.txRate;
+    case RX_RATE: return r.rxRate;
+    case BYTES_SENT: return r.tx;
+    case BYTES_RECEIVED: return r.rx;
+    case RETRANSMITS: return r.retr ?? NaN;
+    case SRTT_US: return r.rttUs ?? NaN;
+    case CONNECT_LATENCY_US: return r.connectUs ?? NaN;
+    default: throw new Error(`not a table number: field ${field}`);
   }
-  return c;
 }
+
+/** The same of a flow (a copy of one that left the store). */
+function flowNum(f: Flow, field: number): number {
+  switch (field) {
+    case TX_RATE: return f.txRate;
+    case RX_RATE: return f.rxRate;
+    case BYTES_SENT: return f.bytesSent;
+    case BYTES_RECEIVED: return f.bytesReceived;
+    case RETRANSMITS: return f.retransmits ?? NaN;
+    case SRTT_US: return f.srttUs ?? NaN;
+    case CONNECT_LATENCY_US: return f.connectLatencyUs ?? NaN;
+    default: throw new Error(`not a table number: field ${field}`);
+  }
+}
+
+/** Rows' numbers (the array path of the one-shot select and tests). */
+export function numberColumnsOf(rows: readonly FlowRow[]): NumberColumns {
+  return { numAt: (i, field) => rowNum(rows[i], field) };
+}
+
+/** The store field a numeric column sorts by, or -1 for one not read from there (pid, flows). */
+function fieldOf(column: ColumnId): number {
+  switch (column) {
+    case 'txRate': return TX_RATE;
+    case 'rxRate': return RX_RATE;
+    case 'tx': return BYTES_SENT;
+    case 'rx': return BYTES_RECEIVED;
+    case 'retr': return RETRANSMITS;
+    case 'rtt': return SRTT_US;
+    case 'connect': return CONNECT_LATENCY_US;
+    default: return -1;
+  }
+}
+
+/** The store fields kept while frozen, in this order per position. */
+const FROZEN_FIELDS = [TX_RATE, RX_RATE, BYTES_SENT, BYTES_RECEIVED, RETRANSMITS, SRTT_US, CONNECT_LATENCY_US];
+const FROZEN_AT: number[] = [];
+FROZEN_FIELDS.forEach((f, k) => (FROZEN_AT[f] = k));
+const FROZEN_STRIDE = FROZEN_FIELDS.length;
 
 /** A plain array as a RowSource (group rows, tests, the one-shot select). */
 export function arraySource<T>(rows: readonly T[]): RowSource<T> {
@@ -75,30 +109,19 @@ export class FlowTable implements RowSource<FlowRow>, NumberColumns {
   /** Copies of flows that left the store while still at a position here. */
   readonly gone = new Map<number, Flow>();
   readonly names: OwnerNames[];
-  readonly state: string[];
+  /** The state's text as a code (stateTexts), not a reference: 1 byte a flow, not 8. */
+  readonly state: Uint8Array;
   readonly closed: Uint8Array;
-  readonly txRate: Float64Array;
-  readonly rxRate: Float64Array;
-  readonly tx: Float64Array;
-  readonly rx: Float64Array;
-  /** NaN for a missing value (null in a row). */
-  readonly retr: Float64Array;
-  readonly rttUs: Float64Array;
-  readonly connectUs: Float64Array;
+  /** The numbers at each position as they were when the screen froze (FROZEN_FIELDS per
+   * position), or null: read from the store. */
+  private frozen: Float64Array | null = null;
   private cursor: FlowRowView | null = null;
 
   constructor(readonly capacity: number) {
     this.slots = new Int32Array(capacity);
     this.names = new Array<OwnerNames>(capacity);
-    this.state = new Array<string>(capacity);
+    this.state = new Uint8Array(capacity);
     this.closed = new Uint8Array(capacity);
-    this.txRate = new Float64Array(capacity);
-    this.rxRate = new Float64Array(capacity);
-    this.tx = new Float64Array(capacity);
-    this.rx = new Float64Array(capacity);
-    this.retr = new Float64Array(capacity);
-    this.rttUs = new Float64Array(capacity);
-    this.connectUs = new Float64Array(capacity);
   }
 
   /** Copies position `from` to position `to` (compaction: flows that left are skipped). */
@@ -107,13 +130,6 @@ export class FlowTable implements RowSource<FlowRow>, NumberColumns {
     this.names[to] = this.names[from];
     this.state[to] = this.state[from];
     this.closed[to] = this.closed[from];
-    this.txRate[to] = this.txRate[from];
-    this.rxRate[to] = this.rxRate[from];
-    this.tx[to] = this.tx[from];
-    this.rx[to] = this.rx[from];
-    this.retr[to] = this.retr[from];
-    this.rttUs[to] = this.rttUs[from];
-    this.connectUs[to] = this.connectUs[from];
   }
 
   /** Sets the length. */
@@ -126,6 +142,29 @@ export class FlowTable implements RowSource<FlowRow>, NumberColumns {
   flowAt(i: number): Flow {
     const slot = this.slots[i];
     return slot >= 0 ? this.store!.transientView(slot) : this.gone.get(i)!;
+  }
+
+  /** The store field `field` of the flow at position i (NaN: missing). */
+  numAt(i: number, field: number): number {
+    const f = this.frozen;
+    if (f !== null) return f[i * FROZEN_STRIDE + FROZEN_AT[field]];
+    const slot = this.slots[i];
+    if (slot < 0) return flowNum(this.gone.get(i)!, field);
+    return this.store!.num[slot >> PAGE_BITS][(slot & PAGE_MASK) * NUM_STRIDE + field];
+  }
+
+  /** Keeps the numbers of every position as they are now, until `thaw`: the screen is
+   * frozen while the reducer goes on writing the store. */
+  freeze(): void {
+    const n = this.length;
+    const f = new Float64Array(n * FROZEN_STRIDE);
+    for (let i = 0; i < n; i++) for (let k = 0; k < FROZEN_STRIDE; k++) f[i * FROZEN_STRIDE + k] = this.numAt(i, FROZEN_FIELDS[k]);
+    this.frozen = f;
+  }
+
+  /** Reads the store again (the deriver, before it brings the table up to date). */
+  thaw(): void {
+    this.frozen = null;
   }
 
   flowIdAt(i: number): number {
@@ -159,24 +198,10 @@ export class FlowTable implements RowSource<FlowRow>, NumberColumns {
     return -1;
   }
 
-  /** The column sorted by `column`, or null for one not kept here (pid, flows). */
-  column(column: ColumnId): Float64Array | null {
-    switch (column) {
-      case 'txRate': return this.txRate;
-      case 'rxRate': return this.rxRate;
-      case 'tx': return this.tx;
-      case 'rx': return this.rx;
-      case 'retr': return this.retr;
-      case 'rtt': return this.rttUs;
-      case 'connect': return this.connectUs;
-      default: return null;
-    }
-  }
-
   numbers(column: ColumnId, out: Float64Array): boolean {
-    const c = this.column(column);
-    if (c === null) return false;
-    out.set(c.subarray(0, this.length));
+    const field = fieldOf(column);
+    if (field < 0) return false;
+    for (let i = 0; i < this.length; i++) out[i] = this.numAt(i, field);
     return true;
   }
 
@@ -207,9 +232,9 @@ export function tableSource(table: FlowTable, idx: Int32Array | null): RowSource
       return -1;
     },
     numbers: (column, out) => {
-      const c = table.column(column);
-      if (c === null) return false;
-      for (let i = 0; i < idx.length; i++) out[i] = c[idx[i]];
+      const field = fieldOf(column);
+      if (field < 0) return false;
+      for (let i = 0; i < idx.length; i++) out[i] = table.numAt(idx[i], field);
       return true;
     },
   };
@@ -319,30 +344,31 @@ class FlowRowView implements FlowRow {
     return remoteKeyOf(this.flow.raddr);
   }
   get state(): string {
-    return this.t.state[this.i];
+    const c = this.t.state[this.i];
+    return c === OTHER_STATE ? stateName(this.flow.state) : stateTexts[c];
   }
   get closed(): boolean {
     return this.t.closed[this.i] === 1;
   }
   get txRate(): number {
-    return this.t.txRate[this.i];
+    return this.t.numAt(this.i, TX_RATE);
   }
   get rxRate(): number {
-    return this.t.rxRate[this.i];
+    return this.t.numAt(this.i, RX_RATE);
   }
   get tx(): number {
-    return this.t.tx[this.i];
+    return this.t.numAt(this.i, BYTES_SENT);
   }
   get rx(): number {
-    return this.t.rx[this.i];
+    return this.t.numAt(this.i, BYTES_RECEIVED);
   }
   get retr(): number | null {
-    return nullable(this.t.retr[this.i]);
+    return nullable(this.t.numAt(this.i, RETRANSMITS));
   }
   get rttUs(): number | null {
-    return nullable(this.t.rttUs[this.i]);
+    return nullable(this.t.numAt(this.i, SRTT_US));
   }
   get connectUs(): number | null {
-    return nullable(this.t.connectUs[this.i]);
+    return nullable(this.t.numAt(this.i, CONNECT_LATENCY_US));
   }
 }

@@ -1,6 +1,7 @@
 // Grouping: flows, or one row per process / container (pod when known) / user / remote
 // host. A group row sums its flows' counters; a text column shows the shared value, or
 // `(N)` when the flows differ (N distinct values).
+import { BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, RETRANSMITS, RX_RATE, SRTT_US, TX_RATE } from '../flow-fields';
 import { arraySource, numberColumnsOf, type NumberColumns, type RowSource } from './flow-table';
 import type { FlowRow, GroupRow } from './rows';
 
@@ -143,22 +144,21 @@ const EMPTY = new Int32Array(0);
  * the mean of its flows that have one. */
 export function sumGroups(plans: readonly GroupPlan[], cols: NumberColumns): GroupRow[] {
   const out = new Array<GroupRow>(plans.length);
-  const { txRate: txRates, rxRate: rxRates, tx: txs, rx: rxs, retr: retrs, rttUs: rtts, connectUs: conns } = cols;
   for (let p = 0; p < plans.length; p++) {
     const { key, groupKey, label, pid, text, members } = plans[p];
     let txRate = 0, rxRate = 0, tx = 0, rx = 0, retr: number | null = null;
     let rttSum = 0, rttN = 0, connSum = 0, connN = 0;
     for (let m = 0; m < members.length; m++) {
       const i = members[m];
-      txRate += txRates[i];
-      rxRate += rxRates[i];
-      tx += txs[i];
-      rx += rxs[i];
-      const retrans = retrs[i];
+      txRate += cols.numAt(i, TX_RATE);
+      rxRate += cols.numAt(i, RX_RATE);
+      tx += cols.numAt(i, BYTES_SENT);
+      rx += cols.numAt(i, BYTES_RECEIVED);
+      const retrans = cols.numAt(i, RETRANSMITS);
       if (retrans === retrans) retr = (retr ?? 0) + retrans; // NaN: missing
-      const rtt = rtts[i];
+      const rtt = cols.numAt(i, SRTT_US);
       if (rtt === rtt) { rttSum += rtt; rttN++; }
-      const conn = conns[i];
+      const conn = cols.numAt(i, CONNECT_LATENCY_US);
       if (conn === conn) { connSum += conn; connN++; }
     }
     out[p] = {

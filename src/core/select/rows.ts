@@ -73,6 +73,25 @@ export function stateName(state: string): string {
   return n;
 }
 
+/** A state's text by code, and the code of each state (the TUI's table keeps a byte per
+ * flow, not a reference: flow-table.ts). Code 0 is the empty text (a position not yet
+ * written). States beyond the codes a byte holds (never met: the kernel has a dozen) get
+ * OTHER_STATE, whose text is read from the flow itself. */
+export const stateTexts: string[] = [''];
+export const OTHER_STATE = 255;
+const stateCodes = new Map<string, number>();
+
+export function stateCode(state: string): number {
+  let c = stateCodes.get(state);
+  if (c === undefined) {
+    if (stateTexts.length === OTHER_STATE) return OTHER_STATE;
+    c = stateTexts.length;
+    stateTexts.push(stateName(state));
+    stateCodes.set(state, c);
+  }
+  return c;
+}
+
 /** Strings many rows have in common (group keys, uids shown as users) are made once and
  * shared: one per process, uid or remote address rather than one per row (100,000 flows
  * are the memory benchmark). Owners are shared by a process's flows (reducer.ts). */

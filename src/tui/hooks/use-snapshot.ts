@@ -29,7 +29,12 @@ export function useSnapshot(feed: TuiFeed, version: number, facts: number | unde
     // nothing is re-derived, so a frozen screen costs nothing per interval.
   }, [feed, frozen ? -1 : version]);
   const [frozenSnap, setFrozenSnap] = useState<Snapshot | null>(null);
-  if (frozen && frozenSnap === null) setFrozenSnap(fresh);
+  if (frozen && frozenSnap === null) {
+    // The table reads its numbers from the reducer's store, which goes on changing: it
+    // keeps a copy of them until the next derive (flow-table.ts).
+    fresh.flows.table.freeze();
+    setFrozenSnap(fresh);
+  }
   if (!frozen && frozenSnap !== null) setFrozenSnap(null);
   return frozen ? (frozenSnap ?? fresh) : fresh;
 }
