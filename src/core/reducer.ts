@@ -112,6 +112,7 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       throughputHistory: [],
     },
     ticks: 0,
+    factsVersion: 0,
     book: {
       lastTickTs: null,
       maxFlowId: -Infinity,
@@ -201,6 +202,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     case 'proc-exec': {
       noteTs(s, e.ts);
+      s.factsVersion++;
       const p = processEntry(s, e.pid);
       p.ppid = e.ppid;
       p.uid = e.uid;
@@ -214,6 +216,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
     }
     case 'proc-fork': {
       noteTs(s, e.ts);
+      s.factsVersion++;
       const parent = s.processes.get(e.ppid);
       const p = processEntry(s, e.pid);
       p.ppid = e.ppid;
@@ -238,6 +241,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
     }
     case 'process': {
       noteTs(s, e.ts);
+      s.factsVersion++;
       const p = processEntry(s, e.pid);
       if (e.ppid !== null) p.ppid = e.ppid;
       if (e.exe !== null) p.exe = keep(e.exe);
@@ -246,14 +250,17 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
     }
     case 'user':
       noteTsIfAny(s, e);
+      s.factsVersion++;
       s.users.set(e.uid, keep(e.name));
       break;
     case 'group':
       noteTsIfAny(s, e);
+      s.factsVersion++;
       s.groups.set(e.gid, keep(e.name));
       break;
     case 'cgroup':
       noteTsIfAny(s, e);
+      s.factsVersion++;
       if (e.container) {
         e.container.id = keep(e.container.id);
         e.container.name = keep(e.container.name);
@@ -262,6 +269,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     case 'container-name':
       noteTsIfAny(s, e);
+      s.factsVersion++;
       s.containerNames.set(keep(e.id), keep(e.name));
       break;
   }
@@ -409,7 +417,10 @@ function removeFlow(s: State, slot: number): void {
   // The last flow of an exited process is gone: its facts are no longer needed once
   // the linger time after its exit has passed (else pruneProcesses takes it later).
   const p = s.processes.get(pid);
-  if (p && p.exitedTs !== null && s.now - p.exitedTs >= s.options.lingerNs) s.processes.delete(pid);
+  if (p && p.exitedTs !== null && s.now - p.exitedTs >= s.options.lingerNs) {
+    s.processes.delete(pid);
+    s.factsVersion++;
+  }
 }
 
 /** The cap is reached: the oldest closed flow goes, else the oldest idle one, else the
@@ -686,7 +697,10 @@ function pruneProcesses(s: State, now: number): void {
     const p = s.processes.get(pid);
     if (p && p.exitedTs !== null && now - p.exitedTs < linger) break;
     book.exitedHead++;
-    if (p && p.exitedTs !== null && !book.pids.has(pid)) s.processes.delete(pid);
+    if (p && p.exitedTs !== null && !book.pids.has(pid)) {
+      s.processes.delete(pid);
+      s.factsVersion++;
+    }
   }
   if (book.exitedHead > 4096 && book.exitedHead * 2 > book.exitedOrder.length) {
     book.exitedOrder = book.exitedOrder.slice(book.exitedHead);
