@@ -65,6 +65,9 @@ export class FlowJsonLines {
   private readonly scratchInt = new Int32Array(INT_STRIDE);
   private readonly scratchRefs: unknown[] = new Array<unknown>(REF_STRIDE).fill(null);
   private readonly parts: [string, string, string] = ['', '', ''];
+  /** The whole second (of wall ms) of the last time written, and its first 20 bytes. */
+  private timeSecond = NaN;
+  private readonly timePrefix = new Uint8Array(20);
 
   /** The line as three JSON objects whose members, in this order, are the line's (see
    * mergeObjects): merged by the writer as it encodes them, with no string built for the
@@ -196,11 +199,46 @@ export class FlowJsonLines {
     at = put(b, at, LATENCY_NAME);
     at = numberAt(b, at, num[o + CONNECT_LATENCY_US]);
     at = put(b, at, this.stateStart(refs[r + R_STATE] as string));
+    // The two times, as jsonStringOrNull(flowTimeIso(...)) (flow-json.ts) writes them, in
+    // this loop rather than a call per time: a double passed to a call that is not inlined
+    // is a new heap number, and these are above V8's small integers.
     const bootMs = state.bootWallMs ?? fallbackBootWallMs;
-    at = flowTimeAt(b, at, bootMs, num[o + START_TS]);
-    at = put(b, at, END_NAME);
-    const end = num[o + END_TS];
-    at = end !== end ? put(b, at, NULL) : flowTimeAt(b, at, bootMs, end);
+    for (let k = 0; k < 2; k++) {
+      const ts = k === 0 ? num[o + START_TS] : num[o + END_TS];
+      if (k === 1) {
+        at = put(b, at, END_NAME);
+        if (ts !== ts) {
+          at = put(b, at, NULL);
+          break;
+        }
+      }
+      const ms = bootMs === null ? NaN : Math.round(bootMs + ts / 1e6);
+      if (!Number.isFinite(ms)) {
+        at = put(b, at, NULL);
+        continue;
+      }
+      b[at++] = 0x22;
+      const second = Math.floor(ms / 1000);
+      if (second === this.timeSecond) {
+        // The second's "YYYY-MM-DDTHH:MM:SS." as isoTimeAt wrote it last, then "mmmZ".
+        at = put(b, at, this.timePrefix);
+        const milli = ms - second * 1000;
+        const hundreds = Math.floor(milli / 100);
+        const tens = Math.floor(milli / 10) - hundreds * 10;
+        b[at++] = 0x30 + hundreds;
+        b[at++] = 0x30 + tens;
+        b[at++] = 0x30 + (milli - hundreds * 100 - tens * 10);
+        b[at++] = 0x5a; // Z
+      } else {
+        const from = at;
+        at = isoTimeAt(b, at, ms);
+        if (ms >= 0 && ms < 1e13) {
+          this.timePrefix.set(b.subarray(from, from + 20));
+          this.timeSecond = second;
+        }
+      }
+      b[at++] = 0x22;
+    }
     return put(b, at, int[q + SEEN_AT_START] === 1 ? SEEN_TRUE : SEEN_FALSE);
   }
 
@@ -292,16 +330,3 @@ function sameContainer(a: OwnerJson['container'], b: Container | null): boolean 
 /** Room for the parts of a line writeLine writes other than its texts and the owner's:
  * member names (~260 bytes), 10 numbers of at most 24 characters, two times of 24. */
 const LINE_FIXED_BYTES = 600;
-
-/** jsonStringOrNull(flowTimeIso(...)) (flow-json.ts) at `at` for the time `ts` (ns)
- * with the boot time `bootMs` (state.bootWallMs, else the fallback), written as bytes
- * (isoTimeAt), as wallMsAt (reducer.ts) gives it. */
-function flowTimeAt(b: Buffer, at: number, bootMs: number | null, ts: number): number {
-  if (bootMs === null) return put(b, at, NULL);
-  const ms = bootMs + ts / 1e6;
-  if (!Number.isFinite(ms)) return put(b, at, NULL);
-  b[at++] = 0x22;
-  at = isoTimeAt(b, at, Math.round(ms));
-  b[at++] = 0x22;
-  return at;
-}

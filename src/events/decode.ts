@@ -495,9 +495,16 @@ function fillOpen(b: Buffer, o: number, e: FlowOpenEvent): FlowOpenEvent {
   const family = tupleFamily(isV4At(b, t + TUPLE.members.raddr.offset, fam), localV4, raddr);
   const direction = DIRECTIONS[u8(b, o, m.direction)] ?? 'unknown';
   const latencyUs = u32(b, o, m.latency_us);
-  e.ts = u64(b, o, m.ts);
+  // u64 written out here: fillOpen is inlined into its caller and u64 then was not, so
+  // each of these came back as a new heap number (a sampling heap profile of
+  // `live --format jsonl` under churn).
+  const ts = o + m.ts.offset;
+  e.ts = ((b[ts + 4] | (b[ts + 5] << 8) | (b[ts + 6] << 16)) + b[ts + 7] * 0x1000000) * 4294967296 +
+    ((b[ts] | (b[ts + 1] << 8) | (b[ts + 2] << 16)) + b[ts + 3] * 0x1000000);
   e.flowId = u32(b, o, m.flow_id);
-  e.cookie = u64(b, o, m.cookie);
+  const ck = o + m.cookie.offset;
+  e.cookie = ((b[ck + 4] | (b[ck + 5] << 8) | (b[ck + 6] << 16)) + b[ck + 7] * 0x1000000) * 4294967296 +
+    ((b[ck] | (b[ck + 1] << 8) | (b[ck + 2] << 16)) + b[ck + 3] * 0x1000000);
   e.proto = proto;
   e.family = family;
   e.laddr = localText(addrAt(b, t + TUPLE.members.laddr.offset, fam), localV4, family);
