@@ -67,7 +67,7 @@ export class FlowJsonLines {
   private readonly parts: [string, string, string] = ['', '', ''];
   /** The whole second (of wall ms) of the last time written, and its first 20 bytes. */
   private timeSecond = NaN;
-  private readonly timePrefix = new Uint8Array(20);
+  private readonly timePrefix = Buffer.alloc(20);
 
   /** The line as three JSON objects whose members, in this order, are the line's (see
    * mergeObjects): merged by the writer as it encodes them, with no string built for the
