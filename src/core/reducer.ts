@@ -72,6 +72,15 @@ interface Book {
   /** Per owning pid of tracked flows: how many (so exited processes go only when nothing
    * needs them), and the owners its flows share (sharedOwner). */
   pids: Map<number, PidFlows>;
+  /** The pid of the last flow opened or removed and its entry in pids (undefined: none):
+   * consecutive flows mostly share a process, and this is a Map lookup less per open and
+   * per removal under churn. -1 when it names no entry. */
+  lastPid: number;
+  lastPidFlows: PidFlows | undefined;
+  /** The owner noteOwner last looked at and state.factsVersion then: the same owner again
+   * with no fact moved since has nothing to fill in (a lookup in processes less per flow). */
+  notedOwner: Owner | null;
+  notedVersion: number;
   /** pids in exit order, pruned after linger. */
   exitedOrder: number[];
   exitedHead: number;
@@ -122,6 +131,10 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       closed: new SlotList(),
       active: new SlotList(),
       pids: new Map(),
+      lastPid: -1,
+      lastPidFlows: undefined,
+      notedOwner: null,
+      notedVersion: 0,
       shortHistories: new ShortHistories(),
       exitedOrder: [],
       exitedHead: 0,
@@ -320,11 +333,14 @@ function openFlow(s: State, e: FlowOpenEvent): void {
     if (existing !== undefined) removeFlow(s, existing);
   }
   if (flows.size >= s.options.maxFlows) evictOne(s);
-  let pid = book.pids.get(e.owner.pid);
+  const ownerPid = e.owner.pid;
+  let pid = ownerPid === book.lastPid ? book.lastPidFlows : book.pids.get(ownerPid);
   if (pid === undefined) {
     pid = { flows: 0, owners: [] };
-    book.pids.set(e.owner.pid, pid);
+    book.pids.set(ownerPid, pid);
   }
+  book.lastPid = ownerPid;
+  book.lastPidFlows = pid;
   const owner = sharedOwner(pid.owners, e.owner);
   pid.flows++;
   // The vocabulary strings a flow keeps are shared ones, not the event's copies.
@@ -374,7 +390,11 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   if (book.active.end > 2 * flows.size + 1024) dropRemoved(book, store); // no ticks to do it
   s.totals.flowsOpen++;
   book.newFlowsSinceTick++;
-  noteOwner(s, owner);
+  if (owner !== book.notedOwner || s.factsVersion !== book.notedVersion) {
+    noteOwner(s, owner);
+    book.notedOwner = owner;
+    book.notedVersion = s.factsVersion;
+  }
 }
 
 /** Flows opened by the same process (and thread) share one owner object: the kernel
@@ -411,9 +431,13 @@ function removeFlow(s: State, slot: number): void {
   const book = s.book;
   const pid = store.owner(slot).pid;
   store.release(slot);
-  const flows = book.pids.get(pid);
+  const flows = pid === book.lastPid ? book.lastPidFlows : book.pids.get(pid);
   if (flows !== undefined && --flows.flows > 0) return;
   book.pids.delete(pid);
+  if (book.lastPid === pid) {
+    book.lastPid = -1;
+    book.lastPidFlows = undefined;
+  }
   // The last flow of an exited process is gone: its facts are no longer needed once
   // the linger time after its exit has passed (else pruneProcesses takes it later).
   const p = s.processes.get(pid);
