@@ -65,9 +65,10 @@ export class FlowJsonLines {
   private readonly scratchInt = new Int32Array(INT_STRIDE);
   private readonly scratchRefs: unknown[] = new Array<unknown>(REF_STRIDE).fill(null);
   private readonly parts: [string, string, string] = ['', '', ''];
-  /** The whole second (of wall ms) of the last time written, and its first 20 bytes. */
-  private timeSecond = NaN;
-  private readonly timePrefix = Buffer.alloc(20);
+  /** Per time of a line (start, end): the whole second (of wall ms) of the last one
+   * written, and its first 20 bytes (a flow's start and end can be seconds apart). */
+  private readonly timeSeconds = new Float64Array([NaN, NaN]);
+  private readonly timePrefixes = [Buffer.alloc(20), Buffer.alloc(20)];
 
   /** The line as three JSON objects whose members, in this order, are the line's (see
    * mergeObjects): merged by the writer as it encodes them, with no string built for the
@@ -219,9 +220,9 @@ export class FlowJsonLines {
       }
       b[at++] = 0x22;
       const second = Math.floor(ms / 1000);
-      if (second === this.timeSecond) {
+      if (second === this.timeSeconds[k]) {
         // The second's "YYYY-MM-DDTHH:MM:SS." as isoTimeAt wrote it last, then "mmmZ".
-        at = put(b, at, this.timePrefix);
+        at = put(b, at, this.timePrefixes[k]);
         const milli = ms - second * 1000;
         const hundreds = Math.floor(milli / 100);
         const tens = Math.floor(milli / 10) - hundreds * 10;
@@ -233,8 +234,8 @@ export class FlowJsonLines {
         const from = at;
         at = isoTimeAt(b, at, ms);
         if (ms >= 0 && ms < 1e13) {
-          this.timePrefix.set(b.subarray(from, from + 20));
-          this.timeSecond = second;
+          this.timePrefixes[k].set(b.subarray(from, from + 20));
+          this.timeSeconds[k] = second;
         }
       }
       b[at++] = 0x22;

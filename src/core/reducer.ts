@@ -23,7 +23,7 @@
 // (process, user, group, cgroup, container-name) and from process lifecycle events, kept
 // in maps keyed by those ids, so a process that exited right after connecting keeps its
 // attribution as long as one of its flows is tracked.
-import type { AppEvent, Container, CounterColumns, Direction, FlowOpenEvent, Owner, Proto, TickEvent } from '../events/types';
+import type { AppEvent, Container, CounterColumns, Direction, FlowCloseEvent, FlowOpenEvent, Owner, Proto, TickEvent } from '../events/types';
 import { keep } from './intern';
 import { FlowMap } from './flow-map';
 import {
@@ -322,7 +322,8 @@ function isOpen(store: FlowStore, slot: number): boolean {
   return end !== end;
 }
 
-function openFlow(s: State, e: FlowOpenEvent): void {
+/** Opens the flow; returns its slot. */
+function openFlow(s: State, e: FlowOpenEvent): number {
   const book = s.book;
   const flows = s.flows;
   if (e.flowId > book.maxFlowId) book.maxFlowId = e.flowId;
@@ -395,6 +396,25 @@ function openFlow(s: State, e: FlowOpenEvent): void {
     book.notedOwner = owner;
     book.notedVersion = s.factsVersion;
   }
+  return slot;
+}
+
+/** A flow that opened and closed in one record (FLOW_BRIEF, src/core/apply-runs.ts): what
+ * applyEvent does with its open and then its close, without the close's lookup of the
+ * slot just opened or a second pass through applyEvent (two per connection under churn). */
+export function applyBrief(state: CoreState, open: FlowOpenEvent, close: FlowCloseEvent): void {
+  const s = state as State;
+  const book = s.book;
+  book.eventsSinceTick += 2;
+  noteTs(s, open.ts);
+  const slot = openFlow(s, open);
+  noteTs(s, close.ts);
+  const store = s.flows.store;
+  setCounters(store, slot, close.counters);
+  store.setRef(slot, R_STATE, 'closed');
+  store.setNum(slot, END_TS, close.ts);
+  s.totals.flowsOpen--;
+  book.closed.push(slot, store.numAt(slot, SERIAL));
 }
 
 /** Flows opened by the same process (and thread) share one owner object: the kernel

@@ -422,7 +422,11 @@ export function flowRecordScratch(): FlowRecordScratch {
  * two or three new objects per record (a CONNECT_FAIL, rare, is a new object). The same
  * events, values and order as decodeFlowRecordAt; false, and `fn` not called, for any
  * other record or a short one. */
-export function decodeFlowRecordWith(b: Buffer, o: number, length: number, s: FlowRecordScratch, fn: (e: AppEvent) => void): boolean {
+export function decodeFlowRecordWith(
+  b: Buffer, o: number, length: number, s: FlowRecordScratch, fn: (e: AppEvent) => void,
+  /** Takes a FLOW_BRIEF's open and close at once instead (its open applied, then its close). */
+  brief?: (open: FlowOpenEvent, close: FlowCloseEvent) => void,
+): boolean {
   if (length < 4) return false;
   const type = le32(b, o);
   switch (type) {
@@ -433,10 +437,17 @@ export function decodeFlowRecordWith(b: Buffer, o: number, length: number, s: Fl
     case REC.FLOW_BRIEF: {
       if (length < BRIEF_RECORD.size) return false;
       const open = fillOpen(b, o, s.open);
+      const close = s.close;
+      if (brief !== undefined) {
+        close.ts = u64(b, o, BRIEF_RECORD.members.close_ts);
+        close.flowId = open.flowId;
+        fillCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto, close.counters);
+        brief(open, close);
+        return true;
+      }
       fn(open);
       // Read after the open was applied: `fn` may not keep `open`, but its fields are the
       // record's until the next fill.
-      const close = s.close;
       close.ts = u64(b, o, BRIEF_RECORD.members.close_ts);
       close.flowId = open.flowId;
       fillCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto, close.counters);
