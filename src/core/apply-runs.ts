@@ -9,8 +9,8 @@
 // expanded events (test/unit/apply-runs.test.ts).
 import { decodeFlowRecordWith, flowRecordScratch, le32 } from '../events/decode';
 import { expandKernelRecords, KERNEL_RECORDS_LAYOUT, runBytes, type KernelRecordsEvent, type RecordedEvent } from '../events/kernel-records';
-import type { AppEvent } from '../events/types';
-import { applyEvent } from './reducer';
+import type { AppEvent, FlowCloseEvent, FlowOpenEvent } from '../events/types';
+import { applyBrief, applyEvent } from './reducer';
 import type { CoreState } from './state';
 
 const scratch = flowRecordScratch();
@@ -31,10 +31,12 @@ export function applyKernelRecords(state: CoreState, ev: KernelRecordsEvent): vo
   if (ev.layout !== KERNEL_RECORDS_LAYOUT) throw new Error(expandKernelRecords(ev) as string);
   const b = runBytes(ev);
   const apply = (e: AppEvent) => applyEvent(state, e);
+  // A FLOW_BRIEF (most records under churn) is applied in one call (reducer.ts applyBrief).
+  const brief = (open: FlowOpenEvent, close: FlowCloseEvent) => applyBrief(state, open, close);
   let pos = 0;
   while (pos < b.length) {
     const len = pos + 4 <= b.length ? le32(b, pos) : -1;
-    if (len < 4 || pos + 4 + len > b.length || !decodeFlowRecordWith(b, pos + 4, len, scratch, apply)) {
+    if (len < 4 || pos + 4 + len > b.length || !decodeFlowRecordWith(b, pos + 4, len, scratch, apply, brief)) {
       const err = expandKernelRecords(ev);
       throw new Error(typeof err === 'string' ? err : `kernel records run unreadable at byte ${pos}`);
     }

@@ -5,9 +5,15 @@
 // fields before and after the owner's are written as text directly (headText, tailText),
 // in toJsonFlow's order, without an object per line to stringify.
 import type { Container, Owner } from '../events/types';
+import {
+  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, END_TS, FAMILY, LPORT, NUM_STRIDE, PACKETS_RECEIVED, PACKETS_SENT, PAGE_BITS, PAGE_MASK,
+  INT_STRIDE, REF_STRIDE, RETRANSMITS, RPORT, R_DIRECTION, R_LADDR, R_OWNER, R_PROTO, R_RADDR, R_STATE, SEEN_AT_START, SRTT_US, START_TS,
+} from './flow-fields';
 import { flowTimeIso, ownerJson, type OwnerJson } from './flow-json';
-import { isoTimeAt } from './iso-time';
 import { flowCgroup, flowContainer, flowProcess, flowUser } from './reducer';
+import { FlowView } from './flow-view';
+import { isoTimeAt } from './iso-time';
+import { asciiAt, asciiBytes, jsonStringAt, jsonStringBytes, numberAt, put } from './json-bytes';
 import { jsonNumber, jsonString, jsonStringOrNull } from './json-text';
 import type { CoreState, Flow } from './state';
 
@@ -17,12 +23,52 @@ interface OwnerText {
   text: string;
   /** The UTF-8 bytes of its members (the text without its braces), for writeLine. */
   members: Buffer;
+  /** state.factsVersion when json was last found to be ownerJson's: until it moves, the
+   * facts are not compared again (that was ~5% of writing a line under churn). */
+  version: number;
+  /** Per direction word: ',"direction":"…",' + members + ',"bytes_sent":', copied whole. */
+  byDirection: Map<string, Uint8Array>;
 }
+
+// The fixed parts of a line, as bytes.
+const RADDR = asciiBytes(',"raddr":');
+const RPORT_NAME = asciiBytes(',"rport":');
+const BYTES_RECEIVED_NAME = asciiBytes(',"bytes_received":');
+const PACKETS_SENT_NAME = asciiBytes(',"packets_sent":');
+const PACKETS_RECEIVED_NAME = asciiBytes(',"packets_received":');
+const RETRANSMITS_NAME = asciiBytes(',"retransmits":');
+const SRTT_NAME = asciiBytes(',"srtt_us":');
+const LATENCY_NAME = asciiBytes(',"connect_latency_us":');
+const END_NAME = asciiBytes(',"end":');
+const NULL = asciiBytes('null');
+const SEEN_TRUE = asciiBytes(',"seen_at_start":true}\n');
+const SEEN_FALSE = asciiBytes(',"seen_at_start":false}\n');
+
+/** Caches of encoded parts keyed by strings (local addresses, state words) stop growing here. */
+const MAX_CACHED = 4096;
 
 export class FlowJsonLines {
   /** Per shared owner object (the reducer shares one per process and identity). */
-  private readonly owners = new WeakMap<Owner, OwnerText>();
+  private owners = new WeakMap<Owner, OwnerText>();
+  /** The state the caches were made for (a version means nothing in another). */
+  private forState: CoreState | null = null;
+  /** The owner of the last line and its text: consecutive lines mostly share it. */
+  private lastOwner: Owner | null = null;
+  private lastText: OwnerText | null = null;
+  /** '{"proto":…,"family":…,"laddr":…,"lport":' per local address, at [proto udp * 2 +
+   * family 6] (tcp/udp, 4/6; other values are written as they come). */
+  private readonly heads = new Map<string, Array<Uint8Array | undefined>>();
+  /** ',"state":…,"start":' per state word. */
+  private readonly states = new Map<string, Uint8Array>();
+  /** A flow's row values for a flow that is not a view of the store (copied in: writeRow). */
+  private readonly scratchNum = new Float64Array(NUM_STRIDE);
+  private readonly scratchInt = new Int32Array(INT_STRIDE);
+  private readonly scratchRefs: unknown[] = new Array<unknown>(REF_STRIDE).fill(null);
   private readonly parts: [string, string, string] = ['', '', ''];
+  /** Per time of a line (start, end): the whole second (of wall ms) of the last one
+   * written, and its first 20 bytes (a flow's start and end can be seconds apart). */
+  private readonly timeSeconds = new Float64Array([NaN, NaN]);
+  private readonly timePrefixes = [Buffer.alloc(20), Buffer.alloc(20)];
 
   /** The line as three JSON objects whose members, in this order, are the line's (see
    * mergeObjects): merged by the writer as it encodes them, with no string built for the
@@ -30,21 +76,30 @@ export class FlowJsonLines {
   objects(state: CoreState, flow: Flow, fallbackBootWallMs: number | null = null): readonly [string, string, string] {
     const parts = this.parts;
     parts[0] = headText(flow);
-    parts[1] = this.owner(state, flow).text;
+    parts[1] = this.owner(state, flow.owner).text;
     parts[2] = tailText(state, flow, fallbackBootWallMs);
     return parts;
   }
 
-  /** The owner's text for this flow. Facts can change (a late container name, an exec):
-   * the text is reused only for the very same values, compared without an object per line. */
-  private owner(state: CoreState, flow: Flow): OwnerText {
-    let known = this.owners.get(flow.owner);
-    if (known === undefined || !ownerJsonIs(known.json, state, flow)) {
-      const json = ownerJson(state, flow);
-      const text = JSON.stringify(json);
-      known = { json, text, members: Buffer.from(text.slice(1, -1), 'utf8') };
-      this.owners.set(flow.owner, known);
+  /** The owner's text. Facts can change (a late container name, an exec): the text is
+   * reused only for the very same values, compared only when the state's facts moved. */
+  private owner(state: CoreState, owner: Owner): OwnerText {
+    const version = state.factsVersion;
+    if (owner === this.lastOwner && state === this.forState && this.lastText!.version === version) return this.lastText!;
+    if (state !== this.forState) {
+      this.forState = state;
+      this.owners = new WeakMap();
     }
+    let known = this.owners.get(owner);
+    if (known === undefined || (known.version !== version && !ownerJsonIs(known.json, state, owner))) {
+      const json = ownerJson(state, { owner } as Flow);
+      const text = JSON.stringify(json);
+      known = { json, text, members: Buffer.from(text.slice(1, -1), 'utf8'), version, byDirection: new Map() };
+      this.owners.set(owner, known);
+    }
+    known.version = version;
+    this.lastOwner = owner;
+    this.lastText = known;
     return known;
   }
 
@@ -52,57 +107,181 @@ export class FlowJsonLines {
   maxLineBytes(state: CoreState, flow: Flow): number {
     // JSON.stringify writes at most 6 bytes per UTF-16 unit (\u00XX); the names, numbers
     // and times of the line take less than LINE_FIXED_BYTES.
+    const store = flow instanceof FlowView ? flow.rowsIn() : null;
+    if (store !== null) {
+      const slot = (flow as FlowView).slot;
+      const refs = store.refs[slot >> PAGE_BITS];
+      const r = (slot & PAGE_MASK) * REF_STRIDE;
+      const texts = (refs[r + R_PROTO] as string).length + (refs[r + R_LADDR] as string).length + (refs[r + R_RADDR] as string).length +
+        (refs[r + R_DIRECTION] as string).length + (refs[r + R_STATE] as string).length;
+      return LINE_FIXED_BYTES + 6 * texts + this.owner(state, refs[r + R_OWNER] as Owner).members.length;
+    }
     const texts = flow.proto.length + flow.laddr.length + flow.raddr.length + flow.direction.length + flow.state.length;
-    return LINE_FIXED_BYTES + 6 * texts + this.owner(state, flow).members.length;
+    return LINE_FIXED_BYTES + 6 * texts + this.owner(state, flow.owner).members.length;
   }
 
   /** The line and a newline written as UTF-8 into `b` at `at` (room for maxLineBytes
    * there), byte for byte what line() encodes to, with no string made for the line or its
-   * parts: the owner's members are copied as bytes, names and numbers written as ASCII
-   * (building the line as strings, then encoding them, was a third of
-   * `live --format jsonl`'s CPU under connection churn). Returns where it ends. */
+   * parts (building the line as strings, then encoding them, was a third of
+   * `live --format jsonl`'s CPU under connection churn). Returns where it ends. A view of
+   * the reducer's store is read from its rows (a getter per field, each number boxed on
+   * its way out, were a tenth of the main thread); any other flow is copied into rows of
+   * its own first. */
   writeLine(b: Buffer, at: number, state: CoreState, flow: Flow, fallbackBootWallMs: number | null = null): number {
-    const owner = this.owner(state, flow).members;
-    at = ascii(b, at, '{"proto":');
-    at = jsonStringAt(b, at, flow.proto);
-    at = ascii(b, at, ',"family":');
-    at = numberAt(b, at, flow.family);
-    at = ascii(b, at, ',"laddr":');
-    at = jsonStringAt(b, at, flow.laddr);
-    at = ascii(b, at, ',"lport":');
-    at = numberAt(b, at, flow.lport);
-    at = ascii(b, at, ',"raddr":');
-    at = jsonStringAt(b, at, flow.raddr);
-    at = ascii(b, at, ',"rport":');
-    at = numberAt(b, at, flow.rport);
-    at = ascii(b, at, ',"direction":');
-    at = jsonStringAt(b, at, flow.direction);
-    b[at++] = 0x2c;
-    b.set(owner, at);
-    at += owner.length;
-    at = ascii(b, at, ',"bytes_sent":');
-    at = numberAt(b, at, flow.bytesSent);
-    at = ascii(b, at, ',"bytes_received":');
-    at = numberAt(b, at, flow.bytesReceived);
-    at = ascii(b, at, ',"packets_sent":');
-    at = numberAt(b, at, flow.packetsSent);
-    at = ascii(b, at, ',"packets_received":');
-    at = numberAt(b, at, flow.packetsReceived);
-    at = ascii(b, at, ',"retransmits":');
-    at = numberAt(b, at, flow.retransmits);
-    at = ascii(b, at, ',"srtt_us":');
-    at = numberAt(b, at, flow.srttUs);
-    at = ascii(b, at, ',"connect_latency_us":');
-    at = numberAt(b, at, flow.connectLatencyUs);
-    at = ascii(b, at, ',"state":');
-    at = jsonStringAt(b, at, flow.state);
-    at = ascii(b, at, ',"start":');
-    at = flowTimeAt(b, at, state, flow.startTs, fallbackBootWallMs);
-    at = ascii(b, at, ',"end":');
-    const end = flow.endTs;
-    at = end === null ? ascii(b, at, 'null') : flowTimeAt(b, at, state, end, fallbackBootWallMs);
-    at = ascii(b, at, flow.seenAtStart ? ',"seen_at_start":true}\n' : ',"seen_at_start":false}\n');
+    const store = flow instanceof FlowView ? flow.rowsIn() : null;
+    if (store !== null) {
+      const slot = (flow as FlowView).slot;
+      const page = slot >> PAGE_BITS;
+      const row = slot & PAGE_MASK;
+      return this.writeRow(b, at, state, store.num[page], row * NUM_STRIDE, store.int[page], row * INT_STRIDE, store.refs[page], row * REF_STRIDE, fallbackBootWallMs);
+    }
+    const num = this.scratchNum;
+    const int = this.scratchInt;
+    const refs = this.scratchRefs;
+    refs[R_PROTO] = flow.proto;
+    int[FAMILY] = flow.family;
+    refs[R_LADDR] = flow.laddr;
+    int[LPORT] = flow.lport;
+    refs[R_RADDR] = flow.raddr;
+    int[RPORT] = flow.rport;
+    refs[R_DIRECTION] = flow.direction;
+    refs[R_OWNER] = flow.owner;
+    num[BYTES_SENT] = flow.bytesSent ?? NaN;
+    num[BYTES_RECEIVED] = flow.bytesReceived ?? NaN;
+    num[PACKETS_SENT] = flow.packetsSent ?? NaN;
+    num[PACKETS_RECEIVED] = flow.packetsReceived ?? NaN;
+    num[RETRANSMITS] = flow.retransmits ?? NaN;
+    num[SRTT_US] = flow.srttUs ?? NaN;
+    num[CONNECT_LATENCY_US] = flow.connectLatencyUs ?? NaN;
+    refs[R_STATE] = flow.state;
+    num[START_TS] = flow.startTs;
+    num[END_TS] = flow.endTs ?? NaN;
+    int[SEEN_AT_START] = flow.seenAtStart ? 1 : 0;
+    at = this.writeRow(b, at, state, num, 0, int, 0, refs, 0, fallbackBootWallMs);
+    refs[R_OWNER] = null;
     return at;
+  }
+
+  /** writeLine of the flow whose values are in rows `num` at `o`, `int` at `q` and `refs`
+   * at `r` (flow-fields.ts; NaN is null). */
+  private writeRow(b: Buffer, at: number, state: CoreState, num: Float64Array, o: number, int: Int32Array, q: number, refs: unknown[], r: number,
+    fallbackBootWallMs: number | null): number {
+    const proto = refs[r + R_PROTO] as string;
+    const family = int[q + FAMILY];
+    const laddr = refs[r + R_LADDR] as string;
+    const head = this.head(proto, family, laddr);
+    if (head !== undefined) at = put(b, at, head);
+    else {
+      at = asciiAt(b, at, '{"proto":');
+      at = jsonStringAt(b, at, proto);
+      at = asciiAt(b, at, ',"family":');
+      at = numberAt(b, at, family);
+      at = asciiAt(b, at, ',"laddr":');
+      at = jsonStringAt(b, at, laddr);
+      at = asciiAt(b, at, ',"lport":');
+    }
+    at = numberAt(b, at, int[q + LPORT]);
+    at = put(b, at, RADDR);
+    at = jsonStringAt(b, at, refs[r + R_RADDR] as string);
+    at = put(b, at, RPORT_NAME);
+    at = numberAt(b, at, int[q + RPORT]);
+    at = put(b, at, this.withDirection(this.owner(state, refs[r + R_OWNER] as Owner), refs[r + R_DIRECTION] as string));
+    at = numberAt(b, at, num[o + BYTES_SENT]);
+    at = put(b, at, BYTES_RECEIVED_NAME);
+    at = numberAt(b, at, num[o + BYTES_RECEIVED]);
+    at = put(b, at, PACKETS_SENT_NAME);
+    at = numberAt(b, at, num[o + PACKETS_SENT]);
+    at = put(b, at, PACKETS_RECEIVED_NAME);
+    at = numberAt(b, at, num[o + PACKETS_RECEIVED]);
+    at = put(b, at, RETRANSMITS_NAME);
+    at = numberAt(b, at, num[o + RETRANSMITS]);
+    at = put(b, at, SRTT_NAME);
+    at = numberAt(b, at, num[o + SRTT_US]);
+    at = put(b, at, LATENCY_NAME);
+    at = numberAt(b, at, num[o + CONNECT_LATENCY_US]);
+    at = put(b, at, this.stateStart(refs[r + R_STATE] as string));
+    // The two times, as jsonStringOrNull(flowTimeIso(...)) (flow-json.ts) writes them, in
+    // this loop rather than a call per time: a double passed to a call that is not inlined
+    // is a new heap number, and these are above V8's small integers.
+    const bootMs = state.bootWallMs ?? fallbackBootWallMs;
+    for (let k = 0; k < 2; k++) {
+      const ts = k === 0 ? num[o + START_TS] : num[o + END_TS];
+      if (k === 1) {
+        at = put(b, at, END_NAME);
+        if (ts !== ts) {
+          at = put(b, at, NULL);
+          break;
+        }
+      }
+      const ms = bootMs === null ? NaN : Math.round(bootMs + ts / 1e6);
+      if (!Number.isFinite(ms)) {
+        at = put(b, at, NULL);
+        continue;
+      }
+      b[at++] = 0x22;
+      const second = Math.floor(ms / 1000);
+      if (second === this.timeSeconds[k]) {
+        // The second's "YYYY-MM-DDTHH:MM:SS." as isoTimeAt wrote it last, then "mmmZ".
+        at = put(b, at, this.timePrefixes[k]);
+        const milli = ms - second * 1000;
+        const hundreds = Math.floor(milli / 100);
+        const tens = Math.floor(milli / 10) - hundreds * 10;
+        b[at++] = 0x30 + hundreds;
+        b[at++] = 0x30 + tens;
+        b[at++] = 0x30 + (milli - hundreds * 100 - tens * 10);
+        b[at++] = 0x5a; // Z
+      } else {
+        const from = at;
+        at = isoTimeAt(b, at, ms);
+        if (ms >= 0 && ms < 1e13) {
+          this.timePrefixes[k].set(b.subarray(from, from + 20));
+          this.timeSeconds[k] = second;
+        }
+      }
+      b[at++] = 0x22;
+    }
+    return put(b, at, int[q + SEEN_AT_START] === 1 ? SEEN_TRUE : SEEN_FALSE);
+  }
+
+  /** The encoded start of a line up to the local port's value, or undefined for a proto
+   * or family written as it comes. */
+  private head(proto: string, family: number, laddr: string): Uint8Array | undefined {
+    const k = proto === 'tcp' ? 0 : proto === 'udp' ? 2 : -1;
+    if (k < 0 || (family !== 4 && family !== 6)) return undefined;
+    const i = k + (family === 6 ? 1 : 0);
+    let forAddr = this.heads.get(laddr);
+    if (forAddr === undefined) {
+      if (this.heads.size >= MAX_CACHED) this.heads.clear();
+      forAddr = [undefined, undefined, undefined, undefined];
+      this.heads.set(laddr, forAddr);
+    }
+    let h = forAddr[i];
+    if (h === undefined) {
+      h = Buffer.from(`{"proto":${jsonString(proto)},"family":${family},"laddr":${jsonString(laddr)},"lport":`, 'utf8');
+      forAddr[i] = h;
+    }
+    return h;
+  }
+
+  /** ',"direction":…,' + the owner's members + ',"bytes_sent":'. */
+  private withDirection(owner: OwnerText, direction: string): Uint8Array {
+    let d = owner.byDirection.get(direction);
+    if (d === undefined) {
+      d = Buffer.concat([asciiBytes(',"direction":'), jsonStringBytes(direction), asciiBytes(','), owner.members, asciiBytes(',"bytes_sent":')]);
+      owner.byDirection.set(direction, d);
+    }
+    return d;
+  }
+
+  /** ',"state":…,"start":'. */
+  private stateStart(st: string): Uint8Array {
+    let s = this.states.get(st);
+    if (s === undefined) {
+      if (this.states.size >= MAX_CACHED) this.states.clear();
+      s = Buffer.concat([asciiBytes(',"state":'), jsonStringBytes(st), asciiBytes(',"start":')]);
+      this.states.set(st, s);
+    }
+    return s;
   }
 
   /** The line as one string. */
@@ -134,10 +313,10 @@ export function mergeObjects(objects: readonly string[]): string {
   return objects.map((o, i) => o.slice(i === 0 ? 0 : 1, i === objects.length - 1 ? o.length : -1)).join(',');
 }
 
-/** Whether ownerJson(state, flow) would have the values of `a`. */
-function ownerJsonIs(a: OwnerJson, state: CoreState, flow: Flow): boolean {
-  const o = flow.owner;
+/** Whether ownerJson(state, flow) would have the values of `a` for a flow of `o`. */
+function ownerJsonIs(a: OwnerJson, state: CoreState, o: Owner): boolean {
   if (a.pid !== o.pid || a.tid !== o.tid || a.ppid !== o.ppid || a.comm !== o.comm || a.uid !== o.uid || a.gid !== o.gid) return false;
+  const flow = { owner: o } as Flow;
   const proc = flowProcess(state, flow);
   if (a.exe !== (proc?.exe ?? null) || a.cmdline !== (proc?.cmdline ?? null) || a.user !== flowUser(state, flow)) return false;
   return a.cgroup === (flowCgroup(state, flow)?.path ?? null) && sameContainer(a.container, flowContainer(state, flow));
@@ -152,53 +331,3 @@ function sameContainer(a: OwnerJson['container'], b: Container | null): boolean 
 /** Room for the parts of a line writeLine writes other than its texts and the owner's:
  * member names (~260 bytes), 10 numbers of at most 24 characters, two times of 24. */
 const LINE_FIXED_BYTES = 600;
-
-/** `s` (ASCII) written at `at`; returns where it ends. */
-function ascii(b: Buffer, at: number, s: string): number {
-  for (let i = 0; i < s.length; i++) b[at++] = s.charCodeAt(i);
-  return at;
-}
-
-/** jsonString(s) as UTF-8 at `at`: printable ASCII without `"` and `\\` (addresses, state
- * names) written as it is, anything else as JSON.stringify writes it. */
-function jsonStringAt(b: Buffer, at: number, s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return at + b.write(JSON.stringify(s), at, 'utf8');
-  }
-  b[at++] = 0x22;
-  for (let i = 0; i < s.length; i++) b[at++] = s.charCodeAt(i);
-  b[at++] = 0x22;
-  return at;
-}
-
-/** jsonNumber(n) at `at`: a whole number below 2^53 as its digits, written here. */
-function numberAt(b: Buffer, at: number, n: number | null): number {
-  if (n === null || !Number.isFinite(n)) return ascii(b, at, 'null');
-  if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Math.floor(n) === n) || Object.is(n, -0)) return ascii(b, at, `${n}`);
-  if (n < 10) {
-    b[at] = 0x30 + n;
-    return at + 1;
-  }
-  let digits = 1;
-  for (let p = 10; p <= n && digits < 16; p *= 10) digits++;
-  let v = n;
-  for (let i = at + digits - 1; i >= at; i--) {
-    const q = Math.floor(v / 10);
-    b[i] = 0x30 + (v - q * 10);
-    v = q;
-  }
-  return at + digits;
-}
-
-/** jsonStringOrNull(flowTimeIso(state, ts, fallbackBootWallMs)) (flow-json.ts) at `at`,
- * the time written as bytes (isoTimeAt); ms as wallMsAt (reducer.ts) gives it, without a
- * number-or-null in between. */
-function flowTimeAt(b: Buffer, at: number, state: CoreState, ts: number, fallbackBootWallMs: number | null): number {
-  const ms = state.bootWallMs !== null ? state.bootWallMs + ts / 1e6 : fallbackBootWallMs === null ? null : fallbackBootWallMs + ts / 1e6;
-  if (ms === null || !Number.isFinite(ms)) return ascii(b, at, 'null');
-  b[at++] = 0x22;
-  at = isoTimeAt(b, at, Math.round(ms));
-  b[at++] = 0x22;
-  return at;
-}

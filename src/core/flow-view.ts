@@ -38,6 +38,12 @@ export class FlowView implements Flow {
     return this.store.refs[slot >> PAGE_BITS][(slot & PAGE_MASK) * REF_STRIDE + field];
   }
 
+  /** The store whose rows at `slot` hold the flow, or null once it left: a writer that
+   * reads many fields (FlowJsonLines) reads the rows, not a getter per field. */
+  rowsIn(): FlowStore | null {
+    return this.gone === null ? this.store : null;
+  }
+
   /** Copies the values out of the store (its slot is about to be reused). */
   detach(): void {
     this.gone = copyOf(this);

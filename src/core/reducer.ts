@@ -23,7 +23,7 @@
 // (process, user, group, cgroup, container-name) and from process lifecycle events, kept
 // in maps keyed by those ids, so a process that exited right after connecting keeps its
 // attribution as long as one of its flows is tracked.
-import type { AppEvent, Container, CounterColumns, Direction, FlowOpenEvent, Owner, Proto, TickEvent } from '../events/types';
+import type { AppEvent, Container, CounterColumns, Direction, FlowCloseEvent, FlowOpenEvent, Owner, Proto, TickEvent } from '../events/types';
 import { keep } from './intern';
 import { FlowMap } from './flow-map';
 import {
@@ -72,6 +72,15 @@ interface Book {
   /** Per owning pid of tracked flows: how many (so exited processes go only when nothing
    * needs them), and the owners its flows share (sharedOwner). */
   pids: Map<number, PidFlows>;
+  /** The pid of the last flow opened or removed and its entry in pids (undefined: none):
+   * consecutive flows mostly share a process, and this is a Map lookup less per open and
+   * per removal under churn. -1 when it names no entry. */
+  lastPid: number;
+  lastPidFlows: PidFlows | undefined;
+  /** The owner noteOwner last looked at and state.factsVersion then: the same owner again
+   * with no fact moved since has nothing to fill in (a lookup in processes less per flow). */
+  notedOwner: Owner | null;
+  notedVersion: number;
   /** pids in exit order, pruned after linger. */
   exitedOrder: number[];
   exitedHead: number;
@@ -112,6 +121,7 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       throughputHistory: [],
     },
     ticks: 0,
+    factsVersion: 0,
     book: {
       lastTickTs: null,
       maxFlowId: -Infinity,
@@ -121,6 +131,10 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       closed: new SlotList(),
       active: new SlotList(),
       pids: new Map(),
+      lastPid: -1,
+      lastPidFlows: undefined,
+      notedOwner: null,
+      notedVersion: 0,
       shortHistories: new ShortHistories(),
       exitedOrder: [],
       exitedHead: 0,
@@ -201,6 +215,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     case 'proc-exec': {
       noteTs(s, e.ts);
+      s.factsVersion++;
       const p = processEntry(s, e.pid);
       p.ppid = e.ppid;
       p.uid = e.uid;
@@ -214,6 +229,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
     }
     case 'proc-fork': {
       noteTs(s, e.ts);
+      s.factsVersion++;
       const parent = s.processes.get(e.ppid);
       const p = processEntry(s, e.pid);
       p.ppid = e.ppid;
@@ -238,6 +254,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
     }
     case 'process': {
       noteTs(s, e.ts);
+      s.factsVersion++;
       const p = processEntry(s, e.pid);
       if (e.ppid !== null) p.ppid = e.ppid;
       if (e.exe !== null) p.exe = keep(e.exe);
@@ -246,14 +263,17 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
     }
     case 'user':
       noteTsIfAny(s, e);
+      s.factsVersion++;
       s.users.set(e.uid, keep(e.name));
       break;
     case 'group':
       noteTsIfAny(s, e);
+      s.factsVersion++;
       s.groups.set(e.gid, keep(e.name));
       break;
     case 'cgroup':
       noteTsIfAny(s, e);
+      s.factsVersion++;
       if (e.container) {
         e.container.id = keep(e.container.id);
         e.container.name = keep(e.container.name);
@@ -262,6 +282,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       break;
     case 'container-name':
       noteTsIfAny(s, e);
+      s.factsVersion++;
       s.containerNames.set(keep(e.id), keep(e.name));
       break;
   }
@@ -301,7 +322,8 @@ function isOpen(store: FlowStore, slot: number): boolean {
   return end !== end;
 }
 
-function openFlow(s: State, e: FlowOpenEvent): void {
+/** Opens the flow; returns its slot. */
+function openFlow(s: State, e: FlowOpenEvent): number {
   const book = s.book;
   const flows = s.flows;
   if (e.flowId > book.maxFlowId) book.maxFlowId = e.flowId;
@@ -312,11 +334,14 @@ function openFlow(s: State, e: FlowOpenEvent): void {
     if (existing !== undefined) removeFlow(s, existing);
   }
   if (flows.size >= s.options.maxFlows) evictOne(s);
-  let pid = book.pids.get(e.owner.pid);
+  const ownerPid = e.owner.pid;
+  let pid = ownerPid === book.lastPid ? book.lastPidFlows : book.pids.get(ownerPid);
   if (pid === undefined) {
     pid = { flows: 0, owners: [] };
-    book.pids.set(e.owner.pid, pid);
+    book.pids.set(ownerPid, pid);
   }
+  book.lastPid = ownerPid;
+  book.lastPidFlows = pid;
   const owner = sharedOwner(pid.owners, e.owner);
   pid.flows++;
   // The vocabulary strings a flow keeps are shared ones, not the event's copies.
@@ -367,7 +392,30 @@ function openFlow(s: State, e: FlowOpenEvent): void {
   if (book.active.end > 2 * flows.size + 1024) dropRemoved(book, store); // no ticks to do it
   s.totals.flowsOpen++;
   book.newFlowsSinceTick++;
-  noteOwner(s, owner);
+  if (owner !== book.notedOwner || s.factsVersion !== book.notedVersion) {
+    noteOwner(s, owner);
+    book.notedOwner = owner;
+    book.notedVersion = s.factsVersion;
+  }
+  return slot;
+}
+
+/** A flow that opened and closed in one record (FLOW_BRIEF, src/core/apply-runs.ts): what
+ * applyEvent does with its open and then its close, without the close's lookup of the
+ * slot just opened or a second pass through applyEvent (two per connection under churn). */
+export function applyBrief(state: CoreState, open: FlowOpenEvent, close: FlowCloseEvent): void {
+  const s = state as State;
+  const book = s.book;
+  book.eventsSinceTick += 2;
+  noteTs(s, open.ts);
+  const slot = openFlow(s, open);
+  noteTs(s, close.ts);
+  const store = s.flows.store;
+  setCounters(store, slot, close.counters);
+  store.setRef(slot, R_STATE, 'closed');
+  store.setNum(slot, END_TS, close.ts);
+  s.totals.flowsOpen--;
+  book.closed.push(slot, store.numAt(slot, SERIAL));
 }
 
 /** Flows opened by the same process (and thread) share one owner object: the kernel
@@ -404,13 +452,20 @@ function removeFlow(s: State, slot: number): void {
   const book = s.book;
   const pid = store.owner(slot).pid;
   store.release(slot);
-  const flows = book.pids.get(pid);
+  const flows = pid === book.lastPid ? book.lastPidFlows : book.pids.get(pid);
   if (flows !== undefined && --flows.flows > 0) return;
   book.pids.delete(pid);
+  if (book.lastPid === pid) {
+    book.lastPid = -1;
+    book.lastPidFlows = undefined;
+  }
   // The last flow of an exited process is gone: its facts are no longer needed once
   // the linger time after its exit has passed (else pruneProcesses takes it later).
   const p = s.processes.get(pid);
-  if (p && p.exitedTs !== null && s.now - p.exitedTs >= s.options.lingerNs) s.processes.delete(pid);
+  if (p && p.exitedTs !== null && s.now - p.exitedTs >= s.options.lingerNs) {
+    s.processes.delete(pid);
+    s.factsVersion++;
+  }
 }
 
 /** The cap is reached: the oldest closed flow goes, else the oldest idle one, else the
@@ -690,7 +745,10 @@ function pruneProcesses(s: State, now: number): void {
     const p = s.processes.get(pid);
     if (p && p.exitedTs !== null && now - p.exitedTs < linger) break;
     book.exitedHead++;
-    if (p && p.exitedTs !== null && !book.pids.has(pid)) s.processes.delete(pid);
+    if (p && p.exitedTs !== null && !book.pids.has(pid)) {
+      s.processes.delete(pid);
+      s.factsVersion++;
+    }
   }
   if (book.exitedHead > 4096 && book.exitedHead * 2 > book.exitedOrder.length) {
     book.exitedOrder = book.exitedOrder.slice(book.exitedHead);

@@ -114,4 +114,8 @@ export interface CoreState {
   failures: Array<{ ts: number; what: string; owner: Owner; raddr: string; rport: number }>;
   totals: Totals;
   ticks: number;
+  /** Moves whenever a fact that a flow's owner JSON reads may have changed (a process's
+   * exe or command line, a user, group, cgroup or container name, a process forgotten):
+   * a writer that keeps the owner's encoded JSON compares facts only after it moved. */
+  factsVersion: number;
 }

@@ -422,7 +422,11 @@ export function flowRecordScratch(): FlowRecordScratch {
  * two or three new objects per record (a CONNECT_FAIL, rare, is a new object). The same
  * events, values and order as decodeFlowRecordAt; false, and `fn` not called, for any
  * other record or a short one. */
-export function decodeFlowRecordWith(b: Buffer, o: number, length: number, s: FlowRecordScratch, fn: (e: AppEvent) => void): boolean {
+export function decodeFlowRecordWith(
+  b: Buffer, o: number, length: number, s: FlowRecordScratch, fn: (e: AppEvent) => void,
+  /** Takes a FLOW_BRIEF's open and close at once instead (its open applied, then its close). */
+  brief?: (open: FlowOpenEvent, close: FlowCloseEvent) => void,
+): boolean {
   if (length < 4) return false;
   const type = le32(b, o);
   switch (type) {
@@ -433,10 +437,17 @@ export function decodeFlowRecordWith(b: Buffer, o: number, length: number, s: Fl
     case REC.FLOW_BRIEF: {
       if (length < BRIEF_RECORD.size) return false;
       const open = fillOpen(b, o, s.open);
+      const close = s.close;
+      if (brief !== undefined) {
+        close.ts = u64(b, o, BRIEF_RECORD.members.close_ts);
+        close.flowId = open.flowId;
+        fillCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto, close.counters);
+        brief(open, close);
+        return true;
+      }
       fn(open);
       // Read after the open was applied: `fn` may not keep `open`, but its fields are the
       // record's until the next fill.
-      const close = s.close;
       close.ts = u64(b, o, BRIEF_RECORD.members.close_ts);
       close.flowId = open.flowId;
       fillCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto, close.counters);
@@ -495,9 +506,16 @@ function fillOpen(b: Buffer, o: number, e: FlowOpenEvent): FlowOpenEvent {
   const family = tupleFamily(isV4At(b, t + TUPLE.members.raddr.offset, fam), localV4, raddr);
   const direction = DIRECTIONS[u8(b, o, m.direction)] ?? 'unknown';
   const latencyUs = u32(b, o, m.latency_us);
-  e.ts = u64(b, o, m.ts);
+  // u64 written out here: fillOpen is inlined into its caller and u64 then was not, so
+  // each of these came back as a new heap number (a sampling heap profile of
+  // `live --format jsonl` under churn).
+  const ts = o + m.ts.offset;
+  e.ts = ((b[ts + 4] | (b[ts + 5] << 8) | (b[ts + 6] << 16)) + b[ts + 7] * 0x1000000) * 4294967296 +
+    ((b[ts] | (b[ts + 1] << 8) | (b[ts + 2] << 16)) + b[ts + 3] * 0x1000000);
   e.flowId = u32(b, o, m.flow_id);
-  e.cookie = u64(b, o, m.cookie);
+  const ck = o + m.cookie.offset;
+  e.cookie = ((b[ck + 4] | (b[ck + 5] << 8) | (b[ck + 6] << 16)) + b[ck + 7] * 0x1000000) * 4294967296 +
+    ((b[ck] | (b[ck + 1] << 8) | (b[ck + 2] << 16)) + b[ck + 3] * 0x1000000);
   e.proto = proto;
   e.family = family;
   e.laddr = localText(addrAt(b, t + TUPLE.members.laddr.offset, fam), localV4, family);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { RECORDINGS_DIR } from '../../src/assets';
 import { toJsonFlow } from '../../src/core/flow-json';
 import { FlowJsonLines } from '../../src/core/flow-json-line';
+import { copyOf } from '../../src/core/flow-view';
 import { applyBatch, applyEvent, createCoreState } from '../../src/core/reducer';
 import type { FlowOpenEvent, Owner } from '../../src/events/types';
 import { openRecording } from '../../src/record/reader';
@@ -94,7 +95,11 @@ describe('FlowJsonLines.writeLine', () => {
       });
       applyEvent(state, { type: 'flow-close', ts: 20 + i, flowId: i + 1, counters: { bytesSent: n, bytesReceived: NaN, packetsSent: null, packetsReceived: Infinity, retransmits: n, srttUs: null } });
     });
-    for (const f of state.flows.values()) expect(written(lines, state, f)).toBe(`${JSON.stringify(toJsonFlow(state, f))}\n`);
+    for (const f of state.flows.values()) {
+      expect(written(lines, state, f)).toBe(`${JSON.stringify(toJsonFlow(state, f))}\n`);
+      // A flow that is not a view of the store (copied into rows of the writer's own).
+      expect(written(lines, state, copyOf(f))).toBe(`${JSON.stringify(toJsonFlow(state, f))}\n`);
+    }
     expect(state.flows.size).toBe(counts.length);
   });
 });
