@@ -22,6 +22,12 @@ function normalize(r) {
   return r;
 }
 
+/** The lost count live's closing line on stderr names (0 when it printed none). */
+function liveLostCount(run) {
+  const line = (run.stderrLost ?? []).find((l) => /\b[\d,]+ events lost/.test(l));
+  return line ? Number(line.match(/\b([\d,]+) events lost/)[1].replace(/,/g, '')) : 0;
+}
+
 export function renderReport(r) {
   normalize(r);
   const L = [];
@@ -110,6 +116,9 @@ function limitsSection(L, r) {
     const saidLost = lostRuns.filter((x) => x.lostCounter > 0 || (x.stderrLost ?? []).some((l) => /\b[1-9][\d,]* events lost/.test(l)));
     if (saidLost.length === 0) {
       P.push(`**Flows missing though nothing was reported lost.** In ${lostRuns.length} of ${runs.length} runs at the machine's maximum rate ${lostRuns.map((x) => `${fmtInt(x.connections - x.outbound)} outbound and ${fmtInt(x.connections - x.inbound)} inbound flow${x.lost === 1 ? '' : 's'} (${x.mode === 'live' ? 'live --format jsonl' : x.mode}, ${fmtInt(x.connections)} connections)`).join(', ')} did not appear, while sockscope reported no lost event (its kernel lost counter, or live's closing line on stderr, which names lost and evicted counts when either is above zero). The ring did not overflow there. A connection whose socket closed without the kernel showing it is counted as lost since 2026-11-27 (the left-over tcp_socks entry in bpf/README.md's known limits), so these were lost somewhere else; \`node bench/churn-loss.mjs\` repeats the check.`);
+    }
+    else if (saidLost.every((x) => Math.max(Number.isFinite(x.lostCounter) ? x.lostCounter : 0, liveLostCount(x)) <= 10 && x.lost <= 10)) {
+      P.push(`**Closes the kernel did not show, counted.** In ${saidLost.length} of ${runs.length} runs at the machine's maximum rate ${saidLost.map((x) => `${fmtInt(x.connections - x.outbound)} outbound and ${fmtInt(x.connections - x.inbound)} inbound flow${x.lost === 1 ? '' : 's'} (${x.mode === 'live' ? 'live --format jsonl' : x.mode}, ${fmtInt(x.connections)} connections) did not appear and sockscope said so (${fmtInt(Math.max(Number.isFinite(x.lostCounter) ? x.lostCounter : 0, liveLostCount(x)))} lost)`).join('; ')}. No ring filled there: a socket freed without its close reaching the BPF programs leaves its tcp_socks entry behind, and the next socket the kernel puts at that address finds it and counts it as a lost event (its flow is not reported; the new socket's is). Which kernel path closes those sockets unseen is not found yet (bpf/README.md, known limits); until 2026-11-27 they were missing silently.`);
     }
     else P.push(`**Lost events: the ring filled while the consumer fell behind.** In ${lostRuns.length} of ${runs.length} runs at the machine's maximum rate flows were missing (and \`record\`'s kernel lost counter, or \`live\`'s closing line, was non-zero: it counts every record neither the ring nor its overflow ring could take, and every close the kernel did not show, a left-over tcp_socks entry another socket met, bpf/README.md's known limits; a few lost events with no drain gap are the latter). In those runs sockscope's process got a median ${fmt(cpuLost, 0)}% of a core (${procs} busy churn processes, ${c.clients} clients and the server, share ${r.machine.cores} cores with it). ${why}`);
   }
@@ -289,7 +298,8 @@ function targets(r) {
   const lostMax = lostRuns.length ? Math.max(...lostRuns.map((x) => x.lost)) : null;
   const counters = lostRuns.map((x) => x.lostCounter).filter(Number.isFinite);
   const counterMax = counters.length ? Math.max(...counters) : 0;
-  out.push({ target: `zero lost events at the maximum connection rate (${fmtInt(c?.maxRate)}/s)`, measured: lostMax === null ? 'n/a' : `worst of ${lostRuns.length} runs: ${fmtInt(lostMax)} connections missing; kernel lost counter up to ${fmtInt(counterMax)} events (record; live --format jsonl does not print it)`, verdict: lostMax === null ? 'not measured' : verdict(lostMax === 0 && counterMax === 0, `${fmtInt(lostMax)} flows missing, ${fmtInt(counterMax)} events lost`) });
+  const liveSaid = Math.max(0, ...lostRuns.map(liveLostCount));
+  out.push({ target: `zero lost events at the maximum connection rate (${fmtInt(c?.maxRate)}/s)`, measured: lostMax === null ? 'n/a' : `worst of ${lostRuns.length} runs: ${fmtInt(lostMax)} connections missing; lost events counted up to ${fmtInt(counterMax)} (record's kernel counter) and ${fmtInt(liveSaid)} (live --format jsonl's closing line on stderr)`, verdict: lostMax === null ? 'not measured' : verdict(lostMax === 0 && counterMax === 0 && liveSaid === 0, `${fmtInt(lostMax)} flows missing, ${fmtInt(Math.max(counterMax, liveSaid))} events lost`) });
   for (const mode of ['record', 'jsonl', 'tui']) {
     const big = f?.sizes?.find((s) => s.flows === 100000 && s.mode === mode && !s.failed);
     if (mode === 'record' && !big) continue; // runs before record was measured
@@ -301,7 +311,7 @@ function targets(r) {
     const mb = (kib) => (kib * 1024) / 1e6;
     out.push({ target: `< 150 MB resident with 100,000 tracked flows (${label})`,
       measured: big ? `${fmt(mb(big.rssKiB), 0)} MB after ${big.holdSeconds} s (peak ${fmt(mb(big.rssPeakKiB), 0)} MB while the 100,000 were listed)${tracked !== null ? `; ${fmtInt(tracked)} of 100,000 flows ${mode === 'tui' ? 'kept (its header)' : 'reported'}` : ''}` : 'n/a',
-      verdict: big ? verdict(mb(big.rssKiB) < 150 && (tracked === null || tracked >= 100000), `${fmt(mb(big.rssKiB) - 150, 0)} MB vs 150 MB${tracked !== null && tracked < 100000 ? `; ${fmtInt(100000 - tracked)} flows not tracked` : ''}`) : 'not measured' });
+      verdict: big ? verdict(mb(big.rssKiB) < 150 && (tracked === null || tracked >= 100000), `${fmt(mb(big.rssKiB) - 150, 0)} MB vs 150 MB${tracked !== null && tracked < 100000 ? `; ${fmtInt(100000 - tracked)} flows not tracked${mode === 'tui' && tracked === 50000 ? ': the accepted ends of the held connections, which no task has sent on, received on or closed, so no owner is named and they are not shown until one does (bpf/README.md, "Who owns a socket")' : ''}` : ''}`) : 'not measured' });
   }
   const fd = f?.firstData?.ms?.median;
   out.push({ target: 'first data within 1 s of start', measured: Number.isFinite(fd) ? `${fmt(fd, 0)} ms (median)` : 'n/a', verdict: Number.isFinite(fd) ? verdict(fd <= 1000, `${fmt(fd - 1000, 0)} ms vs 1000 ms`) : 'not measured' });
