@@ -12,7 +12,7 @@ import {
 import { flowTimeIso, ownerJson, type OwnerJson } from './flow-json';
 import { flowCgroup, flowContainer, flowProcess, flowUser } from './reducer';
 import { FlowView } from './flow-view';
-import { isoTimeAt } from './iso-time';
+import { isoTimeAt, millisZAt } from './iso-time';
 import { asciiAt, asciiBytes, jsonStringAt, jsonStringBytes, numberAt, put } from './json-bytes';
 import { jsonNumber, jsonString, jsonStringOrNull } from './json-text';
 import type { CoreState, Flow } from './state';
@@ -223,13 +223,7 @@ export class FlowJsonLines {
       if (second === this.timeSeconds[k]) {
         // The second's "YYYY-MM-DDTHH:MM:SS." as isoTimeAt wrote it last, then "mmmZ".
         at = put(b, at, this.timePrefixes[k]);
-        const milli = ms - second * 1000;
-        const hundreds = Math.floor(milli / 100);
-        const tens = Math.floor(milli / 10) - hundreds * 10;
-        b[at++] = 0x30 + hundreds;
-        b[at++] = 0x30 + tens;
-        b[at++] = 0x30 + (milli - hundreds * 100 - tens * 10);
-        b[at++] = 0x5a; // Z
+        at = millisZAt(b, at, ms - second * 1000);
       } else {
         const from = at;
         at = isoTimeAt(b, at, ms);

@@ -42,7 +42,12 @@ export function isoTimeAt(b: Uint8Array, at: number, ms: number): number {
     bytesSecond = second;
   }
   for (let i = 0; i < 20; i++) b[at++] = bytesPrefix[i];
-  const milli = ms - second * 1000;
+  return millisZAt(b, at, ms - second * 1000);
+}
+
+/** "mmmZ", the end of an ISO time after its second's "YYYY-MM-DDTHH:MM:SS." (milli: 0-999,
+ * a small integer, so the call makes no heap number). */
+export function millisZAt(b: Uint8Array, at: number, milli: number): number {
   const hundreds = Math.floor(milli / 100);
   const tens = Math.floor(milli / 10) - hundreds * 10;
   b[at++] = 0x30 + hundreds;
