@@ -416,7 +416,9 @@ static __always_inline void start_flow(struct ss_tcp_sock *v, const struct sock 
 /* Final counters, one close record, forget the socket. */
 static __always_inline void close_tcp(const struct sock *sk, __u64 key, struct ss_tcp_sock *v, int oldstate)
 {
-	if (v->phase == SS_TCP_TRACKED) {
+	if (v->phase == SS_TCP_TRACKED || v->phase == SS_TCP_PENDING_ACCEPT) {
+		/* PENDING_ACCEPT: closed before any task sent, received or released it (reset in
+		 * the accept queue, a listener closed with it queued): its owner stays unknown. */
 		tcp_read_counters(sk, v, &v->counters, oldstate);
 		/* The test-and-set the snapshot also does: whoever takes `announced` from 0
 		 * writes the open, so a flow is opened exactly once. */
@@ -431,11 +433,6 @@ static __always_inline void close_tcp(const struct sock *sk, __u64 key, struct s
 
 		v->cookie = bpf_get_socket_cookie((void *)sk);
 		emit_tcp(SS_REC_CONNECT_FAIL, sk, v, TCP_CLOSE, fail_reason(err), lat);
-	} else if (v->phase == SS_TCP_PENDING_ACCEPT) {
-		/* Closed before any task sent, received or released it (reset in the accept queue,
-		 * a listener closed with it queued): report it with an unknown owner. */
-		tcp_read_counters(sk, v, &v->counters, oldstate);
-		emit_brief(sk, v);
 	}
 	delete_tcp(key, v->slot);
 }
@@ -925,6 +922,10 @@ int on_sock_release(struct bpf_sock *ctx)
 
 /* ---- per-interval TCP snapshot (run by user space with BPF_PROG_TEST_RUN) ---- */
 
+/* How long a parked inbound socket waits for a task to name its owner before the snapshot
+ * announces it without one. */
+#define SS_UNNAMED_AFTER_NS 1000000000ULL
+
 struct snap_ctx {
 	__u64 now;
 	__u64 ring_half;  /* bytes: announcing stops while more than this awaits user space */
@@ -935,7 +936,7 @@ struct snap_ctx {
  * on `announced`: if close_tcp wins it, this open is discarded (its FLOW_BRIEF opens the
  * flow); if this wins, the open is ahead of the close's record in the ring. A full ring
  * loses nothing here: the flow stays unannounced for the next snapshot or its close. */
-static __always_inline void announce(const struct sock *sk, struct ss_tcp_sock *v, struct snap_ctx *c)
+static __always_inline void announce(const struct sock *sk, struct ss_tcp_sock *v, struct snap_ctx *c, int unnamed)
 {
 	struct ss_flow_record *r;
 
@@ -951,6 +952,14 @@ static __always_inline void announce(const struct sock *sk, struct ss_tcp_sock *
 		return;
 	}
 	fill_tcp_open(r, SS_REC_FLOW_OPEN, sk, v);
+	if (unnamed) {
+		/* No owner yet, and one being named now on another CPU must not come out half
+		 * written: the netns alone, which the ESTABLISHED wrote. */
+		__u32 netns = r->owner.netns;
+
+		__builtin_memset(&r->owner, 0, sizeof(r->owner));
+		r->owner.netns = netns;
+	}
 	if (__sync_fetch_and_add(&v->announced, 1) == 0)
 		submit(r);
 	else
@@ -960,9 +969,12 @@ static __always_inline void announce(const struct sock *sk, struct ss_tcp_sock *
 static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v, struct snap_ctx *c)
 {
 	const struct sock *sk = (const struct sock *)*key;
+	int unnamed = v->phase == SS_TCP_PENDING_ACCEPT;
 	__u64 cookie;
 
-	if (v->phase != SS_TCP_TRACKED)
+	/* A parked socket no task has touched for a while (accepted and idle, or waiting in
+	 * the accept queue) is announced without an owner, so that it is listed at all. */
+	if (v->phase != SS_TCP_TRACKED && !(unnamed && c->now - v->start_ts >= SS_UNNAMED_AFTER_NS))
 		return 0;
 	/* The address may have been freed and reused since: trust it only while the cookie
 	 * still matches the one recorded for this flow. */
@@ -975,7 +987,7 @@ static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v,
 	tcp_read_counters(sk, v, &v->counters, v->state);
 	v->snap_ts = c->now;
 	if (!v->announced && !c->ring_full)
-		announce(sk, v, c);
+		announce(sk, v, c, unnamed);
 	return 0;
 }
 

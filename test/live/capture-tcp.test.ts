@@ -95,6 +95,30 @@ describe.skipIf(!canCapture.ok)(`live TCP capture${skipWhy}`, () => {
     expect(inn).toMatchObject({ direction: 'inbound', pid: server.pid, tid: server.pid, comm: 'python3.11', bytes_sent: 0, bytes_received: 0, state: 'closed' });
   });
 
+  it('inbound waiting in the accept queue, untouched: listed after a second without an owner', async () => {
+    // Only a task's send, receive or release names an inbound socket's owner; a connection
+    // nobody touches (the server has not accepted it) is announced without one after 1 s
+    // (SS_UNNAMED_AFTER_NS), so that it is listed at all.
+    const { server, port } = await tcpServer('127.0.0.1', ['--wait-stdin']);
+    track(server);
+    const client = track(runTraffic(['client-tcp', '127.0.0.1', String(port), '--wait-stdin']));
+    const { lport } = (await client.next('connected')) as unknown as { lport: number };
+    const t0 = Date.now();
+    try {
+      const inn = await flowWhere(cap, 'the waiting server flow', byPorts('tcp', port, lport), (f) => f.state === 'ESTABLISHED');
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(800);
+      expect(inn).toMatchObject({ direction: 'inbound', end: null, bytes_sent: 0, bytes_received: 0 });
+      expect(inn.pid ?? 0).toBe(0);
+    } finally {
+      server.send('go');
+      client.send('go');
+    }
+    expect(await client.exited).toBe(0);
+    expect(await server.exited).toBe(0);
+    const closed = await closedFlow(cap, 'the server flow, closed', byPorts('tcp', port, lport));
+    expect(closed).toMatchObject({ direction: 'inbound', state: 'closed' });
+  });
+
   it('inbound accepted by one process and served by a child it forks: the child owns it (first send/receive)', async () => {
     // The owner is the first task that sends or receives on the socket, not the accepting
     // one (sockscope has no accept hook): a pre-forking server's handler, not its acceptor.
