@@ -6,13 +6,13 @@
 // made here by writing the entries of closed connections back under their keys; the
 // connections after them must each be reported under a fresh flow id, and every left-over
 // a new socket met must count as one lost event (live then sweeps a flow it had reported).
-import { afterEach, describe, expect, it } from 'vitest';
-import { openKernelCapture, type KernelCapture } from '../../src/live/kernel';
+import { describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../src/events/decode';
 import { STAT, TCP_SOCK } from '../../src/events/layout';
 import { u32 } from './fixtures/loader-fixture';
 import { canCapture, skipWhy } from './helpers/capture';
-import { runTraffic, stopHelpers, tcpServer, type Helper } from './helpers/procs';
+import { kernelCaptureEachTest } from './helpers/kernel-fixture';
+import { runTraffic, tcpServer } from './helpers/procs';
 
 const HELD = 20;
 const BURST = 300;
@@ -22,16 +22,10 @@ const { flow_id: FLOW_ID, slot: SLOT } = TCP_SOCK.members;
 const SPARE_SLOT = 262143;
 
 describe.skipIf(!canCapture.ok)(`an entry a closed socket left in tcp_socks${skipWhy}`, () => {
-  let cap: KernelCapture | null = null;
-  const helpers: Helper[] = [];
-  afterEach(async () => {
-    await stopHelpers(helpers);
-    cap?.obj.close();
-    cap = null;
-  });
+  const { open, helpers } = kernelCaptureEachTest();
 
   it('is replaced by the next socket at its address, counted lost, its flow id never reused', async () => {
-    cap = openKernelCapture();
+    const cap = open();
     const socks = cap.obj.map('tcp_socks');
     const stats = cap.obj.map('stats');
     const lost = () => stats.lookupPerCpu(u32(STAT.LOST))!.reduce((n, b) => n + b.readBigUInt64LE(0), 0n);

@@ -7,27 +7,21 @@
 // program stands aside for every change the first took, so each connection is reported
 // once, by one program (had it run first, or not recognized the first's changes, it would
 // count as taking over every change).
-import { afterEach, describe, expect, it } from 'vitest';
-import { openKernelCapture, type KernelCapture } from '../../src/live/kernel';
+import { describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../src/events/decode';
 import { STAT } from '../../src/events/layout';
 import { u32 } from './fixtures/loader-fixture';
 import { canCapture, skipWhy } from './helpers/capture';
-import { runTraffic, stopHelpers, tcpServer, type Helper } from './helpers/procs';
+import { kernelCaptureEachTest } from './helpers/kernel-fixture';
+import { runTraffic, tcpServer } from './helpers/procs';
 
 const CONNECTIONS = 500;
 
 describe.skipIf(!canCapture.ok)(`the second inet_sock_set_state program${skipWhy}`, () => {
-  let cap: KernelCapture | null = null;
-  const helpers: Helper[] = [];
-  afterEach(async () => {
-    await stopHelpers(helpers);
-    cap?.obj.close();
-    cap = null;
-  });
+  const { open, helpers } = kernelCaptureEachTest();
 
   it('is attached after the first and takes none of the changes the first took', async () => {
-    cap = openKernelCapture();
+    const cap = open();
     const order = cap.hooks.filter((h) => h.startsWith('on_inet_sock_set_state'));
     expect(order).toEqual(['on_inet_sock_set_state', 'on_inet_sock_set_state_nested']);
     const { server, port } = await tcpServer('127.0.0.1', ['--expect', '1', '--count', String(CONNECTIONS)]);

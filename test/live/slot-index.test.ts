@@ -1,12 +1,12 @@
 // tcp_socks read through the snapshot's slot index (src/loader/slot-index.ts) holds the
 // same entries as a batch read of the whole map, with connections held open (both ends
 // local: two entries each) and the kernel's own state of the host around them.
-import { afterEach, describe, expect, it } from 'vitest';
-import { openKernelCapture, type KernelCapture } from '../../src/live/kernel';
+import { describe, expect, it } from 'vitest';
 import { SlotIndexedMap, MAX_LOOKED_UP } from '../../src/loader/slot-index';
 import { TCP_SOCK } from '../../src/events/layout';
 import { canCapture, skipWhy } from './helpers/capture';
-import { runTraffic, stopHelpers, tcpServer, type Helper } from './helpers/procs';
+import { kernelCaptureEachTest } from './helpers/kernel-fixture';
+import { runTraffic, tcpServer } from './helpers/procs';
 
 function entries(read: (fn: (k: Buffer, ko: number, v: Buffer, vo: number) => void) => void): Map<string, number> {
   const out = new Map<string, number>();
@@ -15,18 +15,12 @@ function entries(read: (fn: (k: Buffer, ko: number, v: Buffer, vo: number) => vo
 }
 
 describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, () => {
-  let cap: KernelCapture | null = null;
-  const helpers: Helper[] = [];
-  afterEach(async () => {
-    await stopHelpers(helpers);
-    cap?.obj.close();
-    cap = null;
-  });
+  const { open, helpers } = kernelCaptureEachTest();
 
   it('reads the entries a batch read of tcp_socks reads', async () => {
     const { server, port } = await tcpServer('127.0.0.1');
     helpers.push(server);
-    cap = openKernelCapture();
+    const cap = open();
     const hold = runTraffic(['hold-tcp', '127.0.0.1', String(port), '20']);
     helpers.push(hold);
     await hold.next('holding');
@@ -50,7 +44,7 @@ describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, ()
   });
 
   it('gives every slot back: after a burst of short connections, as many slots in use as entries', async () => {
-    cap = openKernelCapture();
+    const cap = open();
     const { server, port } = await tcpServer('127.0.0.1', ['--expect', '1', '--count', '500']);
     helpers.push(server);
     const burst = runTraffic(['burst-tcp', '127.0.0.1', String(port), '500']);
