@@ -18,6 +18,11 @@ export class TmuxScreen {
     // The pane is a user's terminal: CI=true from .ci/run would turn colour off (chalk).
     const line = `cd '${cwd}' && env -u CI ${vars} ${command}; echo $? > ${this.exitFile}; sleep 600`;
     this.tmux('new-session', '-d', '-x', String(columns), '-y', String(rows), line);
+    // The server ends with this test process however it ends (a runner's SIGTERM or
+    // SIGKILL runs no afterAll): a hidden window polls its pid and then kills the server,
+    // and with it the command (a `sockscope live` left attached slows every syscall).
+    const watch = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; tmux -L ${this.socket} kill-server`;
+    this.tmux('new-window', '-d', watch);
   }
 
   tmux(...args: string[]): string {
