@@ -388,6 +388,18 @@ static __always_inline void fill_tcp_open(struct ss_flow_record *r, __u32 type, 
 	r->owner = v->owner;
 }
 
+/* FLOW_OWNER: the owner an inbound flow announced without one was given later. */
+static __always_inline void emit_owner(const struct sock *sk, const struct ss_tcp_sock *v)
+{
+	struct ss_flow_record *r = reserve(sizeof(*r));
+
+	if (!r)
+		return;
+	fill_tcp_open(r, SS_REC_FLOW_OWNER, sk, v);
+	r->ts = bpf_ktime_get_ns();
+	submit(r);
+}
+
 /* A flow that ends before any snapshot announced it: open and close in one record. */
 static __always_inline void emit_brief(const struct sock *sk, const struct ss_tcp_sock *v)
 {
@@ -713,6 +725,12 @@ static __always_inline void name_inbound(const struct sock *sk, int fast_open)
 	owner_from_current(&v->owner, sk);
 	barrier();
 	v->phase = SS_TCP_TRACKED;
+	/* Announced without an owner already (idle for SS_UNNAMED_AFTER_NS): say who it is.
+	 * The atomic read orders the phase store before it; the snapshot's test-and-set on
+	 * `announced` then reads the phase, so one of the two writes the owner (both, at
+	 * worst: the same owner twice). */
+	if (__sync_fetch_and_add(&v->announced, 0))
+		emit_owner(sk, v);
 }
 
 /* A TCP send or receive of `ret` bytes (< 0: an error, EAGAIN included): the socket's
@@ -960,10 +978,14 @@ static __always_inline void announce(const struct sock *sk, struct ss_tcp_sock *
 		__builtin_memset(&r->owner, 0, sizeof(r->owner));
 		r->owner.netns = netns;
 	}
-	if (__sync_fetch_and_add(&v->announced, 1) == 0)
+	if (__sync_fetch_and_add(&v->announced, 1) == 0) {
 		submit(r);
-	else
+		/* Named while this open was written without an owner (see name_inbound). */
+		if (unnamed && v->phase == SS_TCP_TRACKED)
+			emit_owner(sk, v);
+	} else {
 		discard(r);
+	}
 }
 
 static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v, struct snap_ctx *c)

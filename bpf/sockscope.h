@@ -23,6 +23,7 @@ enum ss_record_type {
 	SS_REC_PROC_EXIT = 8,    /* struct ss_proc_record, up to `filename` */
 	SS_REC_CGROUP_MKDIR = 9, /* struct ss_cgroup_record: a cgroup v2 directory was created */
 	SS_REC_FLOW_BRIEF = 10,  /* struct ss_brief_record: a TCP flow closed before it was announced (open + close) */
+	SS_REC_FLOW_OWNER = 11,  /* struct ss_flow_record: the owner of an inbound TCP flow announced without one */
 };
 
 enum ss_direction { SS_DIR_UNKNOWN = 0, SS_DIR_OUTBOUND = 1, SS_DIR_INBOUND = 2 };

@@ -171,6 +171,12 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       }
       break;
     }
+    case 'flow-owner': {
+      noteTs(s, e.ts);
+      const slot = s.flows.slots.get(e.flowId);
+      if (slot !== undefined) setOwner(s, slot, e.owner);
+      break;
+    }
     case 'flow-close': {
       noteTs(s, e.ts);
       const slot = s.flows.slots.get(e.flowId);
@@ -423,6 +429,24 @@ export function applyBrief(state: CoreState, open: FlowOpenEvent, close: FlowClo
  * A pid's owners are forgotten with its last flow (removeFlow). An owner the state adopts
  * gets its comm interned (keep); one already shared (the live decoder shares owners too)
  * is found first by identity. */
+/** FLOW_OWNER: a flow opened without an owner (an idle inbound one, announced after a
+ * second) moves to the process a task of which has now sent, received or closed on it. */
+function setOwner(s: State, slot: number, o: Owner): void {
+  const store = s.flows.store;
+  const book = s.book;
+  const oldPid = store.owner(slot).pid;
+  let pid = book.pids.get(o.pid);
+  if (pid === undefined) {
+    pid = { flows: 0, owners: [] };
+    book.pids.set(o.pid, pid);
+  }
+  pid.flows++;
+  const owner = sharedOwner(pid.owners, o);
+  store.setRef(slot, R_OWNER, owner);
+  forgetPidFlow(s, oldPid);
+  noteOwner(s, owner);
+}
+
 function sharedOwner(list: Owner[], o: Owner): Owner {
   for (let i = 0; i < list.length; i++) if (list[i] === o) return o;
   for (let i = 0; i < list.length; i++) {
@@ -449,9 +473,14 @@ function removeFlow(s: State, slot: number): void {
     store.setRef(slot, R_HISTORY, null);
   }
   if (isOpen(store, slot)) s.totals.flowsOpen--;
-  const book = s.book;
   const pid = store.owner(slot).pid;
   store.release(slot);
+  forgetPidFlow(s, pid);
+}
+
+/** One flow of `pid` is gone from the state (removed, or named another owner). */
+function forgetPidFlow(s: State, pid: number): void {
+  const book = s.book;
   const flows = pid === book.lastPid ? book.lastPidFlows : book.pids.get(pid);
   if (flows !== undefined && --flows.flows > 0) return;
   book.pids.delete(pid);

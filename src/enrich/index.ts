@@ -206,6 +206,7 @@ export function createEnricher(opts: EnricherOptions = {}): Enricher {
             looked.delete(ev.pid);
             break;
           case 'flow-open':
+          case 'flow-owner':
           case 'connect-fail':
             ownerFactsOnce(ev.owner, ev.ts, out);
             break;

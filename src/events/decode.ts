@@ -283,6 +283,11 @@ export function decodeRecord(b: Buffer): DecodedRecord | null {
     }
     case REC.FLOW_STATE:
       return b.length < STATE_RECORD.size ? null : decodeStateRecord(b, 0);
+    case REC.FLOW_OWNER: {
+      if (b.length < FLOW_RECORD.size) return null;
+      const m = FLOW_RECORD.members;
+      return { type: 'flow-owner', ts: u64(b, 0, m.ts), flowId: u32(b, 0, m.flow_id), owner: decodeOwner(b, m.owner.offset) };
+    }
     case REC.UDP_RELEASE: {
       if (b.length < STATE_RECORD.size) return null;
       const m = STATE_RECORD.members;

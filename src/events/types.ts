@@ -62,6 +62,16 @@ export interface FlowStateEvent {
   state: string;
 }
 
+/** The owner of an inbound TCP flow that was opened without one (accepted and idle, or
+ * waiting in the accept queue, for a second: the open names only its netns), now that a
+ * task has sent, received or closed on it. */
+export interface FlowOwnerEvent {
+  type: 'flow-owner';
+  ts: number;
+  flowId: number;
+  owner: Owner;
+}
+
 /** A flow ends (TCP socket closed/destroyed, UDP socket closed) with final counters. */
 export interface FlowCloseEvent {
   type: 'flow-close';
@@ -159,6 +169,7 @@ export interface ContainerNameFact { type: 'container-name'; id: string; name: s
 export type AppEvent =
   | FlowOpenEvent
   | FlowStateEvent
+  | FlowOwnerEvent
   | FlowCloseEvent
   | ConnectFailEvent
   | CountersEvent

@@ -5,7 +5,7 @@
 import type { AppEvent } from '../events/types';
 import { expandKernelRecords, type RecordedEvent } from '../events/kernel-records';
 import { decodeCounterColumns, type PackedCountersEvent } from './counter-columns';
-import { KERNEL_RECORDS_VERSION, PACKED_COUNTERS_VERSION } from './format';
+import { FLOW_OWNER_VERSION, KERNEL_RECORDS_VERSION, PACKED_COUNTERS_VERSION } from './format';
 
 /** What an event frame may hold: events, and the stored forms the reader expands. */
 export type StoredEvent = RecordedEvent | PackedCountersEvent;
@@ -42,6 +42,8 @@ function check(e: unknown, version: number): boolean {
       return isNum(e.ts) && isNum(e.flowId) && isStr(e.state);
     case 'flow-close':
       return isNum(e.ts) && isNum(e.flowId) && counters(e.counters);
+    case 'flow-owner':
+      return version >= FLOW_OWNER_VERSION && isNum(e.ts) && isNum(e.flowId) && owner(e.owner);
     case 'connect-fail':
       return isNum(e.ts) && tuple(e) && owner(e.owner) && isStr(e.reason);
     case 'counters': {
@@ -76,7 +78,7 @@ function check(e: unknown, version: number): boolean {
 
 /** The frame's events, or the index of the first malformed one. Stored forms are
  * accepted from the format version that introduced them on (kernel-records runs: 2,
- * packed counters: 4). */
+ * packed counters: 4, flow-owner events: 5). */
 export function checkEvents(v: unknown, version: number): StoredEvent[] | number {
   if (!Array.isArray(v)) return -1;
   for (let i = 0; i < v.length; i++) if (!check(v[i], version)) return i;

@@ -6,13 +6,15 @@ import { crc32 } from 'node:zlib';
  * as PNG's signature does. */
 export const MAGIC = Buffer.from([0x89, 0x53, 0x53, 0x52, 0x45, 0x43, 0x0d, 0x0a]);
 /** The format this build writes. Readers accept 1..FORMAT_VERSION. */
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 /** The first version with kernel-records runs. */
 export const KERNEL_RECORDS_VERSION = 2;
 /** The first version with structures frames (record shapes shared by the file's frames). */
 export const SHARED_STRUCTURES_VERSION = 3;
 /** The first version whose counter snapshots are packed as columns (src/record/counter-columns.ts). */
 export const PACKED_COUNTERS_VERSION = 4;
+/** The first version with flow-owner events (an idle inbound flow's owner, named after its open). */
+export const FLOW_OWNER_VERSION = 5;
 /** magic (8) + version u16 + reserved u16 */
 export const PREAMBLE_SIZE = 12;
 export const FRAME_HEADER_SIZE = 16;

@@ -95,10 +95,11 @@ describe.skipIf(!canCapture.ok)(`live TCP capture${skipWhy}`, () => {
     expect(inn).toMatchObject({ direction: 'inbound', pid: server.pid, tid: server.pid, comm: 'python3.11', bytes_sent: 0, bytes_received: 0, state: 'closed' });
   });
 
-  it('inbound waiting in the accept queue, untouched: listed after a second without an owner', async () => {
+  it('inbound waiting in the accept queue, untouched: listed after a second without an owner, then its reader\'s', async () => {
     // Only a task's send, receive or release names an inbound socket's owner; a connection
     // nobody touches (the server has not accepted it) is announced without one after 1 s
-    // (SS_UNNAMED_AFTER_NS), so that it is listed at all.
+    // (SS_UNNAMED_AFTER_NS), so that it is listed at all. The server's first receive, once
+    // it accepts, names it: a FLOW_OWNER record moves the flow to the server.
     const { server, port } = await tcpServer('127.0.0.1', ['--wait-stdin']);
     track(server);
     const client = track(runTraffic(['client-tcp', '127.0.0.1', String(port), '--wait-stdin']));
@@ -116,7 +117,7 @@ describe.skipIf(!canCapture.ok)(`live TCP capture${skipWhy}`, () => {
     expect(await client.exited).toBe(0);
     expect(await server.exited).toBe(0);
     const closed = await closedFlow(cap, 'the server flow, closed', byPorts('tcp', port, lport));
-    expect(closed).toMatchObject({ direction: 'inbound', state: 'closed' });
+    expect(closed).toMatchObject({ direction: 'inbound', state: 'closed', pid: server.pid, comm: 'python3.11' });
   });
 
   it('inbound accepted by one process and served by a child it forks: the child owns it (first send/receive)', async () => {

@@ -144,6 +144,25 @@ describe('reducer', () => {
     expect(s.flows.get(5)!.owner).toBe(again);
   });
 
+  it('moves a flow opened without an owner to the process a flow-owner names, in the per-pid book too', () => {
+    const s = createCoreState({ lingerNs: 0 });
+    const nobody: Owner = { pid: 0, tid: 0, ppid: 0, uid: 0, gid: 0, comm: '', cgroupId: 0, netns: 1 };
+    const server: Owner = { pid: 30, tid: 31, ppid: 1, uid: 33, gid: 33, comm: 'nginx', cgroupId: 77, netns: 1 };
+    applyBatch(s, [open(1, 1, { owner: nobody, direction: 'inbound' }), open(2, 2, { owner: { ...server } })]);
+    applyEvent(s, { type: 'flow-owner', ts: 3, flowId: 1, owner: { ...server } });
+    const f1 = s.flows.get(1)!;
+    expect(f1.owner).toBe(s.flows.get(2)!.owner); // the process's shared owner
+    expect(flowProcess(s, f1)).toMatchObject({ pid: 30, comm: 'nginx', uid: 33 });
+    // pid 30 holds both flows now: closing one keeps the other's owner shared with a new flow.
+    applyBatch(s, [close(4, 2), tick(S), tick(2 * S)]);
+    const again = { ...server };
+    applyEvent(s, open(3, 2 * S + 1, { owner: again }));
+    expect(s.flows.get(3)!.owner).toBe(f1.owner);
+    // A flow-owner for a flow not in the state changes nothing.
+    applyEvent(s, { type: 'flow-owner', ts: 2 * S + 2, flowId: 99, owner: { ...owner } });
+    expect(s.flows.has(99)).toBe(false);
+  });
+
   it('follows the lifecycle: open, state changes, close with final counters', () => {
     const s = createCoreState();
     applyBatch(s, [open(1, 1), { type: 'flow-state', ts: 2, flowId: 1, state: 'FIN_WAIT1' }]);

@@ -107,6 +107,25 @@ describe('decodeRecord: process and cgroup records', () => {
     expect(decodeRecord(b.subarray(0, BRIEF_RECORD.size - 1))).toBeNull();
   });
 
+  it('a FLOW_OWNER record: the flow id, the time it was named and its owner', () => {
+    const b = Buffer.alloc(FLOW_RECORD.size);
+    const m = FLOW_RECORD.members;
+    const o = OWNER.members;
+    put(b, m.type, REC.FLOW_OWNER);
+    put(b, m.flow_id, 78);
+    put(b, m.ts, 3_000n);
+    put(b, at(m.owner, o.tgid), 4243);
+    put(b, at(m.owner, o.tid), 4244);
+    put(b, at(m.owner, o.uid), 33);
+    put(b, at(m.owner, o.netns), 4026531840);
+    put(b, at(m.owner, o.comm), 'nginx');
+    expect(decodeRecord(b)).toEqual({
+      type: 'flow-owner', ts: 3000, flowId: 78,
+      owner: { pid: 4243, tid: 4244, ppid: 0, uid: 33, gid: 0, comm: 'nginx', cgroupId: 0, netns: 4026531840 },
+    });
+    expect(decodeRecord(b.subarray(0, FLOW_RECORD.size - 1))).toBeNull();
+  });
+
   it('addresses: IPv4, IPv4-mapped IPv6 as IPv4, IPv6 compressed as RFC 5952 says', () => {
     const v6 = (hex: string) => Buffer.from(hex, 'hex');
     expect(formatAddr(Buffer.from([10, 0, 0, 255, 9, 9]), 2)).toEqual({ family: 4, addr: '10.0.0.255' });
