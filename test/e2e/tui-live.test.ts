@@ -59,7 +59,13 @@ describe.skipIf(why !== '')(`sockscope live in a terminal${why ? ` (skipped: ${w
 
     t.send('R');
     s = await t.waitFor((x) => /● REC sockscope-\d{8}-\d{6}\.ssrec/.test(x), 'recording to start');
-    await new Promise((r) => setTimeout(r, 2500)); // a couple of intervals
+    // A few intervals, counted on the header's clock (the time of the last tick shown),
+    // not a fixed wait: on a loaded machine an interval takes longer than its second.
+    const clock = (x: string) => / (\d\d:\d\d:\d\d) UTC/.exec(x)?.[1];
+    for (let i = 0; i < 3; i++) {
+      const before = clock(s);
+      s = await t.waitFor((x) => clock(x) !== undefined && clock(x) !== before, 'an interval while recording', 10_000);
+    }
     t.send('R');
     s = await t.waitFor((x) => /recorded .*sockscope-\d{8}-\d{6}\.ssrec \(\d+ events\)/.test(x), 'recording to stop');
     expect(s).not.toContain('● REC');
