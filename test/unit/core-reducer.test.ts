@@ -158,6 +158,15 @@ describe('reducer', () => {
     expect(s.totals.flowsOpen).toBe(0);
   });
 
+  it('counts the closes the kernel programs did not see (closeUnseen), once per flow', () => {
+    const s = createCoreState();
+    const unseen = (ts: number, flowId: number): AppEvent => ({ ...(close(ts, flowId) as object), closeUnseen: true }) as AppEvent;
+    applyBatch(s, [open(1, 1), open(2, 1), close(3, 1), unseen(4, 2), unseen(5, 2)]);
+    expect(s.flows.get(2)!.state).toBe('closed');
+    expect(s.flows.get(2)!.endTs).toBe(4);
+    expect(s.totals.closesUnseen).toBe(1);
+  });
+
   it('counts a connect failure without making it a flow', () => {
     const s = createCoreState();
     applyEvent(s, { type: 'connect-fail', ts: 5, owner, proto: 'tcp', family: 4, laddr: '127.0.0.1', lport: 1, raddr: '127.0.0.1', rport: 9, reason: 'refused', latencyUs: 40 });

@@ -105,6 +105,23 @@ describe('decodeRecord: process and cgroup records', () => {
       close: { type: 'flow-close', ts: 2000, flowId: 77, counters: { bytesSent: 12, bytesReceived: 34, retransmits: 0, srttUs: 5 } },
     });
     expect(decodeRecord(b.subarray(0, BRIEF_RECORD.size - 1))).toBeNull();
+    expect((rec as { close: object }).close).not.toHaveProperty('closeUnseen');
+  });
+
+  it('a FLOW_BRIEF or FLOW_CLOSE with reason SS_CLOSE_UNSEEN: a flow-close marked closeUnseen', () => {
+    const brief = Buffer.alloc(BRIEF_RECORD.size);
+    put(brief, FLOW_RECORD.members.type, REC.FLOW_BRIEF);
+    put(brief, FLOW_RECORD.members.flow_id, 78);
+    put(brief, FLOW_RECORD.members.reason, 1);
+    put(brief, BRIEF_RECORD.members.close_ts, 3_000n);
+    expect(decodeRecord(brief)).toMatchObject({ type: 'flow-brief', close: { type: 'flow-close', ts: 3000, flowId: 78, closeUnseen: true } });
+    const close = Buffer.alloc(FLOW_RECORD.size);
+    put(close, FLOW_RECORD.members.type, REC.FLOW_CLOSE);
+    put(close, FLOW_RECORD.members.flow_id, 79);
+    put(close, FLOW_RECORD.members.reason, 1);
+    expect(decodeRecord(close)).toMatchObject({ type: 'flow-close', flowId: 79, closeUnseen: true });
+    put(close, FLOW_RECORD.members.reason, 0);
+    expect(decodeRecord(close)).not.toHaveProperty('closeUnseen');
   });
 
   it('addresses: IPv4, IPv4-mapped IPv6 as IPv4, IPv6 compressed as RFC 5952 says', () => {
