@@ -417,6 +417,7 @@ export function applyBrief(state: CoreState, open: FlowOpenEvent, close: FlowClo
   store.setRef(slot, R_STATE, 'closed');
   store.setNum(slot, END_TS, close.ts);
   s.totals.flowsOpen--;
+  if (close.closeUnseen) s.totals.closesUnseen++;
   book.closed.push(slot, store.numAt(slot, SERIAL));
 }
 

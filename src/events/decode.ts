@@ -422,6 +422,13 @@ export function flowRecordScratch(): FlowRecordScratch {
   };
 }
 
+/** The scratch close of the record at `o` marked closeUnseen as the record says (the mark
+ * of an earlier record taken off: rare, so the shape change is too). */
+function markUnseen(b: Buffer, o: number, close: FlowCloseEvent): void {
+  if (u8(b, o, FLOW_RECORD.members.reason) === CLOSE_UNSEEN) close.closeUnseen = true;
+  else if (close.closeUnseen) delete close.closeUnseen;
+}
+
 /** decodeFlowRecordAt for a consumer that reads each event at once and keeps no event
  * object (the reducer, src/core/apply-runs.ts, keeps only the owner and the strings): the
  * events go to `fn` one by one in `s`'s objects, rewritten for the next record, instead of
@@ -448,6 +455,7 @@ export function decodeFlowRecordWith(
         close.ts = u64(b, o, BRIEF_RECORD.members.close_ts);
         close.flowId = open.flowId;
         fillCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto, close.counters);
+        markUnseen(b, o, close);
         brief(open, close);
         return true;
       }
@@ -457,6 +465,7 @@ export function decodeFlowRecordWith(
       close.ts = u64(b, o, BRIEF_RECORD.members.close_ts);
       close.flowId = open.flowId;
       fillCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto, close.counters);
+      markUnseen(b, o, close);
       fn(close);
       return true;
     }
@@ -467,6 +476,7 @@ export function decodeFlowRecordWith(
       close.ts = u64(b, o, m.ts);
       close.flowId = u32(b, o, m.flow_id);
       fillCounters(b, o + m.counters.offset, b[o + m.tuple.offset + TUPLE.members.proto.offset] === 17 ? 'udp' : 'tcp', close.counters);
+      markUnseen(b, o, close);
       fn(close);
       return true;
     }

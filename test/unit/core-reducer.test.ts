@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyBatch, applyEvent, createCoreState, flowContainer, flowCgroup, flowProcess, flowLifecycle, flowUser, rateHistory } from '../../src/core/reducer';
+import { applyBatch, applyBrief, applyEvent, createCoreState, flowContainer, flowCgroup, flowProcess, flowLifecycle, flowUser, rateHistory } from '../../src/core/reducer';
 import type { AppEvent, FlowOpenEvent, Owner, TickEvent } from '../../src/events/types';
 import { syntheticBatches } from '../replay/synthetic';
 
@@ -165,6 +165,8 @@ describe('reducer', () => {
     expect(s.flows.get(2)!.state).toBe('closed');
     expect(s.flows.get(2)!.endTs).toBe(4);
     expect(s.totals.closesUnseen).toBe(1);
+    applyBrief(s, open(3, 6), { type: 'flow-close', ts: 7, flowId: 3, counters: { bytesSent: 0, bytesReceived: 0, packetsSent: 0, packetsReceived: 0, retransmits: 0, srttUs: 0 }, closeUnseen: true });
+    expect(s.totals.closesUnseen).toBe(2);
   });
 
   it('counts a connect failure without making it a flow', () => {

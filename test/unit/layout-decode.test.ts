@@ -3,7 +3,7 @@
 // uses: the exec record's argv, the short fork/exit records, the cgroup creation record,
 // the one record of a short-lived TCP flow (its open and its close).
 import { describe, expect, it } from 'vitest';
-import { argvToCmdline, decodeRecord, formatAddr, tcpSockAt } from '../../src/events/decode';
+import { argvToCmdline, decodeFlowRecordWith, decodeRecord, flowRecordScratch, formatAddr, tcpSockAt } from '../../src/events/decode';
 import { BRIEF_RECORD, CGROUP_RECORD, COUNTERS, FLOW_RECORD, OWNER, PROC_RECORD, REC, TCP_SOCK, TUPLE, type Field } from '../../src/events/layout';
 
 function put(b: Buffer, fld: Field, v: number | bigint | string | Buffer): void {
@@ -122,6 +122,14 @@ describe('decodeRecord: process and cgroup records', () => {
     expect(decodeRecord(close)).toMatchObject({ type: 'flow-close', flowId: 79, closeUnseen: true });
     put(close, FLOW_RECORD.members.reason, 0);
     expect(decodeRecord(close)).not.toHaveProperty('closeUnseen');
+    // The scratch decoder live applies runs with: the mark, then off again for the next.
+    const scratch = flowRecordScratch();
+    const marks: unknown[] = [];
+    const take = (e: { type: string; closeUnseen?: true }) => { if (e.type === 'flow-close') marks.push(e.closeUnseen); };
+    decodeFlowRecordWith(brief, 0, brief.length, scratch, take);
+    decodeFlowRecordWith(brief, 0, brief.length, scratch, () => {}, (_open, c) => marks.push(c.closeUnseen));
+    decodeFlowRecordWith(close, 0, close.length, scratch, take);
+    expect(marks).toEqual([true, true, undefined]);
   });
 
   it('addresses: IPv4, IPv4-mapped IPv6 as IPv4, IPv6 compressed as RFC 5952 says', () => {
