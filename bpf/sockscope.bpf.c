@@ -140,6 +140,28 @@ struct {
 	__type(value, struct ss_peer_stash);
 } peer_stash SEC(".maps");
 
+/* The addresses of the most recent TCP flows, by flow id (flow i in slot i % SS_RECENT),
+ * written when each flow starts: what a flow whose close the programs did not see still
+ * needs to be reported when its entry is found left behind, after its socket is gone
+ * (left_over()). 65,536 slots (3 MiB, fixed) cover about a second of flows at the maximum
+ * rate here (60,000 a second, both ends counted); the left-overs were found 0.5-400 ms
+ * after their flow started. Not in the tcp_socks entry: 40 more bytes per entry would
+ * take it past the 256-byte size class of the map's allocator (512 bytes per entry). */
+#define SS_RECENT 65536
+
+struct ss_recent_flow {
+	__u32 flow_id;
+	__u32 _pad;
+	struct ss_tuple tuple;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SS_RECENT);
+	__type(key, __u32);
+	__type(value, struct ss_recent_flow);
+} recent_flows SEC(".maps");
+
 /* Per-CPU loss counters (enum ss_stat): nothing is dropped silently. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -425,6 +447,24 @@ static __always_inline void start_flow(struct ss_tcp_sock *v, const struct sock 
 	v->phase = SS_TCP_TRACKED;
 }
 
+/* start_flow, and the flow's tuple kept in recent_flows (tuple first, id last: a reader
+ * that finds the id finds this flow's tuple). Every start but the start-up listing's
+ * accept-queue walk (its loop would take the verifier past its budget). */
+static __always_inline void start_kept_flow(struct ss_tcp_sock *v, const struct sock *sk, __u8 direction, __u64 cookie)
+{
+	__u32 idx;
+	struct ss_recent_flow *recent;
+
+	start_flow(v, sk, direction, cookie);
+	idx = v->flow_id & (SS_RECENT - 1);
+	recent = bpf_map_lookup_elem(&recent_flows, &idx);
+	if (recent) {
+		tuple_from_sk(&recent->tuple, sk, IPPROTO_TCP);
+		barrier();
+		recent->flow_id = v->flow_id;
+	}
+}
+
 /* Final counters, one close record, forget the socket. */
 static __always_inline void close_tcp(const struct sock *sk, __u64 key, struct ss_tcp_sock *v, int oldstate)
 {
@@ -497,10 +537,61 @@ static __always_inline int left_over(const struct ss_tcp_sock *v, const struct s
 	return v->cookie && v->cookie != sk->__sk_common.skc_cookie.counter;
 }
 
-/* Its flow's close was not seen: a lost event (user space sweeps a flow it reported). */
-static __always_inline void drop_left_over(__u64 key, struct ss_tcp_sock *v)
+/* The flow of a left-over entry, reported now that its socket is gone, with
+ * SS_CLOSE_UNSEEN, the counters the last snapshot read (zero if none did) and the tuple
+ * recent_flows kept (sk: the socket that met it; every record field is the entry's): a
+ * FLOW_CLOSE if a snapshot announced it, else a FLOW_BRIEF, which needs the tuple. 0 when
+ * nothing is written: a FLOW_BRIEF whose tuple is no longer kept (a flow older than
+ * SS_RECENT flows). */
+static __always_inline int report_left_over(const struct sock *sk, struct ss_tcp_sock *v)
 {
-	count_stat(SS_STAT_LOST);
+	__u32 idx = v->flow_id & (SS_RECENT - 1);
+	struct ss_recent_flow *recent = bpf_map_lookup_elem(&recent_flows, &idx);
+	int kept = recent && recent->flow_id == v->flow_id;
+
+	if (__sync_fetch_and_add(&v->announced, 1)) {
+		struct ss_flow_record *c = reserve(sizeof(*c));
+
+		if (!c)
+			return 1; /* counted lost by reserve() */
+		fill_tcp_open(c, SS_REC_FLOW_CLOSE, sk, v);
+		c->ts = bpf_ktime_get_ns();
+		c->state = TCP_CLOSE;
+		c->latency_us = 0;
+		c->reason = SS_CLOSE_UNSEEN;
+		c->counters = v->counters;
+		__builtin_memset(&c->tuple, 0, sizeof(c->tuple));
+		if (kept && recent)
+			__builtin_memcpy(&c->tuple, &recent->tuple, sizeof(c->tuple));
+		submit(c);
+		return 1;
+	}
+	if (!kept || !recent)
+		return 0;
+
+	struct ss_brief_record *r = reserve(sizeof(*r));
+
+	if (!r)
+		return 1;
+	fill_tcp_open(&r->flow, SS_REC_FLOW_BRIEF, sk, v);
+	__builtin_memcpy(&r->flow.tuple, &recent->tuple, sizeof(r->flow.tuple));
+	r->flow.reason = SS_CLOSE_UNSEEN;
+	r->flow.counters = v->counters;
+	r->close_ts = bpf_ktime_get_ns();
+	barrier();
+	if (recent->flow_id != v->flow_id) { /* overwritten while copied */
+		discard(r);
+		return 0;
+	}
+	submit(r);
+	return 1;
+}
+
+/* Its flow's close was not seen: reported now, or, its tuple gone, a lost event (user
+ * space sweeps a flow it reported). */
+static __always_inline void drop_left_over(const struct sock *sk, __u64 key, struct ss_tcp_sock *v)
+{
+	count_stat(report_left_over(sk, v) ? SS_STAT_UNSEEN : SS_STAT_LOST);
 	delete_tcp(key, v->slot);
 }
 
@@ -559,7 +650,7 @@ static __always_inline int handle_state_change(const struct sock *sk, const int 
 		if (err == -EEXIST) {
 			v = bpf_map_lookup_elem(&tcp_socks, &key);
 			if (v && left_over(v, sk))
-				drop_left_over(key, v);
+				drop_left_over(sk, key, v);
 			else if (v)
 				delete_tcp(key, v->slot);
 			err = insert_tcp(key, &nv);
@@ -578,7 +669,7 @@ static __always_inline int handle_state_change(const struct sock *sk, const int 
 		struct ss_tcp_sock nv = {};
 		long err;
 
-		start_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
+		start_kept_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
 		nv.phase = SS_TCP_PENDING_ACCEPT;
 		nv.start_ts = tcp_rx_now_ns(sk);
 		nv.open_state = TCP_ESTABLISHED;
@@ -588,7 +679,7 @@ static __always_inline int handle_state_change(const struct sock *sk, const int 
 		if (err == -EEXIST) {
 			v = bpf_map_lookup_elem(&tcp_socks, &key);
 			if (v && left_over(v, sk)) {
-				drop_left_over(key, v);
+				drop_left_over(sk, key, v);
 				err = insert_tcp(key, &nv);
 			}
 		}
@@ -599,7 +690,7 @@ static __always_inline int handle_state_change(const struct sock *sk, const int 
 
 	v = bpf_map_lookup_elem(&tcp_socks, &key);
 	if (v && left_over(v, sk)) {
-		drop_left_over(key, v);
+		drop_left_over(sk, key, v);
 		v = NULL;
 	}
 
@@ -622,7 +713,7 @@ static __always_inline int handle_state_change(const struct sock *sk, const int 
 		v->start_ts = now;
 		v->open_state = TCP_ESTABLISHED;
 		v->state = TCP_ESTABLISHED;
-		start_flow(v, sk, SS_DIR_OUTBOUND, bpf_get_socket_cookie((void *)sk));
+		start_kept_flow(v, sk, SS_DIR_OUTBOUND, bpf_get_socket_cookie((void *)sk));
 		return 0;
 	}
 
@@ -643,7 +734,7 @@ int BPF_PROG(on_tcp_destroy_sock, struct sock *sk)
 	struct ss_tcp_sock *v = bpf_map_lookup_elem(&tcp_socks, &key);
 
 	if (v && left_over(v, sk))
-		drop_left_over(key, v);
+		drop_left_over(sk, key, v);
 	else if (v)
 		close_tcp(sk, key, v, sk->__sk_common.skc_state);
 	return 0;
@@ -709,7 +800,7 @@ static __always_inline void name_inbound(const struct sock *sk, int fast_open)
 
 		if (!fast_open || kview(struct sock, sk)->__sk_common.skc_state != TCP_SYN_RECV)
 			return;
-		start_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
+		start_kept_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
 		nv.phase = SS_TCP_PENDING_ACCEPT; /* published as TRACKED below */
 		nv.start_ts = bpf_ktime_get_ns();
 		nv.open_state = TCP_SYN_RECV;
@@ -1173,7 +1264,7 @@ int list_sockets(struct bpf_iter__task_file *ctx)
 		return 0;
 	}
 
-	start_flow(&nv, sk, SS_DIR_UNKNOWN, bpf_get_socket_cookie(sk));
+	start_kept_flow(&nv, sk, SS_DIR_UNKNOWN, bpf_get_socket_cookie(sk));
 	nv.seen_at_start = 1;
 	nv.start_ts = bpf_ktime_get_ns();
 	nv.open_state = state;

@@ -31,13 +31,20 @@ enum ss_direction { SS_DIR_UNKNOWN = 0, SS_DIR_OUTBOUND = 1, SS_DIR_INBOUND = 2 
 /* Why a connect failed; user space maps these to ConnectFailEvent.reason. */
 enum ss_fail_reason { SS_FAIL_CLOSED = 0, SS_FAIL_REFUSED = 1, SS_FAIL_RESET = 2, SS_FAIL_TIMEOUT = 3, SS_FAIL_UNREACHABLE = 4 };
 
+/* `reason` of a FLOW_CLOSE or FLOW_BRIEF: 0 the programs saw the socket close;
+ * SS_CLOSE_UNSEEN they did not (the kernel skipped them, bpf/README "Known limits"): the
+ * flow's entry was found left behind when a new socket got its address, and the record
+ * was written then (close time: then; counters: as the last snapshot read them). */
+#define SS_CLOSE_UNSEEN 1
+
 /* Index into the per-CPU `stats` array. */
 /* SS_STAT_LOST counts records the full ring could not take and closes never seen (an
  * entry another socket left behind, left_over()).
  * SS_STAT_NESTED counts the TCP state changes on_inet_sock_set_state_nested took over
  * (no loss: a measure of how often the first program was interrupted). */
 /* SS_STAT_SPILLED counts records written to the overflow ring (events_spill): not lost. */
-enum ss_stat { SS_STAT_LOST = 0, SS_STAT_EVICTED = 1, SS_STAT_NESTED = 2, SS_STAT_SPILLED = 3, SS_STAT_MAX = 4 };
+/* SS_STAT_UNSEEN counts flows reported with SS_CLOSE_UNSEEN (not lost: reported late). */
+enum ss_stat { SS_STAT_LOST = 0, SS_STAT_EVICTED = 1, SS_STAT_NESTED = 2, SS_STAT_SPILLED = 3, SS_STAT_UNSEEN = 4, SS_STAT_MAX = 5 };
 
 /* Phase of an entry in the tcp_socks map. */
 enum ss_tcp_phase { SS_TCP_CONNECTING = 1, SS_TCP_PENDING_ACCEPT = 2, SS_TCP_TRACKED = 3 };

@@ -125,7 +125,10 @@ async function runJsonl(opts: LiveOptions): Promise<number> {
   for (let r = pending ? await pending : null; r && !r.done; r = await iterator.next()) await out.apply(r.value);
   await out.finish();
   // Nothing is lost silently: the JSON lines are flows only, so say it on stderr.
-  const { lost, evicted } = out.state.totals;
+  const { lost, evicted, closesUnseen } = out.state.totals;
+  if (closesUnseen > 0) {
+    process.stderr.write(`sockscope: ${closesUnseen} TCP flows closed without the kernel programs seeing it (bpf/README "Known limits"): each is listed closed at the time it was found, with the counters last read\n`);
+  }
   if (lost > 0 || evicted > 0) {
     process.stderr.write(`sockscope: ${lost} events lost (ring buffers full, or a close the kernel did not show) and ${evicted} flows evicted (map full): some flows above are missing or incomplete\n`);
   }

@@ -118,6 +118,7 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       lost: 0,
       evicted: 0,
       connectFailures: 0,
+      closesUnseen: 0,
       throughputHistory: [],
     },
     ticks: 0,
@@ -186,6 +187,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       store.setRef(slot, R_STATE, 'closed');
       store.setNum(slot, END_TS, e.ts); // the lifecycle's last entry (flowLifecycle), with no object of its own
       s.totals.flowsOpen--;
+      if (e.closeUnseen) s.totals.closesUnseen++;
       book.closed.push(slot, store.numAt(slot, SERIAL));
       break;
     }
@@ -421,6 +423,7 @@ export function applyBrief(state: CoreState, open: FlowOpenEvent, close: FlowClo
   store.setRef(slot, R_STATE, 'closed');
   store.setNum(slot, END_TS, close.ts);
   s.totals.flowsOpen--;
+  if (close.closeUnseen) s.totals.closesUnseen++;
   book.closed.push(slot, store.numAt(slot, SERIAL));
 }
 

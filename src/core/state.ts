@@ -82,6 +82,8 @@ export interface Totals {
   lost: number;
   evicted: number; // kernel map evictions + reducer flow-cap evictions
   connectFailures: number;
+  /** TCP flows closed with closeUnseen (their close reported late, when found). */
+  closesUnseen: number;
   /** Total throughput (tx + rx bytes/s) per interval, newest last, bounded. */
   throughputHistory: number[];
 }

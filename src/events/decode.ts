@@ -33,6 +33,8 @@ export function tcpStateName(n: number): string {
 
 const DIRECTIONS: Direction[] = ['unknown', 'outbound', 'inbound'];
 const FAIL_REASONS: ConnectFailEvent['reason'][] = ['closed', 'refused', 'reset', 'timeout', 'unreachable'];
+/** `reason` of a FLOW_CLOSE or FLOW_BRIEF whose close the programs did not see (SS_CLOSE_UNSEEN). */
+const CLOSE_UNSEEN = 1;
 
 // Under connection churn every record passes through here: plain reads at offsets, no
 // BigInt and no subarray (each a heap object) on the way. Bytes are read as array
@@ -356,7 +358,9 @@ function decodeStateRecord(b: Buffer, o: number): AppEvent {
 /** A FLOW_BRIEF's close: its final counters, at its close time. */
 function briefClose(b: Buffer, o: number, open: FlowOpenEvent): FlowCloseEvent {
   const counters = decodeCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto);
-  return { type: 'flow-close', ts: u64(b, o, BRIEF_RECORD.members.close_ts), flowId: open.flowId, counters };
+  const close: FlowCloseEvent = { type: 'flow-close', ts: u64(b, o, BRIEF_RECORD.members.close_ts), flowId: open.flowId, counters };
+  if (u8(b, o, FLOW_RECORD.members.reason) === CLOSE_UNSEEN) close.closeUnseen = true;
+  return close;
 }
 
 /** The FLOW_OPEN, FLOW_CLOSE or CONNECT_FAIL record at `o`. */
@@ -368,7 +372,9 @@ function decodeFlowRecord(b: Buffer, o: number, type: number): AppEvent {
   const proto = b[t + TUPLE.members.proto.offset] === 17 ? 'udp' : 'tcp';
   if (type === REC.FLOW_CLOSE) {
     // Only TCP sends FLOW_CLOSE (UDP flows close from the maps): no tuple or owner needed.
-    return { type: 'flow-close', ts, flowId, counters: decodeCounters(b, o + m.counters.offset, proto) };
+    const close: FlowCloseEvent = { type: 'flow-close', ts, flowId, counters: decodeCounters(b, o + m.counters.offset, proto) };
+    if (u8(b, o, m.reason) === CLOSE_UNSEEN) close.closeUnseen = true;
+    return close;
   }
   const owner = decodeOwner(b, o + m.owner.offset);
   const latencyUs = u32(b, o, m.latency_us);
@@ -421,6 +427,13 @@ export function flowRecordScratch(): FlowRecordScratch {
   };
 }
 
+/** The scratch close of the record at `o` marked closeUnseen as the record says (the mark
+ * of an earlier record taken off: rare, so the shape change is too). */
+function markUnseen(b: Buffer, o: number, close: FlowCloseEvent): void {
+  if (u8(b, o, FLOW_RECORD.members.reason) === CLOSE_UNSEEN) close.closeUnseen = true;
+  else if (close.closeUnseen) delete close.closeUnseen;
+}
+
 /** decodeFlowRecordAt for a consumer that reads each event at once and keeps no event
  * object (the reducer, src/core/apply-runs.ts, keeps only the owner and the strings): the
  * events go to `fn` one by one in `s`'s objects, rewritten for the next record, instead of
@@ -447,6 +460,7 @@ export function decodeFlowRecordWith(
         close.ts = u64(b, o, BRIEF_RECORD.members.close_ts);
         close.flowId = open.flowId;
         fillCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto, close.counters);
+        markUnseen(b, o, close);
         brief(open, close);
         return true;
       }
@@ -456,6 +470,7 @@ export function decodeFlowRecordWith(
       close.ts = u64(b, o, BRIEF_RECORD.members.close_ts);
       close.flowId = open.flowId;
       fillCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto, close.counters);
+      markUnseen(b, o, close);
       fn(close);
       return true;
     }
@@ -466,6 +481,7 @@ export function decodeFlowRecordWith(
       close.ts = u64(b, o, m.ts);
       close.flowId = u32(b, o, m.flow_id);
       fillCounters(b, o + m.counters.offset, b[o + m.tuple.offset + TUPLE.members.proto.offset] === 17 ? 'udp' : 'tcp', close.counters);
+      markUnseen(b, o, close);
       fn(close);
       return true;
     }

@@ -115,6 +115,6 @@ export const LAYOUTS: Record<string, Struct> = {
 /** enum ss_record_type */
 export const REC = { FLOW_OPEN: 1, FLOW_STATE: 2, FLOW_CLOSE: 3, CONNECT_FAIL: 4, UDP_RELEASE: 5, PROC_EXEC: 6, PROC_FORK: 7, PROC_EXIT: 8, CGROUP_MKDIR: 9, FLOW_BRIEF: 10, FLOW_OWNER: 11 } as const;
 /** enum ss_stat (index into the per-CPU `stats` array) */
-export const STAT = { LOST: 0, EVICTED: 1, NESTED: 2, SPILLED: 3 } as const;
+export const STAT = { LOST: 0, EVICTED: 1, NESTED: 2, SPILLED: 3, UNSEEN: 4 } as const;
 /** enum ss_tcp_phase */
 export const TCP_PHASE = { CONNECTING: 1, PENDING_ACCEPT: 2, TRACKED: 3 } as const;

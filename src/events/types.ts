@@ -78,6 +78,10 @@ export interface FlowCloseEvent {
   ts: number;
   flowId: number;
   counters: FlowCounters;
+  /** Present (true) when the kernel programs did not see the TCP socket close (bpf/README
+   * "Known limits"): ts is when its entry was found left behind, after the socket was
+   * gone, and the counters are the last ones read. */
+  closeUnseen?: true;
 }
 
 /** An outbound TCP connect that never reached ESTABLISHED. Not a flow. */

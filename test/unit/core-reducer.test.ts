@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyBatch, applyEvent, createCoreState, flowContainer, flowCgroup, flowProcess, flowLifecycle, flowUser, rateHistory } from '../../src/core/reducer';
+import { applyBatch, applyBrief, applyEvent, createCoreState, flowContainer, flowCgroup, flowProcess, flowLifecycle, flowUser, rateHistory } from '../../src/core/reducer';
 import type { AppEvent, FlowOpenEvent, Owner, TickEvent } from '../../src/events/types';
 import { syntheticBatches } from '../replay/synthetic';
 
@@ -175,6 +175,17 @@ describe('reducer', () => {
     expect([f.bytesSent, f.bytesReceived, f.retransmits]).toEqual([10, 20, 1]); // counters after close ignored
     expect(flowLifecycle(f).map((l) => l.what)).toEqual(['ESTABLISHED', 'FIN_WAIT1', 'closed']);
     expect(s.totals.flowsOpen).toBe(0);
+  });
+
+  it('counts the closes the kernel programs did not see (closeUnseen), once per flow', () => {
+    const s = createCoreState();
+    const unseen = (ts: number, flowId: number): AppEvent => ({ ...(close(ts, flowId) as object), closeUnseen: true }) as AppEvent;
+    applyBatch(s, [open(1, 1), open(2, 1), close(3, 1), unseen(4, 2), unseen(5, 2)]);
+    expect(s.flows.get(2)!.state).toBe('closed');
+    expect(s.flows.get(2)!.endTs).toBe(4);
+    expect(s.totals.closesUnseen).toBe(1);
+    applyBrief(s, open(3, 6), { type: 'flow-close', ts: 7, flowId: 3, counters: { bytesSent: 0, bytesReceived: 0, packetsSent: 0, packetsReceived: 0, retransmits: 0, srttUs: 0 }, closeUnseen: true });
+    expect(s.totals.closesUnseen).toBe(2);
   });
 
   it('counts a connect failure without making it a flow', () => {

@@ -3,7 +3,7 @@
 // uses: the exec record's argv, the short fork/exit records, the cgroup creation record,
 // the one record of a short-lived TCP flow (its open and its close).
 import { describe, expect, it } from 'vitest';
-import { argvToCmdline, decodeRecord, formatAddr, tcpSockAt } from '../../src/events/decode';
+import { argvToCmdline, decodeFlowRecordWith, decodeRecord, flowRecordScratch, formatAddr, tcpSockAt } from '../../src/events/decode';
 import { BRIEF_RECORD, CGROUP_RECORD, COUNTERS, FLOW_RECORD, OWNER, PROC_RECORD, REC, TCP_SOCK, TUPLE, type Field } from '../../src/events/layout';
 
 function put(b: Buffer, fld: Field, v: number | bigint | string | Buffer): void {
@@ -105,6 +105,31 @@ describe('decodeRecord: process and cgroup records', () => {
       close: { type: 'flow-close', ts: 2000, flowId: 77, counters: { bytesSent: 12, bytesReceived: 34, retransmits: 0, srttUs: 5 } },
     });
     expect(decodeRecord(b.subarray(0, BRIEF_RECORD.size - 1))).toBeNull();
+    expect((rec as { close: object }).close).not.toHaveProperty('closeUnseen');
+  });
+
+  it('a FLOW_BRIEF or FLOW_CLOSE with reason SS_CLOSE_UNSEEN: a flow-close marked closeUnseen', () => {
+    const brief = Buffer.alloc(BRIEF_RECORD.size);
+    put(brief, FLOW_RECORD.members.type, REC.FLOW_BRIEF);
+    put(brief, FLOW_RECORD.members.flow_id, 78);
+    put(brief, FLOW_RECORD.members.reason, 1);
+    put(brief, BRIEF_RECORD.members.close_ts, 3_000n);
+    expect(decodeRecord(brief)).toMatchObject({ type: 'flow-brief', close: { type: 'flow-close', ts: 3000, flowId: 78, closeUnseen: true } });
+    const close = Buffer.alloc(FLOW_RECORD.size);
+    put(close, FLOW_RECORD.members.type, REC.FLOW_CLOSE);
+    put(close, FLOW_RECORD.members.flow_id, 79);
+    put(close, FLOW_RECORD.members.reason, 1);
+    expect(decodeRecord(close)).toMatchObject({ type: 'flow-close', flowId: 79, closeUnseen: true });
+    put(close, FLOW_RECORD.members.reason, 0);
+    expect(decodeRecord(close)).not.toHaveProperty('closeUnseen');
+    // The scratch decoder live applies runs with: the mark, then off again for the next.
+    const scratch = flowRecordScratch();
+    const marks: unknown[] = [];
+    const take = (e: { type: string; closeUnseen?: true }) => { if (e.type === 'flow-close') marks.push(e.closeUnseen); };
+    decodeFlowRecordWith(brief, 0, brief.length, scratch, take);
+    decodeFlowRecordWith(brief, 0, brief.length, scratch, () => {}, (_open, c) => marks.push(c.closeUnseen));
+    decodeFlowRecordWith(close, 0, close.length, scratch, take);
+    expect(marks).toEqual([true, true, undefined]);
   });
 
   it('a FLOW_OWNER record: the flow id, the time it was named and its owner', () => {
