@@ -630,6 +630,40 @@ int BPF_PROG(on_inet_sock_set_state_nested, const struct sock *sk, const int old
 	return handle_state_change(sk, oldstate, newstate);
 }
 
+/* The TCP_CLOSE this CPU last took of an orphaned socket (SOCK_DEAD: no file, so no task
+ * can connect it again, and only its destroy is left), whose tcp_socks entry is gone by then:
+ * that socket's tcp_destroy_sock, which tcp_done() runs right after the change on this CPU,
+ * needs no lookup (it missed for almost every socket). The cookie tells it from a later
+ * socket at the same address (a socket's cookie never changes; 0: none made, not marked). */
+struct ss_closed_sock {
+	__u64 sk;
+	__u64 cookie;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ss_closed_sock);
+} closed_here SEC(".maps");
+
+#define SS_SOCK_DEAD 0 /* enum sock_flags: set by sock_orphan() */
+
+static __always_inline void mark_closed(const struct sock *sk)
+{
+	const struct sock_common *c = &kview(struct sock, sk)->__sk_common;
+	__u32 zero = 0;
+	struct ss_closed_sock *m;
+
+	if (!(c->skc_flags & (1UL << SS_SOCK_DEAD)))
+		return;
+	m = bpf_map_lookup_elem(&closed_here, &zero);
+	if (m) {
+		m->sk = (__u64)sk;
+		m->cookie = c->skc_cookie.counter;
+	}
+}
+
 static __always_inline int handle_state_change(const struct sock *sk, const int oldstate, const int newstate)
 {
 	__u64 key = (__u64)sk;
@@ -717,11 +751,13 @@ static __always_inline int handle_state_change(const struct sock *sk, const int 
 		return 0;
 	}
 
-	if (!v)
+	if (newstate == TCP_CLOSE) {
+		if (v)
+			close_tcp(sk, key, v, oldstate);
+		mark_closed(sk);
 		return 0;
-	if (newstate == TCP_CLOSE)
-		close_tcp(sk, key, v, oldstate);
-	else
+	}
+	if (v)
 		v->state = newstate; /* ESTABLISHED from another state: not a move TCP makes */
 	return 0;
 }
@@ -731,8 +767,14 @@ SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(on_tcp_destroy_sock, struct sock *sk)
 {
 	__u64 key = (__u64)sk;
-	struct ss_tcp_sock *v = bpf_map_lookup_elem(&tcp_socks, &key);
+	__u32 zero = 0;
+	struct ss_closed_sock *m = bpf_map_lookup_elem(&closed_here, &zero);
+	struct ss_tcp_sock *v;
 
+	/* Its close was taken and nothing can have inserted it since (mark_closed). */
+	if (m && m->sk == key && m->cookie && m->cookie == sk->__sk_common.skc_cookie.counter)
+		return 0;
+	v = bpf_map_lookup_elem(&tcp_socks, &key);
 	if (v && left_over(v, sk))
 		drop_left_over(sk, key, v);
 	else if (v)
