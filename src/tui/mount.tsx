@@ -4,10 +4,10 @@ import { render } from 'ink';
 import { App } from './App';
 import type { TuiFeed } from './feed';
 import { screenRenderOptions } from './render-options';
-import { capYoungGeneration } from './young-generation';
+import { capYoungGeneration, closeRate } from './young-generation';
 
 export async function mountTui(feed: TuiFeed, opts: { durationMs?: number | null; notice?: string } = {}): Promise<number> {
-  const uncap = capYoungGeneration();
+  const uncap = capYoungGeneration(closeRate(() => feed.state().totals));
   const instance = render(<App feed={feed} notice={opts.notice} />, screenRenderOptions());
   const timer = opts.durationMs ? setTimeout(() => instance.unmount(), opts.durationMs) : null;
   // SIGTERM (and SIGINT from outside the terminal) leave the same way q does.

@@ -7,7 +7,7 @@ import { render } from 'ink';
 import { App } from '../../src/tui/App';
 import { LiveFeed } from '../../src/tui/live-feed';
 import { screenRenderOptions } from '../../src/tui/render-options';
-import { capYoungGeneration } from '../../src/tui/young-generation';
+import { capYoungGeneration, closeRate } from '../../src/tui/young-generation';
 import type { AppEvent, EventSource, SourceInfo } from '../../src/events/types';
 import { manyFlowBatches, manyFlowInterval } from './fixtures';
 
@@ -68,7 +68,7 @@ process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
 writeFileSync(`${out}.pid`, String(process.pid));
 const feed = new LiveFeed(new TimedSource(info));
 // As mountTui does.
-capYoungGeneration();
+capYoungGeneration(closeRate(() => feed.state().totals));
 const app = render(<App feed={feed} />, screenRenderOptions());
 await app.waitUntilExit();
 await feed.close();
