@@ -11,7 +11,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let why: string;
   try {
-    const source = await openEnrichedLiveSource(1000);
+    const source = await openEnrichedLiveSource(1000, { trimWhenQuiet: true });
     const { runLiveTui } = await import('../tui/run-live');
     return await runLiveTui(source, { durationMs: null });
   } catch (err) {

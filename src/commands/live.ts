@@ -67,10 +67,10 @@ export function parseLiveArgs(argv: string[], help: string): LiveOptions | null 
 
 /** Opens the live source with enrichment; the one place live capture starts. Its batches
  * carry flow records as kernel-records runs: fold them with applyRecordedBatch. */
-export async function openEnrichedLiveSource(intervalMs: number): Promise<RecordedEventSource> {
+export async function openEnrichedLiveSource(intervalMs: number, opts: { trimWhenQuiet?: boolean } = {}): Promise<RecordedEventSource> {
   const [{ openLiveRunsSource }, { createEnricher }] = await Promise.all([import('../live/source'), import('../enrich/index')]);
   const enricher = createEnricher();
-  return openLiveRunsSource({ intervalMs, enrich: (batch: RecordedEvent[]) => enricher.observe(batch) });
+  return openLiveRunsSource({ intervalMs, enrich: (batch: RecordedEvent[]) => enricher.observe(batch), trimWhenQuiet: opts.trimWhenQuiet });
 }
 
 /** As openEnrichedLiveSource, with flow records passed through undecoded (for record). */
@@ -137,7 +137,9 @@ async function runJsonl(opts: LiveOptions): Promise<number> {
 
 async function runTui(opts: LiveOptions): Promise<number> {
   const { runLiveTui } = await import('../tui/run-live');
-  const source = await openEnrichedLiveSource(opts.intervalMs);
+  // The screen's frames keep the garbage collector busy: freed native memory goes back
+  // every quiet interval (src/live/native-memory.ts).
+  const source = await openEnrichedLiveSource(opts.intervalMs, { trimWhenQuiet: true });
   return runLiveTui(source, { durationMs: opts.durationMs, maxFlows: opts.maxFlows });
 }
 

@@ -2,23 +2,34 @@
 // (so that it emits only changes), in columns indexed by a slot instead of two objects per
 // flow: with 100,000 connections held open a Known object and a counters object each were
 // ~120 bytes a flow (12 MB) on top of the reducer's own; a slot is 50 bytes. Slots of
-// closed flows are reused.
+// closed flows are reused. Flow ids find their slot through a window of ids
+// (src/core/id-window.ts), not a Map (3.5 MiB of V8's heap at 100,000 flows), and the
+// counters are in pages of PAGE slots rather than one array doubled (100,000 flows took
+// 131,072 slots of counters: 1.5 MiB of them unused).
+import { IdWindow } from '../core/id-window';
 import { sameCountersAt } from '../events/decode';
 import type { FlowCounters, Proto } from '../events/types';
 
 /** Counter columns per slot, in FlowCounters' order. */
 const WIDTH = 6;
 const UDP = 1;
+/** Slots per page of counters (192 KiB). */
+const PAGE_BITS = 12;
+const PAGE_SLOTS = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE_SLOTS - 1;
+/** Slots of the first page, doubled until it is a whole page (a source with a few flows). */
+const FIRST_SLOTS = 1024;
 
 export class KnownFlows {
-  private readonly slots = new Map<number, number>();
+  private readonly slots = new IdWindow();
   private readonly free: number[] = [];
   private used = 0;
   /** Known flows that are UDP (the source skips reading udp_flows while there are none). */
   private udp = 0;
-  private protos = new Uint8Array(1024);
-  private stateCodes = new Uint8Array(1024);
-  private counters = new Float64Array(1024 * WIDTH);
+  private protos = new Uint8Array(FIRST_SLOTS);
+  private stateCodes = new Uint8Array(FIRST_SLOTS);
+  /** Per page, WIDTH counters per slot. */
+  private readonly counters: Float64Array[] = [new Float64Array(FIRST_SLOTS * WIDTH)];
   /** State names by code (a handful of TCP states, 'open' for UDP). */
   private readonly stateNames: string[] = [];
   private readonly stateCodeOf = new Map<string, number>();
@@ -31,32 +42,36 @@ export class KnownFlows {
     return this.udp;
   }
 
-  flowIds(): IterableIterator<number> {
-    return this.slots.keys();
+  /** The ids of the flows known (in no particular order). */
+  flowIds(): number[] {
+    const ids: number[] = [];
+    this.slots.forEach((id) => ids.push(id));
+    return ids;
   }
 
   /** The flow's slot, or -1 when it is not known (not open as far as this source knows). */
   slot(flowId: number): number {
-    return this.slots.get(flowId) ?? -1;
+    return this.slots.get(flowId);
   }
 
   /** A flow opened (or opened again): its state, and counters of zero. */
   open(flowId: number, proto: Proto, state: string): void {
     let s = this.slots.get(flowId);
-    if (s === undefined) {
+    if (s < 0) {
       s = this.free.pop() ?? this.grow();
       this.slots.set(flowId, s);
     } else if (this.protos[s] === UDP) this.udp--;
     this.protos[s] = proto === 'udp' ? UDP : 0;
     if (proto === 'udp') this.udp++;
     this.stateCodes[s] = this.code(state);
-    this.counters.fill(0, s * WIDTH, (s + 1) * WIDTH);
+    const o = (s & PAGE_MASK) * WIDTH;
+    this.counters[s >> PAGE_BITS].fill(0, o, o + WIDTH);
   }
 
   /** True when the flow was known. */
   delete(flowId: number): boolean {
     const s = this.slots.get(flowId);
-    if (s === undefined) return false;
+    if (s < 0) return false;
     this.slots.delete(flowId);
     if (this.protos[s] === UDP) this.udp--;
     this.free.push(s);
@@ -78,13 +93,13 @@ export class KnownFlows {
   /** Whether the map entry's counters at `base` in `b` are those last reported, read in
    * place (a UDP flow has no retransmits or RTT). */
   sameAt(slot: number, b: Buffer, base: number): boolean {
-    return sameCountersAt(b, base, this.proto(slot), this.counters, slot * WIDTH);
+    return sameCountersAt(b, base, this.proto(slot), this.counters[slot >> PAGE_BITS], (slot & PAGE_MASK) * WIDTH);
   }
 
   /** Notes `c` as the counters last reported. */
   setCounters(slot: number, c: FlowCounters): void {
-    const a = this.counters;
-    const i = slot * WIDTH;
+    const a = this.counters[slot >> PAGE_BITS];
+    const i = (slot & PAGE_MASK) * WIDTH;
     a[i] = c.bytesSent;
     a[i + 1] = c.bytesReceived;
     a[i + 2] = c.packetsSent ?? 0;
@@ -95,8 +110,8 @@ export class KnownFlows {
 
   /** The counters last reported, as an object (a flow closed by a sweep carries them). */
   countersOf(slot: number): FlowCounters {
-    const a = this.counters;
-    const i = slot * WIDTH;
+    const a = this.counters[slot >> PAGE_BITS];
+    const i = (slot & PAGE_MASK) * WIDTH;
     const udp = this.protos[slot] === UDP;
     return { bytesSent: a[i], bytesReceived: a[i + 1], packetsSent: a[i + 2], packetsReceived: a[i + 3],
       retransmits: udp ? null : a[i + 4], srttUs: udp ? null : a[i + 5] };
@@ -113,20 +128,25 @@ export class KnownFlows {
     return c;
   }
 
-  /** A new slot at the end, the columns doubled when full. */
+  /** A new slot at the end: the byte columns doubled when full, the counters given a
+   * new page (the first page doubled until whole). */
   private grow(): number {
-    if (this.used === this.protos.length) {
-      const n = this.protos.length * 2;
-      const protos = new Uint8Array(n);
+    const s = this.used++;
+    if (s === this.protos.length) {
+      const protos = new Uint8Array(2 * s);
       protos.set(this.protos);
       this.protos = protos;
-      const states = new Uint8Array(n);
+      const states = new Uint8Array(2 * s);
       states.set(this.stateCodes);
       this.stateCodes = states;
-      const counters = new Float64Array(n * WIDTH);
-      counters.set(this.counters);
-      this.counters = counters;
     }
-    return this.used++;
+    const page = s >> PAGE_BITS;
+    if (page === this.counters.length) this.counters.push(new Float64Array(PAGE_SLOTS * WIDTH));
+    else if (page === 0 && s * WIDTH === this.counters[0].length) {
+      const first = new Float64Array(Math.min(2 * s, PAGE_SLOTS) * WIDTH);
+      first.set(this.counters[0]);
+      this.counters[0] = first;
+    }
+    return s;
   }
 }

@@ -4,7 +4,8 @@
 // which a quiet process may not run for minutes, and glibc keeps what is freed in its heap.
 // So, when array-buffer memory or V8's heap grew by more than SLACK since its lowest point:
 // one full GC; at the next call (V8 frees the buffers' memory on a background thread, after
-// the GC) malloc_trim. Nothing while memory is steady.
+// the GC) malloc_trim. Nothing while memory is steady, unless told to trim in every quiet
+// interval (the TUI: below).
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { libbpf } from '../loader/libbpf';
@@ -29,6 +30,15 @@ function gcFunction(): GcFunction | null {
   return fullGc;
 }
 
+export interface MemoryReturnerOptions {
+  /** malloc_trim in every quiet interval, not only after a burst. For the TUI: its frame
+   * each interval keeps V8's garbage collector busy, whose helper threads take and free
+   * several MiB of malloc'd memory per collection, and glibc keeps those pages (with
+   * 100,000 held flows the helper threads' arenas held 15-17 MiB resident, 10 after a
+   * trim, back to 15 within 2-6 s; the main arena 1 MiB more; a trim took 0.4-1 ms). */
+  trimWhenQuiet?: boolean;
+}
+
 export class MemoryReturner {
   /** Array-buffer and V8 heap bytes: the fewest seen since the last full GC, and the last
    * reading. */
@@ -37,12 +47,14 @@ export class MemoryReturner {
   private trimNext = false;
   private lastReclaim = -Infinity;
 
+  constructor(private readonly options: MemoryReturnerOptions = {}) {}
+
   /** Call once per interval; `quiet`: the interval read few records. True when it ran a
    * full GC: memory grew by more than SLACK and stopped growing in a quiet interval (the
    * burst is over). Under sustained churn nothing runs: V8's own GCs keep up there, and a
    * GC plus malloc_trim every 30 s was a visible share of the recorder's CPU. */
   maybeReclaim(quiet: boolean): boolean {
-    if (this.trimNext) {
+    if (this.trimNext || (quiet && this.options.trimWhenQuiet)) {
       libbpf().trimNativeHeap();
       this.trimNext = false;
     }

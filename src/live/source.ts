@@ -38,6 +38,8 @@ export interface LiveSourceOptions<E = AppEvent> {
   sizes?: CaptureSizes;
   /** How often the ring buffer is drained between intervals. Default RECORDING_DRAIN_MS. */
   drainMs?: number;
+  /** Give freed native memory back in every quiet interval (native-memory.ts; the TUI). */
+  trimWhenQuiet?: boolean;
 }
 
 const STAT_LOST = 0;
@@ -127,7 +129,7 @@ class LiveSource implements RecordedEventSource {
   /** The lost count last seen, and how many intervals still sweep because it grew. */
   private lostSeen = 0;
   private sweepsLeft = 0;
-  private readonly memory = new MemoryReturner();
+  private readonly memory: MemoryReturner;
   /** Ring records read as of the last interval. */
   private recordsSeen = 0;
   /** UDP sockets released since the last interval: their flows close at the next read. */
@@ -142,6 +144,7 @@ class LiveSource implements RecordedEventSource {
   constructor(private readonly capture: KernelCapture, opts: LiveSourceOptions<RecordedEvent>) {
     const { obj } = capture;
     this.enrich = opts.enrich ?? ((b) => b);
+    this.memory = new MemoryReturner({ trimWhenQuiet: opts.trimWhenQuiet });
     this.tcpSocks = new SlotIndexedMap(obj.map('tcp_socks'), obj.map('live_slots'), obj.map('slot_keys'), TCP_SOCK.members.slot.offset);
     this.udpFlows = obj.map('udp_flows');
     this.udpSocks = obj.map('udp_socks');
