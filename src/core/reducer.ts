@@ -427,11 +427,6 @@ export function applyBrief(state: CoreState, open: FlowOpenEvent, close: FlowClo
   book.closed.push(slot, store.numAt(slot, SERIAL));
 }
 
-/** Flows opened by the same process (and thread) share one owner object: the kernel
- * reports the same owner in every record, and one object per flow costs ~150 bytes.
- * A pid's owners are forgotten with its last flow (removeFlow). An owner the state adopts
- * gets its comm interned (keep); one already shared (the live decoder shares owners too)
- * is found first by identity. */
 /** FLOW_OWNER: a flow opened without an owner (an idle inbound one, announced after a
  * second) moves to the process a task of which has now sent, received or closed on it. */
 function setOwner(s: State, slot: number, o: Owner): void {
@@ -450,6 +445,11 @@ function setOwner(s: State, slot: number, o: Owner): void {
   noteOwner(s, owner);
 }
 
+/** Flows opened by the same process (and thread) share one owner object: the kernel
+ * reports the same owner in every record, and one object per flow costs ~150 bytes.
+ * A pid's owners are forgotten with its last flow (removeFlow). An owner the state adopts
+ * gets its comm interned (keep); one already shared (the live decoder shares owners too)
+ * is found first by identity. */
 function sharedOwner(list: Owner[], o: Owner): Owner {
   for (let i = 0; i < list.length; i++) if (list[i] === o) return o;
   for (let i = 0; i < list.length; i++) {
