@@ -49,9 +49,13 @@ export class JsonlFlows {
 
   /** Writes every flow not written yet. */
   async finish(): Promise<void> {
+    // One view re-pointed at each flow (add reads it at once): a view object per flow, as
+    // flows.values() makes them, took ~2 µs a flow, a second at the end of a run that
+    // held 400,000 (churn at 20,000 connections/s and their 10 s of lingering).
+    const store = this.state.flows.store;
     let n = 0;
-    for (const flow of this.state.flows.values()) {
-      this.add(flow);
+    for (const slot of this.state.flows.slots.values()) {
+      this.add(store.transientView(slot));
       // A slow reader holds back the rest rather than all of it queued in memory.
       if (++n % LINES_PER_WAIT === 0) await this.out.flush();
     }
