@@ -24,6 +24,8 @@ export class FlowStore {
   private used = 0;
   /** Slots given back, reused before new ones. */
   private free: number[] = [];
+  /** Slots given back while a reader still shows them (holdReleased), or null. */
+  private held: number[] | null = null;
   /** Per page, rows of NUM_STRIDE doubles (flow-fields.ts). SERIAL is the serial of the
    * flow in the slot (0: free): an entry of the reducer's lists that names a slot and a
    * serial is stale once the slot's flow left (or another took it). */
@@ -63,7 +65,8 @@ export class FlowStore {
     return slot;
   }
 
-  /** The flow left: a view of it keeps its values (detached), the slot is reused. */
+  /** The flow left: a view of it keeps its values (detached), the slot is reused (at
+   * once, or once `recycleHeld` says the held slots' readers moved on). */
   release(slot: number): void {
     const listeners = this.releaseListeners;
     for (let i = 0; i < listeners.length; i++) listeners[i](slot);
@@ -78,10 +81,46 @@ export class FlowStore {
     // References let go, so the page does not keep what the flow held.
     const refs = this.refs[slot >> PAGE_BITS];
     const r = (slot & PAGE_MASK) * REF_STRIDE;
-    refs[r + R_OWNER] = undefined;
     refs[r + R_LIFECYCLE] = null;
     refs[r + R_HISTORY] = null;
+    if (this.held !== null) {
+      // Its ids, addresses, owner and numbers stay readable until recycleHeld.
+      this.held.push(slot);
+      return;
+    }
+    refs[r + R_OWNER] = undefined;
     this.free.push(slot);
+  }
+
+  /** From now on (true) released slots are held, not reused, until `recycleHeld`: a
+   * reader that shows flows by slot (the TUI's table until its next derive,
+   * select/flow-snapshot.ts) then reads a flow that left where it was, instead of a copy
+   * of each taken as it leaves (under connection churn tens of thousands a second, each
+   * kept until the next frame: V8's young generation, then its old one). False: the held
+   * slots are reused again, and later releases at once. */
+  holdReleased(hold: boolean): void {
+    if (hold) this.held ??= [];
+    else {
+      this.recycleHeld();
+      this.held = null;
+    }
+  }
+
+  /** The held slots' readers moved on: the slots are reused from now on. */
+  recycleHeld(): void {
+    const held = this.held;
+    if (held === null) return;
+    for (let i = 0; i < held.length; i++) {
+      const slot = held[i];
+      this.refs[slot >> PAGE_BITS][(slot & PAGE_MASK) * REF_STRIDE + R_OWNER] = undefined;
+      this.free.push(slot);
+    }
+    held.length = 0;
+  }
+
+  /** Whether released slots are held (holdReleased). */
+  get holding(): boolean {
+    return this.held !== null;
   }
 
   // Reads and writes of one field, for the reducer's paths that touch one or two (the

@@ -191,6 +191,43 @@ describe('incremental flow snapshot', () => {
     expect(d.derive(s, false).table.rows().map((r) => r.flowId)).toEqual([2, 3]);
   });
 
+  it('keeps a flow that left readable in its held slot until the next derive, also when the screen freezes after it left', () => {
+    const s = createCoreState({ lingerNs: 0 });
+    const d = new FlowSnapshotDeriver();
+    const open = (flowId: number, o: ReturnType<typeof owner>, laddr: string): AppEvent => ({
+      type: 'flow-open', ts: T0 + flowId, flowId, cookie: flowId, proto: 'tcp', family: 4, laddr, lport: flowId, raddr: '10.0.0.2',
+      rport: 80, direction: 'outbound', owner: o, state: 'ESTABLISHED', connectLatencyUs: null, seenAtStart: false,
+    });
+    const final = { bytesSent: 1, bytesReceived: 2, packetsSent: null, packetsReceived: null, retransmits: null, srttUs: null };
+    applyBatch(s, [open(1, owner(100, 'old', 1000, 5000), '10.0.0.1'), open(2, owner(101, 'stays', 1000, 5000), '10.0.0.3'), tick(0)]);
+    const snap = d.derive(s, true);
+    const slot1 = s.flows.slots.get(1)!;
+    // Flow 1 leaves without a freeze: no copy, its slot is held, and flow 3 gets another.
+    applyBatch(s, [{ type: 'flow-close', ts: T0 + 1e9, flowId: 1, counters: final }, tick(1), tick(2)]);
+    expect(s.flows.has(1)).toBe(false);
+    applyBatch(s, [open(3, owner(102, 'new', 0, 5000), '10.9.9.9')]);
+    expect(s.flows.slots.get(3)).not.toBe(slot1);
+    expect(snap.table.gone.size).toBe(0);
+    expect(snap.table.rows().map((r) => [r.flowId, r.process, r.local, r.tx])).toEqual([[1, 'old', '10.0.0.1:1', 1], [2, 'stays', '10.0.0.3:2', 0]]);
+    // The next derive lets the held slot go: the next flow reuses it.
+    compare(d.derive(s, false).table.rows(), deriveFlowRows(s));
+    applyBatch(s, [open(4, owner(103, 'four', 0, 5000), '10.4.4.4')]);
+    expect(s.flows.slots.get(4)).toBe(slot1);
+    // Flow 2 leaves, then the screen freezes: the table copies it then, and while frozen
+    // released slots are reused at once (each copied as it leaves).
+    const snap2 = d.derive(s, false);
+    applyBatch(s, [{ type: 'flow-close', ts: T0 + 3e9, flowId: 2, counters: final }, tick(3), tick(4)]);
+    const shown = snap2.table.rows().map(plain);
+    snap2.table.freeze();
+    expect(s.flows.store.holding).toBe(false);
+    applyBatch(s, [open(5, owner(104, 'five', 0, 5000), '10.5.5.5'), open(6, owner(105, 'six', 0, 5000), '10.6.6.6')]);
+    applyBatch(s, [{ type: 'flow-close', ts: T0 + 5e9, flowId: 3, counters: final }, tick(5), tick(6)]);
+    applyBatch(s, [open(7, owner(106, 'seven', 0, 5000), '10.7.7.7')]);
+    expect(snap2.table.rows().map(plain)).toEqual(shown);
+    compare(d.derive(s, true).table.rows(), deriveFlowRows(s));
+    expect(s.flows.store.holding).toBe(true);
+  });
+
   it('starts over on another state object (a replay seek)', () => {
     const d = new FlowSnapshotDeriver();
     const a = createCoreState();

@@ -47,12 +47,24 @@ export class FlowSnapshotDeriver {
   /** The store's count of number writes (FlowStore.valueWrites) at the last derive. */
   private valueWrites = -1;
 
-  /** A flow the table shows is leaving the store: the table keeps a copy. */
+  /** A flow the table shows is leaving the store: its slot is held until the next derive
+   * (the table reads it there), or, while the screen is frozen, the table keeps a copy. */
   private readonly onRelease = (slot: number): void => {
     const t = this.snapshot.table;
     const p = slot < this.positionOf.length ? this.positionOf[slot] : -1;
-    if (p >= 0 && p < t.length && t.slots[p] === slot) t.departing(p);
+    if (p >= 0 && p < t.length && t.slots[p] === slot) {
+      if (this.state!.flows.store.holding) t.leftHeldAt(p);
+      else t.departing(p);
+    }
   };
+
+  /** After a derive: the table shows no slot that was released, so the held ones are
+   * reused, and from now on released slots are held until the next derive. */
+  private settle(t: FlowTable, store: FlowStore): void {
+    t.settled();
+    store.recycleHeld();
+    store.holdReleased(true);
+  }
 
   /** `factsChanged`: names (process, user, container facts) may differ since the last
    * call. A different state object (a replay seek) starts over. */
@@ -85,6 +97,7 @@ export class FlowSnapshotDeriver {
       if (fillText(t, i++, store, slot)) text = true;
     });
     if (moved) return this.rebuild(state, factsChanged);
+    this.settle(t, store);
     const values = store.valueWrites !== this.valueWrites;
     this.valueWrites = store.valueWrites;
     if (!text && !values) return this.snapshot;
@@ -107,7 +120,11 @@ export class FlowSnapshotDeriver {
     const store = state.flows.store;
     if (fresh) {
       this.unlisten?.();
-      this.unlisten = store.onRelease(this.onRelease);
+      const stop = store.onRelease(this.onRelease);
+      this.unlisten = () => {
+        stop();
+        store.holdReleased(false);
+      };
     }
     this.state = state;
     const prev = fresh ? new FlowTable(0) : this.snapshot.table;
@@ -153,6 +170,7 @@ export class FlowSnapshotDeriver {
     else t.length = n;
     // Copies of flows that left: none of them is in the table any more.
     t.gone.clear();
+    this.settle(t, store);
     this.valueWrites = store.valueWrites;
     this.snapshot = { table: t, shape: {} };
     return this.snapshot;

@@ -108,6 +108,8 @@ export class FlowTable implements RowSource<FlowRow>, NumberColumns {
   readonly slots: Int32Array;
   /** Copies of flows that left the store while still at a position here. */
   readonly gone = new Map<number, Flow>();
+  /** Positions whose flow left the store into a held slot since the last derive. */
+  private leftHeld: number[] = [];
   readonly names: OwnerNames[];
   /** The state's text as a code (stateTexts), not a reference: 1 byte a flow, not 8. */
   readonly state: Uint8Array;
@@ -156,6 +158,14 @@ export class FlowTable implements RowSource<FlowRow>, NumberColumns {
   /** Keeps the numbers of every position as they are now, until `thaw`: the screen is
    * frozen while the reducer goes on writing the store. */
   freeze(): void {
+    // Flows that left since the last derive are still in their held slots: copied now, and
+    // while frozen the store reuses released slots at once (each copied as it leaves).
+    const store = this.store;
+    if (store !== null && store.holding) {
+      for (const i of this.leftHeld) this.departing(i);
+      this.leftHeld.length = 0;
+      store.holdReleased(false);
+    }
     const n = this.length;
     const f = new Float64Array(n * FROZEN_STRIDE);
     for (let i = 0; i < n; i++) for (let k = 0; k < FROZEN_STRIDE; k++) f[i * FROZEN_STRIDE + k] = this.numAt(i, FROZEN_FIELDS[k]);
@@ -170,6 +180,17 @@ export class FlowTable implements RowSource<FlowRow>, NumberColumns {
   flowIdAt(i: number): number {
     const slot = this.slots[i];
     return slot >= 0 ? this.store!.numAt(slot, FLOW_ID) : this.gone.get(i)!.flowId;
+  }
+
+  /** The flow at position i left the store, whose slot stays readable until the next
+   * derive (FlowStore.holdReleased): nothing to copy unless the screen freezes first. */
+  leftHeldAt(i: number): void {
+    this.leftHeld.push(i);
+  }
+
+  /** The derive brought the table up to date: no position shows a held slot any more. */
+  settled(): void {
+    this.leftHeld.length = 0;
   }
 
   /** The flow at position i is leaving the store: a copy takes its place. */
