@@ -26,18 +26,26 @@ export const LPORT = 2;
 export const RPORT = 3;
 export const FAMILY = 4;
 export const SEEN_AT_START = 5;
-export const INT_STRIDE = 6;
-// References of a flow (a row of REF_STRIDE entries of a page of `refs`).
-export const R_PROTO = 0;
-export const R_LADDR = 1;
-export const R_RADDR = 2;
-export const R_DIRECTION = 3;
-export const R_OWNER = 4;
-export const R_STATE = 5;
-export const R_OPENED_AS = 6;
-export const R_LIFECYCLE = 7;
-export const R_HISTORY = 8;
-export const REF_STRIDE = 9;
+// The flow's words (protocol, direction, state, how it opened) as word codes (FlowStore.wordCode:
+// an index in lifecycle.ts's LIFECYCLE_WORDS, or a rare word's code below -1).
+export const PROTO = 6;
+export const DIRECTION = 7;
+export const STATE = 8;
+export const OPENED_AS = 9;
+/** The rate history (Flow.history): a short history's slot when >= 0, -1 - a ring of the
+ * store's rate rings when < 0, NO_HISTORY when none. */
+export const HISTORY = 10;
+/** The addresses' codes in the store's shared addresses (FlowStore.addresses). */
+export const LADDR = 11;
+export const RADDR = 12;
+/** The owner's code in the store's shared owners (FlowStore.owners). */
+export const OWNER = 13;
+/** The lifecycle's code in the store's lifecycles, or -1 (null). */
+export const LIFECYCLE = 14;
+export const INT_STRIDE = 15;
+
+/** HISTORY of a flow with no rate history. */
+export const NO_HISTORY = -0x80000000;
 
 /** Slots per page of the store: slot >> PAGE_BITS is the page, slot & PAGE_MASK the row. */
 export const PAGE_BITS = 12;

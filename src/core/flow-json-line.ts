@@ -6,8 +6,8 @@
 // in toJsonFlow's order, without an object per line to stringify.
 import type { Container, Owner } from '../events/types';
 import {
-  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, END_TS, FAMILY, LPORT, NUM_STRIDE, PACKETS_RECEIVED, PACKETS_SENT, PAGE_BITS, PAGE_MASK,
-  INT_STRIDE, REF_STRIDE, RETRANSMITS, RPORT, R_DIRECTION, R_LADDR, R_OWNER, R_PROTO, R_RADDR, R_STATE, SEEN_AT_START, SRTT_US, START_TS,
+  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, DIRECTION, END_TS, FAMILY, INT_STRIDE, LADDR, LPORT, NUM_STRIDE, OWNER, PACKETS_RECEIVED,
+  PACKETS_SENT, PAGE_BITS, PAGE_MASK, PROTO, RADDR as RADDR_CODE, RETRANSMITS, RPORT, SEEN_AT_START, SRTT_US, START_TS, STATE,
 } from './flow-fields';
 import { flowTimeIso, ownerJson, type OwnerJson } from './flow-json';
 import { flowCgroup, flowContainer, flowProcess, flowUser } from './reducer';
@@ -63,7 +63,6 @@ export class FlowJsonLines {
   /** A flow's row values for a flow that is not a view of the store (copied in: writeRow). */
   private readonly scratchNum = new Float64Array(NUM_STRIDE);
   private readonly scratchInt = new Int32Array(INT_STRIDE);
-  private readonly scratchRefs: unknown[] = new Array<unknown>(REF_STRIDE).fill(null);
   private readonly parts: [string, string, string] = ['', '', ''];
   /** Per time of a line (start, end): the whole second (of wall ms) of the last one
    * written, and its first 20 bytes (a flow's start and end can be seconds apart). */
@@ -110,11 +109,12 @@ export class FlowJsonLines {
     const store = flow instanceof FlowView ? flow.rowsIn() : null;
     if (store !== null) {
       const slot = (flow as FlowView).slot;
-      const refs = store.refs[slot >> PAGE_BITS];
-      const r = (slot & PAGE_MASK) * REF_STRIDE;
-      const texts = (refs[r + R_PROTO] as string).length + (refs[r + R_LADDR] as string).length + (refs[r + R_RADDR] as string).length +
-        (refs[r + R_DIRECTION] as string).length + (refs[r + R_STATE] as string).length;
-      return LINE_FIXED_BYTES + 6 * texts + this.owner(state, refs[r + R_OWNER] as Owner).members.length;
+      const int = store.int[slot >> PAGE_BITS];
+      const q = (slot & PAGE_MASK) * INT_STRIDE;
+      const addresses = store.addresses.values;
+      const texts = store.wordOf(int[q + PROTO]).length + (addresses[int[q + LADDR]] as string).length +
+        (addresses[int[q + RADDR_CODE]] as string).length + store.wordOf(int[q + DIRECTION]).length + store.wordOf(int[q + STATE]).length;
+      return LINE_FIXED_BYTES + 6 * texts + this.owner(state, store.owners.values[int[q + OWNER]] as Owner).members.length;
     }
     const texts = flow.proto.length + flow.laddr.length + flow.raddr.length + flow.direction.length + flow.state.length;
     return LINE_FIXED_BYTES + 6 * texts + this.owner(state, flow.owner).members.length;
@@ -133,19 +133,18 @@ export class FlowJsonLines {
       const slot = (flow as FlowView).slot;
       const page = slot >> PAGE_BITS;
       const row = slot & PAGE_MASK;
-      return this.writeRow(b, at, state, store.num[page], row * NUM_STRIDE, store.int[page], row * INT_STRIDE, store.refs[page], row * REF_STRIDE, fallbackBootWallMs);
+      const int = store.int[page];
+      const q = row * INT_STRIDE;
+      const addresses = store.addresses.values;
+      return this.writeRow(b, at, state, store.num[page], row * NUM_STRIDE, int, q, store.wordOf(int[q + PROTO]), addresses[int[q + LADDR]] as string,
+        addresses[int[q + RADDR_CODE]] as string, store.wordOf(int[q + DIRECTION]), store.owners.values[int[q + OWNER]] as Owner,
+        store.wordOf(int[q + STATE]), fallbackBootWallMs);
     }
     const num = this.scratchNum;
     const int = this.scratchInt;
-    const refs = this.scratchRefs;
-    refs[R_PROTO] = flow.proto;
     int[FAMILY] = flow.family;
-    refs[R_LADDR] = flow.laddr;
     int[LPORT] = flow.lport;
-    refs[R_RADDR] = flow.raddr;
     int[RPORT] = flow.rport;
-    refs[R_DIRECTION] = flow.direction;
-    refs[R_OWNER] = flow.owner;
     num[BYTES_SENT] = flow.bytesSent ?? NaN;
     num[BYTES_RECEIVED] = flow.bytesReceived ?? NaN;
     num[PACKETS_SENT] = flow.packetsSent ?? NaN;
@@ -153,22 +152,17 @@ export class FlowJsonLines {
     num[RETRANSMITS] = flow.retransmits ?? NaN;
     num[SRTT_US] = flow.srttUs ?? NaN;
     num[CONNECT_LATENCY_US] = flow.connectLatencyUs ?? NaN;
-    refs[R_STATE] = flow.state;
     num[START_TS] = flow.startTs;
     num[END_TS] = flow.endTs ?? NaN;
     int[SEEN_AT_START] = flow.seenAtStart ? 1 : 0;
-    at = this.writeRow(b, at, state, num, 0, int, 0, refs, 0, fallbackBootWallMs);
-    refs[R_OWNER] = null;
-    return at;
+    return this.writeRow(b, at, state, num, 0, int, 0, flow.proto, flow.laddr, flow.raddr, flow.direction, flow.owner, flow.state, fallbackBootWallMs);
   }
 
-  /** writeLine of the flow whose values are in rows `num` at `o`, `int` at `q` and `refs`
-   * at `r` (flow-fields.ts; NaN is null). */
-  private writeRow(b: Buffer, at: number, state: CoreState, num: Float64Array, o: number, int: Int32Array, q: number, refs: unknown[], r: number,
-    fallbackBootWallMs: number | null): number {
-    const proto = refs[r + R_PROTO] as string;
+  /** writeLine of the flow whose numbers are in rows `num` at `o` and `int` at `q`
+   * (flow-fields.ts; NaN is null), with these texts and owner. */
+  private writeRow(b: Buffer, at: number, state: CoreState, num: Float64Array, o: number, int: Int32Array, q: number, proto: string, laddr: string,
+    raddr: string, direction: string, owner: Owner, st: string, fallbackBootWallMs: number | null): number {
     const family = int[q + FAMILY];
-    const laddr = refs[r + R_LADDR] as string;
     const head = this.head(proto, family, laddr);
     if (head !== undefined) at = put(b, at, head);
     else {
@@ -182,10 +176,10 @@ export class FlowJsonLines {
     }
     at = numberAt(b, at, int[q + LPORT]);
     at = put(b, at, RADDR);
-    at = jsonStringAt(b, at, refs[r + R_RADDR] as string);
+    at = jsonStringAt(b, at, raddr);
     at = put(b, at, RPORT_NAME);
     at = numberAt(b, at, int[q + RPORT]);
-    at = put(b, at, this.withDirection(this.owner(state, refs[r + R_OWNER] as Owner), refs[r + R_DIRECTION] as string));
+    at = put(b, at, this.withDirection(this.owner(state, owner), direction));
     at = numberAt(b, at, num[o + BYTES_SENT]);
     at = put(b, at, BYTES_RECEIVED_NAME);
     at = numberAt(b, at, num[o + BYTES_RECEIVED]);
@@ -199,7 +193,7 @@ export class FlowJsonLines {
     at = numberAt(b, at, num[o + SRTT_US]);
     at = put(b, at, LATENCY_NAME);
     at = numberAt(b, at, num[o + CONNECT_LATENCY_US]);
-    at = put(b, at, this.stateStart(refs[r + R_STATE] as string));
+    at = put(b, at, this.stateStart(st));
     // The two times, as jsonStringOrNull(flowTimeIso(...)) (flow-json.ts) writes them, in
     // this loop rather than a call per time: a double passed to a call that is not inlined
     // is a new heap number, and these are above V8's small integers.
