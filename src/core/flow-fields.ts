@@ -42,7 +42,11 @@ export const RADDR = 12;
 export const OWNER = 13;
 /** The lifecycle's code in the store's lifecycles, or -1 (null). */
 export const LIFECYCLE = 14;
-export const INT_STRIDE = 15;
+/** The next and previous flows in opening order (slots, -1: none): the reducer's flow
+ * index (flow-index.ts). */
+export const NEXT = 15;
+export const PREV = 16;
+export const INT_STRIDE = 17;
 
 /** HISTORY of a flow with no rate history. */
 export const NO_HISTORY = -0x80000000;
