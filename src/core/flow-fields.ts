@@ -22,31 +22,32 @@ export const NUM_STRIDE = 16;
 // Fields of a row of `int` (int32).
 export const HISTORY_START = 0;
 export const HISTORY_END = 1;
-export const LPORT = 2;
-export const RPORT = 3;
-export const FAMILY = 4;
-export const SEEN_AT_START = 5;
+/** The local port in the low 16 bits, the remote port in the high 16 (ports are u16). */
+export const PORTS = 2;
+/** The address family in the low 8 bits, SEEN_AT_START_BIT set for a flow seen at start. */
+export const FAMILY_FLAGS = 3;
+export const SEEN_AT_START_BIT = 0x100;
 // The flow's words (protocol, direction, state, how it opened) as word codes (FlowStore.wordCode:
 // an index in lifecycle.ts's LIFECYCLE_WORDS, or a rare word's code below -1).
-export const PROTO = 6;
-export const DIRECTION = 7;
-export const STATE = 8;
-export const OPENED_AS = 9;
+export const PROTO = 4;
+export const DIRECTION = 5;
+export const STATE = 6;
+export const OPENED_AS = 7;
 /** The rate history (Flow.history): a short history's slot when >= 0, -1 - a ring of the
  * store's rate rings when < 0, NO_HISTORY when none. */
-export const HISTORY = 10;
+export const HISTORY = 8;
 /** The addresses' codes in the store's shared addresses (FlowStore.addresses). */
-export const LADDR = 11;
-export const RADDR = 12;
+export const LADDR = 9;
+export const RADDR = 10;
 /** The owner's code in the store's shared owners (FlowStore.owners). */
-export const OWNER = 13;
+export const OWNER = 11;
 /** The lifecycle's code in the store's lifecycles, or -1 (null). */
-export const LIFECYCLE = 14;
+export const LIFECYCLE = 12;
 /** The next and previous flows in opening order (slots, -1: none): the reducer's flow
  * index (flow-index.ts). */
-export const NEXT = 15;
-export const PREV = 16;
-export const INT_STRIDE = 17;
+export const NEXT = 13;
+export const PREV = 14;
+export const INT_STRIDE = 15;
 
 /** HISTORY of a flow with no rate history. */
 export const NO_HISTORY = -0x80000000;

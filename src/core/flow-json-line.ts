@@ -6,8 +6,8 @@
 // in toJsonFlow's order, without an object per line to stringify.
 import type { Container, Owner } from '../events/types';
 import {
-  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, DIRECTION, END_TS, FAMILY, INT_STRIDE, LADDR, LPORT, NUM_STRIDE, OWNER, PACKETS_RECEIVED,
-  PACKETS_SENT, PAGE_BITS, PAGE_MASK, PROTO, RADDR as RADDR_CODE, RETRANSMITS, RPORT, SEEN_AT_START, SRTT_US, START_TS, STATE,
+  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, DIRECTION, END_TS, FAMILY_FLAGS, INT_STRIDE, LADDR, NUM_STRIDE, OWNER, PACKETS_RECEIVED,
+  PACKETS_SENT, PAGE_BITS, PAGE_MASK, PORTS, PROTO, RADDR as RADDR_CODE, RETRANSMITS, SEEN_AT_START_BIT, SRTT_US, START_TS, STATE,
 } from './flow-fields';
 import { flowTimeIso, ownerJson, type OwnerJson } from './flow-json';
 import { flowCgroup, flowContainer, flowProcess, flowUser } from './reducer';
@@ -142,9 +142,7 @@ export class FlowJsonLines {
     }
     const num = this.scratchNum;
     const int = this.scratchInt;
-    int[FAMILY] = flow.family;
-    int[LPORT] = flow.lport;
-    int[RPORT] = flow.rport;
+    int[PORTS] = (flow.lport & 0xffff) | (flow.rport << 16);
     num[BYTES_SENT] = flow.bytesSent ?? NaN;
     num[BYTES_RECEIVED] = flow.bytesReceived ?? NaN;
     num[PACKETS_SENT] = flow.packetsSent ?? NaN;
@@ -154,7 +152,7 @@ export class FlowJsonLines {
     num[CONNECT_LATENCY_US] = flow.connectLatencyUs ?? NaN;
     num[START_TS] = flow.startTs;
     num[END_TS] = flow.endTs ?? NaN;
-    int[SEEN_AT_START] = flow.seenAtStart ? 1 : 0;
+    int[FAMILY_FLAGS] = (flow.family & 0xff) | (flow.seenAtStart ? SEEN_AT_START_BIT : 0);
     return this.writeRow(b, at, state, num, 0, int, 0, flow.proto, flow.laddr, flow.raddr, flow.direction, flow.owner, flow.state, fallbackBootWallMs);
   }
 
@@ -162,7 +160,9 @@ export class FlowJsonLines {
    * (flow-fields.ts; NaN is null), with these texts and owner. */
   private writeRow(b: Buffer, at: number, state: CoreState, num: Float64Array, o: number, int: Int32Array, q: number, proto: string, laddr: string,
     raddr: string, direction: string, owner: Owner, st: string, fallbackBootWallMs: number | null): number {
-    const family = int[q + FAMILY];
+    const flags = int[q + FAMILY_FLAGS];
+    const family = flags & 0xff;
+    const ports = int[q + PORTS];
     const head = this.head(proto, family, laddr);
     if (head !== undefined) at = put(b, at, head);
     else {
@@ -174,11 +174,11 @@ export class FlowJsonLines {
       at = jsonStringAt(b, at, laddr);
       at = asciiAt(b, at, ',"lport":');
     }
-    at = numberAt(b, at, int[q + LPORT]);
+    at = numberAt(b, at, ports & 0xffff);
     at = put(b, at, RADDR);
     at = jsonStringAt(b, at, raddr);
     at = put(b, at, RPORT_NAME);
-    at = numberAt(b, at, int[q + RPORT]);
+    at = numberAt(b, at, ports >>> 16);
     at = put(b, at, this.withDirection(this.owner(state, owner), direction));
     at = numberAt(b, at, num[o + BYTES_SENT]);
     at = put(b, at, BYTES_RECEIVED_NAME);
@@ -228,7 +228,7 @@ export class FlowJsonLines {
       }
       b[at++] = 0x22;
     }
-    return put(b, at, int[q + SEEN_AT_START] === 1 ? SEEN_TRUE : SEEN_FALSE);
+    return put(b, at, (flags & SEEN_AT_START_BIT) !== 0 ? SEEN_TRUE : SEEN_FALSE);
   }
 
   /** The encoded start of a line up to the local port's value, or undefined for a proto

@@ -2,7 +2,7 @@
 // and never visited by the garbage collector. A flow object of ~30 fields (with boxed
 // doubles for its times and cookie) was ~290 bytes of heap each, and under connection
 // churn each lived its linger out in the old generation; a slot is 128 bytes of doubles and
-// 68 of int32s. Its strings and objects are codes in the int row too: words (protocol,
+// 60 of int32s. Its strings and objects are codes in the int row too: words (protocol,
 // direction, states) as their index in a vocabulary, addresses and owners as codes of
 // values kept once for all the flows that share them (shared-values.ts), a lifecycle as its
 // index in a list; a row of 9 references per flow in a JS array was 72 bytes each (7 MiB

@@ -5,9 +5,9 @@
 // shows another flow through an old view.
 import type { Direction, Owner, Proto } from '../events/types';
 import {
-  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, COOKIE, DIRECTION, END_TS, FAMILY, FLOW_ID, HISTORY, HISTORY_END, HISTORY_START, INT_STRIDE,
-  LPORT, NO_HISTORY, NUM_STRIDE, OPENED_AS, PACKETS_RECEIVED, PACKETS_SENT, PAGE_BITS, PAGE_MASK, PREV_BYTES_RECEIVED, PREV_BYTES_SENT, PROTO,
-  RETRANSMITS, RPORT, RX_RATE, SEEN_AT_START, SRTT_US, START_TS, STATE, TX_RATE,
+  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, COOKIE, DIRECTION, END_TS, FAMILY_FLAGS, FLOW_ID, HISTORY, HISTORY_END, HISTORY_START, INT_STRIDE,
+  NO_HISTORY, NUM_STRIDE, OPENED_AS, PACKETS_RECEIVED, PACKETS_SENT, PAGE_BITS, PAGE_MASK, PREV_BYTES_RECEIVED, PREV_BYTES_SENT, PROTO,
+  PORTS, RETRANSMITS, RX_RATE, SEEN_AT_START_BIT, SRTT_US, START_TS, STATE, TX_RATE,
 } from './flow-fields';
 import type { FlowStore } from './flow-store';
 import type { Flow } from './state';
@@ -52,15 +52,15 @@ export class FlowView implements Flow {
   get flowId(): number { const g = this.gone; return g === null ? this.n(FLOW_ID) : g.flowId; }
   get cookie(): number { const g = this.gone; return g === null ? this.n(COOKIE) : g.cookie; }
   get proto(): Proto { const g = this.gone; return g === null ? (this.w(PROTO) as Proto) : g.proto; }
-  get family(): 4 | 6 { const g = this.gone; return g === null ? (this.i(FAMILY) as 4 | 6) : g.family; }
+  get family(): 4 | 6 { const g = this.gone; return g === null ? ((this.i(FAMILY_FLAGS) & 0xff) as 4 | 6) : g.family; }
   get laddr(): string { const g = this.gone; return g === null ? this.store.laddr(this.slot) : g.laddr; }
-  get lport(): number { const g = this.gone; return g === null ? this.i(LPORT) : g.lport; }
+  get lport(): number { const g = this.gone; return g === null ? this.i(PORTS) & 0xffff : g.lport; }
   get raddr(): string { const g = this.gone; return g === null ? this.store.raddr(this.slot) : g.raddr; }
-  get rport(): number { const g = this.gone; return g === null ? this.i(RPORT) : g.rport; }
+  get rport(): number { const g = this.gone; return g === null ? this.i(PORTS) >>> 16 : g.rport; }
   get direction(): Direction { const g = this.gone; return g === null ? (this.w(DIRECTION) as Direction) : g.direction; }
   get owner(): Owner { const g = this.gone; return g === null ? this.store.owner(this.slot) : g.owner; }
   get state(): string { const g = this.gone; return g === null ? this.w(STATE) : g.state; }
-  get seenAtStart(): boolean { const g = this.gone; return g === null ? this.i(SEEN_AT_START) === 1 : g.seenAtStart; }
+  get seenAtStart(): boolean { const g = this.gone; return g === null ? (this.i(FAMILY_FLAGS) & SEEN_AT_START_BIT) !== 0 : g.seenAtStart; }
   get startTs(): number { const g = this.gone; return g === null ? this.n(START_TS) : g.startTs; }
   get endTs(): number | null { const g = this.gone; return g === null ? orNull(this.n(END_TS)) : g.endTs; }
   get bytesSent(): number { const g = this.gone; return g === null ? this.n(BYTES_SENT) : g.bytesSent; }

@@ -27,9 +27,9 @@ import type { AppEvent, Container, CounterColumns, FlowCloseEvent, FlowOpenEvent
 import { keep } from './intern';
 import { FlowMap } from './flow-map';
 import {
-  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, COOKIE, DIRECTION, END_TS, FAMILY, FLOW_ID, HISTORY, HISTORY_END, HISTORY_START, INT_STRIDE, LADDR,
-  LIFECYCLE, LPORT, NO_HISTORY, NUM_STRIDE, OPENED_AS, OWNER, PACKETS_RECEIVED, PACKETS_SENT, PAGE_BITS, PAGE_MASK, PREV_BYTES_RECEIVED,
-  PREV_BYTES_SENT, PROTO, RADDR, RETRANSMITS, RPORT, RX_RATE, SEEN_AT_START, SERIAL, SRTT_US, START_TS, STATE, TX_RATE,
+  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, COOKIE, DIRECTION, END_TS, FAMILY_FLAGS, FLOW_ID, HISTORY, HISTORY_END, HISTORY_START, INT_STRIDE, LADDR,
+  LIFECYCLE, NO_HISTORY, NUM_STRIDE, OPENED_AS, OWNER, PACKETS_RECEIVED, PACKETS_SENT, PAGE_BITS, PAGE_MASK, PREV_BYTES_RECEIVED,
+  PREV_BYTES_SENT, PORTS, PROTO, RADDR, RETRANSMITS, RX_RATE, SEEN_AT_START_BIT, SERIAL, SRTT_US, START_TS, STATE, TX_RATE,
 } from './flow-fields';
 import { FlowStore } from './flow-store';
 import { appendLifecycle, lifecycleCode } from './lifecycle';
@@ -387,10 +387,8 @@ function openFlow(s: State, e: FlowOpenEvent): number {
   num[o + PREV_BYTES_RECEIVED] = 0;
   int[q + HISTORY_START] = s.ticks;
   int[q + HISTORY_END] = -1;
-  int[q + LPORT] = e.lport;
-  int[q + RPORT] = e.rport;
-  int[q + FAMILY] = e.family;
-  int[q + SEEN_AT_START] = e.seenAtStart ? 1 : 0;
+  int[q + PORTS] = (e.lport & 0xffff) | (e.rport << 16);
+  int[q + FAMILY_FLAGS] = (e.family & 0xff) | (e.seenAtStart ? SEEN_AT_START_BIT : 0);
   // Words as their codes, the addresses and the owner as codes of values shared with the
   // other flows (flow-store.ts), none of them the event's copies.
   int[q + PROTO] = e.proto === 'tcp' ? W_TCP : e.proto === 'udp' ? W_UDP : store.wordCode(e.proto);
