@@ -12,13 +12,10 @@ export const TX_RATE = 6;
 export const RX_RATE = 7;
 export const PACKETS_SENT = 8;
 export const PACKETS_RECEIVED = 9;
-export const RETRANSMITS = 10;
-export const SRTT_US = 11;
-export const FLOW_ID = 12;
-export const COOKIE = 13;
-export const START_TS = 14;
-export const CONNECT_LATENCY_US = 15;
-export const NUM_STRIDE = 16;
+export const FLOW_ID = 10;
+export const COOKIE = 11;
+export const START_TS = 12;
+export const NUM_STRIDE = 13;
 // Fields of a row of `int` (int32).
 export const HISTORY_START = 0;
 export const HISTORY_END = 1;
@@ -47,7 +44,27 @@ export const LIFECYCLE = 12;
  * index (flow-index.ts). */
 export const NEXT = 13;
 export const PREV = 14;
-export const INT_STRIDE = 15;
+// The counters that are u32 in the kernel (a TCP socket's retransmits and smoothed RTT,
+// the connect latency), as u32s (read with `>>> 0`), U32_NULL for null. Their numbers are
+// apart from those of `num`'s fields, so that a reader of a flow's numbers by field (the
+// TUI's table, FlowStore.numberAt) tells them by their number alone.
+export const RETRANSMITS = 15;
+export const SRTT_US = 16;
+export const CONNECT_LATENCY_US = 17;
+export const INT_STRIDE = 18;
+/** A u32 field's null (0xffffffff, which no retransmit count, RTT or latency in µs reaches). */
+export const U32_NULL = -1;
+
+/** A u32 field's value as stored: null, or anything that is not a u32 below 0xffffffff
+ * (never met: the kernel's fields are u32), is U32_NULL. */
+export function u32Field(v: number | null): number {
+  return v !== null && v >= 0 && v < 0xffffffff && Math.floor(v) === v ? v | 0 : U32_NULL;
+}
+
+/** A stored u32 field's value, NaN for null. */
+export function u32Number(x: number): number {
+  return x === U32_NULL ? NaN : x >>> 0;
+}
 
 /** HISTORY of a flow with no rate history. */
 export const NO_HISTORY = -0x80000000;

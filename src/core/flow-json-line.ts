@@ -7,7 +7,8 @@
 import type { Container, Owner } from '../events/types';
 import {
   BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, DIRECTION, END_TS, FAMILY_FLAGS, INT_STRIDE, LADDR, NUM_STRIDE, OWNER, PACKETS_RECEIVED,
-  PACKETS_SENT, PAGE_BITS, PAGE_MASK, PORTS, PROTO, RADDR as RADDR_CODE, RETRANSMITS, SEEN_AT_START_BIT, SRTT_US, START_TS, STATE,
+  PACKETS_SENT, PAGE_BITS, PAGE_MASK, PORTS, PROTO, RADDR as RADDR_CODE, RETRANSMITS, SEEN_AT_START_BIT, SRTT_US, START_TS, STATE, u32Field,
+  u32Number,
 } from './flow-fields';
 import { flowTimeIso, ownerJson, type OwnerJson } from './flow-json';
 import { flowCgroup, flowContainer, flowProcess, flowUser } from './reducer';
@@ -147,9 +148,9 @@ export class FlowJsonLines {
     num[BYTES_RECEIVED] = flow.bytesReceived ?? NaN;
     num[PACKETS_SENT] = flow.packetsSent ?? NaN;
     num[PACKETS_RECEIVED] = flow.packetsReceived ?? NaN;
-    num[RETRANSMITS] = flow.retransmits ?? NaN;
-    num[SRTT_US] = flow.srttUs ?? NaN;
-    num[CONNECT_LATENCY_US] = flow.connectLatencyUs ?? NaN;
+    int[RETRANSMITS] = u32Field(flow.retransmits);
+    int[SRTT_US] = u32Field(flow.srttUs);
+    int[CONNECT_LATENCY_US] = u32Field(flow.connectLatencyUs);
     num[START_TS] = flow.startTs;
     num[END_TS] = flow.endTs ?? NaN;
     int[FAMILY_FLAGS] = (flow.family & 0xff) | (flow.seenAtStart ? SEEN_AT_START_BIT : 0);
@@ -188,11 +189,11 @@ export class FlowJsonLines {
     at = put(b, at, PACKETS_RECEIVED_NAME);
     at = numberAt(b, at, num[o + PACKETS_RECEIVED]);
     at = put(b, at, RETRANSMITS_NAME);
-    at = numberAt(b, at, num[o + RETRANSMITS]);
+    at = numberAt(b, at, u32Number(int[q + RETRANSMITS]));
     at = put(b, at, SRTT_NAME);
-    at = numberAt(b, at, num[o + SRTT_US]);
+    at = numberAt(b, at, u32Number(int[q + SRTT_US]));
     at = put(b, at, LATENCY_NAME);
-    at = numberAt(b, at, num[o + CONNECT_LATENCY_US]);
+    at = numberAt(b, at, u32Number(int[q + CONNECT_LATENCY_US]));
     at = put(b, at, this.stateStart(st));
     // The two times, as jsonStringOrNull(flowTimeIso(...)) (flow-json.ts) writes them, in
     // this loop rather than a call per time: a double passed to a call that is not inlined

@@ -7,7 +7,7 @@ import type { Direction, Owner, Proto } from '../events/types';
 import {
   BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, COOKIE, DIRECTION, END_TS, FAMILY_FLAGS, FLOW_ID, HISTORY, HISTORY_END, HISTORY_START, INT_STRIDE,
   NO_HISTORY, NUM_STRIDE, OPENED_AS, PACKETS_RECEIVED, PACKETS_SENT, PAGE_BITS, PAGE_MASK, PREV_BYTES_RECEIVED, PREV_BYTES_SENT, PROTO,
-  PORTS, RETRANSMITS, RX_RATE, SEEN_AT_START_BIT, SRTT_US, START_TS, STATE, TX_RATE,
+  PORTS, RETRANSMITS, RX_RATE, SEEN_AT_START_BIT, SRTT_US, START_TS, STATE, TX_RATE, u32Number,
 } from './flow-fields';
 import type { FlowStore } from './flow-store';
 import type { Flow } from './state';
@@ -67,9 +67,9 @@ export class FlowView implements Flow {
   get bytesReceived(): number { const g = this.gone; return g === null ? this.n(BYTES_RECEIVED) : g.bytesReceived; }
   get packetsSent(): number | null { const g = this.gone; return g === null ? orNull(this.n(PACKETS_SENT)) : g.packetsSent; }
   get packetsReceived(): number | null { const g = this.gone; return g === null ? orNull(this.n(PACKETS_RECEIVED)) : g.packetsReceived; }
-  get retransmits(): number | null { const g = this.gone; return g === null ? orNull(this.n(RETRANSMITS)) : g.retransmits; }
-  get srttUs(): number | null { const g = this.gone; return g === null ? orNull(this.n(SRTT_US)) : g.srttUs; }
-  get connectLatencyUs(): number | null { const g = this.gone; return g === null ? orNull(this.n(CONNECT_LATENCY_US)) : g.connectLatencyUs; }
+  get retransmits(): number | null { const g = this.gone; return g === null ? orNull(u32Number(this.i(RETRANSMITS))) : g.retransmits; }
+  get srttUs(): number | null { const g = this.gone; return g === null ? orNull(u32Number(this.i(SRTT_US))) : g.srttUs; }
+  get connectLatencyUs(): number | null { const g = this.gone; return g === null ? orNull(u32Number(this.i(CONNECT_LATENCY_US))) : g.connectLatencyUs; }
   get txRate(): number { const g = this.gone; return g === null ? this.n(TX_RATE) : g.txRate; }
   get rxRate(): number { const g = this.gone; return g === null ? this.n(RX_RATE) : g.rxRate; }
   get prevBytesSent(): number { const g = this.gone; return g === null ? this.n(PREV_BYTES_SENT) : g.prevBytesSent; }

@@ -29,7 +29,7 @@ import { FlowMap } from './flow-map';
 import {
   BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, COOKIE, DIRECTION, END_TS, FAMILY_FLAGS, FLOW_ID, HISTORY, HISTORY_END, HISTORY_START, INT_STRIDE, LADDR,
   LIFECYCLE, NO_HISTORY, NUM_STRIDE, OPENED_AS, OWNER, PACKETS_RECEIVED, PACKETS_SENT, PAGE_BITS, PAGE_MASK, PREV_BYTES_RECEIVED,
-  PREV_BYTES_SENT, PORTS, PROTO, RADDR, RETRANSMITS, RX_RATE, SEEN_AT_START_BIT, SERIAL, SRTT_US, START_TS, STATE, TX_RATE,
+  PREV_BYTES_SENT, PORTS, PROTO, RADDR, RETRANSMITS, RX_RATE, SEEN_AT_START_BIT, SERIAL, SRTT_US, START_TS, STATE, TX_RATE, U32_NULL, u32Field,
 } from './flow-fields';
 import { FlowStore } from './flow-store';
 import { appendLifecycle, lifecycleCode } from './lifecycle';
@@ -378,9 +378,6 @@ function openFlow(s: State, e: FlowOpenEvent): number {
   num[o + BYTES_RECEIVED] = 0;
   num[o + PACKETS_SENT] = NaN;
   num[o + PACKETS_RECEIVED] = NaN;
-  num[o + RETRANSMITS] = NaN;
-  num[o + SRTT_US] = NaN;
-  num[o + CONNECT_LATENCY_US] = e.connectLatencyUs ?? NaN;
   num[o + TX_RATE] = 0;
   num[o + RX_RATE] = 0;
   num[o + PREV_BYTES_SENT] = 0;
@@ -389,6 +386,9 @@ function openFlow(s: State, e: FlowOpenEvent): number {
   int[q + HISTORY_END] = -1;
   int[q + PORTS] = (e.lport & 0xffff) | (e.rport << 16);
   int[q + FAMILY_FLAGS] = (e.family & 0xff) | (e.seenAtStart ? SEEN_AT_START_BIT : 0);
+  int[q + RETRANSMITS] = U32_NULL;
+  int[q + SRTT_US] = U32_NULL;
+  int[q + CONNECT_LATENCY_US] = u32Field(e.connectLatencyUs);
   // Words as their codes, the addresses and the owner as codes of values shared with the
   // other flows (flow-store.ts), none of them the event's copies.
   int[q + PROTO] = e.proto === 'tcp' ? W_TCP : e.proto === 'udp' ? W_UDP : store.wordCode(e.proto);
@@ -586,13 +586,15 @@ function setCounters(
 ): void {
   const num = store.num[slot >> PAGE_BITS];
   const o = (slot & PAGE_MASK) * NUM_STRIDE;
+  const int = store.int[slot >> PAGE_BITS];
+  const q = (slot & PAGE_MASK) * INT_STRIDE;
   store.valueWrites++;
   num[o + BYTES_SENT] = c.bytesSent;
   num[o + BYTES_RECEIVED] = c.bytesReceived;
   num[o + PACKETS_SENT] = c.packetsSent ?? NaN;
   num[o + PACKETS_RECEIVED] = c.packetsReceived ?? NaN;
-  num[o + RETRANSMITS] = c.retransmits ?? NaN;
-  num[o + SRTT_US] = c.srttUs ?? NaN;
+  int[q + RETRANSMITS] = u32Field(c.retransmits);
+  int[q + SRTT_US] = u32Field(c.srttUs);
 }
 
 /** A replayed counters snapshot (columns, NaN for null, as the store keeps them): what
@@ -601,6 +603,7 @@ function setCounterColumns(s: State, c: CounterColumns): void {
   const slots = s.flows.slots;
   const store = s.flows.store;
   const pages = store.num;
+  const intPages = store.int;
   const { flowId, bytesSent, bytesReceived, packetsSent, packetsReceived, retransmits, srttUs } = c;
   for (let i = 0; i < c.length; i++) {
     const slot = slots.get(flowId[i]);
@@ -614,8 +617,10 @@ function setCounterColumns(s: State, c: CounterColumns): void {
     num[o + BYTES_RECEIVED] = bytesReceived[i];
     num[o + PACKETS_SENT] = packetsSent[i];
     num[o + PACKETS_RECEIVED] = packetsReceived[i];
-    num[o + RETRANSMITS] = retransmits[i];
-    num[o + SRTT_US] = srttUs[i];
+    const int = intPages[slot >> PAGE_BITS];
+    const q = (slot & PAGE_MASK) * INT_STRIDE;
+    int[q + RETRANSMITS] = u32Field(retransmits[i]);
+    int[q + SRTT_US] = u32Field(srttUs[i]);
   }
 }
 
