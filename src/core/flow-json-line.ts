@@ -27,7 +27,7 @@ interface OwnerText {
   /** state.factsVersion when json was last found to be ownerJson's: until it moves, the
    * facts are not compared again (that was ~5% of writing a line under churn). */
   version: number;
-  /** Per direction word: ',"direction":"…",' + members + ',"bytes_sent":', copied whole. */
+  /** Per direction word: ',"direction":"...",' + members + ',"bytes_sent":', copied whole. */
   byDirection: Map<string, Uint8Array>;
 }
 
@@ -56,10 +56,10 @@ export class FlowJsonLines {
   /** The owner of the last line and its text: consecutive lines mostly share it. */
   private lastOwner: Owner | null = null;
   private lastText: OwnerText | null = null;
-  /** '{"proto":…,"family":…,"laddr":…,"lport":' per local address, at [proto udp * 2 +
+  /** '{"proto":...,"family":...,"laddr":...,"lport":' per local address, at [proto udp * 2 +
    * family 6] (tcp/udp, 4/6; other values are written as they come). */
   private readonly heads = new Map<string, Array<Uint8Array | undefined>>();
-  /** ',"state":…,"start":' per state word. */
+  /** ',"state":...,"start":' per state word. */
   private readonly states = new Map<string, Uint8Array>();
   /** A flow's row values for a flow that is not a view of the store (copied in: writeRow). */
   private readonly scratchNum = new Float64Array(NUM_STRIDE);
@@ -252,7 +252,7 @@ export class FlowJsonLines {
     return h;
   }
 
-  /** ',"direction":…,' + the owner's members + ',"bytes_sent":'. */
+  /** ',"direction":...,' + the owner's members + ',"bytes_sent":'. */
   private withDirection(owner: OwnerText, direction: string): Uint8Array {
     let d = owner.byDirection.get(direction);
     if (d === undefined) {
@@ -262,7 +262,7 @@ export class FlowJsonLines {
     return d;
   }
 
-  /** ',"state":…,"start":'. */
+  /** ',"state":...,"start":'. */
   private stateStart(st: string): Uint8Array {
     let s = this.states.get(st);
     if (s === undefined) {
