@@ -4,23 +4,19 @@
 // churn a Map's insert, lookup and delete per flow were a fifth of `live --format jsonl`'s
 // main thread.
 //
-// Opening order comes from a list of (slot, serial) pairs appended at each add: an entry
-// is live while its slot still holds the flow of that serial (FlowStore releases a slot
-// when its flow leaves, see removeFlow in reducer.ts, so delete() need not find it).
-import { FLOW_ID, NUM_STRIDE, PAGE_BITS, PAGE_MASK, SERIAL } from './flow-fields';
+// Opening order is a list linked through the flows' rows in the store (NEXT and PREV in
+// the int row, flow-fields.ts): 8 bytes a flow, where a list of (slot, serial) entries
+// appended at each add, dead entries skipped and compacted away, was 12 bytes an entry
+// with room to double (3 MiB for 100,000 held flows).
+import { FLOW_ID, INT_STRIDE, NEXT, NUM_STRIDE, PAGE_BITS, PAGE_MASK, PREV } from './flow-fields';
 import type { FlowStore } from './flow-store';
 import { IdWindow } from './id-window';
 
-const MIN_ORDER = 1 << 10;
-
 export class FlowIndex {
   private readonly ids = new IdWindow();
-  /** Opening order: orderSlots[i] held the flow of serial orderSerials[i] when added. */
-  private orderSlots = new Int32Array(MIN_ORDER);
-  private orderSerials = new Float64Array(MIN_ORDER);
-  /** Entries before `head` are all dead; entries from `end` on are unused. */
-  private head = 0;
-  private end = 0;
+  /** The first and last slots in opening order (-1: none). */
+  private head = -1;
+  private tail = -1;
 
   constructor(private readonly store: FlowStore) {}
 
@@ -40,12 +36,32 @@ export class FlowIndex {
   /** Adds an id that is not in the index, for a slot the store just gave its flow. */
   set(id: number, slot: number): this {
     this.ids.set(id, slot);
-    this.append(slot);
+    const int = this.store.int;
+    const q = (slot & PAGE_MASK) * INT_STRIDE;
+    const row = int[slot >> PAGE_BITS];
+    row[q + PREV] = this.tail;
+    row[q + NEXT] = -1;
+    if (this.tail === -1) this.head = slot;
+    else int[this.tail >> PAGE_BITS][(this.tail & PAGE_MASK) * INT_STRIDE + NEXT] = slot;
+    this.tail = slot;
     return this;
   }
 
+  /** Takes the id out (before the store releases its slot). */
   delete(id: number): boolean {
-    return this.ids.delete(id);
+    const slot = this.ids.get(id);
+    if (slot < 0) return false;
+    this.ids.delete(id);
+    const int = this.store.int;
+    const row = int[slot >> PAGE_BITS];
+    const q = (slot & PAGE_MASK) * INT_STRIDE;
+    const prev = row[q + PREV];
+    const next = row[q + NEXT];
+    if (prev === -1) this.head = next;
+    else int[prev >> PAGE_BITS][(prev & PAGE_MASK) * INT_STRIDE + NEXT] = next;
+    if (next === -1) this.tail = prev;
+    else int[next >> PAGE_BITS][(next & PAGE_MASK) * INT_STRIDE + PREV] = prev;
+    return true;
   }
 
   /** The id window's layout (tests). */
@@ -55,21 +71,24 @@ export class FlowIndex {
 
   /** Calls fn(slot, id) for each flow in opening order. */
   forEach(fn: (slot: number, id: number) => void): void {
-    const pages = this.store.num;
-    this.skipDead();
-    const slots = this.orderSlots;
-    const serials = this.orderSerials;
-    for (let i = this.head; i < this.end; i++) {
-      const slot = slots[i];
-      const num = pages[slot >> PAGE_BITS];
-      const o = (slot & PAGE_MASK) * NUM_STRIDE;
-      if (num[o + SERIAL] === serials[i]) fn(slot, this.store.numAt(slot, FLOW_ID));
+    const int = this.store.int;
+    const num = this.store.num;
+    for (let slot = this.head; slot !== -1;) {
+      const page = slot >> PAGE_BITS;
+      const row = slot & PAGE_MASK;
+      const next = int[page][row * INT_STRIDE + NEXT];
+      fn(slot, num[page][row * NUM_STRIDE + FLOW_ID]);
+      slot = next;
     }
   }
 
   *values(): IterableIterator<number> {
-    this.skipDead();
-    for (let i = this.head; i < this.end; i++) if (this.live(i)) yield this.orderSlots[i];
+    const int = this.store.int;
+    for (let slot = this.head; slot !== -1;) {
+      const next = int[slot >> PAGE_BITS][(slot & PAGE_MASK) * INT_STRIDE + NEXT];
+      yield slot;
+      slot = next;
+    }
   }
 
   *keys(): IterableIterator<number> {
@@ -82,45 +101,5 @@ export class FlowIndex {
 
   [Symbol.iterator](): IterableIterator<[number, number]> {
     return this.entries();
-  }
-
-  private live(i: number): boolean {
-    return this.store.numAt(this.orderSlots[i], SERIAL) === this.orderSerials[i];
-  }
-
-  /** Moves `head` past the dead entries at the front (the oldest flows leave first under
-   * churn), so that a walk of the oldest few (the reducer's evictOne) does not pass them
-   * again each time. */
-  private skipDead(): void {
-    while (this.head < this.end && !this.live(this.head)) this.head++;
-  }
-
-  private append(slot: number): void {
-    if (this.end === this.orderSlots.length) this.compactOrder();
-    this.orderSlots[this.end] = slot;
-    this.orderSerials[this.end++] = this.store.numAt(slot, SERIAL);
-  }
-
-  /** The order list is full: its live entries moved to the front, into a list twice as
-   * large if they fill more than half of it. */
-  private compactOrder(): void {
-    const slots = this.orderSlots;
-    const serials = this.orderSerials;
-    let to = slots;
-    let toSerials = serials;
-    if (2 * this.size > slots.length) {
-      to = new Int32Array(2 * slots.length);
-      toSerials = new Float64Array(2 * slots.length);
-    }
-    let kept = 0;
-    for (let i = this.head; i < this.end; i++) {
-      if (!this.live(i)) continue;
-      to[kept] = slots[i];
-      toSerials[kept++] = serials[i];
-    }
-    this.orderSlots = to;
-    this.orderSerials = toSerials;
-    this.head = 0;
-    this.end = kept;
   }
 }

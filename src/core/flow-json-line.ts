@@ -6,8 +6,9 @@
 // in toJsonFlow's order, without an object per line to stringify.
 import type { Container, Owner } from '../events/types';
 import {
-  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, END_TS, FAMILY, LPORT, NUM_STRIDE, PACKETS_RECEIVED, PACKETS_SENT, PAGE_BITS, PAGE_MASK,
-  INT_STRIDE, REF_STRIDE, RETRANSMITS, RPORT, R_DIRECTION, R_LADDR, R_OWNER, R_PROTO, R_RADDR, R_STATE, SEEN_AT_START, SRTT_US, START_TS,
+  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, DIRECTION, END_TS, FAMILY_FLAGS, INT_STRIDE, LADDR, NUM_STRIDE, OWNER, PACKETS_RECEIVED,
+  PACKETS_SENT, PAGE_BITS, PAGE_MASK, PORTS, PROTO, RADDR as RADDR_CODE, RETRANSMITS, SEEN_AT_START_BIT, SRTT_US, START_TS, STATE, u32Field,
+  u32Number,
 } from './flow-fields';
 import { flowTimeIso, ownerJson, type OwnerJson } from './flow-json';
 import { flowCgroup, flowContainer, flowProcess, flowUser } from './reducer';
@@ -26,7 +27,7 @@ interface OwnerText {
   /** state.factsVersion when json was last found to be ownerJson's: until it moves, the
    * facts are not compared again (that was ~5% of writing a line under churn). */
   version: number;
-  /** Per direction word: ',"direction":"…",' + members + ',"bytes_sent":', copied whole. */
+  /** Per direction word: ',"direction":"...",' + members + ',"bytes_sent":', copied whole. */
   byDirection: Map<string, Uint8Array>;
 }
 
@@ -55,15 +56,14 @@ export class FlowJsonLines {
   /** The owner of the last line and its text: consecutive lines mostly share it. */
   private lastOwner: Owner | null = null;
   private lastText: OwnerText | null = null;
-  /** '{"proto":…,"family":…,"laddr":…,"lport":' per local address, at [proto udp * 2 +
+  /** '{"proto":...,"family":...,"laddr":...,"lport":' per local address, at [proto udp * 2 +
    * family 6] (tcp/udp, 4/6; other values are written as they come). */
   private readonly heads = new Map<string, Array<Uint8Array | undefined>>();
-  /** ',"state":…,"start":' per state word. */
+  /** ',"state":...,"start":' per state word. */
   private readonly states = new Map<string, Uint8Array>();
   /** A flow's row values for a flow that is not a view of the store (copied in: writeRow). */
   private readonly scratchNum = new Float64Array(NUM_STRIDE);
   private readonly scratchInt = new Int32Array(INT_STRIDE);
-  private readonly scratchRefs: unknown[] = new Array<unknown>(REF_STRIDE).fill(null);
   private readonly parts: [string, string, string] = ['', '', ''];
   /** Per time of a line (start, end): the whole second (of wall ms) of the last one
    * written, and its first 20 bytes (a flow's start and end can be seconds apart). */
@@ -110,11 +110,12 @@ export class FlowJsonLines {
     const store = flow instanceof FlowView ? flow.rowsIn() : null;
     if (store !== null) {
       const slot = (flow as FlowView).slot;
-      const refs = store.refs[slot >> PAGE_BITS];
-      const r = (slot & PAGE_MASK) * REF_STRIDE;
-      const texts = (refs[r + R_PROTO] as string).length + (refs[r + R_LADDR] as string).length + (refs[r + R_RADDR] as string).length +
-        (refs[r + R_DIRECTION] as string).length + (refs[r + R_STATE] as string).length;
-      return LINE_FIXED_BYTES + 6 * texts + this.owner(state, refs[r + R_OWNER] as Owner).members.length;
+      const int = store.int[slot >> PAGE_BITS];
+      const q = (slot & PAGE_MASK) * INT_STRIDE;
+      const addresses = store.addresses.values;
+      const texts = store.wordOf(int[q + PROTO]).length + (addresses[int[q + LADDR]] as string).length +
+        (addresses[int[q + RADDR_CODE]] as string).length + store.wordOf(int[q + DIRECTION]).length + store.wordOf(int[q + STATE]).length;
+      return LINE_FIXED_BYTES + 6 * texts + this.owner(state, store.owners.values[int[q + OWNER]] as Owner).members.length;
     }
     const texts = flow.proto.length + flow.laddr.length + flow.raddr.length + flow.direction.length + flow.state.length;
     return LINE_FIXED_BYTES + 6 * texts + this.owner(state, flow.owner).members.length;
@@ -133,42 +134,36 @@ export class FlowJsonLines {
       const slot = (flow as FlowView).slot;
       const page = slot >> PAGE_BITS;
       const row = slot & PAGE_MASK;
-      return this.writeRow(b, at, state, store.num[page], row * NUM_STRIDE, store.int[page], row * INT_STRIDE, store.refs[page], row * REF_STRIDE, fallbackBootWallMs);
+      const int = store.int[page];
+      const q = row * INT_STRIDE;
+      const addresses = store.addresses.values;
+      return this.writeRow(b, at, state, store.num[page], row * NUM_STRIDE, int, q, store.wordOf(int[q + PROTO]), addresses[int[q + LADDR]] as string,
+        addresses[int[q + RADDR_CODE]] as string, store.wordOf(int[q + DIRECTION]), store.owners.values[int[q + OWNER]] as Owner,
+        store.wordOf(int[q + STATE]), fallbackBootWallMs);
     }
     const num = this.scratchNum;
     const int = this.scratchInt;
-    const refs = this.scratchRefs;
-    refs[R_PROTO] = flow.proto;
-    int[FAMILY] = flow.family;
-    refs[R_LADDR] = flow.laddr;
-    int[LPORT] = flow.lport;
-    refs[R_RADDR] = flow.raddr;
-    int[RPORT] = flow.rport;
-    refs[R_DIRECTION] = flow.direction;
-    refs[R_OWNER] = flow.owner;
+    int[PORTS] = (flow.lport & 0xffff) | (flow.rport << 16);
     num[BYTES_SENT] = flow.bytesSent ?? NaN;
     num[BYTES_RECEIVED] = flow.bytesReceived ?? NaN;
     num[PACKETS_SENT] = flow.packetsSent ?? NaN;
     num[PACKETS_RECEIVED] = flow.packetsReceived ?? NaN;
-    num[RETRANSMITS] = flow.retransmits ?? NaN;
-    num[SRTT_US] = flow.srttUs ?? NaN;
-    num[CONNECT_LATENCY_US] = flow.connectLatencyUs ?? NaN;
-    refs[R_STATE] = flow.state;
+    int[RETRANSMITS] = u32Field(flow.retransmits);
+    int[SRTT_US] = u32Field(flow.srttUs);
+    int[CONNECT_LATENCY_US] = u32Field(flow.connectLatencyUs);
     num[START_TS] = flow.startTs;
     num[END_TS] = flow.endTs ?? NaN;
-    int[SEEN_AT_START] = flow.seenAtStart ? 1 : 0;
-    at = this.writeRow(b, at, state, num, 0, int, 0, refs, 0, fallbackBootWallMs);
-    refs[R_OWNER] = null;
-    return at;
+    int[FAMILY_FLAGS] = (flow.family & 0xff) | (flow.seenAtStart ? SEEN_AT_START_BIT : 0);
+    return this.writeRow(b, at, state, num, 0, int, 0, flow.proto, flow.laddr, flow.raddr, flow.direction, flow.owner, flow.state, fallbackBootWallMs);
   }
 
-  /** writeLine of the flow whose values are in rows `num` at `o`, `int` at `q` and `refs`
-   * at `r` (flow-fields.ts; NaN is null). */
-  private writeRow(b: Buffer, at: number, state: CoreState, num: Float64Array, o: number, int: Int32Array, q: number, refs: unknown[], r: number,
-    fallbackBootWallMs: number | null): number {
-    const proto = refs[r + R_PROTO] as string;
-    const family = int[q + FAMILY];
-    const laddr = refs[r + R_LADDR] as string;
+  /** writeLine of the flow whose numbers are in rows `num` at `o` and `int` at `q`
+   * (flow-fields.ts; NaN is null), with these texts and owner. */
+  private writeRow(b: Buffer, at: number, state: CoreState, num: Float64Array, o: number, int: Int32Array, q: number, proto: string, laddr: string,
+    raddr: string, direction: string, owner: Owner, st: string, fallbackBootWallMs: number | null): number {
+    const flags = int[q + FAMILY_FLAGS];
+    const family = flags & 0xff;
+    const ports = int[q + PORTS];
     const head = this.head(proto, family, laddr);
     if (head !== undefined) at = put(b, at, head);
     else {
@@ -180,12 +175,12 @@ export class FlowJsonLines {
       at = jsonStringAt(b, at, laddr);
       at = asciiAt(b, at, ',"lport":');
     }
-    at = numberAt(b, at, int[q + LPORT]);
+    at = numberAt(b, at, ports & 0xffff);
     at = put(b, at, RADDR);
-    at = jsonStringAt(b, at, refs[r + R_RADDR] as string);
+    at = jsonStringAt(b, at, raddr);
     at = put(b, at, RPORT_NAME);
-    at = numberAt(b, at, int[q + RPORT]);
-    at = put(b, at, this.withDirection(this.owner(state, refs[r + R_OWNER] as Owner), refs[r + R_DIRECTION] as string));
+    at = numberAt(b, at, ports >>> 16);
+    at = put(b, at, this.withDirection(this.owner(state, owner), direction));
     at = numberAt(b, at, num[o + BYTES_SENT]);
     at = put(b, at, BYTES_RECEIVED_NAME);
     at = numberAt(b, at, num[o + BYTES_RECEIVED]);
@@ -194,12 +189,12 @@ export class FlowJsonLines {
     at = put(b, at, PACKETS_RECEIVED_NAME);
     at = numberAt(b, at, num[o + PACKETS_RECEIVED]);
     at = put(b, at, RETRANSMITS_NAME);
-    at = numberAt(b, at, num[o + RETRANSMITS]);
+    at = numberAt(b, at, u32Number(int[q + RETRANSMITS]));
     at = put(b, at, SRTT_NAME);
-    at = numberAt(b, at, num[o + SRTT_US]);
+    at = numberAt(b, at, u32Number(int[q + SRTT_US]));
     at = put(b, at, LATENCY_NAME);
-    at = numberAt(b, at, num[o + CONNECT_LATENCY_US]);
-    at = put(b, at, this.stateStart(refs[r + R_STATE] as string));
+    at = numberAt(b, at, u32Number(int[q + CONNECT_LATENCY_US]));
+    at = put(b, at, this.stateStart(st));
     // The two times, as jsonStringOrNull(flowTimeIso(...)) (flow-json.ts) writes them, in
     // this loop rather than a call per time: a double passed to a call that is not inlined
     // is a new heap number, and these are above V8's small integers.
@@ -234,7 +229,7 @@ export class FlowJsonLines {
       }
       b[at++] = 0x22;
     }
-    return put(b, at, int[q + SEEN_AT_START] === 1 ? SEEN_TRUE : SEEN_FALSE);
+    return put(b, at, (flags & SEEN_AT_START_BIT) !== 0 ? SEEN_TRUE : SEEN_FALSE);
   }
 
   /** The encoded start of a line up to the local port's value, or undefined for a proto
@@ -257,7 +252,7 @@ export class FlowJsonLines {
     return h;
   }
 
-  /** ',"direction":…,' + the owner's members + ',"bytes_sent":'. */
+  /** ',"direction":...,' + the owner's members + ',"bytes_sent":'. */
   private withDirection(owner: OwnerText, direction: string): Uint8Array {
     let d = owner.byDirection.get(direction);
     if (d === undefined) {
@@ -267,7 +262,7 @@ export class FlowJsonLines {
     return d;
   }
 
-  /** ',"state":…,"start":'. */
+  /** ',"state":...,"start":'. */
   private stateStart(st: string): Uint8Array {
     let s = this.states.get(st);
     if (s === undefined) {

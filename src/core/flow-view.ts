@@ -5,9 +5,9 @@
 // shows another flow through an old view.
 import type { Direction, Owner, Proto } from '../events/types';
 import {
-  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, COOKIE, END_TS, FAMILY, FLOW_ID, HISTORY_END, HISTORY_START, INT_STRIDE, LPORT, NUM_STRIDE,
-  PACKETS_RECEIVED, PACKETS_SENT, PAGE_BITS, PAGE_MASK, PREV_BYTES_RECEIVED, PREV_BYTES_SENT, REF_STRIDE, RETRANSMITS, RPORT, RX_RATE,
-  R_DIRECTION, R_HISTORY, R_LADDR, R_LIFECYCLE, R_OPENED_AS, R_OWNER, R_PROTO, R_RADDR, R_STATE, SEEN_AT_START, SRTT_US, START_TS, TX_RATE,
+  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, COOKIE, DIRECTION, END_TS, FAMILY_FLAGS, FLOW_ID, HISTORY, HISTORY_END, HISTORY_START, INT_STRIDE,
+  NO_HISTORY, NUM_STRIDE, OPENED_AS, PACKETS_RECEIVED, PACKETS_SENT, PAGE_BITS, PAGE_MASK, PREV_BYTES_RECEIVED, PREV_BYTES_SENT, PROTO,
+  PORTS, RETRANSMITS, RX_RATE, SEEN_AT_START_BIT, SRTT_US, START_TS, STATE, TX_RATE, u32Number,
 } from './flow-fields';
 import type { FlowStore } from './flow-store';
 import type { Flow } from './state';
@@ -33,9 +33,9 @@ export class FlowView implements Flow {
     return this.store.int[slot >> PAGE_BITS][(slot & PAGE_MASK) * INT_STRIDE + field];
   }
 
-  private r(field: number): unknown {
-    const slot = this.slot;
-    return this.store.refs[slot >> PAGE_BITS][(slot & PAGE_MASK) * REF_STRIDE + field];
+  /** The word at `field` (PROTO, DIRECTION, STATE, OPENED_AS). */
+  private w(field: number): string {
+    return this.store.wordOf(this.i(field));
   }
 
   /** The store whose rows at `slot` hold the flow, or null once it left: a writer that
@@ -51,25 +51,25 @@ export class FlowView implements Flow {
 
   get flowId(): number { const g = this.gone; return g === null ? this.n(FLOW_ID) : g.flowId; }
   get cookie(): number { const g = this.gone; return g === null ? this.n(COOKIE) : g.cookie; }
-  get proto(): Proto { const g = this.gone; return g === null ? (this.r(R_PROTO) as Proto) : g.proto; }
-  get family(): 4 | 6 { const g = this.gone; return g === null ? (this.i(FAMILY) as 4 | 6) : g.family; }
-  get laddr(): string { const g = this.gone; return g === null ? (this.r(R_LADDR) as string) : g.laddr; }
-  get lport(): number { const g = this.gone; return g === null ? this.i(LPORT) : g.lport; }
-  get raddr(): string { const g = this.gone; return g === null ? (this.r(R_RADDR) as string) : g.raddr; }
-  get rport(): number { const g = this.gone; return g === null ? this.i(RPORT) : g.rport; }
-  get direction(): Direction { const g = this.gone; return g === null ? (this.r(R_DIRECTION) as Direction) : g.direction; }
-  get owner(): Owner { const g = this.gone; return g === null ? (this.r(R_OWNER) as Owner) : g.owner; }
-  get state(): string { const g = this.gone; return g === null ? (this.r(R_STATE) as string) : g.state; }
-  get seenAtStart(): boolean { const g = this.gone; return g === null ? this.i(SEEN_AT_START) === 1 : g.seenAtStart; }
+  get proto(): Proto { const g = this.gone; return g === null ? (this.w(PROTO) as Proto) : g.proto; }
+  get family(): 4 | 6 { const g = this.gone; return g === null ? ((this.i(FAMILY_FLAGS) & 0xff) as 4 | 6) : g.family; }
+  get laddr(): string { const g = this.gone; return g === null ? this.store.laddr(this.slot) : g.laddr; }
+  get lport(): number { const g = this.gone; return g === null ? this.i(PORTS) & 0xffff : g.lport; }
+  get raddr(): string { const g = this.gone; return g === null ? this.store.raddr(this.slot) : g.raddr; }
+  get rport(): number { const g = this.gone; return g === null ? this.i(PORTS) >>> 16 : g.rport; }
+  get direction(): Direction { const g = this.gone; return g === null ? (this.w(DIRECTION) as Direction) : g.direction; }
+  get owner(): Owner { const g = this.gone; return g === null ? this.store.owner(this.slot) : g.owner; }
+  get state(): string { const g = this.gone; return g === null ? this.w(STATE) : g.state; }
+  get seenAtStart(): boolean { const g = this.gone; return g === null ? (this.i(FAMILY_FLAGS) & SEEN_AT_START_BIT) !== 0 : g.seenAtStart; }
   get startTs(): number { const g = this.gone; return g === null ? this.n(START_TS) : g.startTs; }
   get endTs(): number | null { const g = this.gone; return g === null ? orNull(this.n(END_TS)) : g.endTs; }
   get bytesSent(): number { const g = this.gone; return g === null ? this.n(BYTES_SENT) : g.bytesSent; }
   get bytesReceived(): number { const g = this.gone; return g === null ? this.n(BYTES_RECEIVED) : g.bytesReceived; }
   get packetsSent(): number | null { const g = this.gone; return g === null ? orNull(this.n(PACKETS_SENT)) : g.packetsSent; }
   get packetsReceived(): number | null { const g = this.gone; return g === null ? orNull(this.n(PACKETS_RECEIVED)) : g.packetsReceived; }
-  get retransmits(): number | null { const g = this.gone; return g === null ? orNull(this.n(RETRANSMITS)) : g.retransmits; }
-  get srttUs(): number | null { const g = this.gone; return g === null ? orNull(this.n(SRTT_US)) : g.srttUs; }
-  get connectLatencyUs(): number | null { const g = this.gone; return g === null ? orNull(this.n(CONNECT_LATENCY_US)) : g.connectLatencyUs; }
+  get retransmits(): number | null { const g = this.gone; return g === null ? orNull(u32Number(this.i(RETRANSMITS))) : g.retransmits; }
+  get srttUs(): number | null { const g = this.gone; return g === null ? orNull(u32Number(this.i(SRTT_US))) : g.srttUs; }
+  get connectLatencyUs(): number | null { const g = this.gone; return g === null ? orNull(u32Number(this.i(CONNECT_LATENCY_US))) : g.connectLatencyUs; }
   get txRate(): number { const g = this.gone; return g === null ? this.n(TX_RATE) : g.txRate; }
   get rxRate(): number { const g = this.gone; return g === null ? this.n(RX_RATE) : g.rxRate; }
   get prevBytesSent(): number { const g = this.gone; return g === null ? this.n(PREV_BYTES_SENT) : g.prevBytesSent; }
@@ -77,13 +77,13 @@ export class FlowView implements Flow {
   get history(): Float64Array | number | null {
     const g = this.gone;
     if (g !== null) return g.history;
-    const h = this.r(R_HISTORY) as number | null;
-    return h !== null && h < 0 ? this.store.rings.view(-1 - h) : h;
+    const h = this.i(HISTORY);
+    return h === NO_HISTORY ? null : h < 0 ? this.store.rings.view(-1 - h) : h;
   }
   get historyStart(): number { const g = this.gone; return g === null ? this.i(HISTORY_START) : g.historyStart; }
   get historyEnd(): number { const g = this.gone; return g === null ? this.i(HISTORY_END) : g.historyEnd; }
-  get openedAs(): string { const g = this.gone; return g === null ? (this.r(R_OPENED_AS) as string) : g.openedAs; }
-  get lifecycle(): ReadonlyArray<number | string> | null { const g = this.gone; return g === null ? (this.r(R_LIFECYCLE) as ReadonlyArray<number | string> | null) : g.lifecycle; }
+  get openedAs(): string { const g = this.gone; return g === null ? this.w(OPENED_AS) : g.openedAs; }
+  get lifecycle(): ReadonlyArray<number | string> | null { const g = this.gone; return g === null ? this.store.lifecycle(this.slot) : g.lifecycle; }
 
   /** Its fields, as a flow object had them (JSON.stringify of a state, tests). */
   toJSON(): Flow {

@@ -23,16 +23,16 @@
 // (process, user, group, cgroup, container-name) and from process lifecycle events, kept
 // in maps keyed by those ids, so a process that exited right after connecting keeps its
 // attribution as long as one of its flows is tracked.
-import type { AppEvent, Container, CounterColumns, Direction, FlowCloseEvent, FlowOpenEvent, Owner, Proto, TickEvent } from '../events/types';
+import type { AppEvent, Container, CounterColumns, FlowCloseEvent, FlowOpenEvent, Owner, TickEvent } from '../events/types';
 import { keep } from './intern';
 import { FlowMap } from './flow-map';
 import {
-  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, COOKIE, END_TS, FAMILY, FLOW_ID, HISTORY_END, HISTORY_START, INT_STRIDE, LPORT, NUM_STRIDE,
-  PACKETS_RECEIVED, PACKETS_SENT, PAGE_BITS, PAGE_MASK, PREV_BYTES_RECEIVED, PREV_BYTES_SENT, REF_STRIDE, RETRANSMITS, RPORT, RX_RATE,
-  R_DIRECTION, R_HISTORY, R_LADDR, R_LIFECYCLE, R_OPENED_AS, R_OWNER, R_PROTO, R_RADDR, R_STATE, SEEN_AT_START, SERIAL, SRTT_US, START_TS, TX_RATE,
+  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, COOKIE, DIRECTION, END_TS, FAMILY_FLAGS, FLOW_ID, HISTORY, HISTORY_END, HISTORY_START, INT_STRIDE, LADDR,
+  LIFECYCLE, NO_HISTORY, NUM_STRIDE, OPENED_AS, OWNER, PACKETS_RECEIVED, PACKETS_SENT, PAGE_BITS, PAGE_MASK, PREV_BYTES_RECEIVED,
+  PREV_BYTES_SENT, PORTS, PROTO, RADDR, RETRANSMITS, RX_RATE, SEEN_AT_START_BIT, SERIAL, SRTT_US, START_TS, STATE, TX_RATE, U32_NULL, u32Field,
 } from './flow-fields';
 import { FlowStore } from './flow-store';
-import { LIFECYCLE_WORDS, appendLifecycle, lifecycleCode, word } from './lifecycle';
+import { appendLifecycle, lifecycleCode } from './lifecycle';
 import { SHORT_HISTORY, ShortHistories } from './short-histories';
 import { SlotList } from './slot-list';
 import type { CgroupInfo, CoreOptions, CoreState, Flow, ProcessInfo } from './state';
@@ -42,6 +42,14 @@ export const DEFAULT_CORE_OPTIONS: CoreOptions = {
   maxFlows: 100_000,
   historyLength: 60,
 };
+
+// Codes of the words every flow has (lifecycle.ts: the first words of its vocabulary).
+const W_TCP = lifecycleCode('tcp') as number;
+const W_UDP = lifecycleCode('udp') as number;
+const W_OUTBOUND = lifecycleCode('outbound') as number;
+const W_INBOUND = lifecycleCode('inbound') as number;
+const W_CLOSED = lifecycleCode('closed') as number;
+const W_SEEN_AT_START = lifecycleCode('seen at start') as number;
 
 /** Connect failures kept for display (the count in totals is exact). */
 const MAX_FAILURES = 200;
@@ -167,8 +175,9 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       const store = s.flows.store;
       if (slot !== undefined && isOpen(store, slot)) {
         const code = lifecycleCode(e.state);
-        store.setRef(slot, R_STATE, typeof code === 'number' ? LIFECYCLE_WORDS[code] : code);
-        store.setRef(slot, R_LIFECYCLE, appendLifecycle(store.refAt(slot, R_LIFECYCLE) as Array<number | string> | null, e.ts, code));
+        if (typeof code === 'number') store.setWordCode(slot, STATE, code);
+        else store.setWord(slot, STATE, code);
+        store.setLifecycle(slot, appendLifecycle(store.lifecycle(slot) as Array<number | string> | null, e.ts, code));
       }
       break;
     }
@@ -184,7 +193,7 @@ export function applyEvent(state: CoreState, e: AppEvent): void {
       const store = s.flows.store;
       if (slot === undefined || !isOpen(store, slot)) break;
       setCounters(store, slot, e.counters);
-      store.setRef(slot, R_STATE, 'closed');
+      store.setWordCode(slot, STATE, W_CLOSED);
       store.setNum(slot, END_TS, e.ts); // the lifecycle's last entry (flowLifecycle), with no object of its own
       s.totals.flowsOpen--;
       if (e.closeUnseen) s.totals.closesUnseen++;
@@ -352,8 +361,6 @@ function openFlow(s: State, e: FlowOpenEvent): number {
   book.lastPidFlows = pid;
   const owner = sharedOwner(pid.owners, e.owner);
   pid.flows++;
-  // The vocabulary strings a flow keeps are shared ones, not the event's copies.
-  const state = word(e.state);
   const store = flows.store;
   const slot = store.alloc();
   const page = slot >> PAGE_BITS;
@@ -362,8 +369,6 @@ function openFlow(s: State, e: FlowOpenEvent): number {
   const o = row * NUM_STRIDE;
   const int = store.int[page];
   const q = row * INT_STRIDE;
-  const refs = store.refs[page];
-  const r = row * REF_STRIDE;
   store.valueWrites++;
   num[o + FLOW_ID] = e.flowId;
   num[o + COOKIE] = e.cookie;
@@ -373,28 +378,30 @@ function openFlow(s: State, e: FlowOpenEvent): number {
   num[o + BYTES_RECEIVED] = 0;
   num[o + PACKETS_SENT] = NaN;
   num[o + PACKETS_RECEIVED] = NaN;
-  num[o + RETRANSMITS] = NaN;
-  num[o + SRTT_US] = NaN;
-  num[o + CONNECT_LATENCY_US] = e.connectLatencyUs ?? NaN;
   num[o + TX_RATE] = 0;
   num[o + RX_RATE] = 0;
   num[o + PREV_BYTES_SENT] = 0;
   num[o + PREV_BYTES_RECEIVED] = 0;
   int[q + HISTORY_START] = s.ticks;
   int[q + HISTORY_END] = -1;
-  int[q + LPORT] = e.lport;
-  int[q + RPORT] = e.rport;
-  int[q + FAMILY] = e.family;
-  int[q + SEEN_AT_START] = e.seenAtStart ? 1 : 0;
-  refs[r + R_PROTO] = e.proto === 'tcp' ? 'tcp' : e.proto === 'udp' ? 'udp' : word<Proto>(e.proto);
-  refs[r + R_LADDR] = keep(e.laddr);
-  refs[r + R_RADDR] = keep(e.raddr);
-  refs[r + R_DIRECTION] = e.direction === 'outbound' ? 'outbound' : e.direction === 'inbound' ? 'inbound' : word<Direction>(e.direction);
-  refs[r + R_OWNER] = owner;
-  refs[r + R_STATE] = state;
-  refs[r + R_OPENED_AS] = e.seenAtStart ? 'seen at start' : state;
-  refs[r + R_LIFECYCLE] = null;
-  refs[r + R_HISTORY] = null;
+  int[q + PORTS] = (e.lport & 0xffff) | (e.rport << 16);
+  int[q + FAMILY_FLAGS] = (e.family & 0xff) | (e.seenAtStart ? SEEN_AT_START_BIT : 0);
+  int[q + RETRANSMITS] = U32_NULL;
+  int[q + SRTT_US] = U32_NULL;
+  int[q + CONNECT_LATENCY_US] = u32Field(e.connectLatencyUs);
+  // Words as their codes, the addresses and the owner as codes of values shared with the
+  // other flows (flow-store.ts), none of them the event's copies.
+  int[q + PROTO] = e.proto === 'tcp' ? W_TCP : e.proto === 'udp' ? W_UDP : store.wordCode(e.proto);
+  int[q + LADDR] = store.addresses.take(e.laddr);
+  int[q + RADDR] = store.addresses.take(e.raddr);
+  int[q + DIRECTION] = e.direction === 'outbound' ? W_OUTBOUND : e.direction === 'inbound' ? W_INBOUND : store.wordCode(e.direction);
+  int[q + OWNER] = store.owners.take(owner);
+  const state = store.wordCode(e.state);
+  int[q + STATE] = state;
+  // A rare word (state < -1) counted once more for its second use.
+  int[q + OPENED_AS] = e.seenAtStart ? W_SEEN_AT_START : state < -1 ? store.wordCode(e.state) : state;
+  int[q + LIFECYCLE] = -1;
+  int[q + HISTORY] = NO_HISTORY;
   flows.slots.set(e.flowId, slot);
   book.active.push(slot, num[o + SERIAL]);
   if (book.active.end > 2 * flows.size + 1024) dropRemoved(book, store); // no ticks to do it
@@ -420,7 +427,7 @@ export function applyBrief(state: CoreState, open: FlowOpenEvent, close: FlowClo
   noteTs(s, close.ts);
   const store = s.flows.store;
   setCounters(store, slot, close.counters);
-  store.setRef(slot, R_STATE, 'closed');
+  store.setWordCode(slot, STATE, W_CLOSED);
   store.setNum(slot, END_TS, close.ts);
   s.totals.flowsOpen--;
   if (close.closeUnseen) s.totals.closesUnseen++;
@@ -440,7 +447,7 @@ function setOwner(s: State, slot: number, o: Owner): void {
   }
   pid.flows++;
   const owner = sharedOwner(pid.owners, o);
-  store.setRef(slot, R_OWNER, owner);
+  store.setOwner(slot, owner);
   forgetPidFlow(s, oldPid);
   noteOwner(s, owner);
 }
@@ -473,7 +480,7 @@ function removeFlow(s: State, slot: number): void {
   const h = store.history(slot);
   if (h !== null && h >= 0) {
     s.book.shortHistories.release(h);
-    store.setRef(slot, R_HISTORY, null);
+    store.setHistory(slot, null);
   }
   if (isOpen(store, slot)) s.totals.flowsOpen--;
   const pid = store.owner(slot).pid;
@@ -579,13 +586,15 @@ function setCounters(
 ): void {
   const num = store.num[slot >> PAGE_BITS];
   const o = (slot & PAGE_MASK) * NUM_STRIDE;
+  const int = store.int[slot >> PAGE_BITS];
+  const q = (slot & PAGE_MASK) * INT_STRIDE;
   store.valueWrites++;
   num[o + BYTES_SENT] = c.bytesSent;
   num[o + BYTES_RECEIVED] = c.bytesReceived;
   num[o + PACKETS_SENT] = c.packetsSent ?? NaN;
   num[o + PACKETS_RECEIVED] = c.packetsReceived ?? NaN;
-  num[o + RETRANSMITS] = c.retransmits ?? NaN;
-  num[o + SRTT_US] = c.srttUs ?? NaN;
+  int[q + RETRANSMITS] = u32Field(c.retransmits);
+  int[q + SRTT_US] = u32Field(c.srttUs);
 }
 
 /** A replayed counters snapshot (columns, NaN for null, as the store keeps them): what
@@ -594,6 +603,7 @@ function setCounterColumns(s: State, c: CounterColumns): void {
   const slots = s.flows.slots;
   const store = s.flows.store;
   const pages = store.num;
+  const intPages = store.int;
   const { flowId, bytesSent, bytesReceived, packetsSent, packetsReceived, retransmits, srttUs } = c;
   for (let i = 0; i < c.length; i++) {
     const slot = slots.get(flowId[i]);
@@ -607,8 +617,10 @@ function setCounterColumns(s: State, c: CounterColumns): void {
     num[o + BYTES_RECEIVED] = bytesReceived[i];
     num[o + PACKETS_SENT] = packetsSent[i];
     num[o + PACKETS_RECEIVED] = packetsReceived[i];
-    num[o + RETRANSMITS] = retransmits[i];
-    num[o + SRTT_US] = srttUs[i];
+    const int = intPages[slot >> PAGE_BITS];
+    const q = (slot & PAGE_MASK) * INT_STRIDE;
+    int[q + RETRANSMITS] = u32Field(retransmits[i]);
+    int[q + SRTT_US] = u32Field(srttUs[i]);
   }
 }
 
@@ -628,7 +640,7 @@ function tick(s: State, e: TickEvent): void {
   const { slots, serials } = book.active;
   const active = book.active.end;
   const numPages = store.num;
-  const refPages = store.refs;
+  const intPages = store.int;
   const rings = store.rings;
   const t = s.ticks;
   const tickSlot = hist > 0 ? t % hist : 0;
@@ -661,8 +673,8 @@ function tick(s: State, e: TickEvent): void {
     rx += rxr;
     // Idle intervals of a flow that never moved are implicit zeros (rateHistory).
     if (hist > 0) {
-      const h = refPages[slot >> PAGE_BITS][(slot & PAGE_MASK) * REF_STRIDE + R_HISTORY] as number | null;
-      if (h !== null && h < 0) {
+      const h = intPages[slot >> PAGE_BITS][(slot & PAGE_MASK) * INT_STRIDE + HISTORY];
+      if (h < 0 && h !== NO_HISTORY) {
         // A full ring (a flow that kept moving): its sample written here, as recordRates
         // would, without the call (the most frequent case of a long capture's tick).
         const ring = -1 - h;
@@ -670,7 +682,7 @@ function tick(s: State, e: TickEvent): void {
         const page = rings.page(ring);
         page[at] = txr;
         page[at + 1] = rxr;
-      } else if (txr !== 0 || rxr !== 0 || h !== null) recordRates(book, store, slot, t, hist);
+      } else if (txr !== 0 || rxr !== 0 || h !== NO_HISTORY) recordRates(book, store, slot, t, hist);
     }
     // A closed flow that did not move now reports zeros, and will at every later tick (its
     // counters are final): it leaves now, its history ending after this tick, rather than
@@ -721,7 +733,7 @@ function recordRates(book: Book, store: FlowStore, slot: number, t: number, hist
   let h = store.history(slot);
   if (h === null) {
     h = age < SHORT_HISTORY && SHORT_HISTORY < hist ? book.shortHistories.take() : -1 - rings.take();
-    store.setRef(slot, R_HISTORY, h);
+    store.setHistory(slot, h);
   }
   if (h >= 0) {
     const short = book.shortHistories;
@@ -737,7 +749,7 @@ function recordRates(book: Book, store: FlowStore, slot: number, t: number, hist
       // them the pool's 8 MB.)
       if (age >= lastMoved(short, h) + hist) {
         short.release(h);
-        store.setRef(slot, R_HISTORY, null);
+        store.setHistory(slot, null);
       }
       return;
     }
@@ -753,7 +765,7 @@ function recordRates(book: Book, store: FlowStore, slot: number, t: number, hist
     }
     short.release(h);
     h = -1 - ring;
-    store.setRef(slot, R_HISTORY, h);
+    store.setHistory(slot, h);
   }
   const ring = -1 - h;
   const at = rings.offset(ring) + 2 * (t % hist);

@@ -579,11 +579,12 @@ export const udpFlowAt = {
   counters: (vo: number) => vo + UDP_FLOW.members.counters.offset,
 };
 
-/** Whether the counters at `base` are row `i` of `c` (FlowCounters' order, six numbers
- * a row: src/live/known-flows.ts), without decoding them. */
-export function sameCountersAt(b: Buffer, base: number, proto: 'tcp' | 'udp', c: Float64Array, i: number): boolean {
+/** Whether the counters at `base` are row `i` of `c` (bytes and packets, four numbers a
+ * row) and row `j` of `u` (retransmits and RTT, two u32s a row: src/live/known-flows.ts),
+ * without decoding them. */
+export function sameCountersAt(b: Buffer, base: number, proto: 'tcp' | 'udp', c: Float64Array, i: number, u: Uint32Array, j: number): boolean {
   const m = COUNTERS.members;
   return u64(b, base, m.bytes_sent) === c[i] && u64(b, base, m.bytes_received) === c[i + 1]
     && u64(b, base, m.packets_sent) === c[i + 2] && u64(b, base, m.packets_received) === c[i + 3]
-    && (proto === 'udp' || (u32(b, base, m.retransmits) === c[i + 4] && u32(b, base, m.srtt_us) === c[i + 5]));
+    && (proto === 'udp' || (u32(b, base, m.retransmits) === u[j] && u32(b, base, m.srtt_us) === u[j + 1]));
 }

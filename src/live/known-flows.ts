@@ -1,7 +1,7 @@
 // The open flows a live source reported, with the state and counters it reported last
 // (so that it emits only changes), in columns indexed by a slot instead of two objects per
 // flow: with 100,000 connections held open a Known object and a counters object each were
-// ~120 bytes a flow (12 MB) on top of the reducer's own; a slot is 50 bytes. Slots of
+// ~120 bytes a flow (12 MB) on top of the reducer's own; a slot is 42 bytes. Slots of
 // closed flows are reused. Flow ids find their slot through a window of ids
 // (src/core/id-window.ts), not a Map (3.5 MiB of V8's heap at 100,000 flows), and the
 // counters are in pages of PAGE slots rather than one array doubled (100,000 flows took
@@ -10,10 +10,12 @@ import { IdWindow } from '../core/id-window';
 import { sameCountersAt } from '../events/decode';
 import type { FlowCounters, Proto } from '../events/types';
 
-/** Counter columns per slot, in FlowCounters' order. */
-const WIDTH = 6;
+/** Counter columns per slot: bytes and packets (doubles, u64 in the kernel), then
+ * retransmits and RTT (u32s, as in the kernel), in FlowCounters' order. */
+const WIDTH = 4;
+const U32_WIDTH = 2;
 const UDP = 1;
-/** Slots per page of counters (192 KiB). */
+/** Slots per page of counters (128 KiB of doubles, 32 KiB of u32s). */
 const PAGE_BITS = 12;
 const PAGE_SLOTS = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE_SLOTS - 1;
@@ -28,8 +30,9 @@ export class KnownFlows {
   private udp = 0;
   private protos = new Uint8Array(FIRST_SLOTS);
   private stateCodes = new Uint8Array(FIRST_SLOTS);
-  /** Per page, WIDTH counters per slot. */
+  /** Per page, WIDTH counters per slot, and U32_WIDTH more in `u32s`. */
   private readonly counters: Float64Array[] = [new Float64Array(FIRST_SLOTS * WIDTH)];
+  private readonly u32s: Uint32Array[] = [new Uint32Array(FIRST_SLOTS * U32_WIDTH)];
   /** State names by code (a handful of TCP states, 'open' for UDP). */
   private readonly stateNames: string[] = [];
   private readonly stateCodeOf = new Map<string, number>();
@@ -66,6 +69,8 @@ export class KnownFlows {
     this.stateCodes[s] = this.code(state);
     const o = (s & PAGE_MASK) * WIDTH;
     this.counters[s >> PAGE_BITS].fill(0, o, o + WIDTH);
+    const u = (s & PAGE_MASK) * U32_WIDTH;
+    this.u32s[s >> PAGE_BITS].fill(0, u, u + U32_WIDTH);
   }
 
   /** True when the flow was known. */
@@ -93,7 +98,8 @@ export class KnownFlows {
   /** Whether the map entry's counters at `base` in `b` are those last reported, read in
    * place (a UDP flow has no retransmits or RTT). */
   sameAt(slot: number, b: Buffer, base: number): boolean {
-    return sameCountersAt(b, base, this.proto(slot), this.counters[slot >> PAGE_BITS], (slot & PAGE_MASK) * WIDTH);
+    const page = slot >> PAGE_BITS;
+    return sameCountersAt(b, base, this.proto(slot), this.counters[page], (slot & PAGE_MASK) * WIDTH, this.u32s[page], (slot & PAGE_MASK) * U32_WIDTH);
   }
 
   /** Notes `c` as the counters last reported. */
@@ -104,17 +110,21 @@ export class KnownFlows {
     a[i + 1] = c.bytesReceived;
     a[i + 2] = c.packetsSent ?? 0;
     a[i + 3] = c.packetsReceived ?? 0;
-    a[i + 4] = c.retransmits ?? 0;
-    a[i + 5] = c.srttUs ?? 0;
+    const u = this.u32s[slot >> PAGE_BITS];
+    const j = (slot & PAGE_MASK) * U32_WIDTH;
+    u[j] = c.retransmits ?? 0;
+    u[j + 1] = c.srttUs ?? 0;
   }
 
   /** The counters last reported, as an object (a flow closed by a sweep carries them). */
   countersOf(slot: number): FlowCounters {
     const a = this.counters[slot >> PAGE_BITS];
     const i = (slot & PAGE_MASK) * WIDTH;
+    const u = this.u32s[slot >> PAGE_BITS];
+    const j = (slot & PAGE_MASK) * U32_WIDTH;
     const udp = this.protos[slot] === UDP;
     return { bytesSent: a[i], bytesReceived: a[i + 1], packetsSent: a[i + 2], packetsReceived: a[i + 3],
-      retransmits: udp ? null : a[i + 4], srttUs: udp ? null : a[i + 5] };
+      retransmits: udp ? null : u[j], srttUs: udp ? null : u[j + 1] };
   }
 
   private code(state: string): number {
@@ -141,11 +151,17 @@ export class KnownFlows {
       this.stateCodes = states;
     }
     const page = s >> PAGE_BITS;
-    if (page === this.counters.length) this.counters.push(new Float64Array(PAGE_SLOTS * WIDTH));
-    else if (page === 0 && s * WIDTH === this.counters[0].length) {
-      const first = new Float64Array(Math.min(2 * s, PAGE_SLOTS) * WIDTH);
+    if (page === this.counters.length) {
+      this.counters.push(new Float64Array(PAGE_SLOTS * WIDTH));
+      this.u32s.push(new Uint32Array(PAGE_SLOTS * U32_WIDTH));
+    } else if (page === 0 && s * WIDTH === this.counters[0].length) {
+      const n = Math.min(2 * s, PAGE_SLOTS);
+      const first = new Float64Array(n * WIDTH);
       first.set(this.counters[0]);
       this.counters[0] = first;
+      const firstU32s = new Uint32Array(n * U32_WIDTH);
+      firstU32s.set(this.u32s[0]);
+      this.u32s[0] = firstU32s;
     }
     return s;
   }

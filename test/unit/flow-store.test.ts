@@ -128,4 +128,38 @@ describe('flow store', () => {
       expect(f2.history === null, `flow 2 at tick ${k}`).toBe(k >= 3 + hist);
     }
   });
+
+  it('lets go of the addresses, owners and words its flows no longer use, and reads each back', () => {
+    const s = createCoreState({ lingerNs: 1 * S });
+    const store = s.flows.store;
+    const other: Owner = { ...owner, pid: 20, tid: 20, comm: 'wget' };
+    // Words past lifecycle.ts's vocabulary of 1,024 are stored as rare words: states
+    // no kernel has, one per flow (the vocabulary is shared, so fill it whatever it holds).
+    const events: AppEvent[] = [tick(0)];
+    for (let i = 1; i <= 1100; i++) events.push(open(i, 0.1 * S, { state: `S${i}`, raddr: `10.1.${i >> 8}.${i & 255}`, owner: i % 2 ? owner : other }));
+    applyBatch(s, events);
+    expect(store.rareWords.size).toBeGreaterThan(0);
+    for (const i of [1, 2, 1099, 1100]) {
+      const f = s.flows.get(i)!;
+      expect([f.state, f.openedAs, f.raddr, f.laddr, f.owner.comm, f.proto, f.direction]).toEqual(
+        [`S${i}`, `S${i}`, `10.1.${i >> 8}.${i & 255}`, '127.0.0.1', i % 2 ? 'curl' : 'wget', 'tcp', 'outbound']);
+    }
+    // A rare word's flow moves to another rare state, then to a known one.
+    applyBatch(s, [{ type: 'flow-state', ts: 0.2 * S, flowId: 1100, state: 'S-other' }]);
+    expect(s.flows.get(1100)!.state).toBe('S-other');
+    expect(flowLifecycle(s.flows.get(1100)!).map((e) => e.what)).toEqual(['S1100', 'S-other']);
+    expect(store.addresses.size).toBe(1101);
+    expect(store.owners.size).toBe(2);
+    // All close; once their linger is over nothing they shared is kept.
+    const closes: AppEvent[] = [];
+    for (let i = 1; i <= 1100; i++) closes.push(close(0.5 * S, i, i, 0));
+    applyBatch(s, [...closes, tick(1 * S), tick(2 * S)]);
+    expect(s.flows.size).toBe(0);
+    expect([store.addresses.size, store.owners.size, store.rareWords.size]).toEqual([0, 0, 0]);
+    // Codes are reused for the next flows.
+    applyBatch(s, [open(2000, 2.1 * S, { raddr: '10.9.9.9', state: 'S-again' })]);
+    const f = s.flows.get(2000)!;
+    expect([f.raddr, f.laddr, f.owner.comm, f.state]).toEqual(['10.9.9.9', '127.0.0.1', 'curl', 'S-again']);
+    expect([store.addresses.size, store.owners.size]).toEqual([2, 1]);
+  });
 });

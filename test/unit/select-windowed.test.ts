@@ -3,6 +3,7 @@
 // incremental snapshot against deriving every row, cached groups against grouping again.
 import { describe, expect, it } from 'vitest';
 import { applyBatch, createCoreState } from '../../src/core/reducer';
+import { FLOW_ID } from '../../src/core/flow-fields';
 import {
   COLUMNS, deriveFlowRows, FlowSnapshotDeriver, OrderedRows, parseQuery, selectTable, sortRows, TableSelector,
   type SortSpec, type TableRow, type TableView,
@@ -181,7 +182,7 @@ describe('incremental flow snapshot', () => {
     applyBatch(s, [{ type: 'flow-close', ts: T0 + 1e9, flowId: 1, counters: final }, tick(1), tick(2)]);
     expect(s.flows.has(1)).toBe(false);
     applyBatch(s, [open(3, owner(102, 'new', 0, 5000), '10.9.9.9')]);
-    expect(s.flows.store.numAt(s.flows.slots.get(3)!, 12 /* FLOW_ID */)).toBe(3);
+    expect(s.flows.store.numAt(s.flows.slots.get(3)!, FLOW_ID)).toBe(3);
     // Not derived again (frozen): the rows it showed; unfrozen, the same flows and names.
     expect(snap.table.rows().map(plain)).toEqual(shown);
     snap.table.thaw();

@@ -7,9 +7,13 @@
 // (flow-table.ts), not a view object per flow.
 import type { CoreState } from '../state';
 import type { FlowStore } from '../flow-store';
-import { END_TS, NUM_STRIDE, PAGE_BITS, PAGE_MASK, REF_STRIDE, R_STATE } from '../flow-fields';
+import { END_TS, INT_STRIDE, NUM_STRIDE, PAGE_BITS, PAGE_MASK, STATE } from '../flow-fields';
 import { FlowTable } from './flow-table';
 import { namesOf, OTHER_STATE, stateCode, type FlowRow } from './rows';
+
+/** The table's state code (rows.ts stateCode) of each word code of the store's STATE (a
+ * word's code never changes): an array read per flow each interval instead of a Map. */
+const stateOfWord: number[] = [];
 
 export interface FlowSnapshot {
   /** Every flow's values, in the state's order (first seen first). */
@@ -26,7 +30,12 @@ export interface FlowSnapshot {
  * runs over every flow each interval). The numbers are not copied: the table reads them
  * from the store (flow-table.ts), and the store counts the intervals that wrote any. */
 function fillText(t: FlowTable, i: number, store: FlowStore, slot: number): boolean {
-  const state = stateCode(store.refs[slot >> PAGE_BITS][(slot & PAGE_MASK) * REF_STRIDE + R_STATE] as string);
+  const word = store.int[slot >> PAGE_BITS][(slot & PAGE_MASK) * INT_STRIDE + STATE];
+  let state = word >= 0 ? stateOfWord[word] : undefined;
+  if (state === undefined) {
+    state = stateCode(store.wordOf(word));
+    if (word >= 0) stateOfWord[word] = state;
+  }
   const end = store.num[slot >> PAGE_BITS][(slot & PAGE_MASK) * NUM_STRIDE + END_TS];
   const closed = end === end ? 1 : 0;
   // OTHER_STATE: the text is not in the code, so it may have changed.

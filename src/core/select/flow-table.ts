@@ -13,7 +13,8 @@
 import type { FlowStore } from '../flow-store';
 import { copyOf } from '../flow-view';
 import {
-  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, FLOW_ID, NUM_STRIDE, PAGE_BITS, PAGE_MASK, RETRANSMITS, RX_RATE, SRTT_US, TX_RATE,
+  BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, FLOW_ID, INT_STRIDE, NUM_STRIDE, PAGE_BITS, PAGE_MASK, RETRANSMITS, RX_RATE, SRTT_US, TX_RATE,
+  u32Number,
 } from '../flow-fields';
 import type { Flow } from '../state';
 import type { ColumnId } from './columns';
@@ -35,8 +36,8 @@ export interface RowSource<T> {
 }
 
 /** A flow's numbers by position, as group sums read them: `field` is one of the flow
- * store's fields (flow-fields.ts: TX_RATE, RX_RATE, BYTES_SENT, BYTES_RECEIVED,
- * RETRANSMITS, SRTT_US, CONNECT_LATENCY_US); NaN for a missing value. */
+ * store's fields (flow-fields.ts: TX_RATE, RX_RATE, BYTES_SENT, BYTES_RECEIVED of its
+ * doubles, RETRANSMITS, SRTT_US, CONNECT_LATENCY_US of its u32s); NaN for a missing value. */
 export interface NumberColumns {
   numAt(i: number, field: number): number;
 }
@@ -152,7 +153,8 @@ export class FlowTable implements RowSource<FlowRow>, NumberColumns {
     if (f !== null) return f[i * FROZEN_STRIDE + FROZEN_AT[field]];
     const slot = this.slots[i];
     if (slot < 0) return flowNum(this.gone.get(i)!, field);
-    return this.store!.num[slot >> PAGE_BITS][(slot & PAGE_MASK) * NUM_STRIDE + field];
+    if (field < NUM_STRIDE) return this.store!.num[slot >> PAGE_BITS][(slot & PAGE_MASK) * NUM_STRIDE + field];
+    return u32Number(this.store!.int[slot >> PAGE_BITS][(slot & PAGE_MASK) * INT_STRIDE + field]);
   }
 
   /** Keeps the numbers of every position as they are now, until `thaw`: the screen is
