@@ -293,6 +293,11 @@ __noinline __u32 slot_take(void)
 			*hint = idx;
 		return idx * 64 + bit_index(bit);
 	}
+	/* The SS_SLOT_TRIES words from the hint are full: the run of slots another CPU took
+	 * (its search started SS_SLOT_CPU_SPREAD words on). Left there, the hint would fail
+	 * every take on this CPU until one of those slots is given back; a random word instead
+	 * (odd: 0 means no hint) is free with the odds of the whole map. */
+	*hint = (bpf_get_prandom_u32() & (SS_SLOT_WORDS - 1)) | 1;
 	slotless_add(1);
 	return SS_NO_SLOT;
 }
