@@ -257,8 +257,9 @@ static __always_inline void slotless_add(__s64 n)
 }
 
 /* A free slot (taken with an atomic or: CPUs never share one), or SS_NO_SLOT (counted
- * in `slotless`) when the words tried from the hint are full. A global function: the
- * verifier checks it once, not once per caller (list_sockets' accept-queue loop). */
+ * in `slotless`) when the words tried from the hint, then from a random word, are full.
+ * A global function: the verifier checks it once, not once per caller (list_sockets'
+ * accept-queue loop). */
 __noinline __u32 slot_take(void)
 {
 	__u32 zero = 0, start, i;
@@ -272,11 +273,19 @@ __noinline __u32 slot_take(void)
 	if (start == 0)
 		start = (bpf_get_smp_processor_id() * SS_SLOT_CPU_SPREAD) & (SS_SLOT_WORDS - 1);
 
-	for (i = 0; i < SS_SLOT_TRIES; i++) {
-		__u32 idx = (start + i) & (SS_SLOT_WORDS - 1);
-		__u64 *word = bpf_map_lookup_elem(&live_slots, &idx);
-		__u64 free, bit, old;
+	for (i = 0; i < 2 * SS_SLOT_TRIES; i++) {
+		__u32 idx;
+		__u64 *word, free, bit, old;
 
+		/* The SS_SLOT_TRIES words from the hint were full: the run of slots another CPU
+		 * took (its search started SS_SLOT_CPU_SPREAD words on). Searched from there
+		 * again, every later take on this CPU would fail until one of those is given
+		 * back; a random word instead (odd: a hint of 0 means none) has the odds of
+		 * the whole map. */
+		if (i == SS_SLOT_TRIES)
+			start = ((bpf_get_prandom_u32() & (SS_SLOT_WORDS - 1)) | 1) - SS_SLOT_TRIES;
+		idx = (start + i) & (SS_SLOT_WORDS - 1);
+		word = bpf_map_lookup_elem(&live_slots, &idx);
 		if (!word)
 			break;
 		free = ~*(volatile __u64 *)word;
