@@ -50,11 +50,12 @@ export class MemoryReturner {
   private lastReclaim = -Infinity;
 
   constructor(private readonly options: MemoryReturnerOptions = {}) {
-    // V8's helper threads (GC, compiler) each took a malloc arena of their own, whose
-    // freed pages glibc keeps: with 100,000 held flows the TUI's helper-thread arenas held
-    // 10-17 MiB resident. Sharing two: 6 MiB less resident in the steady state and 10 less
-    // at the peak (scripts/bench-footprint.mjs --mode tui, MALLOC_ARENA_MAX=2 in the
-    // environment, 2 interleaved pairs, 2026-11-27).
+    // V8's helper threads (GC, compiler) took malloc arenas of their own (glibc allows 8
+    // per core), whose freed pages glibc keeps: with 100,000 held flows the TUI's
+    // helper-thread arenas held 10-17 MiB resident. At most two, set here: median RSS of
+    // the hold's last 30 s 148.4 -> 145.9 MiB, peak 188 -> 180 (scripts/bench-footprint.mjs
+    // --mode tui, 3 interleaved pairs, 2026-11-27; set in the environment before start,
+    // MALLOC_ARENA_MAX=2 gave 6 MiB less); CPU under churn unchanged (4 pairs).
     libbpf().limitNativeArenas(MALLOC_ARENAS);
   }
 
