@@ -11,6 +11,8 @@ import vm from 'node:vm';
 import { libbpf } from '../loader/libbpf';
 
 const SLACK = 16 * 1024 * 1024;
+/** malloc arenas the process's threads share (glibc's default: 8 per core). */
+const MALLOC_ARENAS = 2;
 /** At most one reclaim this often: under sustained churn a reclaim would find little to
  * give back, and malloc_trim on a large heap costs tens of ms. */
 const MIN_GAP_MS = 30_000;
@@ -47,7 +49,15 @@ export class MemoryReturner {
   private trimNext = false;
   private lastReclaim = -Infinity;
 
-  constructor(private readonly options: MemoryReturnerOptions = {}) {}
+  constructor(private readonly options: MemoryReturnerOptions = {}) {
+    // V8's helper threads (GC, compiler) took malloc arenas of their own (glibc allows 8
+    // per core), whose freed pages glibc keeps: with 100,000 held flows the TUI's
+    // helper-thread arenas held 10-17 MiB resident. At most two, set here: median RSS of
+    // the hold's last 30 s 148.4 -> 145.9 MiB, peak 188 -> 180 (scripts/bench-footprint.mjs
+    // --mode tui, 3 interleaved pairs, 2026-11-27; set in the environment before start,
+    // MALLOC_ARENA_MAX=2 gave 6 MiB less); CPU under churn unchanged (4 pairs).
+    libbpf().limitNativeArenas(MALLOC_ARENAS);
+  }
 
   /** Call once per interval; `quiet`: the interval read few records. True when it ran a
    * full GC: memory grew by more than SLACK and stopped growing in a quiet interval (the

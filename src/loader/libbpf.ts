@@ -17,6 +17,7 @@ const PROT_WRITE = 2;
 const MAP_SHARED = 1;
 const MAP_FAILED = 0xffffffffffffffffn; // (void *)-1 as koffi returns it
 const SC_PAGESIZE = 30;
+const M_ARENA_MAX = -8; // glibc's malloc.h
 
 /** libbpf_print_level */
 export const LIBBPF_WARN = 0;
@@ -145,6 +146,9 @@ export interface Bindings {
   /** glibc's malloc_trim(0): gives free native heap memory back to the kernel. False
    * where the C library has none (musl). */
   trimNativeHeap(): boolean;
+  /** glibc's mallopt(M_ARENA_MAX, max): threads that need a malloc arena from now on share
+   * at most `max`. False where the C library has none (musl). */
+  limitNativeArenas(max: number): boolean;
   /** mmap(2) of `length` bytes of `fd` at `offset`, MAP_SHARED; null (errno set) on failure. */
   mapShared(fd: number, length: number, writable: boolean, offset: number): Ptr | null;
   /** munmap(2); 0 or -1 (errno set). */
@@ -297,11 +301,14 @@ export function libbpf(): Bindings {
   } as unknown as Libc;
   const sysconf = c.func('long sysconf(int name)');
   const memcpy = c.func('void *memcpy(void *dst, void *src, size_t n)');
+  let mallopt: ((param: number, value: number) => number) | null;
   let mallocTrim: ((pad: number) => number) | null;
   try {
+    mallopt = c.func('int mallopt(int param, int value)');
     mallocTrim = c.func('int malloc_trim(size_t pad)');
   } catch {
-    mallocTrim = null; // not glibc
+    mallopt = null; // not glibc
+    mallocTrim = null;
   }
 
   let printCb: Ptr | null = null;
@@ -323,6 +330,7 @@ export function libbpf(): Bindings {
       mallocTrim(0);
       return true;
     },
+    limitNativeArenas: (max) => mallopt !== null && mallopt(M_ARENA_MAX, max) === 1,
     pageSize: Number(sysconf(SC_PAGESIZE)),
     readBytes: (ptr, size) => Buffer.from(Buffer.from(koffi.view(ptr, size))),
     copyInto: (dst, ptr, size) => {
