@@ -80,6 +80,12 @@ describe('top-k selection', () => {
 });
 
 describe('incremental flow snapshot', () => {
+  /** A TCP flow opened by `o` from `laddr` (the tests of flows leaving the store). */
+  const open = (flowId: number, o: ReturnType<typeof owner>, laddr: string): AppEvent => ({
+    type: 'flow-open', ts: T0 + flowId, flowId, cookie: flowId, proto: 'tcp', family: 4, laddr, lport: flowId, raddr: '10.0.0.2',
+    rport: 80, direction: 'outbound', owner: o, state: 'ESTABLISHED', connectLatencyUs: null, seenAtStart: false,
+  });
+
   const compare = (a: readonly TableRow[], b: readonly TableRow[]) => expect(a.map(plain)).toEqual(b.map(plain));
 
   it('has the rows a full derive has, through opens, closes, counters and late facts', () => {
@@ -167,10 +173,6 @@ describe('incremental flow snapshot', () => {
   it('keeps showing a flow that left until the next derive, after a new flow took its slot', () => {
     const s = createCoreState({ lingerNs: 0 });
     const d = new FlowSnapshotDeriver();
-    const open = (flowId: number, o: ReturnType<typeof owner>, laddr: string): AppEvent => ({
-      type: 'flow-open', ts: T0 + flowId, flowId, cookie: flowId, proto: 'tcp', family: 4, laddr, lport: flowId, raddr: '10.0.0.2',
-      rport: 80, direction: 'outbound', owner: o, state: 'ESTABLISHED', connectLatencyUs: null, seenAtStart: false,
-    });
     applyBatch(s, [open(1, owner(100, 'old', 1000, 5000), '10.0.0.1'), open(2, owner(101, 'stays', 1000, 5000), '10.0.0.3'), tick(0)]);
     const snap = d.derive(s, true);
     const shown = snap.table.rows().map(plain);
@@ -195,10 +197,6 @@ describe('incremental flow snapshot', () => {
   it('keeps a flow that left readable in its held slot until the next derive, also when the screen freezes after it left', () => {
     const s = createCoreState({ lingerNs: 0 });
     const d = new FlowSnapshotDeriver();
-    const open = (flowId: number, o: ReturnType<typeof owner>, laddr: string): AppEvent => ({
-      type: 'flow-open', ts: T0 + flowId, flowId, cookie: flowId, proto: 'tcp', family: 4, laddr, lport: flowId, raddr: '10.0.0.2',
-      rport: 80, direction: 'outbound', owner: o, state: 'ESTABLISHED', connectLatencyUs: null, seenAtStart: false,
-    });
     const final = { bytesSent: 1, bytesReceived: 2, packetsSent: null, packetsReceived: null, retransmits: null, srttUs: null };
     applyBatch(s, [open(1, owner(100, 'old', 1000, 5000), '10.0.0.1'), open(2, owner(101, 'stays', 1000, 5000), '10.0.0.3'), tick(0)]);
     const snap = d.derive(s, true);
