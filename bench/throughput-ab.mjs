@@ -3,7 +3,7 @@
 // builds, as section 1 runs them (bench/README.md "Method of section 1"): nginx and wrk pinned
 // (PLACEMENT), bpf_stats off, a nothing-attached run between every two configurations (per
 // round: none, A, none, B, ..., the order rotating; one more none at the end), each monitor
-// first serving 5 s of keep-alive load unmeasured (steady state), then one measured wrk run.
+// first serving section 1's warm-up on this load (WARM_UP) unmeasured, steady state; then one measured wrk run.
 // Each run's ratio is against the geometric mean of the nothing runs on either side of it.
 // Prints per round those ratios and the CPU of the monitor's own process and of its terminal
 // (the tmux server, for the TUI) apart, in % of a core: what the TUI costs beyond `record`
@@ -24,7 +24,7 @@ import { cpuSeconds, killOwnedSync, sleep } from './lib/proc.mjs';
 import { startNginx, stopNginx, runWrk, placement } from './lib/workloads.mjs';
 import { monitorDefinitions } from './lib/monitors.mjs';
 import { enableStats, setStats, restoreStats } from './lib/bpfstats.mjs';
-import { WARM_UP_S } from './sections/overhead.mjs';
+import { WARM_UP } from './sections/overhead.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -42,6 +42,7 @@ if (!['keepalive', 'close'].includes(opts.load)) throw new Error(`--load takes k
 const work = mkdtempSync(path.join(tmpdir(), 'sockscope-ab-'));
 const seconds = Number(opts.duration);
 const close = opts.load === 'close';
+const warmUpS = WARM_UP.find((w) => w.id === opts.load).s; // section 1's warm-up on this load
 process.on('exit', () => { killOwnedSync(); restoreStats(); });
 if (enableStats()) setStats(opts['bpf-stats'] === 'on');
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
@@ -67,7 +68,7 @@ for (const repo of opts.repo) {
 async function measure(config) {
   const h = await config.start();
   if (!h.ok) throw new Error(`${config.label}: ${h.reason}`);
-  if (!h.none) await runWrk(nginx, WARM_UP_S, false);
+  if (!h.none) await runWrk(nginx, warmUpS, close);
   const pids = h.none ? [] : h.pids();
   const extra = h.none ? [] : h.extraPids();
   const c0 = cpuSeconds(pids), t0 = cpuSeconds(extra), w0 = performance.now();
