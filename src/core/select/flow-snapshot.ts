@@ -5,11 +5,45 @@
 // in place: a holder of an older snapshot sees the new values; the TUI freezes by not
 // deriving (use-snapshot.ts). The table keeps each flow's slot in the reducer's flow store
 // (flow-table.ts), not a view object per flow.
-import type { CoreState } from '../state';
+import type { Owner } from '../../events/types';
+import type { CoreState, Flow } from '../state';
 import type { FlowStore } from '../flow-store';
 import { END_TS, INT_STRIDE, NUM_STRIDE, PAGE_BITS, PAGE_MASK, STATE } from '../flow-fields';
 import { FlowTable } from './flow-table';
-import { namesOf, OTHER_STATE, stateCode, type FlowRow } from './rows';
+import { namesOf, OTHER_STATE, stateCode, type FlowRow, type OwnerNames } from './rows';
+
+/** Owners whose names the deriver remembers (NamesMemo). */
+const MEMO_OWNERS = 4;
+
+/** namesOf for the last few owners, while the state's facts (factsVersion) and the state
+ * are the same: every name namesOf reads (a process's exe, a user, a container) changes
+ * only with a fact, which bumps factsVersion. Under connection churn every new flow has
+ * its names looked up (~25,000 a second) and they come from a few owners (the churning
+ * processes' threads): four identity compares instead of three Map lookups and a
+ * WeakMap's. The same objects namesOf returns. */
+class NamesMemo {
+  private state: CoreState | null = null;
+  private version = -1;
+  private readonly owners: Array<Owner | null> = new Array<Owner | null>(MEMO_OWNERS).fill(null);
+  private readonly names: Array<OwnerNames | null> = new Array<OwnerNames | null>(MEMO_OWNERS).fill(null);
+  private next = 0;
+
+  of(state: CoreState, flow: Flow): OwnerNames {
+    if (state !== this.state || state.factsVersion !== this.version) {
+      this.state = state;
+      this.version = state.factsVersion;
+      this.owners.fill(null);
+      this.names.fill(null);
+    }
+    const owner = flow.owner;
+    for (let k = 0; k < MEMO_OWNERS; k++) if (this.owners[k] === owner) return this.names[k]!;
+    const names = namesOf(state, flow);
+    this.owners[this.next] = owner;
+    this.names[this.next] = names;
+    this.next = (this.next + 1) % MEMO_OWNERS;
+    return names;
+  }
+}
 
 /** The table's state code (rows.ts stateCode) of each word code of the store's STATE (a
  * word's code never changes): an array read per flow each interval instead of a Map. */
@@ -55,6 +89,7 @@ export class FlowSnapshotDeriver {
   private unlisten: (() => void) | null = null;
   /** The store's count of number writes (FlowStore.valueWrites) at the last derive. */
   private valueWrites = -1;
+  private readonly names = new NamesMemo();
 
   /** A flow the table shows is leaving the store: its slot is held until the next derive
    * (the table reads it there), or, while the screen is frozen, the table keeps a copy. */
@@ -97,7 +132,7 @@ export class FlowSnapshotDeriver {
         return;
       }
       if (factsChanged) {
-        const names = namesOf(state, store.transientView(slot));
+        const names = this.names.of(state, store.transientView(slot));
         if (t.names[i] !== names) {
           t.names[i] = names;
           text = true;
@@ -166,10 +201,10 @@ export class FlowSnapshotDeriver {
           t.names[i] = prev.names[j];
         }
         j++;
-        if (factsChanged) t.names[i] = namesOf(state, flow);
+        if (factsChanged) t.names[i] = this.names.of(state, flow);
       } else {
         t.slots[i] = slot;
-        t.names[i] = namesOf(state, flow);
+        t.names[i] = this.names.of(state, flow);
       }
       positionOf[slot] = i;
       // State and close at a reused position are the previous flow's: fillText writes what differs.
