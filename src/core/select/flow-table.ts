@@ -191,6 +191,17 @@ export class FlowTable implements RowSource<FlowRow>, NumberColumns {
     this.leftHeld.push(i);
   }
 
+  /** Positions whose flow left the store since the last derive (held or copied). */
+  get departures(): number {
+    return this.leftHeld.length + this.gone.size;
+  }
+
+  /** The positions of flows that left into held slots read -1, as copied ones do (the
+   * deriver, compacting the table, skips them). */
+  markLeftHeld(): void {
+    for (let k = 0; k < this.leftHeld.length; k++) this.slots[this.leftHeld.at(k)] = -1;
+  }
+
   /** The derive brought the table up to date: no position shows a held slot any more. */
   settled(): void {
     this.leftHeld.clear();
