@@ -69,6 +69,12 @@ export class FlowIndex {
     return this.ids.layout;
   }
 
+  /** The slot of the flow opened after the one in `slot` (-1: none), for a walk from a
+   * known flow on (the TUI deriver's new flows, select/flow-snapshot.ts). */
+  nextOf(slot: number): number {
+    return this.store.int[slot >> PAGE_BITS][(slot & PAGE_MASK) * INT_STRIDE + NEXT];
+  }
+
   /** Calls fn(slot, id) for each flow in opening order. */
   forEach(fn: (slot: number, id: number) => void): void {
     const int = this.store.int;

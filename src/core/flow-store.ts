@@ -19,6 +19,7 @@ import {
 } from './flow-fields';
 import type { Owner } from '../events/types';
 import { FlowView } from './flow-view';
+import { IntStack } from './int-stack';
 import { keep } from './intern';
 import { LIFECYCLE_WORDS, lifecycleCode } from './lifecycle';
 import { RateRings } from './rate-rings';
@@ -32,10 +33,10 @@ export class FlowStore {
   capacity = 0;
   /** Slots handed out from the start, free or not. */
   private used = 0;
-  /** Slots given back, reused before new ones. */
-  private free: number[] = [];
+  /** Slots given back, reused before new ones (last given back, first reused). */
+  private readonly free = new IntStack();
   /** Slots given back while a reader still shows them (holdReleased), or null. */
-  private held: number[] | null = null;
+  private held: IntStack | null = null;
   /** Per page, rows of NUM_STRIDE doubles (flow-fields.ts). SERIAL is the serial of the
    * flow in the slot (0: free): an entry of the reducer's lists that names a slot and a
    * serial is stale once the slot's flow left (or another took it). */
@@ -75,7 +76,7 @@ export class FlowStore {
   /** A slot for a new flow; the caller writes every field. */
   alloc(): number {
     let slot = this.free.pop();
-    if (slot === undefined) {
+    if (slot === -1) {
       if (this.used === this.capacity) this.grow();
       slot = this.used++;
     }
@@ -127,7 +128,7 @@ export class FlowStore {
    * kept until the next frame: V8's young generation, then its old one). False: the held
    * slots are reused again, and later releases at once. */
   holdReleased(hold: boolean): void {
-    if (hold) this.held ??= [];
+    if (hold) this.held ??= new IntStack();
     else {
       this.recycleHeld();
       this.held = null;
@@ -139,11 +140,11 @@ export class FlowStore {
     const held = this.held;
     if (held === null) return;
     for (let i = 0; i < held.length; i++) {
-      const slot = held[i];
+      const slot = held.at(i);
       this.dropShared(slot);
       this.free.push(slot);
     }
-    held.length = 0;
+    held.clear();
   }
 
   /** Whether released slots are held (holdReleased). */

@@ -170,6 +170,46 @@ describe('incremental flow snapshot', () => {
     compare(snap.table.rows(), deriveFlowRows(s));
   });
 
+  it('keeps the rows right under churn at the cap, when the last flow shown leaves too, and when facts come', () => {
+    // Flows replaced each interval (evicted at the cap, oldest first) as under connection
+    // churn: the table is compacted from its own order plus the flows opened after its
+    // last one; when that last one left as well, from the state's order.
+    const s = createCoreState({ maxFlows: 60 });
+    const d = new FlowSnapshotDeriver();
+    const owners = [owner(7100, 'a', 1000, 5000), owner(7101, 'b', 1001, 5000)];
+    const final = { bytesSent: 3, bytesReceived: 4, packetsSent: null, packetsReceived: null, retransmits: 1, srttUs: 20 };
+    let next = 1;
+    const churn = (n: number, t: number): AppEvent[] => {
+      const out: AppEvent[] = [];
+      for (let k = 0; k < n; k++) {
+        const id = next++;
+        out.push({
+          type: 'flow-open', ts: T0 + t * 1e9 + k, flowId: id, cookie: id, proto: 'tcp', family: 4, laddr: '10.0.0.1', lport: id,
+          raddr: '10.0.0.2', rport: 80, direction: 'outbound', owner: owners[id % 2], state: 'ESTABLISHED', connectLatencyUs: null, seenAtStart: false,
+        });
+        // Every third one closes at once (the others stay open).
+        if (id % 3 === 0) out.push({ type: 'flow-close', ts: T0 + t * 1e9 + k, flowId: id, counters: final });
+      }
+      return [...out, tick(t)];
+    };
+    applyBatch(s, churn(60, 0));
+    compare(d.derive(s, true).table.rows(), deriveFlowRows(s));
+    for (let t = 1; t < 6; t++) {
+      applyBatch(s, churn(25, t));
+      const snap = d.derive(s, false);
+      expect(snap.table.length).toBe(60);
+      compare(snap.table.rows(), deriveFlowRows(s));
+    }
+    // More than the cap at once: every flow shown leaves, the last one too.
+    applyBatch(s, churn(70, 6));
+    compare(d.derive(s, false).table.rows(), deriveFlowRows(s));
+    // A fact naming a process, with flows coming and going in the same interval.
+    applyBatch(s, [{ type: 'process', ts: T0 + 7e9, pid: 7101, ppid: 1, exe: '/usr/bin/b', cmdline: 'b' }, ...churn(10, 7)]);
+    const snap = d.derive(s, true);
+    compare(snap.table.rows(), deriveFlowRows(s));
+    expect(snap.table.rows().filter((r) => r.pid === 7101).every((r) => r.exe === '/usr/bin/b')).toBe(true);
+  });
+
   it('keeps showing a flow that left until the next derive, after a new flow took its slot', () => {
     const s = createCoreState({ lingerNs: 0 });
     const d = new FlowSnapshotDeriver();

@@ -5,11 +5,46 @@
 // in place: a holder of an older snapshot sees the new values; the TUI freezes by not
 // deriving (use-snapshot.ts). The table keeps each flow's slot in the reducer's flow store
 // (flow-table.ts), not a view object per flow.
-import type { CoreState } from '../state';
+import type { Owner } from '../../events/types';
+import type { CoreState, Flow } from '../state';
 import type { FlowStore } from '../flow-store';
-import { END_TS, INT_STRIDE, NUM_STRIDE, PAGE_BITS, PAGE_MASK, STATE } from '../flow-fields';
+import { END_TS, INT_STRIDE, NUM_STRIDE, PAGE_BITS, PAGE_MASK, SERIAL, STATE } from '../flow-fields';
+import { IntStack } from '../int-stack';
 import { FlowTable } from './flow-table';
-import { namesOf, OTHER_STATE, stateCode, type FlowRow } from './rows';
+import { namesOf, OTHER_STATE, stateCode, type FlowRow, type OwnerNames } from './rows';
+
+/** Owners whose names the deriver remembers (NamesMemo). */
+const MEMO_OWNERS = 4;
+
+/** namesOf for the last few owners, while the state's facts (factsVersion) and the state
+ * are the same: every name namesOf reads (a process's exe, a user, a container) changes
+ * only with a fact, which bumps factsVersion. Under connection churn every new flow has
+ * its names looked up (~25,000 a second) and they come from a few owners (the churning
+ * processes' threads): four identity compares instead of three Map lookups and a
+ * WeakMap's. The same objects namesOf returns. */
+class NamesMemo {
+  private state: CoreState | null = null;
+  private version = -1;
+  private readonly owners: Array<Owner | null> = new Array<Owner | null>(MEMO_OWNERS).fill(null);
+  private readonly names: Array<OwnerNames | null> = new Array<OwnerNames | null>(MEMO_OWNERS).fill(null);
+  private next = 0;
+
+  of(state: CoreState, flow: Flow): OwnerNames {
+    if (state !== this.state || state.factsVersion !== this.version) {
+      this.state = state;
+      this.version = state.factsVersion;
+      this.owners.fill(null);
+      this.names.fill(null);
+    }
+    const owner = flow.owner;
+    for (let k = 0; k < MEMO_OWNERS; k++) if (this.owners[k] === owner) return this.names[k]!;
+    const names = namesOf(state, flow);
+    this.owners[this.next] = owner;
+    this.names[this.next] = names;
+    this.next = (this.next + 1) % MEMO_OWNERS;
+    return names;
+  }
+}
 
 /** The table's state code (rows.ts stateCode) of each word code of the store's STATE (a
  * word's code never changes): an array read per flow each interval instead of a Map. */
@@ -55,6 +90,12 @@ export class FlowSnapshotDeriver {
   private unlisten: (() => void) | null = null;
   /** The store's count of number writes (FlowStore.valueWrites) at the last derive. */
   private valueWrites = -1;
+  private readonly names = new NamesMemo();
+  /** The table's last flow at the last derive (its slot, -1: none, and its serial). */
+  private tail = -1;
+  private tailSerial = 0;
+  /** The flows opened since (compact). */
+  private readonly added = new IntStack();
 
   /** A flow the table shows is leaving the store: its slot is held until the next derive
    * (the table reads it there), or, while the screen is frozen, the table keeps a copy. */
@@ -70,6 +111,9 @@ export class FlowSnapshotDeriver {
   /** After a derive: the table shows no slot that was released, so the held ones are
    * reused, and from now on released slots are held until the next derive. */
   private settle(t: FlowTable, store: FlowStore): void {
+    // The last flow in the state's order, where the next compact looks for new flows.
+    this.tail = t.length > 0 ? t.slots[t.length - 1] : -1;
+    this.tailSerial = this.tail >= 0 ? store.numAt(this.tail, SERIAL) : 0;
     t.settled();
     store.recycleHeld();
     store.holdReleased(true);
@@ -80,32 +124,26 @@ export class FlowSnapshotDeriver {
   derive(state: CoreState, factsChanged: boolean): FlowSnapshot {
     const t = this.snapshot.table;
     t.thaw();
-    if (state !== this.state || state.flows.size !== t.length) return this.rebuild(state, factsChanged);
-    // The common interval: the same flows in the same order, some counters moved. This
-    // loop is kept small (V8 optimizes it quickly); any other case goes to rebuild.
-    const prevSlots = t.slots; // t.length === state.flows.size here
+    // Another state, or flows came or left: rebuild. None of the table's flows left and
+    // as many flows as before means none came either: the same flows in the same order.
+    if (state !== this.state || state.flows.size !== t.length || t.departures > 0) return this.rebuild(state, factsChanged);
+    // The common interval when nothing churns: some counters moved. Read in the table's
+    // order (the state's), not by a walk of the state's opening order, which is a list
+    // linked through the store's rows (flow-index.ts): a dependent load per flow.
     const store = state.flows.store;
+    const slots = t.slots;
     let text = false;
-    let moved = false;
-    let i = 0;
-    // forEach, not for...of: the Map iterator's result objects were not optimized away
-    // here (4 MB allocated per interval at 100,000 flows, the TUI's largest allocation
-    // when idle: heap sampling profile of the footprint bench).
-    state.flows.slots.forEach((slot) => {
-      if (moved || prevSlots[i] !== slot) {
-        moved = true;
-        return;
-      }
+    for (let i = 0; i < t.length; i++) {
+      const slot = slots[i];
       if (factsChanged) {
-        const names = namesOf(state, store.transientView(slot));
+        const names = this.names.of(state, store.transientView(slot));
         if (t.names[i] !== names) {
           t.names[i] = names;
           text = true;
         }
       }
-      if (fillText(t, i++, store, slot)) text = true;
-    });
-    if (moved) return this.rebuild(state, factsChanged);
+      if (fillText(t, i, store, slot)) text = true;
+    }
     this.settle(t, store);
     const values = store.valueWrites !== this.valueWrites;
     this.valueWrites = store.valueWrites;
@@ -127,6 +165,10 @@ export class FlowSnapshotDeriver {
   private rebuild(state: CoreState, factsChanged: boolean): FlowSnapshot {
     const fresh = state !== this.state;
     const store = state.flows.store;
+    if (!fresh) {
+      const compacted = this.compact(state, factsChanged);
+      if (compacted !== null) return compacted;
+    }
     if (fresh) {
       this.unlisten?.();
       const stop = store.onRelease(this.onRelease);
@@ -166,15 +208,71 @@ export class FlowSnapshotDeriver {
           t.names[i] = prev.names[j];
         }
         j++;
-        if (factsChanged) t.names[i] = namesOf(state, flow);
+        if (factsChanged) t.names[i] = this.names.of(state, flow);
       } else {
         t.slots[i] = slot;
-        t.names[i] = namesOf(state, flow);
+        t.names[i] = this.names.of(state, flow);
       }
       positionOf[slot] = i;
       // State and close at a reused position are the previous flow's: fillText writes what differs.
       fillText(t, i++, store, slot);
     });
+    return this.finish(t, n, inPlace, store);
+  }
+
+  /** rebuild without a walk of the state's opening order (a list linked through the
+   * store's rows: a dependent load per flow, 100,000 of them each interval at the cap,
+   * 5-7% of the TUI's main thread under churn in two profiles): the previous order with
+   * the flows that left taken out (their positions read -1: departing, markLeftHeld),
+   * then the flows opened after the last flow the table had (`tail`), which must still
+   * be there. Null when it is not, or when the counts do not add up to the state's
+   * (rebuild then walks the state's order). */
+  private compact(state: CoreState, factsChanged: boolean): FlowSnapshot | null {
+    const store = state.flows.store;
+    const index = state.flows.slots;
+    const tail = this.tail;
+    if (tail < 0 || store.numAt(tail, SERIAL) !== this.tailSerial) return null;
+    const added = this.added;
+    added.clear();
+    for (let slot = index.nextOf(tail); slot !== -1; slot = index.nextOf(slot)) added.push(slot);
+    const prev = this.snapshot.table;
+    prev.markLeftHeld();
+    const prevLength = prev.length;
+    let kept = 0;
+    for (let j = 0; j < prevLength; j++) if (prev.slots[j] >= 0) kept++;
+    const n = state.flows.size;
+    if (kept + added.length !== n) return null;
+    const inPlace = n <= prev.capacity && n >= prev.capacity / 4;
+    const t = inPlace ? prev : new FlowTable(Math.ceil(n * 1.25));
+    t.store = store;
+    if (this.positionOf.length < store.capacity) this.positionOf = new Int32Array(store.capacity);
+    const positionOf = this.positionOf;
+    let i = 0;
+    for (let j = 0; j < prevLength; j++) {
+      const slot = prev.slots[j];
+      if (slot < 0) continue;
+      if (inPlace) {
+        if (j !== i) t.move(j, i);
+      } else {
+        t.slots[i] = slot;
+        t.names[i] = prev.names[j];
+      }
+      if (factsChanged) t.names[i] = this.names.of(state, store.transientView(slot));
+      positionOf[slot] = i;
+      fillText(t, i++, store, slot);
+    }
+    for (let k = 0; k < added.length; k++) {
+      const slot = added.at(k);
+      t.slots[i] = slot;
+      t.names[i] = this.names.of(state, store.transientView(slot));
+      positionOf[slot] = i;
+      fillText(t, i++, store, slot);
+    }
+    return this.finish(t, n, inPlace, store);
+  }
+
+  /** The end of a rebuild: the table's length, the held slots let go, the new shape. */
+  private finish(t: FlowTable, n: number, inPlace: boolean, store: FlowStore): FlowSnapshot {
     if (inPlace) t.truncate(n);
     else t.length = n;
     // Copies of flows that left: none of them is in the table any more.

@@ -12,6 +12,7 @@
 // groups' text read them, and a derive tells when they changed.
 import type { FlowStore } from '../flow-store';
 import { copyOf } from '../flow-view';
+import { IntStack } from '../int-stack';
 import {
   BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, FLOW_ID, INT_STRIDE, NUM_STRIDE, PAGE_BITS, PAGE_MASK, RETRANSMITS, RX_RATE, SRTT_US, TX_RATE,
   u32Number,
@@ -110,7 +111,7 @@ export class FlowTable implements RowSource<FlowRow>, NumberColumns {
   /** Copies of flows that left the store while still at a position here. */
   readonly gone = new Map<number, Flow>();
   /** Positions whose flow left the store into a held slot since the last derive. */
-  private leftHeld: number[] = [];
+  private readonly leftHeld = new IntStack();
   readonly names: OwnerNames[];
   /** The state's text as a code (stateTexts), not a reference: 1 byte a flow, not 8. */
   readonly state: Uint8Array;
@@ -164,8 +165,8 @@ export class FlowTable implements RowSource<FlowRow>, NumberColumns {
     // while frozen the store reuses released slots at once (each copied as it leaves).
     const store = this.store;
     if (store !== null && store.holding) {
-      for (const i of this.leftHeld) this.departing(i);
-      this.leftHeld.length = 0;
+      for (let k = 0; k < this.leftHeld.length; k++) this.departing(this.leftHeld.at(k));
+      this.leftHeld.clear();
       store.holdReleased(false);
     }
     const n = this.length;
@@ -190,9 +191,20 @@ export class FlowTable implements RowSource<FlowRow>, NumberColumns {
     this.leftHeld.push(i);
   }
 
+  /** Positions whose flow left the store since the last derive (held or copied). */
+  get departures(): number {
+    return this.leftHeld.length + this.gone.size;
+  }
+
+  /** The positions of flows that left into held slots read -1, as copied ones do (the
+   * deriver, compacting the table, skips them). */
+  markLeftHeld(): void {
+    for (let k = 0; k < this.leftHeld.length; k++) this.slots[this.leftHeld.at(k)] = -1;
+  }
+
   /** The derive brought the table up to date: no position shows a held slot any more. */
   settled(): void {
-    this.leftHeld.length = 0;
+    this.leftHeld.clear();
   }
 
   /** The flow at position i is leaving the store: a copy takes its place. */
