@@ -197,18 +197,31 @@ export class FlowJsonLines {
     at = put(b, at, this.stateStart(st));
     // The two times, as jsonStringOrNull(flowTimeIso(...)) (flow-json.ts) writes them, in
     // this loop rather than a call per time: a double passed to a call that is not inlined
-    // is a new heap number, and these are above V8's small integers.
+    // is a new heap number, and these are above V8's small integers. With no boot time
+    // both are null here, outside the loop: a `bootMs === null ? NaN : ...` inside it made
+    // every time's ms a heap number (32 of the line's 48 bytes of garbage).
     const bootMs = state.bootWallMs ?? fallbackBootWallMs;
+    if (bootMs === null) {
+      at = put(b, at, NULL);
+      at = put(b, at, END_NAME);
+      at = put(b, at, NULL);
+    } else {
+      at = this.timesAt(b, at, bootMs, num, o);
+    }
+    return put(b, at, (flags & SEEN_AT_START_BIT) !== 0 ? SEEN_TRUE : SEEN_FALSE);
+  }
+
+  /** The start's value, ',"end":' and the end's value, of the flow whose row of `num` is
+   * at `o`, for the boot's wall-clock ms. The row, not the times, is passed: a double passed
+   * to a call that is not inlined is a new heap number. */
+  private timesAt(b: Buffer, at: number, bootMs: number, num: Float64Array, o: number): number {
     for (let k = 0; k < 2; k++) {
       const ts = k === 0 ? num[o + START_TS] : num[o + END_TS];
       if (k === 1) {
         at = put(b, at, END_NAME);
-        if (ts !== ts) {
-          at = put(b, at, NULL);
-          break;
-        }
+        if (ts !== ts) return put(b, at, NULL);
       }
-      const ms = bootMs === null ? NaN : Math.round(bootMs + ts / 1e6);
+      const ms = Math.round(bootMs + ts / 1e6);
       if (!Number.isFinite(ms)) {
         at = put(b, at, NULL);
         continue;
@@ -220,16 +233,23 @@ export class FlowJsonLines {
         at = put(b, at, this.timePrefixes[k]);
         at = millisZAt(b, at, ms - second * 1000);
       } else {
-        const from = at;
-        at = isoTimeAt(b, at, ms);
-        if (ms >= 0 && ms < 1e13) {
-          this.timePrefixes[k].set(b.subarray(from, from + 20));
-          this.timeSeconds[k] = second;
-        }
+        at = this.newSecondAt(b, at, k, ms);
       }
       b[at++] = 0x22;
     }
-    return put(b, at, (flags & SEEN_AT_START_BIT) !== 0 ? SEEN_TRUE : SEEN_FALSE);
+    return at;
+  }
+
+  /** A time whose second is not the last one written for time `k`: written whole, and its
+   * second's text kept. */
+  private newSecondAt(b: Buffer, at: number, k: number, ms: number): number {
+    const from = at;
+    at = isoTimeAt(b, at, ms);
+    if (ms >= 0 && ms < 1e13) {
+      this.timePrefixes[k].set(b.subarray(from, from + 20));
+      this.timeSeconds[k] = Math.floor(ms / 1000);
+    }
+    return at;
   }
 
   /** The encoded start of a line up to the local port's value, or undefined for a proto
