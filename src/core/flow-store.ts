@@ -19,6 +19,7 @@ import {
 } from './flow-fields';
 import type { Owner } from '../events/types';
 import { FlowView } from './flow-view';
+import { IntStack } from './int-stack';
 import { keep } from './intern';
 import { LIFECYCLE_WORDS, lifecycleCode } from './lifecycle';
 import { RateRings } from './rate-rings';
@@ -33,7 +34,7 @@ export class FlowStore {
   /** Slots handed out from the start, free or not. */
   private used = 0;
   /** Slots given back, reused before new ones. */
-  private free: number[] = [];
+  private readonly free = new IntStack();
   /** Slots given back while a reader still shows them (holdReleased), or null. */
   private held: number[] | null = null;
   /** Per page, rows of NUM_STRIDE doubles (flow-fields.ts). SERIAL is the serial of the
@@ -75,7 +76,7 @@ export class FlowStore {
   /** A slot for a new flow; the caller writes every field. */
   alloc(): number {
     let slot = this.free.pop();
-    if (slot === undefined) {
+    if (slot < 0) {
       if (this.used === this.capacity) this.grow();
       slot = this.used++;
     }
