@@ -59,6 +59,11 @@ export class FlowJsonLines {
   /** '{"proto":...,"family":...,"laddr":...,"lport":' per local address, at [proto udp * 2 +
    * family 6] (tcp/udp, 4/6; other values are written as they come). */
   private readonly heads = new Map<string, Array<Piece | undefined>>();
+  /** ',"raddr":...,"rport":' per remote address, and the last one asked for (consecutive
+   * lines mostly share it: a client and its server on one host). */
+  private readonly remotes = new Map<string, Piece>();
+  private lastRemote = '';
+  private lastRemotePiece: Piece | null = null;
   /** ',"state":...,"start":' per state word. */
   private readonly states = new Map<string, Piece>();
   /** A flow's row values for a flow that is not a view of the store (copied in: writeRow). */
@@ -185,9 +190,7 @@ export class FlowJsonLines {
       at = asciiAt(b, at, ',"lport":');
     }
     at = numberAt(b, at, ports & 0xffff);
-    at = putPiece(b, v, at, RADDR);
-    at = jsonStringAt(b, at, raddr);
-    at = putPiece(b, v, at, RPORT_NAME);
+    at = putPiece(b, v, at, this.remote(raddr));
     at = numberAt(b, at, ports >>> 16);
     at = putPiece(b, v, at, this.withDirection(this.owner(state, owner), direction));
     at = numberAt(b, at, num[o + BYTES_SENT]);
@@ -285,6 +288,20 @@ export class FlowJsonLines {
       forAddr[i] = h;
     }
     return h;
+  }
+
+  /** ',"raddr":' + the address as JSON + ',"rport":'. */
+  private remote(raddr: string): Piece {
+    if (raddr === this.lastRemote && this.lastRemotePiece !== null) return this.lastRemotePiece;
+    let r = this.remotes.get(raddr);
+    if (r === undefined) {
+      if (this.remotes.size >= MAX_CACHED) this.remotes.clear();
+      r = new Piece(Buffer.concat([RADDR.bytes, jsonStringBytes(raddr), RPORT_NAME.bytes]));
+      this.remotes.set(raddr, r);
+    }
+    this.lastRemote = raddr;
+    this.lastRemotePiece = r;
+    return r;
   }
 
   /** ',"direction":...,' + the owner's members + ',"bytes_sent":'. */
