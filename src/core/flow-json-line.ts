@@ -14,7 +14,7 @@ import { flowTimeIso, ownerJson, type OwnerJson } from './flow-json';
 import { flowCgroup, flowContainer, flowProcess, flowUser } from './reducer';
 import { FlowView } from './flow-view';
 import { isoTimeAt, millisZAt } from './iso-time';
-import { asciiAt, asciiBytes, jsonStringAt, jsonStringBytes, numberAt, put } from './json-bytes';
+import { asciiAt, asciiBytes, jsonStringAt, jsonStringBytes, numberAt, Piece, putPiece } from './json-bytes';
 import { jsonNumber, jsonString, jsonStringOrNull } from './json-text';
 import type { CoreState, Flow } from './state';
 
@@ -28,22 +28,22 @@ interface OwnerText {
    * facts are not compared again (that was ~5% of writing a line under churn). */
   version: number;
   /** Per direction word: ',"direction":"...",' + members + ',"bytes_sent":', copied whole. */
-  byDirection: Map<string, Uint8Array>;
+  byDirection: Map<string, Piece>;
 }
 
 // The fixed parts of a line, as bytes.
-const RADDR = asciiBytes(',"raddr":');
-const RPORT_NAME = asciiBytes(',"rport":');
-const BYTES_RECEIVED_NAME = asciiBytes(',"bytes_received":');
-const PACKETS_SENT_NAME = asciiBytes(',"packets_sent":');
-const PACKETS_RECEIVED_NAME = asciiBytes(',"packets_received":');
-const RETRANSMITS_NAME = asciiBytes(',"retransmits":');
-const SRTT_NAME = asciiBytes(',"srtt_us":');
-const LATENCY_NAME = asciiBytes(',"connect_latency_us":');
-const END_NAME = asciiBytes(',"end":');
-const NULL = asciiBytes('null');
-const SEEN_TRUE = asciiBytes(',"seen_at_start":true}\n');
-const SEEN_FALSE = asciiBytes(',"seen_at_start":false}\n');
+const RADDR = new Piece(asciiBytes(',"raddr":'));
+const RPORT_NAME = new Piece(asciiBytes(',"rport":'));
+const BYTES_RECEIVED_NAME = new Piece(asciiBytes(',"bytes_received":'));
+const PACKETS_SENT_NAME = new Piece(asciiBytes(',"packets_sent":'));
+const PACKETS_RECEIVED_NAME = new Piece(asciiBytes(',"packets_received":'));
+const RETRANSMITS_NAME = new Piece(asciiBytes(',"retransmits":'));
+const SRTT_NAME = new Piece(asciiBytes(',"srtt_us":'));
+const LATENCY_NAME = new Piece(asciiBytes(',"connect_latency_us":'));
+const END_NAME = new Piece(asciiBytes(',"end":'));
+const NULL = new Piece(asciiBytes('null'));
+const SEEN_TRUE = new Piece(asciiBytes(',"seen_at_start":true}\n'));
+const SEEN_FALSE = new Piece(asciiBytes(',"seen_at_start":false}\n'));
 
 /** Caches of encoded parts keyed by strings (local addresses, state words) stop growing here. */
 const MAX_CACHED = 4096;
@@ -58,17 +58,26 @@ export class FlowJsonLines {
   private lastText: OwnerText | null = null;
   /** '{"proto":...,"family":...,"laddr":...,"lport":' per local address, at [proto udp * 2 +
    * family 6] (tcp/udp, 4/6; other values are written as they come). */
-  private readonly heads = new Map<string, Array<Uint8Array | undefined>>();
+  private readonly heads = new Map<string, Array<Piece | undefined>>();
+  /** ',"raddr":...,"rport":' per remote address, and the last one asked for (consecutive
+   * lines mostly share it: a client and its server on one host). */
+  private readonly remotes = new Map<string, Piece>();
+  private lastRemote = '';
+  private lastRemotePiece: Piece | null = null;
   /** ',"state":...,"start":' per state word. */
-  private readonly states = new Map<string, Uint8Array>();
+  private readonly states = new Map<string, Piece>();
   /** A flow's row values for a flow that is not a view of the store (copied in: writeRow). */
   private readonly scratchNum = new Float64Array(NUM_STRIDE);
   private readonly scratchInt = new Int32Array(INT_STRIDE);
   private readonly parts: [string, string, string] = ['', '', ''];
   /** Per time of a line (start, end): the whole second (of wall ms) of the last one
-   * written, and its first 20 bytes (a flow's start and end can be seconds apart). */
+   * written, and its first 20 bytes (a flow's start and end can be seconds apart), as the
+   * doubles of its bytes 0-7, 8-15 and 12-19 (ASCII: never a NaN) for three 8-byte stores. */
   private readonly timeSeconds = new Float64Array([NaN, NaN]);
-  private readonly timePrefixes = [Buffer.alloc(20), Buffer.alloc(20)];
+  private readonly timePrefixes = new Float64Array(6);
+  /** A DataView of the last buffer written into, for putPiece's 8-byte stores. */
+  private viewed: Uint8Array | null = null;
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   /** The line as three JSON objects whose members, in this order, are the line's (see
    * mergeObjects): merged by the writer as it encodes them, with no string built for the
@@ -161,11 +170,16 @@ export class FlowJsonLines {
    * (flow-fields.ts; NaN is null), with these texts and owner. */
   private writeRow(b: Buffer, at: number, state: CoreState, num: Float64Array, o: number, int: Int32Array, q: number, proto: string, laddr: string,
     raddr: string, direction: string, owner: Owner, st: string, fallbackBootWallMs: number | null): number {
+    if (b !== this.viewed) {
+      this.view = new DataView(b.buffer, b.byteOffset, b.length);
+      this.viewed = b;
+    }
+    const v = this.view;
     const flags = int[q + FAMILY_FLAGS];
     const family = flags & 0xff;
     const ports = int[q + PORTS];
     const head = this.head(proto, family, laddr);
-    if (head !== undefined) at = put(b, at, head);
+    if (head !== undefined) at = putPiece(b, v, at, head);
     else {
       at = asciiAt(b, at, '{"proto":');
       at = jsonStringAt(b, at, proto);
@@ -176,65 +190,89 @@ export class FlowJsonLines {
       at = asciiAt(b, at, ',"lport":');
     }
     at = numberAt(b, at, ports & 0xffff);
-    at = put(b, at, RADDR);
-    at = jsonStringAt(b, at, raddr);
-    at = put(b, at, RPORT_NAME);
+    at = putPiece(b, v, at, this.remote(raddr));
     at = numberAt(b, at, ports >>> 16);
-    at = put(b, at, this.withDirection(this.owner(state, owner), direction));
+    at = putPiece(b, v, at, this.withDirection(this.owner(state, owner), direction));
     at = numberAt(b, at, num[o + BYTES_SENT]);
-    at = put(b, at, BYTES_RECEIVED_NAME);
+    at = putPiece(b, v, at, BYTES_RECEIVED_NAME);
     at = numberAt(b, at, num[o + BYTES_RECEIVED]);
-    at = put(b, at, PACKETS_SENT_NAME);
+    at = putPiece(b, v, at, PACKETS_SENT_NAME);
     at = numberAt(b, at, num[o + PACKETS_SENT]);
-    at = put(b, at, PACKETS_RECEIVED_NAME);
+    at = putPiece(b, v, at, PACKETS_RECEIVED_NAME);
     at = numberAt(b, at, num[o + PACKETS_RECEIVED]);
-    at = put(b, at, RETRANSMITS_NAME);
+    at = putPiece(b, v, at, RETRANSMITS_NAME);
     at = numberAt(b, at, u32Number(int[q + RETRANSMITS]));
-    at = put(b, at, SRTT_NAME);
+    at = putPiece(b, v, at, SRTT_NAME);
     at = numberAt(b, at, u32Number(int[q + SRTT_US]));
-    at = put(b, at, LATENCY_NAME);
+    at = putPiece(b, v, at, LATENCY_NAME);
     at = numberAt(b, at, u32Number(int[q + CONNECT_LATENCY_US]));
-    at = put(b, at, this.stateStart(st));
+    at = putPiece(b, v, at, this.stateStart(st));
     // The two times, as jsonStringOrNull(flowTimeIso(...)) (flow-json.ts) writes them, in
     // this loop rather than a call per time: a double passed to a call that is not inlined
-    // is a new heap number, and these are above V8's small integers.
+    // is a new heap number, and these are above V8's small integers. With no boot time
+    // both are null here, outside the loop: a `bootMs === null ? NaN : ...` inside it made
+    // every time's ms a heap number (32 of the line's 48 bytes of garbage).
     const bootMs = state.bootWallMs ?? fallbackBootWallMs;
+    if (bootMs === null) {
+      at = putPiece(b, v, at, NULL);
+      at = putPiece(b, v, at, END_NAME);
+      at = putPiece(b, v, at, NULL);
+    } else {
+      at = this.timesAt(b, v, at, bootMs, num, o);
+    }
+    return putPiece(b, v, at, (flags & SEEN_AT_START_BIT) !== 0 ? SEEN_TRUE : SEEN_FALSE);
+  }
+
+  /** The start's value, ',"end":' and the end's value, of the flow whose row of `num` is
+   * at `o`, for the boot's wall-clock ms. The row, not the times, is passed: a double passed
+   * to a call that is not inlined is a new heap number. */
+  private timesAt(b: Buffer, v: DataView<ArrayBufferLike>, at: number, bootMs: number, num: Float64Array, o: number): number {
     for (let k = 0; k < 2; k++) {
       const ts = k === 0 ? num[o + START_TS] : num[o + END_TS];
       if (k === 1) {
-        at = put(b, at, END_NAME);
-        if (ts !== ts) {
-          at = put(b, at, NULL);
-          break;
-        }
+        at = putPiece(b, v, at, END_NAME);
+        if (ts !== ts) return putPiece(b, v, at, NULL);
       }
-      const ms = bootMs === null ? NaN : Math.round(bootMs + ts / 1e6);
+      const ms = Math.round(bootMs + ts / 1e6);
       if (!Number.isFinite(ms)) {
-        at = put(b, at, NULL);
+        at = putPiece(b, v, at, NULL);
         continue;
       }
       b[at++] = 0x22;
       const second = Math.floor(ms / 1000);
       if (second === this.timeSeconds[k]) {
         // The second's "YYYY-MM-DDTHH:MM:SS." as isoTimeAt wrote it last, then "mmmZ".
-        at = put(b, at, this.timePrefixes[k]);
-        at = millisZAt(b, at, ms - second * 1000);
+        const w = this.timePrefixes;
+        v.setFloat64(at, w[3 * k], true);
+        v.setFloat64(at + 8, w[3 * k + 1], true);
+        v.setFloat64(at + 12, w[3 * k + 2], true);
+        at = millisZAt(b, at + 20, ms - second * 1000);
       } else {
-        const from = at;
-        at = isoTimeAt(b, at, ms);
-        if (ms >= 0 && ms < 1e13) {
-          this.timePrefixes[k].set(b.subarray(from, from + 20));
-          this.timeSeconds[k] = second;
-        }
+        at = this.newSecondAt(b, v, at, k, ms);
       }
       b[at++] = 0x22;
     }
-    return put(b, at, (flags & SEEN_AT_START_BIT) !== 0 ? SEEN_TRUE : SEEN_FALSE);
+    return at;
+  }
+
+  /** A time whose second is not the last one written for time `k`: written whole, and its
+   * second's text kept. */
+  private newSecondAt(b: Buffer, v: DataView<ArrayBufferLike>, at: number, k: number, ms: number): number {
+    const from = at;
+    at = isoTimeAt(b, at, ms);
+    if (ms >= 0 && ms < 1e13) {
+      const w = this.timePrefixes;
+      w[3 * k] = v.getFloat64(from, true);
+      w[3 * k + 1] = v.getFloat64(from + 8, true);
+      w[3 * k + 2] = v.getFloat64(from + 12, true);
+      this.timeSeconds[k] = Math.floor(ms / 1000);
+    }
+    return at;
   }
 
   /** The encoded start of a line up to the local port's value, or undefined for a proto
    * or family written as it comes. */
-  private head(proto: string, family: number, laddr: string): Uint8Array | undefined {
+  private head(proto: string, family: number, laddr: string): Piece | undefined {
     const k = proto === 'tcp' ? 0 : proto === 'udp' ? 2 : -1;
     if (k < 0 || (family !== 4 && family !== 6)) return undefined;
     const i = k + (family === 6 ? 1 : 0);
@@ -246,28 +284,42 @@ export class FlowJsonLines {
     }
     let h = forAddr[i];
     if (h === undefined) {
-      h = Buffer.from(`{"proto":${jsonString(proto)},"family":${family},"laddr":${jsonString(laddr)},"lport":`, 'utf8');
+      h = new Piece(Buffer.from(`{"proto":${jsonString(proto)},"family":${family},"laddr":${jsonString(laddr)},"lport":`, 'utf8'));
       forAddr[i] = h;
     }
     return h;
   }
 
+  /** ',"raddr":' + the address as JSON + ',"rport":'. */
+  private remote(raddr: string): Piece {
+    if (raddr === this.lastRemote && this.lastRemotePiece !== null) return this.lastRemotePiece;
+    let r = this.remotes.get(raddr);
+    if (r === undefined) {
+      if (this.remotes.size >= MAX_CACHED) this.remotes.clear();
+      r = new Piece(Buffer.concat([RADDR.bytes, jsonStringBytes(raddr), RPORT_NAME.bytes]));
+      this.remotes.set(raddr, r);
+    }
+    this.lastRemote = raddr;
+    this.lastRemotePiece = r;
+    return r;
+  }
+
   /** ',"direction":...,' + the owner's members + ',"bytes_sent":'. */
-  private withDirection(owner: OwnerText, direction: string): Uint8Array {
+  private withDirection(owner: OwnerText, direction: string): Piece {
     let d = owner.byDirection.get(direction);
     if (d === undefined) {
-      d = Buffer.concat([asciiBytes(',"direction":'), jsonStringBytes(direction), asciiBytes(','), owner.members, asciiBytes(',"bytes_sent":')]);
+      d = new Piece(Buffer.concat([asciiBytes(',"direction":'), jsonStringBytes(direction), asciiBytes(','), owner.members, asciiBytes(',"bytes_sent":')]));
       owner.byDirection.set(direction, d);
     }
     return d;
   }
 
   /** ',"state":...,"start":'. */
-  private stateStart(st: string): Uint8Array {
+  private stateStart(st: string): Piece {
     let s = this.states.get(st);
     if (s === undefined) {
       if (this.states.size >= MAX_CACHED) this.states.clear();
-      s = Buffer.concat([asciiBytes(',"state":'), jsonStringBytes(st), asciiBytes(',"start":')]);
+      s = new Piece(Buffer.concat([asciiBytes(',"state":'), jsonStringBytes(st), asciiBytes(',"start":')]));
       this.states.set(st, s);
     }
     return s;

@@ -77,3 +77,42 @@ function otherNumberAt(b: Uint8Array, at: number, n: number): number {
   }
   return at + digits;
 }
+
+/** Fixed bytes of a line (a member name, a cached head) with their 8-byte pieces as the
+ * doubles those bytes are, written by putPiece with one 8-byte store each: copying them a
+ * byte at a time was most of writing a line. A piece whose bytes make a NaN somewhere (never
+ * printable ASCII: its top byte would be 0x7f or 0xff) keeps words null and is copied
+ * as bytes: a NaN's bits need not survive a load and a store. */
+export class Piece {
+  readonly length: number;
+  /** The doubles at byte 0, 8, ..., and the last one at length - 8 (it overlaps the one
+   * before: the same bytes written twice, none past the end); null when length < 8. */
+  readonly words: Float64Array | null;
+
+  constructor(readonly bytes: Uint8Array) {
+    this.length = bytes.length;
+    this.words = bytes.length < 8 ? null : pieceWords(bytes);
+  }
+}
+
+function pieceWords(bytes: Uint8Array): Float64Array | null {
+  const n = bytes.length;
+  const whole = Math.ceil(n / 8);
+  const words = new Float64Array(whole);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, n);
+  for (let i = 0; i < whole - 1; i++) words[i] = view.getFloat64(8 * i, true);
+  words[whole - 1] = view.getFloat64(n - 8, true);
+  for (let i = 0; i < whole; i++) if (Number.isNaN(words[i])) return null;
+  return words;
+}
+
+/** `p`'s bytes written into `b` (whose DataView is `v`) at `at`; returns where they end. */
+export function putPiece(b: Uint8Array, v: DataView<ArrayBufferLike>, at: number, p: Piece): number {
+  const w = p.words;
+  const n = p.length;
+  if (w === null) return put(b, at, p.bytes);
+  const last = w.length - 1;
+  for (let i = 0; i < last; i++) v.setFloat64(at + 8 * i, w[i], true);
+  v.setFloat64(at + n - 8, w[last], true);
+  return at + n;
+}
