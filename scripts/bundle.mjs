@@ -1,5 +1,6 @@
 // The one esbuild configuration for sockscope's bundles (dist/sockscope.mjs and the TUI
 // benchmark's app), so that what is measured is built the way users get it.
+import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 // Ink loads its React devtools bridge only when DEV=true and react-devtools-core is
@@ -13,8 +14,24 @@ const noInkDevtools = {
   },
 };
 
-/** Bundles `entry` into one ESM file; koffi stays external (a native module). */
-export function bundle(entry, outfile, version) {
+// Yoga's Emscripten loader reads its WebAssembly from a data: URL, through fetch() when
+// there is one: in Node that loads undici and the web streams (about 115 built-in modules)
+// only to decode 93 KB of base64, which the loader does itself when fetch is absent. A
+// module-level `fetch` of undefined in that one file (esbuild keeps it to the module) takes
+// that path: a bare `node` importing yoga-layout was 17 MiB larger with undici loaded.
+const yogaWithoutFetch = {
+  name: 'yoga-without-fetch',
+  setup(b) {
+    b.onLoad({ filter: /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, async (args) => ({
+      contents: `var fetch = undefined;\n${await readFile(args.path, 'utf8')}`,
+      loader: 'js',
+    }));
+  },
+};
+
+/** Bundles `entry` into one ESM file; koffi stays external (a native module). `extra`:
+ * more esbuild options (tests: nodePaths for an entry outside the tree). */
+export function bundle(entry, outfile, version, extra = {}) {
   return build({
     entryPoints: [entry],
     outfile,
@@ -24,12 +41,13 @@ export function bundle(entry, outfile, version) {
     target: 'node22',
     jsx: 'automatic',
     external: ['koffi'],
-    plugins: [noInkDevtools],
+    plugins: [noInkDevtools, yogaWithoutFetch],
     // React's production build: the development one checks every render and is several
     // times slower (the TUI's frame budget, docs/performance.md).
     define: { __SOCKSCOPE_VERSION__: JSON.stringify(version), 'process.env.NODE_ENV': '"production"' },
     // Ink's dependencies are CommonJS in places; give them a require in ESM.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
+    ...extra,
   });
 }

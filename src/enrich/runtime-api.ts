@@ -4,7 +4,17 @@
 // time out quickly, are cached (found and not found), and are few at a time: the caller
 // never waits for them, it gets the answers later.
 import { statSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import type { Agent } from 'node:http';
+
+/** node:http, loaded by the first client (most hosts have no container runtime socket: a
+ * bare node with the TTY's modules was 1.4 MiB larger with node:http loaded), and as its
+ * CommonJS exports, not through an ES import: that reads every export, and one of its lazy
+ * ones loads undici and the web streams (745 KB of source to compile; a bare node that
+ * imported node:http was 59.5 MiB resident, 47.2 with getBuiltinModule), which sockscope
+ * never uses. */
+function http(): typeof import('node:http') {
+  return process.getBuiltinModule('node:http');
+}
 
 /** Where Docker and rootful podman listen by default. */
 export const DEFAULT_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock', '/run/podman/podman.sock'];
@@ -46,7 +56,7 @@ type Answer = { ok: true; name: string | null } | { ok: false };
 /** GET /containers/{id}/json and pull `Name` ("/name" in Docker's answer). */
 function inspect(agent: Agent, socketPath: string, id: string, timeoutMs: number): Promise<Answer> {
   return new Promise((resolve) => {
-    const req = request(
+    const req = http().request(
       { socketPath, agent, method: 'GET', path: `/containers/${encodeURIComponent(id)}/json`, headers: { host: 'localhost' } },
       (res) => {
         const chunks: Buffer[] = [];
@@ -109,7 +119,7 @@ export class RuntimeApiClient {
     this.maxInFlight = opts.maxInFlight ?? 4;
     this.maxQueued = opts.maxQueued ?? 1024;
     // Keep-alive: lookups come in bursts when capture starts; a few connections serve them.
-    this.agent = new Agent({ keepAlive: true, maxSockets: this.maxInFlight });
+    this.agent = new (http().Agent)({ keepAlive: true, maxSockets: this.maxInFlight });
   }
 
   /** The cached answer: a name, null for "known to have none", undefined for "not known". */

@@ -71,6 +71,17 @@ const DRAIN_MS = 50;
  * lost there at 200 ms (bench/loss-at-max-rate.mjs). */
 const RECORDING_DRAIN_MS = 200;
 
+/** The rings of `live`: a smaller `events` and a larger overflow ring than the object's
+ * 16 + 16 MiB. All of `events` is resident in the process from the start (its mapping gets
+ * every page at mmap), the spill's data pages only while it holds records; so 8 + 32 MiB
+ * takes 8 MiB off `live`'s resident memory (the TUI at 100,000 held flows: the BPF-map
+ * mappings 16,436 -> 8,244 KiB) and covers a longer stalled drain than 16 + 16 (40 MiB of
+ * records, about 4.6 s at 25,000 loopback connections/s, instead of 3.6), for 8 MiB more
+ * kernel memory (the spill's pages are allocated when the map is created). `events` alone
+ * still holds about 0.9 s at that rate, 18 of live's 50 ms drains. `record` (200 ms
+ * drains, no reducer, bpf/README.md's loss measurements) keeps the object's sizes. */
+const LIVE_RING_SIZES: CaptureSizes = { ringBytes: 8 << 20, spillBytes: 32 << 20 };
+
 /** An interval with fewer ring records than this is quiet (a burst is over). */
 const QUIET_RECORDS = 1000;
 
@@ -91,7 +102,7 @@ function checkReady(): void {
  * with applyRecordedBatch (src/core/apply-runs.ts), without an event object per record. */
 export async function openLiveRunsSource(opts: LiveSourceOptions<RecordedEvent>): Promise<RecordedEventSource> {
   checkReady();
-  return new LiveSource(capture(opts), { drainMs: DRAIN_MS, ...opts });
+  return new LiveSource(capture({ ...opts, sizes: { ...LIVE_RING_SIZES, ...opts.sizes } }), { drainMs: DRAIN_MS, ...opts });
 }
 
 /** The live source for a recording: flow records pass through as kernel-records runs. */

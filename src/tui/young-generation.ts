@@ -13,7 +13,11 @@
 // 25,000 connections/s: 7.8 µs per connection with the cap, 4.8 without, 2026-11-27).
 import v8 from 'node:v8';
 
-/** new_space's size (both semi-spaces) at which growth stops: 4 MiB semi-spaces. */
+/** new_space's size (both semi-spaces) at which growth stops: 4 MiB semi-spaces. Half that
+ * did not pay (scripts/bench-footprint.mjs --mode tui --heap, 2 runs each, interleaved,
+ * 2026-11-27): median RSS of the hold's last 30 s 131.6 and 132.6 MiB against 128.5 and
+ * 132.1, old space 13-15 MiB against 10 (more of each frame promoted), CPU 10.9 and 9.4%
+ * against 9.4 and 9.7. */
 const CAP_BYTES = 8 * 2 ** 20;
 const CHECK_MS = 1000;
 /** Flows closed per second above which the cap is lifted. */
