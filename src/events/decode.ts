@@ -183,18 +183,45 @@ let recentOwnerNext = 0;
 
 const i32At = (b: Buffer, o: number) => b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24);
 
+/** An i32 view of the whole memory under the last Buffer decodeOwner read (made once per
+ * run of records, not per record), and that Buffer's offset in it. */
+let wordsOf: Buffer | null = null;
+let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
+let wordsBase = 0;
+
 export function decodeOwner(b: Buffer, base: number): Owner {
   const w = recentOwnerWords;
-  const pid = i32At(b, base);
-  const tid = i32At(b, base + 4);
-  for (let r = 0; r < RECENT_OWNERS; r++) {
-    const k = r * OWNER_WORDS;
-    if (w[k] !== pid || w[k + 1] !== tid) continue;
-    const known = recentOwners[r];
-    if (known === undefined) continue;
-    let i = 2;
-    while (i < OWNER_WORDS && i32At(b, base + 4 * i) === w[k + i]) i++;
-    if (i === OWNER_WORDS) return known;
+  if (b !== wordsOf) {
+    wordsOf = b;
+    words = new Int32Array(b.buffer, 0, b.buffer.byteLength >>> 2);
+    wordsBase = b.byteOffset;
+  }
+  const at = wordsBase + base;
+  if ((at & 3) === 0) {
+    // Records are 4-aligned in a run: the owner read as words.
+    const x = words;
+    const q = at >>> 2;
+    const pid = x[q];
+    for (let r = 0; r < RECENT_OWNERS; r++) {
+      const k = r * OWNER_WORDS;
+      if (w[k] !== pid) continue;
+      const known = recentOwners[r];
+      if (known === undefined) continue;
+      let i = 1;
+      while (i < OWNER_WORDS && x[q + i] === w[k + i]) i++;
+      if (i === OWNER_WORDS) return known;
+    }
+  } else {
+    const pid = i32At(b, base);
+    for (let r = 0; r < RECENT_OWNERS; r++) {
+      const k = r * OWNER_WORDS;
+      if (w[k] !== pid) continue;
+      const known = recentOwners[r];
+      if (known === undefined) continue;
+      let i = 1;
+      while (i < OWNER_WORDS && i32At(b, base + 4 * i) === w[k + i]) i++;
+      if (i === OWNER_WORDS) return known;
+    }
   }
   const owner = decodeOwnerCached(b, base);
   const slot = recentOwnerNext;
