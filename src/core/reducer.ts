@@ -80,14 +80,19 @@ interface Book {
   /** Per owning pid of tracked flows: how many (so exited processes go only when nothing
    * needs them), and the owners its flows share (sharedOwner). */
   pids: Map<number, PidFlows>;
-  /** The pid of the last flow opened or removed and its entry in pids (undefined: none):
-   * consecutive flows mostly share a process, and this is a Map lookup less per open and
-   * per removal under churn. -1 when it names no entry. */
+  /** The pids of the last two flows opened or removed and their entries in pids
+   * (undefined: none): consecutive flows mostly share one of two processes (a churning
+   * client and its server alternate), and this is a Map lookup less per open and per
+   * removal under churn. -1 when it names no entry. */
   lastPid: number;
   lastPidFlows: PidFlows | undefined;
-  /** The owner noteOwner last looked at and state.factsVersion then: the same owner again
-   * with no fact moved since has nothing to fill in (a lookup in processes less per flow). */
+  prevPid: number;
+  prevPidFlows: PidFlows | undefined;
+  /** The last two owners noteOwner looked at and state.factsVersion then: the same owner
+   * again with no fact moved since has nothing to fill in (a lookup in processes less per
+   * flow; two, as the client's and the server's owners alternate under churn). */
   notedOwner: Owner | null;
+  prevNotedOwner: Owner | null;
   notedVersion: number;
   /** pids in exit order, pruned after linger. */
   exitedOrder: number[];
@@ -142,7 +147,10 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       pids: new Map(),
       lastPid: -1,
       lastPidFlows: undefined,
+      prevPid: -1,
+      prevPidFlows: undefined,
       notedOwner: null,
+      prevNotedOwner: null,
       notedVersion: 0,
       shortHistories: new ShortHistories(),
       exitedOrder: [],
@@ -352,13 +360,18 @@ function openFlow(s: State, e: FlowOpenEvent): number {
   }
   if (flows.size >= s.options.maxFlows) evictOne(s);
   const ownerPid = e.owner.pid;
-  let pid = ownerPid === book.lastPid ? book.lastPidFlows : book.pids.get(ownerPid);
+  let pid = ownerPid === book.lastPid ? book.lastPidFlows : undefined;
   if (pid === undefined) {
-    pid = { flows: 0, owners: [] };
-    book.pids.set(ownerPid, pid);
+    pid = ownerPid === book.prevPid ? book.prevPidFlows : book.pids.get(ownerPid);
+    if (pid === undefined) {
+      pid = { flows: 0, owners: [] };
+      book.pids.set(ownerPid, pid);
+    }
+    book.prevPid = book.lastPid;
+    book.prevPidFlows = book.lastPidFlows;
+    book.lastPid = ownerPid;
+    book.lastPidFlows = pid;
   }
-  book.lastPid = ownerPid;
-  book.lastPidFlows = pid;
   const owner = sharedOwner(pid.owners, e.owner);
   pid.flows++;
   const store = flows.store;
@@ -407,10 +420,15 @@ function openFlow(s: State, e: FlowOpenEvent): number {
   if (book.active.end > 2 * flows.size + 1024) dropRemoved(book, store); // no ticks to do it
   s.totals.flowsOpen++;
   book.newFlowsSinceTick++;
-  if (owner !== book.notedOwner || s.factsVersion !== book.notedVersion) {
-    noteOwner(s, owner);
-    book.notedOwner = owner;
+  if (s.factsVersion !== book.notedVersion) {
     book.notedVersion = s.factsVersion;
+    book.notedOwner = null;
+    book.prevNotedOwner = null;
+  }
+  if (owner !== book.notedOwner && owner !== book.prevNotedOwner) {
+    noteOwner(s, owner);
+    book.prevNotedOwner = book.notedOwner;
+    book.notedOwner = owner;
   }
   return slot;
 }
@@ -491,12 +509,16 @@ function removeFlow(s: State, slot: number): void {
 /** One flow of `pid` is gone from the state (removed, or named another owner). */
 function forgetPidFlow(s: State, pid: number): void {
   const book = s.book;
-  const flows = pid === book.lastPid ? book.lastPidFlows : book.pids.get(pid);
+  const flows = pid === book.lastPid ? book.lastPidFlows : pid === book.prevPid ? book.prevPidFlows : book.pids.get(pid);
   if (flows !== undefined && --flows.flows > 0) return;
   book.pids.delete(pid);
   if (book.lastPid === pid) {
     book.lastPid = -1;
     book.lastPidFlows = undefined;
+  }
+  if (book.prevPid === pid) {
+    book.prevPid = -1;
+    book.prevPidFlows = undefined;
   }
   // The last flow of an exited process is gone: its facts are no longer needed once
   // the linger time after its exit has passed (else pruneProcesses takes it later).

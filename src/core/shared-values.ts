@@ -13,7 +13,8 @@ export class SharedValues<T> {
   private readonly free: number[] = [];
   /** The codes handed out last: consecutive flows mostly have the same local address and
    * often the same peer (or the same owner), and comparing with a known value is cheaper
-   * than hashing it. */
+   * than hashing it. Both stay the last two distinct values (a hit on recent1 swaps
+   * them), so a churning client's and server's owners, which alternate, both hit. */
   private recent0 = -1;
   private recent1 = -1;
 
@@ -26,11 +27,10 @@ export class SharedValues<T> {
     const values = this.values;
     let c = this.recent0;
     if (c < 0 || values[c] !== v) {
+      const last = c;
       c = this.recent1;
-      if (c < 0 || values[c] !== v) {
-        c = this.codes.get(v) ?? this.add(v);
-        this.recent1 = this.recent0;
-      }
+      if (c < 0 || values[c] !== v) c = this.codes.get(v) ?? this.add(v);
+      this.recent1 = last;
       this.recent0 = c;
     }
     this.counts[c]++;

@@ -151,6 +151,42 @@ describe('decodeRecord: process and cgroup records', () => {
     expect(decodeRecord(b.subarray(0, FLOW_RECORD.size - 1))).toBeNull();
   });
 
+  it.each([0, 1])('owners that alternate come back as the same objects; one differing in any field reads as itself (record at byte %i of its memory)', (shift) => {
+    const m = FLOW_RECORD.members;
+    const o = OWNER.members;
+    const base = { pid: 4243, tid: 4244, ppid: 7, uid: 33, gid: 34, comm: 'nginx-worker-12', cgroupId: 2 ** 40 + 5, netns: 4026531840 };
+    const record = (w: typeof base) => {
+      const b = Buffer.alloc(FLOW_RECORD.size);
+      put(b, m.type, REC.FLOW_OWNER);
+      put(b, at(m.owner, o.tgid), w.pid);
+      put(b, at(m.owner, o.tid), w.tid);
+      put(b, at(m.owner, o.ppid), w.ppid);
+      put(b, at(m.owner, o.uid), w.uid);
+      put(b, at(m.owner, o.gid), w.gid);
+      put(b, at(m.owner, o.netns), w.netns);
+      put(b, at(m.owner, o.cgroup_id), BigInt(w.cgroupId));
+      put(b, at(m.owner, o.comm), w.comm);
+      // Read as words when 4-aligned in its memory, byte by byte when not.
+      const shifted = Buffer.alloc(b.length + shift);
+      b.copy(shifted, shift);
+      return shifted.subarray(shift);
+    };
+    const ownerOf = (b: Buffer) => (decodeRecord(b) as { owner: object }).owner;
+    const a = record(base);
+    const other = record({ ...base, pid: 99, tid: 99, comm: 'tcp_churn' });
+    const first = ownerOf(a);
+    const variants = [
+      { pid: 4245 }, { tid: 4245 }, { ppid: 8 }, { uid: 35 }, { gid: 35 }, { netns: 4026531841 },
+      { cgroupId: 2 ** 41 + 5 }, { cgroupId: 2 ** 40 + 6 }, { comm: 'nginx-worker-13' },
+    ];
+    for (const v of variants) {
+      expect(ownerOf(other)).toEqual({ ...base, pid: 99, tid: 99, comm: 'tcp_churn' });
+      expect(ownerOf(a)).toBe(first);
+      expect(ownerOf(record({ ...base, ...v }))).toEqual({ ...base, ...v });
+      expect(ownerOf(a)).toBe(first);
+    }
+  });
+
   it('addresses: IPv4, IPv4-mapped IPv6 as IPv4, IPv6 compressed as RFC 5952 says', () => {
     const v6 = (hex: string) => Buffer.from(hex, 'hex');
     expect(formatAddr(Buffer.from([10, 0, 0, 255, 9, 9]), 2)).toEqual({ family: 4, addr: '10.0.0.255' });
