@@ -120,7 +120,8 @@ const dottedCache = new Map<number, string>();
 const MAX_DOTTED = 4096;
 
 function dotted(b: Buffer, o: number): string {
-  const key = b.readUInt32BE(o);
+  // Signed: an unsigned key >= 2^31 (any address from 128.0.0.0) is a heap number per call.
+  const key = b.readInt32BE(o);
   let s = dottedCache.get(key);
   if (s === undefined) {
     if (dottedCache.size >= MAX_DOTTED) dottedCache.clear();
