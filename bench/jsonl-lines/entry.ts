@@ -16,6 +16,23 @@ const { state } = out;
 const lines = (out as unknown as { lines: import('../../src/core/flow-json-line').FlowJsonLines }).lines;
 const store = state.flows.store;
 const slots = [...state.flows.slots.values()];
+// ORDER=end: the flows by end time (as live writes them, in close order) rather than slot
+// order; FLIPS=1 also prints how often a time's second differs from the one of the line
+// before (each a Date formatted with one second kept per time).
+if (process.env.ORDER === 'end') slots.sort((x, y) => (store.transientView(x).endTs ?? Infinity) - (store.transientView(y).endTs ?? Infinity));
+if (process.env.FLIPS) {
+  let prev = [NaN, NaN];
+  const flips = [0, 0];
+  for (const slot of slots) {
+    const f = store.transientView(slot);
+    [f.startTs, f.endTs ?? NaN].forEach((ts, k) => {
+      const s = Math.floor(Math.round(src.header.bootTimeMs + ts / 1e6) / 1000);
+      if (s !== prev[k]) flips[k]++;
+      prev[k] = s;
+    });
+  }
+  console.log(JSON.stringify({ order: process.env.ORDER ?? 'slot', startFlips: flips[0], endFlips: flips[1] }));
+}
 const span = Number(process.env.SPAN ?? slots.length);
 const b = Buffer.alloc(1 << 22);
 const boot = src.header.bootTimeMs;

@@ -125,7 +125,8 @@ let lastDottedKey = -1;
 let lastDotted = '';
 
 function dotted(b: Buffer, o: number): string {
-  const key = b.readUInt32BE(o);
+  // Signed: an unsigned key >= 2^31 (any address from 128.0.0.0) is a heap number per call.
+  const key = b.readInt32BE(o);
   if (key === lastDottedKey) return lastDotted;
   let s = dottedCache.get(key);
   if (s === undefined) {

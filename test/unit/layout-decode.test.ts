@@ -190,6 +190,12 @@ describe('decodeRecord: process and cgroup records', () => {
   it('addresses: IPv4, IPv4-mapped IPv6 as IPv4, IPv6 compressed as RFC 5952 says', () => {
     const v6 = (hex: string) => Buffer.from(hex, 'hex');
     expect(formatAddr(Buffer.from([10, 0, 0, 255, 9, 9]), 2)).toEqual({ family: 4, addr: '10.0.0.255' });
+    // dotted() keys its cache by the signed word: both halves of the range, twice (cached).
+    for (let r = 0; r < 2; r++) {
+      for (const a of [[127, 255, 255, 255], [128, 0, 0, 0], [200, 1, 2, 3], [255, 255, 255, 255], [0, 0, 0, 0]]) {
+        expect(formatAddr(Buffer.from(a), 2)).toEqual({ family: 4, addr: a.join('.') });
+      }
+    }
     expect(formatAddr(v6('00000000000000000000ffffc0a80001'), 10)).toEqual({ family: 4, addr: '192.168.0.1' });
     expect(formatAddr(v6('00000000000000000000000000000001'), 10)).toEqual({ family: 6, addr: '::1' });
     expect(formatAddr(v6('20010db8000000000001000000000001'), 10)).toEqual({ family: 6, addr: '2001:db8::1:0:0:1' });
