@@ -121,8 +121,8 @@ const MAX_DOTTED = 4096;
 
 /** The address dotted() returned last: on loopback churn every local and remote address
  * is the same one, and a compare is cheaper than the Map lookup. */
-let lastDottedKey = -1;
-let lastDotted = '';
+let lastDottedKey = -1; // the signed key of 255.255.255.255, so that the start is true too
+let lastDotted = '255.255.255.255';
 
 function dotted(b: Buffer, o: number): string {
   // Signed: an unsigned key >= 2^31 (any address from 128.0.0.0) is a heap number per call.
