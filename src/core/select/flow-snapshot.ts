@@ -181,12 +181,8 @@ export class FlowSnapshotDeriver {
     const prev = fresh ? new FlowTable(0) : this.snapshot.table;
     const prevLength = prev.length;
     const n = state.flows.size;
-    const inPlace = n <= prev.capacity && n >= prev.capacity / 4;
-    // Room to grow by a quarter: flows arriving over several intervals do not make a new
-    // table each time.
-    const t = inPlace ? prev : new FlowTable(Math.ceil(n * 1.25));
-    t.store = store;
-    if (this.positionOf.length < store.capacity) this.positionOf = new Int32Array(store.capacity);
+    const t = this.tableFor(prev, n, store);
+    const inPlace = t === prev;
     const positionOf = this.positionOf;
     let i = 0;
     let j = 0;
@@ -220,6 +216,18 @@ export class FlowSnapshotDeriver {
     return this.finish(t, n, inPlace, store);
   }
 
+  /** The table for n flows: the previous one, compacted in place, while n fits it and
+   * fills at least a quarter of it; else a new one with room to grow by a quarter (flows
+   * arriving over several intervals do not make a new table each time). Sizes positionOf
+   * for the store's slots. */
+  private tableFor(prev: FlowTable, n: number, store: FlowStore): FlowTable {
+    const inPlace = n <= prev.capacity && n >= prev.capacity / 4;
+    const t = inPlace ? prev : new FlowTable(Math.ceil(n * 1.25));
+    t.store = store;
+    if (this.positionOf.length < store.capacity) this.positionOf = new Int32Array(store.capacity);
+    return t;
+  }
+
   /** rebuild without a walk of the state's opening order (a list linked through the
    * store's rows: a dependent load per flow, 100,000 of them each interval at the cap,
    * 5-7% of the TUI's main thread under churn in two profiles): the previous order with
@@ -242,10 +250,8 @@ export class FlowSnapshotDeriver {
     for (let j = 0; j < prevLength; j++) if (prev.slots[j] >= 0) kept++;
     const n = state.flows.size;
     if (kept + added.length !== n) return null;
-    const inPlace = n <= prev.capacity && n >= prev.capacity / 4;
-    const t = inPlace ? prev : new FlowTable(Math.ceil(n * 1.25));
-    t.store = store;
-    if (this.positionOf.length < store.capacity) this.positionOf = new Int32Array(store.capacity);
+    const t = this.tableFor(prev, n, store);
+    const inPlace = t === prev;
     const positionOf = this.positionOf;
     let i = 0;
     for (let j = 0; j < prevLength; j++) {
