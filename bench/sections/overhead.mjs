@@ -23,15 +23,20 @@ export const WORKLOADS = [
   { id: 'udp', label: 'UDP request/response (udp_rr, 16 in flight)' },
 ];
 
-// A monitor's unmeasured warm-up, each workload in turn, so that it is measured in steady
-// state on every one, as an SRE's monitor runs for hours: V8 compiles the TUI's code for a
-// workload the first time it sees it (under churn, 265 compiles and 592 ms in the first 3 s,
-// 2026-11-27), and under churn the flow store fills to its 100,000 cap and then evicts (5 s
-// linger at ~25k connections/s). Keep-alive comes last and for 5 s, so the churn's closed
-// flows have lingered out before the keep-alive run is measured.
-export const WARM_UP = [{ id: 'close', s: 4 }, { id: 'udp', s: 1 }, { id: 'keepalive', s: 5 }];
+// A monitor is measured on each workload right after an unmeasured warm-up on that same
+// workload, so that it is measured in steady state on every one, as an SRE's monitor runs for
+// hours: V8 compiles the TUI's code for a workload the first time it sees it (under churn, 265
+// compiles and 592 ms in the first 3 s, 2026-11-27), and under churn the flow store fills to its
+// 100,000 cap and then evicts (5 s linger at ~25k connections/s). The churn goes last, so no
+// workload is measured in the aftermath of another: nethogs, warmed with 4 s of churn before
+// keep-alive (until 2026-11-27), spent the next 20-35 s at 60-100% of a core working off the
+// churn's queued packets (bench/nethogs-after-churn.mjs), and its keep-alive run measured that
+// (0.39 of nothing attached) instead of its keep-alive cost (0.88).
+// WARM_UP is in the order measured; every monitor, nothing attached aside, gets the same.
+export const WARM_UP = [{ id: 'keepalive', s: 5 }, { id: 'udp', s: 1 }, { id: 'close', s: 4 }];
 export const WARM_UP_S = WARM_UP.reduce((a, w) => a + w.s, 0);
 export const BPF_PHASE_S = 1; // per workload, bpf_stats on: runs and ns per run
+const MEASURED_ORDER = WARM_UP.map((w) => WORKLOADS.find((wl) => wl.id === w.id));
 
 export async function runOverhead(ctx) {
   const { opts, log } = ctx;
@@ -61,9 +66,10 @@ export async function runOverhead(ctx) {
       const runLoad = (wl, s) => (wl.id === 'udp' ? runUdp(ctx.tools, udpPort, s) : runWrk(servers[wl.id], s, wl.id === 'close'));
       // Steady state, as the CPU targets are judged (WARM_UP). Nothing attached follows a
       // monitor's runs directly: nginx is warm.
-      if (!handle.none) for (const w of warmUp) await runLoad(w, w.s);
       if (ctx.bpfStats) setStats(false);
-      for (const wl of WORKLOADS) {
+      for (const wl of MEASURED_ORDER) {
+        const warm = warmUp.find((w) => w.id === wl.id);
+        if (!handle.none && warm) await runLoad(wl, warm.s);
         const pids = handle.none ? [] : handle.pids();
         const cpu0 = cpuSeconds(pids);
         const term0 = cpuSeconds(handle.none ? [] : handle.extraPids());
@@ -84,7 +90,7 @@ export async function runOverhead(ctx) {
       // BPF run time, apart: bpf_stats on, the same loads briefly, the monitor still attached.
       if (ctx.bpfStats && handle.progs?.size && handle.alive()) {
         setStats(true);
-        for (const wl of WORKLOADS) {
+        for (const wl of MEASURED_ORDER) {
           const bpf0 = await snapshot();
           const t0 = process.hrtime.bigint();
           await runLoad(wl, BPF_PHASE_S);
@@ -106,7 +112,7 @@ export async function runOverhead(ctx) {
     await stopNginx(servers.close);
   }
   return {
-    seconds, warmUp, warmUpS: warmUp.reduce((a, w) => a + w.s, 0), bpfPhaseS: ctx.bpfStats ? BPF_PHASE_S : null, reps: opts.reps, samples, unavailable,
+    seconds, warmUp, warmEach: true, warmUpS: warmUp.reduce((a, w) => a + w.s, 0), bpfPhaseS: ctx.bpfStats ? BPF_PHASE_S : null, reps: opts.reps, samples, unavailable,
     monitors: monitors.map(({ id, label, command }) => ({ id, label, command })),
     commands: {
       nginx: `nginx -c ${servers.keepalive?.confPath} (keep-alive), nginx -c ${servers.close?.confPath} (close)   # from bench/nginx.conf.template, placement in bench/lib/workloads.mjs`,
