@@ -19,3 +19,15 @@ export function openSocketsOfPort(port: number): string[] {
   }
   return out;
 }
+
+/** Polls every 20 ms until the kernel has closed every socket with one of `ports` at either
+ * end, for up to `timeoutMs`; returns the ones still open then (none: all closed). Reads
+ * the kernel's table only, so that a test can wait for the closes without draining. */
+export async function waitUntilClosed(ports: number[], timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = ports.flatMap(openSocketsOfPort);
+    if (open.length === 0 || Date.now() >= deadline) return open;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
