@@ -152,10 +152,9 @@ describe.skipIf(!canCapture.ok)(`the overflow ring${skipWhy}`, () => {
     // both CPUs busy (two busy loops): 5 runs in 610, each the server end of one connection
     // closing 246-249 ms after its open, 125-170 ms after the one drain this test made then
     // (its retransmits 1, TcpExt TCPLossProbes +1, nothing lost); its record came in the next
-    // drain. So drain
-    // until every record is in, for up to 5 s (the probe and four retransmission timeouts
-    // after it): a record that never comes still fails below, with the port's sockets the
-    // kernel had not closed by then.
+    // drain. So drain until every record is in, for up to 5 s (the probe and four
+    // retransmission timeouts after it): a record that never comes still fails below,
+    // with the port's sockets the kernel had not closed by then.
     const waitedMs = await drainUntil(ring, () => r.seen.length >= 2 * n, 5_000);
     const stillOpen = r.seen.length < 2 * n ? openSocketsOfPort(port) : [];
     const spilled = stat(STAT.SPILLED) - spilled0;
