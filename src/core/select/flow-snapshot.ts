@@ -142,7 +142,9 @@ export class FlowSnapshotDeriver {
           text = true;
         }
       }
-      if (fillText(t, i, store, slot)) text = true;
+      // A closed flow's state and close are final (the reducer writes neither once END_TS
+      // is set): under churn most of the flows held are closed, lingering.
+      if (t.closed[i] === 0 && fillText(t, i, store, slot)) text = true;
     }
     this.settle(t, store);
     const values = store.valueWrites !== this.valueWrites;
@@ -199,19 +201,18 @@ export class FlowSnapshotDeriver {
         // Found in the previous order: its values move along, the names stay unless facts came.
         if (inPlace) {
           if (j !== i) t.move(j, i);
-        } else {
-          t.slots[i] = slot;
-          t.names[i] = prev.names[j];
-        }
+        } else t.copyFrom(prev, j, i);
         j++;
         if (factsChanged) t.names[i] = this.names.of(state, flow);
+        // Its own state and close, final once closed (derive).
+        if (t.closed[i] === 0) fillText(t, i, store, slot);
       } else {
         t.slots[i] = slot;
         t.names[i] = this.names.of(state, flow);
+        // State and close at a reused position are the previous flow's: fillText writes what differs.
+        fillText(t, i, store, slot);
       }
-      positionOf[slot] = i;
-      // State and close at a reused position are the previous flow's: fillText writes what differs.
-      fillText(t, i++, store, slot);
+      positionOf[slot] = i++;
     });
     return this.finish(t, n, inPlace, store);
   }
@@ -259,13 +260,11 @@ export class FlowSnapshotDeriver {
       if (slot < 0) continue;
       if (inPlace) {
         if (j !== i) t.move(j, i);
-      } else {
-        t.slots[i] = slot;
-        t.names[i] = prev.names[j];
-      }
+      } else t.copyFrom(prev, j, i);
       if (factsChanged) t.names[i] = this.names.of(state, store.transientView(slot));
-      positionOf[slot] = i;
-      fillText(t, i++, store, slot);
+      // Closed: its state and close are final (derive), no read of the store's rows.
+      if (t.closed[i] === 0) fillText(t, i, store, slot);
+      positionOf[slot] = i++;
     }
     for (let k = 0; k < added.length; k++) {
       const slot = added.at(k);
