@@ -210,6 +210,36 @@ describe('incremental flow snapshot', () => {
     expect(snap.table.rows().filter((r) => r.pid === 7101).every((r) => r.exe === '/usr/bin/b')).toBe(true);
   });
 
+  it('reads the state and close of flows still open as flows come and go, closed ones staying as they closed', () => {
+    // The derives skip the store's rows of closed flows (their text is final): flows open
+    // at the front change state and close while others are replaced behind them, in the
+    // compacting derive and in the one where nothing came or left.
+    const s = createCoreState({ maxFlows: 40 });
+    const d = new FlowSnapshotDeriver();
+    const o = owner(7200, 'c', 1000, 5000);
+    const final = { bytesSent: 3, bytesReceived: 4, packetsSent: null, packetsReceived: null, retransmits: 1, srttUs: 20 };
+    let next = 1;
+    const brief = (n: number, t: number): AppEvent[] => Array.from({ length: n }, (_, k) => {
+      const id = next++;
+      return [open(id, o, '10.0.0.1'), { type: 'flow-close' as const, ts: T0 + t * 1e9 + k, flowId: id, counters: final }];
+    }).flat().map((e) => ({ ...e, ts: T0 + t * 1e9 }));
+    const kept = [open(next++, o, '10.0.0.3'), open(next++, o, '10.0.0.3')];
+    applyBatch(s, [...kept, ...brief(30, 0), tick(0)]);
+    compare(d.derive(s, true).table.rows(), deriveFlowRows(s));
+    const stateOf = (id: number) => d.derive(s, false).table.rows().find((r) => r.flowId === id);
+    applyBatch(s, [{ type: 'flow-state', ts: T0 + 1e9, flowId: 1, state: 'FIN_WAIT1' }, ...brief(20, 1), tick(1)]);
+    expect(stateOf(1)?.state).toBe(deriveFlowRows(s).find((r) => r.flowId === 1)?.state);
+    compare(d.derive(s, false).table.rows(), deriveFlowRows(s));
+    applyBatch(s, [{ type: 'flow-close', ts: T0 + 2e9, flowId: 1, counters: final }, ...brief(20, 2), tick(2)]);
+    expect(stateOf(1)?.closed).toBe(true);
+    compare(d.derive(s, false).table.rows(), deriveFlowRows(s));
+    // Nothing came or left: only flow 2's state changed.
+    applyBatch(s, [{ type: 'flow-state', ts: T0 + 3e9, flowId: 2, state: 'CLOSE_WAIT' }, tick(3)]);
+    const snap = d.derive(s, false);
+    compare(snap.table.rows(), deriveFlowRows(s));
+    expect(snap.table.rows().find((r) => r.flowId === 2)?.state).not.toBe(snap.table.rows().find((r) => r.flowId === 1)?.state);
+  });
+
   it('keeps showing a flow that left until the next derive, after a new flow took its slot', () => {
     const s = createCoreState({ lingerNs: 0 });
     const d = new FlowSnapshotDeriver();

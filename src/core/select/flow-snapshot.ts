@@ -6,7 +6,7 @@
 // deriving (use-snapshot.ts). The table keeps each flow's slot in the reducer's flow store
 // (flow-table.ts), not a view object per flow.
 import type { Owner } from '../../events/types';
-import type { CoreState, Flow } from '../state';
+import type { CoreState } from '../state';
 import type { FlowStore } from '../flow-store';
 import { END_TS, INT_STRIDE, NUM_STRIDE, PAGE_BITS, PAGE_MASK, SERIAL, STATE } from '../flow-fields';
 import { IntStack } from '../int-stack';
@@ -29,16 +29,19 @@ class NamesMemo {
   private readonly names: Array<OwnerNames | null> = new Array<OwnerNames | null>(MEMO_OWNERS).fill(null);
   private next = 0;
 
-  of(state: CoreState, flow: Flow): OwnerNames {
+  /** The names of the flow in the store's `slot`. Its owner is read from the store's row,
+   * and a view of the flow made only for namesOf on a miss: the store's view lookup by
+   * slot was a random read per new flow (25,000 an interval under churn). */
+  of(state: CoreState, store: FlowStore, slot: number): OwnerNames {
     if (state !== this.state || state.factsVersion !== this.version) {
       this.state = state;
       this.version = state.factsVersion;
       this.owners.fill(null);
       this.names.fill(null);
     }
-    const owner = flow.owner;
+    const owner = store.owner(slot);
     for (let k = 0; k < MEMO_OWNERS; k++) if (this.owners[k] === owner) return this.names[k]!;
-    const names = namesOf(state, flow);
+    const names = namesOf(state, store.transientView(slot));
     this.owners[this.next] = owner;
     this.names[this.next] = names;
     this.next = (this.next + 1) % MEMO_OWNERS;
@@ -136,13 +139,15 @@ export class FlowSnapshotDeriver {
     for (let i = 0; i < t.length; i++) {
       const slot = slots[i];
       if (factsChanged) {
-        const names = this.names.of(state, store.transientView(slot));
+        const names = this.names.of(state, store, slot);
         if (t.names[i] !== names) {
           t.names[i] = names;
           text = true;
         }
       }
-      if (fillText(t, i, store, slot)) text = true;
+      // A closed flow's state and close are final (the reducer writes neither once END_TS
+      // is set): under churn most of the flows held are closed, lingering.
+      if (t.closed[i] === 0 && fillText(t, i, store, slot)) text = true;
     }
     this.settle(t, store);
     const values = store.valueWrites !== this.valueWrites;
@@ -188,7 +193,6 @@ export class FlowSnapshotDeriver {
     let j = 0;
     // forEach: no iterator result per flow (derive).
     state.flows.slots.forEach((slot) => {
-      const flow = store.transientView(slot);
       // A flow that replaced another under the same id (recordings only; live ids never
       // repeat) is out of the previous order: the walk then runs to the end and the flows
       // after it have their names looked up again, only slower. A slot that a flow left
@@ -199,19 +203,18 @@ export class FlowSnapshotDeriver {
         // Found in the previous order: its values move along, the names stay unless facts came.
         if (inPlace) {
           if (j !== i) t.move(j, i);
-        } else {
-          t.slots[i] = slot;
-          t.names[i] = prev.names[j];
-        }
+        } else t.copyFrom(prev, j, i);
         j++;
-        if (factsChanged) t.names[i] = this.names.of(state, flow);
+        if (factsChanged) t.names[i] = this.names.of(state, store, slot);
+        // Its own state and close, final once closed (derive).
+        if (t.closed[i] === 0) fillText(t, i, store, slot);
       } else {
         t.slots[i] = slot;
-        t.names[i] = this.names.of(state, flow);
+        t.names[i] = this.names.of(state, store, slot);
+        // State and close at a reused position are the previous flow's: fillText writes what differs.
+        fillText(t, i, store, slot);
       }
-      positionOf[slot] = i;
-      // State and close at a reused position are the previous flow's: fillText writes what differs.
-      fillText(t, i++, store, slot);
+      positionOf[slot] = i++;
     });
     return this.finish(t, n, inPlace, store);
   }
@@ -259,18 +262,16 @@ export class FlowSnapshotDeriver {
       if (slot < 0) continue;
       if (inPlace) {
         if (j !== i) t.move(j, i);
-      } else {
-        t.slots[i] = slot;
-        t.names[i] = prev.names[j];
-      }
-      if (factsChanged) t.names[i] = this.names.of(state, store.transientView(slot));
-      positionOf[slot] = i;
-      fillText(t, i++, store, slot);
+      } else t.copyFrom(prev, j, i);
+      if (factsChanged) t.names[i] = this.names.of(state, store, slot);
+      // Closed: its state and close are final (derive), no read of the store's rows.
+      if (t.closed[i] === 0) fillText(t, i, store, slot);
+      positionOf[slot] = i++;
     }
     for (let k = 0; k < added.length; k++) {
       const slot = added.at(k);
       t.slots[i] = slot;
-      t.names[i] = this.names.of(state, store.transientView(slot));
+      t.names[i] = this.names.of(state, store, slot);
       positionOf[slot] = i;
       fillText(t, i++, store, slot);
     }

@@ -136,6 +136,14 @@ export class FlowTable implements RowSource<FlowRow>, NumberColumns {
     this.closed[to] = this.closed[from];
   }
 
+  /** Copies position `from` of another table to position `to` (a compaction into a new table). */
+  copyFrom(prev: FlowTable, from: number, to: number): void {
+    this.slots[to] = prev.slots[from];
+    this.names[to] = prev.names[from];
+    this.state[to] = prev.state[from];
+    this.closed[to] = prev.closed[from];
+  }
+
   /** Sets the length. */
   truncate(length: number): void {
     this.length = length;
