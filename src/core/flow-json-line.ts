@@ -138,6 +138,14 @@ export class FlowJsonLines {
    * its way out, were a tenth of the main thread); any other flow is copied into rows of
    * its own first. */
   writeLine(b: Buffer, at: number, state: CoreState, flow: Flow, fallbackBootWallMs: number | null = null): number {
+    return this.writeLineWithin(b, at, Infinity, state, flow, fallbackBootWallMs);
+  }
+
+  /** writeLine when the line surely ends by `limit`, else -1 with nothing written: the
+   * room is judged from the cached parts the line is made of, which writeLine looks up
+   * anyway (maxLineBytes first looked up the same texts and owner again: 5% of
+   * `live --format jsonl`'s main thread under churn). */
+  writeLineWithin(b: Buffer, at: number, limit: number, state: CoreState, flow: Flow, fallbackBootWallMs: number | null = null): number {
     const store = flow instanceof FlowView ? flow.rowsIn() : null;
     if (store !== null) {
       const slot = (flow as FlowView).slot;
@@ -146,7 +154,7 @@ export class FlowJsonLines {
       const int = store.int[page];
       const q = row * INT_STRIDE;
       const addresses = store.addresses.values;
-      return this.writeRow(b, at, state, store.num[page], row * NUM_STRIDE, int, q, store.wordOf(int[q + PROTO]), addresses[int[q + LADDR]] as string,
+      return this.writeRow(b, at, limit, state, store.num[page], row * NUM_STRIDE, int, q, store.wordOf(int[q + PROTO]), addresses[int[q + LADDR]] as string,
         addresses[int[q + RADDR_CODE]] as string, store.wordOf(int[q + DIRECTION]), store.owners.values[int[q + OWNER]] as Owner,
         store.wordOf(int[q + STATE]), fallbackBootWallMs);
     }
@@ -163,22 +171,27 @@ export class FlowJsonLines {
     num[START_TS] = flow.startTs;
     num[END_TS] = flow.endTs ?? NaN;
     int[FAMILY_FLAGS] = (flow.family & 0xff) | (flow.seenAtStart ? SEEN_AT_START_BIT : 0);
-    return this.writeRow(b, at, state, num, 0, int, 0, flow.proto, flow.laddr, flow.raddr, flow.direction, flow.owner, flow.state, fallbackBootWallMs);
+    return this.writeRow(b, at, limit, state, num, 0, int, 0, flow.proto, flow.laddr, flow.raddr, flow.direction, flow.owner, flow.state, fallbackBootWallMs);
   }
 
   /** writeLine of the flow whose numbers are in rows `num` at `o` and `int` at `q`
    * (flow-fields.ts; NaN is null), with these texts and owner. */
-  private writeRow(b: Buffer, at: number, state: CoreState, num: Float64Array, o: number, int: Int32Array, q: number, proto: string, laddr: string,
-    raddr: string, direction: string, owner: Owner, st: string, fallbackBootWallMs: number | null): number {
+  private writeRow(b: Buffer, at: number, limit: number, state: CoreState, num: Float64Array, o: number, int: Int32Array, q: number, proto: string,
+    laddr: string, raddr: string, direction: string, owner: Owner, st: string, fallbackBootWallMs: number | null): number {
+    const flags = int[q + FAMILY_FLAGS];
+    const family = flags & 0xff;
+    const ports = int[q + PORTS];
+    const head = this.head(proto, family, laddr);
+    const remote = this.remote(raddr);
+    const withOwner = this.withDirection(this.owner(state, owner), direction);
+    const stateStart = this.stateStart(st);
+    const headBytes = head !== undefined ? head.length : HEAD_FIXED_BYTES + 6 * (proto.length + laddr.length);
+    if (at + headBytes + remote.length + withOwner.length + stateStart.length + ROW_FIXED_BYTES > limit) return -1;
     if (b !== this.viewed) {
       this.view = new DataView(b.buffer, b.byteOffset, b.length);
       this.viewed = b;
     }
     const v = this.view;
-    const flags = int[q + FAMILY_FLAGS];
-    const family = flags & 0xff;
-    const ports = int[q + PORTS];
-    const head = this.head(proto, family, laddr);
     if (head !== undefined) at = putPiece(b, v, at, head);
     else {
       at = asciiAt(b, at, '{"proto":');
@@ -190,9 +203,9 @@ export class FlowJsonLines {
       at = asciiAt(b, at, ',"lport":');
     }
     at = numberAt(b, at, ports & 0xffff);
-    at = putPiece(b, v, at, this.remote(raddr));
+    at = putPiece(b, v, at, remote);
     at = numberAt(b, at, ports >>> 16);
-    at = putPiece(b, v, at, this.withDirection(this.owner(state, owner), direction));
+    at = putPiece(b, v, at, withOwner);
     at = numberAt(b, at, num[o + BYTES_SENT]);
     at = putPiece(b, v, at, BYTES_RECEIVED_NAME);
     at = numberAt(b, at, num[o + BYTES_RECEIVED]);
@@ -206,7 +219,7 @@ export class FlowJsonLines {
     at = numberAt(b, at, u32Number(int[q + SRTT_US]));
     at = putPiece(b, v, at, LATENCY_NAME);
     at = numberAt(b, at, u32Number(int[q + CONNECT_LATENCY_US]));
-    at = putPiece(b, v, at, this.stateStart(st));
+    at = putPiece(b, v, at, stateStart);
     // The two times, as jsonStringOrNull(flowTimeIso(...)) (flow-json.ts) writes them, in
     // this loop rather than a call per time: a double passed to a call that is not inlined
     // is a new heap number, and these are above V8's small integers. With no boot time
@@ -372,3 +385,8 @@ function sameContainer(a: OwnerJson['container'], b: Container | null): boolean 
 /** Room for the parts of a line writeLine writes other than its texts and the owner's:
  * member names (~260 bytes), 10 numbers of at most 24 characters, two times of 24. */
 const LINE_FIXED_BYTES = 600;
+/** The same for writeLineWithin's bound, beside its cached parts: the member names not in
+ * them (~130 bytes), 9 numbers of at most 24 characters, two quoted times of 24 (~440). */
+const ROW_FIXED_BYTES = 600;
+/** A head written as it comes: its member names and the family (~60 bytes), beside its texts. */
+const HEAD_FIXED_BYTES = 100;
