@@ -112,7 +112,7 @@ describe('FlowJsonLines.writeLineWithin', () => {
     const lines = new FlowJsonLines();
     ['127.0.0.1', 'fe80::1234:5678:9abc:def0', 'we"ird\u0001'].forEach((laddr, i) => {
       applyEvent(state, {
-        type: 'flow-open', ts: 10 + i, flowId: i + 1, cookie: i, direction: 'inbound', owner, proto: i === 2 ? 'sctp' : 'tcp', family: i === 1 ? 6 : 4,
+        type: 'flow-open', ts: 10 + i, flowId: i + 1, cookie: i, direction: 'inbound', owner, proto: (i === 2 ? 'sctp' : 'tcp') as 'tcp', family: i === 1 ? 6 : 4,
         laddr, lport: 80, raddr: laddr, rport: 40000, state: 'ESTABLISHED', connectLatencyUs: null, seenAtStart: false,
       });
     });
