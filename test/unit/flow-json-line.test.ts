@@ -130,3 +130,28 @@ describe('FlowJsonLines.writeLineWithin', () => {
     }
   });
 });
+
+describe('FlowJsonLines across states', () => {
+  it('does not reuse an owner text of another state (the same owner object, other facts, the same facts version)', () => {
+    const o: Owner = { pid: 5, tid: 5, ppid: 1, uid: 1000, gid: 1000, comm: 'srv', cgroupId: 0, netns: 0 };
+    const o2: Owner = { ...o, pid: 6, tid: 6, comm: 'cli' };
+    const stateWith = (user: string) => {
+      const state = createCoreState({ historyLength: 0 });
+      applyEvent(state, { type: 'user', uid: 1000, name: user });
+      [o, o2].forEach((owner, i) => applyEvent(state, {
+        type: 'flow-open', ts: 10 + i, flowId: i + 1, cookie: i, direction: 'inbound', owner, proto: 'tcp', family: 4,
+        laddr: '127.0.0.1', lport: 80, raddr: '127.0.0.1', rport: 40000 + i, state: 'ESTABLISHED', connectLatencyUs: null, seenAtStart: false,
+      }));
+      return state;
+    };
+    const a = stateWith('alice');
+    const b = stateWith('bob');
+    expect(a.factsVersion).toBe(b.factsVersion);
+    const lines = new FlowJsonLines();
+    // a's o, then b's o2 (the state changes), then b's o: written with bob, not alice.
+    for (const [state, id] of [[a, 1], [b, 2], [b, 1], [a, 2], [a, 1]] as const) {
+      const f = state.flows.get(id)!;
+      expect(written(lines, state, f)).toBe(`${JSON.stringify(toJsonFlow(state, f))}\n`);
+    }
+  });
+});
