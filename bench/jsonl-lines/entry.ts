@@ -1,10 +1,12 @@
 // What writing one JSON line costs (ns) and allocates (new-space bytes), on the flows of a
 // recording left in the state at its end (bench/jsonl-lines/run.mjs bundles and runs this).
-// SPAN=1 repeats one flow; DUMP=1 prints the md5 of all the lines instead (it equals
+// SPAN=1 repeats one flow; ADD=1 measures JsonlFlows' own add (what live calls per line: the
+// room for the line found, then the line written into a LineWriter's chunk); DUMP=1 prints the md5 of all the lines instead (it equals
 // `replay --format jsonl | md5sum` of recordings/churn.ssrec, whose flows all linger).
 import { createHash } from 'node:crypto';
 import v8 from 'node:v8';
 import { JsonlFlows } from '../../src/commands/jsonl-flows';
+import { LineWriter } from '../../src/commands/line-writer';
 import { openRecording } from '../../src/record/reader';
 
 const src = await openRecording(process.argv[2]);
@@ -37,7 +39,16 @@ const span = Number(process.env.SPAN ?? slots.length);
 const b = Buffer.alloc(1 << 22);
 const boot = src.header.bootTimeMs;
 
+// The lines' writer for ADD=1: a stream that takes every chunk at once (as /dev/null does).
+const sink = new LineWriter({ write: () => true, writableLength: 0 } as unknown as NodeJS.WritableStream);
+const add = (out as unknown as { add(f: unknown): void }).add.bind(out);
+
 function pass(n: number): void {
+  if (process.env.ADD) {
+    (out as unknown as { out: LineWriter }).out = sink;
+    for (let i = 0; i < n; i++) add(store.transientView(slots[i % span]));
+    return;
+  }
   let at = 0;
   for (let i = 0; i < n; i++) {
     at = lines.writeLine(b, at, state, store.transientView(slots[i % span]), boot);

@@ -63,8 +63,20 @@ export class JsonlFlows {
   }
 
   private add(flow: Flow): void {
-    // Written as bytes straight into the output's chunk (FlowJsonLines.writeLine).
-    const chunk = this.out.reserve(this.lines.maxLineBytes(this.state, flow));
+    // Written as bytes straight into the output's chunk (FlowJsonLines.writeLine): into
+    // the current one when the line surely fits (nearly always), with no bound computed
+    // apart (maxLineBytes) ...
+    const out = this.out;
+    const current = out.current;
+    if (current !== null) {
+      const end = this.lines.writeLineWithin(current, out.used, current.length, this.state, flow, this.bootTimeMs);
+      if (end >= 0) {
+        out.commit(end);
+        return;
+      }
+    }
+    // ... else into room made for its bound.
+    const chunk = out.reserve(this.lines.maxLineBytes(this.state, flow));
     if (chunk === null) this.out.addMerged(this.lines.objects(this.state, flow, this.bootTimeMs));
     else this.out.commit(this.lines.writeLine(chunk, this.out.used, this.state, flow, this.bootTimeMs));
   }

@@ -59,6 +59,13 @@ export class LineWriter {
     return this.makeRoom(room) ? this.chunk : null;
   }
 
+  /** The chunk lines are being added to (null: none yet, or the last one went to the
+   * stream): a caller that can tell whether its line fits writes it from `used` on, up to
+   * the chunk's end, and ends it with commit(); else it asks reserve() for room. */
+  get current(): Buffer | null {
+    return this.chunk;
+  }
+
   /** Where the next line starts in the chunk reserve() returned. */
   get used(): number {
     return this.filled;

@@ -29,6 +29,9 @@ interface OwnerText {
   version: number;
   /** Per direction word: ',"direction":"...",' + members + ',"bytes_sent":', copied whole. */
   byDirection: Map<string, Piece>;
+  /** The last direction asked for and its piece (a process's flows mostly go one way). */
+  lastDirection: string;
+  lastDirectionPiece: Piece | null;
 }
 
 // The fixed parts of a line, as bytes.
@@ -42,6 +45,11 @@ const SRTT_NAME = new Piece(asciiBytes(',"srtt_us":'));
 const LATENCY_NAME = new Piece(asciiBytes(',"connect_latency_us":'));
 const END_NAME = new Piece(asciiBytes(',"end":'));
 const NULL = new Piece(asciiBytes('null'));
+/** The counters in a line's order: fields of `num`, then (from COUNTER_U32_FROM) of `int`,
+ * each after its name (the first one's ends the owner's piece). */
+const COUNTER_FIELDS = [BYTES_SENT, BYTES_RECEIVED, PACKETS_SENT, PACKETS_RECEIVED, RETRANSMITS, SRTT_US, CONNECT_LATENCY_US];
+const COUNTER_U32_FROM = 4;
+const COUNTER_NAMES = [null as unknown as Piece, BYTES_RECEIVED_NAME, PACKETS_SENT_NAME, PACKETS_RECEIVED_NAME, RETRANSMITS_NAME, SRTT_NAME, LATENCY_NAME];
 const SEEN_TRUE = new Piece(asciiBytes(',"seen_at_start":true}\n'));
 const SEEN_FALSE = new Piece(asciiBytes(',"seen_at_start":false}\n'));
 
@@ -56,9 +64,16 @@ export class FlowJsonLines {
   /** The owner of the last line and its text: consecutive lines mostly share it. */
   private lastOwner: Owner | null = null;
   private lastText: OwnerText | null = null;
+  /** The one before (a churning client's and its server's lines alternate). */
+  private prevOwner: Owner | null = null;
+  private prevText: OwnerText | null = null;
   /** '{"proto":...,"family":...,"laddr":...,"lport":' per local address, at [proto udp * 2 +
    * family 6] (tcp/udp, 4/6; other values are written as they come). */
   private readonly heads = new Map<string, Array<Piece | undefined>>();
+  /** The last head and what it was for (consecutive lines mostly share a local address). */
+  private lastHeadAddr = '';
+  private lastHeadKind = -1;
+  private lastHead: Piece | null = null;
   /** ',"raddr":...,"rport":' per remote address, and the last one asked for (consecutive
    * lines mostly share it: a client and its server on one host). */
   private readonly remotes = new Map<string, Piece>();
@@ -66,6 +81,8 @@ export class FlowJsonLines {
   private lastRemotePiece: Piece | null = null;
   /** ',"state":...,"start":' per state word. */
   private readonly states = new Map<string, Piece>();
+  private lastState = '';
+  private lastStatePiece: Piece | null = null;
   /** A flow's row values for a flow that is not a view of the store (copied in: writeRow). */
   private readonly scratchNum = new Float64Array(NUM_STRIDE);
   private readonly scratchInt = new Int32Array(INT_STRIDE);
@@ -94,19 +111,35 @@ export class FlowJsonLines {
    * reused only for the very same values, compared only when the state's facts moved. */
   private owner(state: CoreState, owner: Owner): OwnerText {
     const version = state.factsVersion;
-    if (owner === this.lastOwner && state === this.forState && this.lastText!.version === version) return this.lastText!;
-    if (state !== this.forState) {
+    if (state === this.forState) {
+      if (owner === this.lastOwner && this.lastText!.version === version) return this.lastText!;
+      if (owner === this.prevOwner && this.prevText!.version === version) {
+        const text = this.prevText!;
+        this.prevOwner = this.lastOwner;
+        this.prevText = this.lastText;
+        this.lastOwner = owner;
+        this.lastText = text;
+        return text;
+      }
+    } else {
+      // Another state: no text of the last one is reused.
       this.forState = state;
       this.owners = new WeakMap();
+      this.lastOwner = null;
+      this.prevOwner = null;
     }
     let known = this.owners.get(owner);
     if (known === undefined || (known.version !== version && !ownerJsonIs(known.json, state, owner))) {
       const json = ownerJson(state, { owner } as Flow);
       const text = JSON.stringify(json);
-      known = { json, text, members: Buffer.from(text.slice(1, -1), 'utf8'), version, byDirection: new Map() };
+      known = { json, text, members: Buffer.from(text.slice(1, -1), 'utf8'), version, byDirection: new Map(), lastDirection: '', lastDirectionPiece: null };
       this.owners.set(owner, known);
     }
     known.version = version;
+    if (owner !== this.lastOwner) {
+      this.prevOwner = this.lastOwner;
+      this.prevText = this.lastText;
+    }
     this.lastOwner = owner;
     this.lastText = known;
     return known;
@@ -138,6 +171,14 @@ export class FlowJsonLines {
    * its way out, were a tenth of the main thread); any other flow is copied into rows of
    * its own first. */
   writeLine(b: Buffer, at: number, state: CoreState, flow: Flow, fallbackBootWallMs: number | null = null): number {
+    return this.writeLineWithin(b, at, Infinity, state, flow, fallbackBootWallMs);
+  }
+
+  /** writeLine when the line surely ends by `limit`, else -1 with nothing written: the
+   * room is judged from the cached parts the line is made of, which writeLine looks up
+   * anyway (maxLineBytes first looked up the same texts and owner again: 5% of
+   * `live --format jsonl`'s main thread under churn). */
+  writeLineWithin(b: Buffer, at: number, limit: number, state: CoreState, flow: Flow, fallbackBootWallMs: number | null = null): number {
     const store = flow instanceof FlowView ? flow.rowsIn() : null;
     if (store !== null) {
       const slot = (flow as FlowView).slot;
@@ -146,7 +187,7 @@ export class FlowJsonLines {
       const int = store.int[page];
       const q = row * INT_STRIDE;
       const addresses = store.addresses.values;
-      return this.writeRow(b, at, state, store.num[page], row * NUM_STRIDE, int, q, store.wordOf(int[q + PROTO]), addresses[int[q + LADDR]] as string,
+      return this.writeRow(b, at, limit, state, store.num[page], row * NUM_STRIDE, int, q, store.wordOf(int[q + PROTO]), addresses[int[q + LADDR]] as string,
         addresses[int[q + RADDR_CODE]] as string, store.wordOf(int[q + DIRECTION]), store.owners.values[int[q + OWNER]] as Owner,
         store.wordOf(int[q + STATE]), fallbackBootWallMs);
     }
@@ -163,22 +204,27 @@ export class FlowJsonLines {
     num[START_TS] = flow.startTs;
     num[END_TS] = flow.endTs ?? NaN;
     int[FAMILY_FLAGS] = (flow.family & 0xff) | (flow.seenAtStart ? SEEN_AT_START_BIT : 0);
-    return this.writeRow(b, at, state, num, 0, int, 0, flow.proto, flow.laddr, flow.raddr, flow.direction, flow.owner, flow.state, fallbackBootWallMs);
+    return this.writeRow(b, at, limit, state, num, 0, int, 0, flow.proto, flow.laddr, flow.raddr, flow.direction, flow.owner, flow.state, fallbackBootWallMs);
   }
 
   /** writeLine of the flow whose numbers are in rows `num` at `o` and `int` at `q`
    * (flow-fields.ts; NaN is null), with these texts and owner. */
-  private writeRow(b: Buffer, at: number, state: CoreState, num: Float64Array, o: number, int: Int32Array, q: number, proto: string, laddr: string,
-    raddr: string, direction: string, owner: Owner, st: string, fallbackBootWallMs: number | null): number {
+  private writeRow(b: Buffer, at: number, limit: number, state: CoreState, num: Float64Array, o: number, int: Int32Array, q: number, proto: string,
+    laddr: string, raddr: string, direction: string, owner: Owner, st: string, fallbackBootWallMs: number | null): number {
+    const flags = int[q + FAMILY_FLAGS];
+    const family = flags & 0xff;
+    const ports = int[q + PORTS];
+    const head = this.head(proto, family, laddr);
+    const remote = this.remote(raddr);
+    const withOwner = this.withDirection(this.owner(state, owner), direction);
+    const stateStart = this.stateStart(st);
+    const headBytes = head !== undefined ? head.length : HEAD_FIXED_BYTES + 6 * (proto.length + laddr.length);
+    if (at + headBytes + remote.length + withOwner.length + stateStart.length + ROW_FIXED_BYTES > limit) return -1;
     if (b !== this.viewed) {
       this.view = new DataView(b.buffer, b.byteOffset, b.length);
       this.viewed = b;
     }
     const v = this.view;
-    const flags = int[q + FAMILY_FLAGS];
-    const family = flags & 0xff;
-    const ports = int[q + PORTS];
-    const head = this.head(proto, family, laddr);
     if (head !== undefined) at = putPiece(b, v, at, head);
     else {
       at = asciiAt(b, at, '{"proto":');
@@ -190,23 +236,11 @@ export class FlowJsonLines {
       at = asciiAt(b, at, ',"lport":');
     }
     at = numberAt(b, at, ports & 0xffff);
-    at = putPiece(b, v, at, this.remote(raddr));
+    at = putPiece(b, v, at, remote);
     at = numberAt(b, at, ports >>> 16);
-    at = putPiece(b, v, at, this.withDirection(this.owner(state, owner), direction));
-    at = numberAt(b, at, num[o + BYTES_SENT]);
-    at = putPiece(b, v, at, BYTES_RECEIVED_NAME);
-    at = numberAt(b, at, num[o + BYTES_RECEIVED]);
-    at = putPiece(b, v, at, PACKETS_SENT_NAME);
-    at = numberAt(b, at, num[o + PACKETS_SENT]);
-    at = putPiece(b, v, at, PACKETS_RECEIVED_NAME);
-    at = numberAt(b, at, num[o + PACKETS_RECEIVED]);
-    at = putPiece(b, v, at, RETRANSMITS_NAME);
-    at = numberAt(b, at, u32Number(int[q + RETRANSMITS]));
-    at = putPiece(b, v, at, SRTT_NAME);
-    at = numberAt(b, at, u32Number(int[q + SRTT_US]));
-    at = putPiece(b, v, at, LATENCY_NAME);
-    at = numberAt(b, at, u32Number(int[q + CONNECT_LATENCY_US]));
-    at = putPiece(b, v, at, this.stateStart(st));
+    at = putPiece(b, v, at, withOwner);
+    at = this.countersAt(b, v, at, num, o, int, q);
+    at = putPiece(b, v, at, stateStart);
     // The two times, as jsonStringOrNull(flowTimeIso(...)) (flow-json.ts) writes them, in
     // this loop rather than a call per time: a double passed to a call that is not inlined
     // is a new heap number, and these are above V8's small integers. With no boot time
@@ -221,6 +255,22 @@ export class FlowJsonLines {
       at = this.timesAt(b, v, at, bootMs, num, o);
     }
     return putPiece(b, v, at, (flags & SEEN_AT_START_BIT) !== 0 ? SEEN_TRUE : SEEN_FALSE);
+  }
+
+  /** The values of bytes_sent to connect_latency_us and the names between them, of the
+   * flow whose rows are `num` at `o` and `int` at `q`: one loop, so numberAt is inlined
+   * in one place here rather than called 7 times from writeRow. */
+  private countersAt(b: Buffer, v: DataView<ArrayBufferLike>, at: number, num: Float64Array, o: number, int: Int32Array, q: number): number {
+    for (let k = 0; k < COUNTER_FIELDS.length; k++) {
+      if (k > 0) at = putPiece(b, v, at, COUNTER_NAMES[k]);
+      const f = COUNTER_FIELDS[k];
+      const x = k < COUNTER_U32_FROM ? num[o + f] : u32Number(int[q + f]);
+      // null (NaN) here: passed to a call that is not inlined, a NaN is a new heap number
+      // (8.7 bytes of garbage per line with it, 0.7 without: jsonl-lines).
+      if (x !== x) at = putPiece(b, v, at, NULL);
+      else at = numberAt(b, at, x);
+    }
+    return at;
   }
 
   /** The start's value, ',"end":' and the end's value, of the flow whose row of `num` is
@@ -276,6 +326,7 @@ export class FlowJsonLines {
     const k = proto === 'tcp' ? 0 : proto === 'udp' ? 2 : -1;
     if (k < 0 || (family !== 4 && family !== 6)) return undefined;
     const i = k + (family === 6 ? 1 : 0);
+    if (laddr === this.lastHeadAddr && i === this.lastHeadKind) return this.lastHead!;
     let forAddr = this.heads.get(laddr);
     if (forAddr === undefined) {
       if (this.heads.size >= MAX_CACHED) this.heads.clear();
@@ -287,6 +338,9 @@ export class FlowJsonLines {
       h = new Piece(Buffer.from(`{"proto":${jsonString(proto)},"family":${family},"laddr":${jsonString(laddr)},"lport":`, 'utf8'));
       forAddr[i] = h;
     }
+    this.lastHeadAddr = laddr;
+    this.lastHeadKind = i;
+    this.lastHead = h;
     return h;
   }
 
@@ -306,22 +360,28 @@ export class FlowJsonLines {
 
   /** ',"direction":...,' + the owner's members + ',"bytes_sent":'. */
   private withDirection(owner: OwnerText, direction: string): Piece {
+    if (direction === owner.lastDirection && owner.lastDirectionPiece !== null) return owner.lastDirectionPiece;
     let d = owner.byDirection.get(direction);
     if (d === undefined) {
       d = new Piece(Buffer.concat([asciiBytes(',"direction":'), jsonStringBytes(direction), asciiBytes(','), owner.members, asciiBytes(',"bytes_sent":')]));
       owner.byDirection.set(direction, d);
     }
+    owner.lastDirection = direction;
+    owner.lastDirectionPiece = d;
     return d;
   }
 
   /** ',"state":...,"start":'. */
   private stateStart(st: string): Piece {
+    if (st === this.lastState && this.lastStatePiece !== null) return this.lastStatePiece;
     let s = this.states.get(st);
     if (s === undefined) {
       if (this.states.size >= MAX_CACHED) this.states.clear();
       s = new Piece(Buffer.concat([asciiBytes(',"state":'), jsonStringBytes(st), asciiBytes(',"start":')]));
       this.states.set(st, s);
     }
+    this.lastState = st;
+    this.lastStatePiece = s;
     return s;
   }
 
@@ -372,3 +432,8 @@ function sameContainer(a: OwnerJson['container'], b: Container | null): boolean 
 /** Room for the parts of a line writeLine writes other than its texts and the owner's:
  * member names (~260 bytes), 10 numbers of at most 24 characters, two times of 24. */
 const LINE_FIXED_BYTES = 600;
+/** The same for writeLineWithin's bound, beside its cached parts: the member names not in
+ * them (~130 bytes), 9 numbers of at most 24 characters, two quoted times of 24 (~440). */
+const ROW_FIXED_BYTES = 600;
+/** A head written as it comes: its member names and the family (~60 bytes), beside its texts. */
+const HEAD_FIXED_BYTES = 100;

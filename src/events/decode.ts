@@ -182,7 +182,9 @@ const recentOwnerWords = new Int32Array(RECENT_OWNERS * OWNER_WORDS);
 const recentOwners: Array<Owner | undefined> = new Array<Owner | undefined>(RECENT_OWNERS).fill(undefined);
 let recentOwnerNext = 0;
 
-const i32At = (b: Buffer, o: number) => b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24);
+/** An owner's words when its record is not 4-aligned (decodeOwner), as bytes and as words. */
+const unalignedOwnerWords = new Int32Array(OWNER_WORDS);
+const unalignedOwnerBytes = new Uint8Array(unalignedOwnerWords.buffer);
 
 /** An i32 view of the whole memory under the last Buffer decodeOwner read (made once per
  * run of records, not per record), and that Buffer's offset in it. */
@@ -198,37 +200,29 @@ export function decodeOwner(b: Buffer, base: number): Owner {
     wordsBase = b.byteOffset;
   }
   const at = wordsBase + base;
-  if ((at & 3) === 0) {
-    // Records are 4-aligned in a run: the owner read as words.
-    const x = words;
-    const q = at >>> 2;
-    const pid = x[q];
-    for (let r = 0; r < RECENT_OWNERS; r++) {
-      const k = r * OWNER_WORDS;
-      if (w[k] !== pid) continue;
-      const known = recentOwners[r];
-      if (known === undefined) continue;
-      let i = 1;
-      while (i < OWNER_WORDS && x[q + i] === w[k + i]) i++;
-      if (i === OWNER_WORDS) return known;
-    }
-  } else {
-    const pid = i32At(b, base);
-    for (let r = 0; r < RECENT_OWNERS; r++) {
-      const k = r * OWNER_WORDS;
-      if (w[k] !== pid) continue;
-      const known = recentOwners[r];
-      if (known === undefined) continue;
-      let i = 1;
-      while (i < OWNER_WORDS && i32At(b, base + 4 * i) === w[k + i]) i++;
-      if (i === OWNER_WORDS) return known;
-    }
+  let x = words;
+  let q = at >>> 2;
+  if ((at & 3) !== 0) {
+    // Not 4-aligned in its memory (records in a run are): its words copied where they are.
+    for (let i = 0; i < 4 * OWNER_WORDS; i++) unalignedOwnerBytes[i] = b[base + i];
+    x = unalignedOwnerWords;
+    q = 0;
+  }
+  const pid = x[q];
+  for (let r = 0; r < RECENT_OWNERS; r++) {
+    const k = r * OWNER_WORDS;
+    if (w[k] !== pid) continue;
+    const known = recentOwners[r];
+    if (known === undefined) continue;
+    let i = 1;
+    while (i < OWNER_WORDS && x[q + i] === w[k + i]) i++;
+    if (i === OWNER_WORDS) return known;
   }
   const owner = decodeOwnerCached(b, base);
   const slot = recentOwnerNext;
   recentOwnerNext = (slot + 1) % RECENT_OWNERS;
   recentOwners[slot] = owner;
-  for (let i = 0; i < OWNER_WORDS; i++) w[slot * OWNER_WORDS + i] = i32At(b, base + 4 * i);
+  for (let i = 0; i < OWNER_WORDS; i++) w[slot * OWNER_WORDS + i] = x[q + i];
   return owner;
 }
 

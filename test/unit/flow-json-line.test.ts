@@ -103,3 +103,55 @@ describe('FlowJsonLines.writeLine', () => {
     expect(state.flows.size).toBe(counts.length);
   });
 });
+
+describe('FlowJsonLines.writeLineWithin', () => {
+  it('writes the line when it surely fits before the limit, else nothing and -1', () => {
+    const owner: Owner = { pid: 9, tid: 9, ppid: 0, uid: 0, gid: 0, comm: 'x'.repeat(15), cgroupId: 0, netns: 0 };
+    const state = createCoreState({ historyLength: 0 });
+    applyEvent(state, { type: 'tick', ts: 1, wallMs: 1_764_000_000_000, lost: 0, evicted: 0 });
+    const lines = new FlowJsonLines();
+    ['127.0.0.1', 'fe80::1234:5678:9abc:def0', 'we"ird\u0001'].forEach((laddr, i) => {
+      applyEvent(state, {
+        type: 'flow-open', ts: 10 + i, flowId: i + 1, cookie: i, direction: 'inbound', owner, proto: (i === 2 ? 'sctp' : 'tcp') as 'tcp', family: i === 1 ? 6 : 4,
+        laddr, lport: 80, raddr: laddr, rport: 40000, state: 'ESTABLISHED', connectLatencyUs: null, seenAtStart: false,
+      });
+    });
+    for (const f of [...state.flows.values(), ...[...state.flows.values()].map(copyOf)]) {
+      const line = `${JSON.stringify(toJsonFlow(state, f))}\n`;
+      const n = Buffer.byteLength(line);
+      const b = Buffer.alloc(4096, 0xee);
+      // A limit the line just misses: nothing written.
+      expect(lines.writeLineWithin(b, 5, 5 + n - 1, state, f)).toBe(-1);
+      expect(b.every((x) => x === 0xee)).toBe(true);
+      // Room enough: the line, ending before the limit.
+      const end = lines.writeLineWithin(b, 5, b.length, state, f);
+      expect(b.toString('utf8', 5, end)).toBe(line);
+      expect(b[end]).toBe(0xee);
+    }
+  });
+});
+
+describe('FlowJsonLines across states', () => {
+  it('does not reuse an owner text of another state (the same owner object, other facts, the same facts version)', () => {
+    const o: Owner = { pid: 5, tid: 5, ppid: 1, uid: 1000, gid: 1000, comm: 'srv', cgroupId: 0, netns: 0 };
+    const o2: Owner = { ...o, pid: 6, tid: 6, comm: 'cli' };
+    const stateWith = (user: string) => {
+      const state = createCoreState({ historyLength: 0 });
+      applyEvent(state, { type: 'user', uid: 1000, name: user });
+      [o, o2].forEach((owner, i) => applyEvent(state, {
+        type: 'flow-open', ts: 10 + i, flowId: i + 1, cookie: i, direction: 'inbound', owner, proto: 'tcp', family: 4,
+        laddr: '127.0.0.1', lport: 80, raddr: '127.0.0.1', rport: 40000 + i, state: 'ESTABLISHED', connectLatencyUs: null, seenAtStart: false,
+      }));
+      return state;
+    };
+    const a = stateWith('alice');
+    const b = stateWith('bob');
+    expect(a.factsVersion).toBe(b.factsVersion);
+    const lines = new FlowJsonLines();
+    // a's o, then b's o2 (the state changes), then b's o: written with bob, not alice.
+    for (const [state, id] of [[a, 1], [b, 2], [b, 1], [a, 2], [a, 1]] as const) {
+      const f = state.flows.get(id)!;
+      expect(written(lines, state, f)).toBe(`${JSON.stringify(toJsonFlow(state, f))}\n`);
+    }
+  });
+});
