@@ -187,7 +187,7 @@ function overheadSection(L, o) {
       if (row.n === 0) { L.push(`| ${mon.label} | not available | | | | | ${o.unavailable[row.monitor] ?? 'no successful run'} |`); continue; }
       const none = row.monitor === 'none';
       const term = row.terminalPct && row.terminalPct.median > 0 ? `tmux server ${fmt(row.terminalPct.median, 1)}% more` : '';
-      L.push(`| ${mon.label} | ${fmtSummary(row.rps, 0)} | ${none ? `1.00 (repeat: ${fmtSummary(row.ratio)})` : fmtSummary(row.ratio)} | ${none ? '' : `${fmt(row.cpuPct.median, 1)} (${fmt(row.cpuUserPct.median, 1)} / ${fmt(row.cpuSysPct.median, 1)})`} | ${row.bpfPct ? fmtSummary(row.bpfPct, 2) : none ? '' : 'n/a'} | ${row.bpfNsPerRun ? fmt(row.bpfNsPerRun.median, 0) : ''} | ${[term, row.monitor === 'nethogs' && wl.id === 'udp' ? 'nethogs without -C captures TCP only: this is the cost of its capture socket seeing (and filtering out) every datagram, not of accounting UDP' : '', ...row.errors].filter(Boolean).join('; ')} |`);
+      L.push(`| ${mon.label} | ${fmtSummary(row.rps, 0)} | ${none ? `1.00 (repeat: ${fmtSummary(row.ratio)})` : fmtSummary(row.ratio)} | ${none ? '' : `${fmt(row.cpuPct.median, 1)} (${fmt(row.cpuUserPct.median, 1)} / ${fmt(row.cpuSysPct.median, 1)})`} | ${row.bpfPct ? fmtSummary(row.bpfPct, 2) : none ? '' : 'n/a'} | ${row.bpfNsPerRun ? fmt(row.bpfNsPerRun.median, 0) : ''} | ${[term, row.monitor === 'nethogs' && wl.id === 'udp' && !/ -C /.test(o.monitors.find((x) => x.id === 'nethogs')?.command ?? '') ? 'nethogs without -C captures TCP only: this is the cost of its capture socket seeing (and filtering out) every datagram, not of accounting UDP' : '', ...row.errors].filter(Boolean).join('; ')} |`);
     }
     L.push('');
   }

@@ -60,8 +60,10 @@ export function monitorDefinitions({ repoDir, benchDir, workDir, sockscopeOk, so
     {
       id: 'nethogs',
       label: 'nethogs (libpcap)',
-      command: 'nethogs -t -a -d 1 lo',
-      start: () => childMonitor('nethogs', 'nethogs', ['-t', '-a', '-d', '1', 'lo'], {
+      // -C: TCP and UDP (without it nethogs accounts TCP only, and its UDP row measured only
+      // its capture socket seeing and dropping every datagram), the work sockscope does.
+      command: 'nethogs -C -t -a -d 1 lo',
+      start: () => childMonitor('nethogs', 'nethogs', ['-C', '-t', '-a', '-d', '1', 'lo'], {
         // nethogs has no BPF programs; it is ready once it has opened the device and refreshes.
         ready: (child, isAlive) => waitFor(() => (!isAlive() ? null : /Refreshing/.test(child.out) ? new Set() : null), 10000),
         // nethogs sits in its capture loop on SIGINT for many seconds; SIGTERM ends it at once.
