@@ -67,12 +67,13 @@ export class MmapRing {
    * hold the event loop), then stores consumer_pos, which gives their space back to the
    * kernel. Two BigInts per call, nothing per record.
    */
-  drain(onRecord: RecordAtHandler): WalkResult {
+  drain(onRecord: RecordAtHandler, upTo = Infinity): WalkResult {
     // Atomic (seq-cst) loads and stores: acquire/release as libbpf's smp_load_acquire /
     // smp_store_release on arm64; on x86 the load is a plain mov, as in libbpf.
-    const prod = Number(Atomics.load(this.producerPos, 0));
-    if (prod === this.cons) {
-      if (this.lazy && this.view !== null) this.unmapData();
+    const produced = Number(Atomics.load(this.producerPos, 0));
+    const prod = produced < upTo ? produced : upTo;
+    if (prod <= this.cons) {
+      if (this.lazy && this.view !== null && produced === this.cons) this.unmapData();
       return { pos: this.cons, records: 0, error: null, hasError: false };
     }
     const view = this.view ?? this.mapData();
@@ -87,6 +88,16 @@ export class MmapRing {
   /** Bytes committed and not yet consumed (a BUSY record counts too). */
   pending(): number {
     return Number(Atomics.load(this.producerPos, 0)) - this.cons;
+  }
+
+  /** The producer's position now: every record reserved so far lies before it. */
+  produced(): number {
+    return Number(Atomics.load(this.producerPos, 0));
+  }
+
+  /** The consumer's position: every record before it has been handed out. */
+  get consumed(): number {
+    return this.cons;
   }
 
   private mapData(): RingView {

@@ -48,6 +48,9 @@ export class RingReader {
   private readonly maxIdlePeriodMs: number;
   /** Records handed to the handler since creation. */
   records = 0;
+  /** The spill's producer position at its last resume: records before it were reserved by
+   * then (drain). */
+  private spillOwedTo = 0;
 
   /** Use BpfObject.ringBuffer(); this constructor trusts `mapFd` to be a loaded RINGBUF map
    * of `size` bytes (its max_entries). */
@@ -102,12 +105,21 @@ export class RingReader {
     this.draining = true;
     let n = 0;
     try {
-      n = this.drainOne(ring, this.mapName);
       const spill = this.spillRing;
+      // Spill records reserved by the last resume but still being written (BUSY) when the
+      // spill was walked then: older than every record written to the main ring since, so
+      // read first (read after them, it would be up to a drain period behind them, not the
+      // microseconds of its write: bpf/README.md, order).
+      if (spill instanceof MmapRing && spill.consumed < this.spillOwedTo) n += this.drainOne(spill, this.spill!.mapName, this.spillOwedTo);
+      n += this.drainOne(ring, this.mapName);
       if (spill !== null) {
         // Only when the spill holds records (libbpf's reader cannot tell: always): a map
         // update is a syscall.
-        if (!(spill instanceof MmapRing) || spill.pending() > 0) this.spill!.resume();
+        if (!(spill instanceof MmapRing)) this.spill!.resume();
+        else if (spill.pending() > 0) {
+          this.spill!.resume();
+          this.spillOwedTo = spill.produced();
+        }
         n += this.drainOne(spill, this.spill!.mapName);
       }
     } finally {
@@ -116,8 +128,9 @@ export class RingReader {
     return n;
   }
 
-  private drainOne(ring: MmapRing | LibbpfRing, mapName: string): number {
-    const r = ring instanceof MmapRing ? ring.drain(this.onRecord) : ring.drain(this.onRecord, mapName);
+  /** Drains `ring` (an mmap'd one only up to position `upTo`). */
+  private drainOne(ring: MmapRing | LibbpfRing, mapName: string, upTo = Infinity): number {
+    const r = ring instanceof MmapRing ? ring.drain(this.onRecord, upTo) : ring.drain(this.onRecord, mapName);
     this.records += r.records;
     if (r.hasError) throw r.error;
     return r.records;

@@ -10,6 +10,7 @@ import { decodeRecord } from '../../src/events/decode';
 import { STAT } from '../../src/events/layout';
 import { SPILL } from '../../src/loader/hooks';
 import type { RingReader } from '../../src/loader';
+import { MmapRing } from '../../src/loader/ring-mmap';
 import { u32 } from './fixtures/loader-fixture';
 import { canCapture, skipWhy } from './helpers/capture';
 import { runTraffic, stopHelpers, tcpServer, type Helper } from './helpers/procs';
@@ -165,5 +166,58 @@ describe.skipIf(!canCapture.ok)(`the overflow ring${skipWhy}`, () => {
     expect(r.seen.length, `sockets of the port not closed yet: ${stillOpen.join(', ') || 'none'}`).toBe(2 * n);
     expect(ids.size).toBe(2 * n);
     expect(worstStepBack(r.seen)).toBeLessThan(SLACK_NS);
+  });
+  it('a walk of the spill up to a position (what the reader reads first after a record was still being written) hands out the records before it, and the next walk the rest, in order', async () => {
+    cap = openKernelCapture(undefined, { ringBytes: 4096, spillBytes: 1 << 20 });
+    const srv = await tcpServer('127.0.0.1', ['--expect', '1', '--count', '100']);
+    helpers.push(srv.server);
+    // No reader: the one-page main ring fills and stays full, so the spill takes the rest.
+    const burst = runTraffic(['burst-tcp', '127.0.0.1', String(srv.port), '100']);
+    helpers.push(burst);
+    await burst.next('done');
+    expect(await srv.server.exited).toBe(0);
+    await waitUntilClosed([srv.port], 5_000);
+    const map = cap.obj.map(SPILL.ring);
+    const spill = new MmapRing(SPILL.ring, map.fd, map.maxEntries, true);
+    try {
+      const seen: Seen[] = [];
+      let walked = 0;
+      const onRecord = (buf: Buffer, offset: number, length: number) => {
+        walked++;
+        const rec = decodeRecord(buf.subarray(offset, offset + length));
+        if (rec?.type !== 'flow-brief') return;
+        const { flowId, lport, rport } = rec.open;
+        if (lport === srv.port || rport === srv.port) seen.push({ kind: 'brief', flowId, ts: rec.close.ts, lport, rport });
+      };
+      // The briefs the main ring took before it filled.
+      const mainMap = cap.obj.map('events');
+      const main = new MmapRing('events', mainMap.fd, mainMap.maxEntries);
+      main.drain(onRecord);
+      main.close();
+      const inMain = seen.length;
+      seen.length = 0;
+      walked = 0;
+      const start = spill.consumed;
+      const end = spill.produced();
+      const half = start + Math.floor((end - start) / 2);
+      const first = spill.drain(onRecord, half);
+      expect(first.records).toBeGreaterThan(0);
+      // The reader's limit is a record's start (a producer position); this one falls inside
+      // a record, which is read whole: the walk ends at most one record past it.
+      expect(first.pos).toBeGreaterThanOrEqual(half);
+      expect(first.pos - half).toBeLessThan(1024);
+      const firstCount = seen.length;
+      const rest = spill.drain(onRecord);
+      expect(rest.records).toBeGreaterThan(0);
+      expect(spill.consumed).toBeGreaterThanOrEqual(end); // more if the host wrote meanwhile
+      expect(first.records + rest.records).toBe(walked);
+      // With the main ring's, the 200 briefs, each read once, in the order written.
+      expect(firstCount).toBeGreaterThan(0);
+      expect(inMain + seen.length).toBe(200);
+      expect(new Set(seen.map((x) => x.flowId)).size).toBe(seen.length);
+      expect(worstStepBack(seen)).toBeLessThan(SLACK_NS);
+    } finally {
+      spill.close();
+    }
   });
 });
