@@ -4,8 +4,9 @@
 // mapped, libbpf's ring_buffer__consume with a JS callback per record does it instead
 // (ring-libbpf.ts). The timer backs off while the ring stays empty, so an idle sockscope
 // wakes up a few times a second, not twenty. A reader may also drain an overflow ring
-// (`spill`), which the kernel writes while the main ring is full: always after the main
-// ring, so that records keep their order (bpf/README.md, lost events).
+// (`spill`), which the kernel writes while the main ring is full: after the main ring, so
+// that records keep their order, but for spill records that were still being written at
+// the last walk, read before it (bpf/README.md, lost events and order).
 import { RuntimeError } from '../errors';
 import { MmapRing } from './ring-mmap';
 import { LibbpfRing } from './ring-libbpf';
