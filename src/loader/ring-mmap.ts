@@ -87,7 +87,7 @@ export class MmapRing {
 
   /** Bytes committed and not yet consumed (a BUSY record counts too). */
   pending(): number {
-    return Number(Atomics.load(this.producerPos, 0)) - this.cons;
+    return this.produced() - this.cons;
   }
 
   /** The producer's position now: every record reserved so far lies before it. */

@@ -116,10 +116,10 @@ export class RingReader {
       if (spill !== null) {
         // Only when the spill holds records (libbpf's reader cannot tell: always): a map
         // update is a syscall.
-        if (!(spill instanceof MmapRing)) this.spill!.resume();
-        else if (spill.pending() > 0) {
+        const mapped = spill instanceof MmapRing;
+        if (!mapped || spill.pending() > 0) {
           this.spill!.resume();
-          this.spillOwedTo = spill.produced();
+          if (mapped) this.spillOwedTo = spill.produced();
         }
         n += this.drainOne(spill, this.spill!.mapName);
       }
