@@ -77,7 +77,7 @@ export class JsonlFlows {
     }
     // ... else into room made for its bound.
     const chunk = out.reserve(this.lines.maxLineBytes(this.state, flow));
-    if (chunk === null) this.out.addMerged(this.lines.objects(this.state, flow, this.bootTimeMs));
-    else this.out.commit(this.lines.writeLine(chunk, this.out.used, this.state, flow, this.bootTimeMs));
+    if (chunk === null) out.addMerged(this.lines.objects(this.state, flow, this.bootTimeMs));
+    else out.commit(this.lines.writeLine(chunk, out.used, this.state, flow, this.bootTimeMs));
   }
 }
