@@ -15,7 +15,7 @@ import { startNginx, stopNginx, runWrk, runUdp, workloadCommands, placement } fr
 import { monitorDefinitions } from '../lib/monitors.mjs';
 import { cpuSeconds, sleep } from '../lib/proc.mjs';
 import { snapshot, delta, setStats } from '../lib/bpfstats.mjs';
-import { summary } from '../lib/stats.mjs';
+import { summary, medianInterval } from '../lib/stats.mjs';
 
 export const WORKLOADS = [
   { id: 'keepalive', label: 'nginx keep-alive (wrk)' },
@@ -166,7 +166,8 @@ export function tabulate(samples, monitors) {
       rows.push({
         workload: wl.id, monitor: mon.id, n: mine.length,
         rps: summary(mine.map((s) => s.rps)),
-        ratio: summary(ratios),
+        // ci: where the median ratio lies (96% for 9 reps), to judge a target line against.
+        ratio: summary(ratios) && { ...summary(ratios), ci: medianInterval(ratios) },
         cpuPct: summary(mine.map((s) => (100 * (s.cpuUser + s.cpuSys)) / s.wall)),
         cpuUserPct: summary(mine.map((s) => (100 * s.cpuUser) / s.wall)),
         cpuSysPct: summary(mine.map((s) => (100 * s.cpuSys) / s.wall)),
