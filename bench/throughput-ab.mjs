@@ -25,6 +25,7 @@ import { startNginx, stopNginx, runWrk, placement } from './lib/workloads.mjs';
 import { monitorDefinitions } from './lib/monitors.mjs';
 import { enableStats, setStats, restoreStats } from './lib/bpfstats.mjs';
 import { WARM_UP } from './sections/overhead.mjs';
+import { medianInterval } from './lib/stats.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -72,12 +73,12 @@ async function measure(config) {
   const pids = h.none ? [] : h.pids();
   const extra = h.none ? [] : h.extraPids();
   const c0 = cpuSeconds(pids), t0 = cpuSeconds(extra), w0 = performance.now();
-  const r = await runWrk(nginx, seconds, close);
+  const r = await runWrk(nginx, seconds, close, { everyMs: 250 });
   const wall = (performance.now() - w0) / 1000;
   const c1 = cpuSeconds(pids), t1 = cpuSeconds(extra);
   if (!h.none) { await h.stop(); await sleep(500); }
   if (r.failed) throw new Error(`wrk: ${r.failed}`);
-  return { rps: r.rps, cpu: (100 * (c1.total - c0.total)) / wall, term: (100 * (t1.total - t0.total)) / wall };
+  return { rps: r.rps, series: r.series, at: Math.round(w0) / 1000, cpu: (100 * (c1.total - c0.total)) / wall, term: (100 * (t1.total - t0.total)) / wall };
 }
 
 // The sequence: per round none, A, none, B, ... (configurations rotating), one none at the end.
@@ -107,10 +108,15 @@ const spread = (xs) => `${Math.min(...xs).toFixed(3)}-${Math.max(...xs).toFixed(
 for (const c of configs) {
   const mine = runs.filter((r) => r.label === c.label);
   const ratios = mine.map(ratioOf), cpu = mine.map((r) => r.cpu), term = mine.map((r) => r.term);
-  console.log(`${opts.load} ${c.label}: ratio to nothing median ${median(ratios).toFixed(3)} (${spread(ratios)}, n=${ratios.length}); ` +
+  const ci = medianInterval(ratios);
+  console.log(`${opts.load} ${c.label}: ratio to nothing median ${median(ratios).toFixed(3)} (${spread(ratios)}, n=${ratios.length}${ci ? `; median within ${ci.lo.toFixed(3)}-${ci.hi.toFixed(3)} at ${(100 * ci.level).toFixed(0)}%` : ''}), ${ratios.filter((x) => x < 1).length} below 1; ` +
     `own CPU ${median(cpu).toFixed(2)}% of a core (${spread(cpu)}), terminal ${median(term).toFixed(2)}% (${spread(term)})`);
 }
 // The nothing runs against their neighbouring nothing runs (two slots away): the noise floor.
 const aa = nones.map(ratioOf).filter(Number.isFinite);
 if (aa.length) console.log(`${opts.load} nothing vs the nothing runs around it: median ${median(aa).toFixed(3)} (${spread(aa)}, n=${aa.length})`);
+// Where the noise is: the 250 ms rates inside a run (nginx's counter) against whole runs.
+const sdLog = (xs) => { const l = xs.map(Math.log), m = l.reduce((a, b) => a + b, 0) / l.length; return Math.sqrt(l.reduce((a, b) => a + (b - m) ** 2, 0) / (l.length - 1)); };
+const inRun = runs.filter((r) => r.series?.length > 2).map((r) => sdLog(r.series));
+if (inRun.length) console.log(`${opts.load} spread (sd of log): 250 ms rates within a run ${(100 * median(inRun)).toFixed(1)}% (median over runs), nothing runs' requests/s ${(100 * sdLog(nones.map((r) => r.rps))).toFixed(1)}%`);
 console.log(JSON.stringify(runs));

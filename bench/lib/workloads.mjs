@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { run, start, stop, sleep, waitFor } from './proc.mjs';
 import net from 'node:net';
+import http from 'node:http';
 
 const CONNECTIONS = 32; // wrk connections in all; enough to keep the nginx workers busy
 
@@ -55,7 +56,7 @@ export async function startNginx({ benchDir, workDir, port, place = PLACEMENT.fr
     await stop(child, 'SIGQUIT');
     throw new Error(`nginx answers with errors (see ${dir}/nginx-error.log)`);
   }
-  return { child, confPath, place, url: `http://127.0.0.1:${port}/index.html` };
+  return { child, confPath, place, url: `http://127.0.0.1:${port}/index.html`, statusUrl: `http://127.0.0.1:${port}/nginx-status` };
 }
 
 export async function stopNginx(nginx) {
@@ -86,12 +87,16 @@ export function wrkCommands(url, seconds, close, wrkCpus = [null]) {
 }
 
 // One wrk run (several pinned wrk processes at once, see PLACEMENT); returns requests/s
-// (summed) and any errors wrk counted. `nginx` is startNginx()'s result or a URL.
-export async function runWrk(nginx, seconds, close) {
+// (summed) and any errors wrk counted. `nginx` is startNginx()'s result or a URL. With
+// `everyMs` (startNginx()'s result only), also `series`: requests/s in each interval of that
+// length that lies wholly inside the run, from nginx's own request counter.
+export async function runWrk(nginx, seconds, close, { everyMs = 0 } = {}) {
   const url = typeof nginx === 'string' ? nginx : nginx.url;
   const cpus = typeof nginx === 'string' ? [null] : nginx.place.wrkCpus;
+  const poller = everyMs && nginx.statusUrl ? pollRequests(nginx.statusUrl, everyMs) : null;
   const runs = await Promise.all(wrkCommands(url, seconds, close, cpus)
     .map(([cmd, ...args]) => run(cmd, args, { timeoutMs: (seconds + 30) * 1000 })));
+  const series = poller ? await poller.stop() : undefined;
   const parsed = runs.map(parseWrk);
   const bad = parsed.find((p) => p.failed);
   const rps = parsed.reduce((a, p) => a + (p.rps ?? NaN), 0);
@@ -99,6 +104,44 @@ export async function runWrk(nginx, seconds, close) {
     rps: bad || !Number.isFinite(rps) ? null : rps,
     errors: parsed.map((p) => p.errors).filter(Boolean).join('; ') || null,
     failed: bad?.failed ?? null,
+    ...(series ? { series } : {}),
+  };
+}
+
+// nginx's stub_status counter, read every `everyMs` over one kept-alive connection until
+// stop(): requests/s per interval, the first (wrk still connecting) and the last (wrk
+// finishing) left out, and our own status request taken off each.
+function pollRequests(statusUrl, everyMs) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const read = () => new Promise((resolve) => {
+    http.get(statusUrl, { agent }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ t: performance.now(), n: Number(/\n\s*\d+\s+\d+\s+(\d+)/.exec(body)?.[1]) }));
+    }).on('error', () => resolve(null));
+  });
+  const points = [];
+  let stopped = false;
+  let wake = null;
+  const loop = (async () => {
+    let next = performance.now();
+    while (!stopped) {
+      const p = await read();
+      if (p && Number.isFinite(p.n)) points.push(p);
+      next += everyMs;
+      await new Promise((r) => { wake = r; setTimeout(r, Math.max(0, next - performance.now())); });
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      wake?.();
+      await loop;
+      agent.destroy();
+      const rates = [];
+      for (let i = 1; i < points.length; i++) rates.push(((points[i].n - points[i - 1].n - 1) * 1000) / (points[i].t - points[i - 1].t));
+      return rates.slice(1, -1);
+    },
   };
 }
 
