@@ -19,8 +19,10 @@ function normalize(r) {
     if (Number.isFinite(x.inbound)) x.lost = Math.max(x.lost ?? 0, x.connections - Math.min(x.outbound, x.inbound));
     if (!x.events) x.events = c.events;
   }
-  // Section 1's table from its samples, so that a saved run is read with the current estimator.
-  if (r.overhead?.samples?.length) r.overhead.table = tabulate(r.overhead.samples, r.overhead.monitors);
+  // Section 1's table from its samples, so that a saved run is read with the current estimator
+  // (runs of the neighbour method only: older ones had baselines per repetition, no slots).
+  const o = r.overhead;
+  if (o?.bpfPhaseS !== undefined && o.samples?.length && o.samples.every((s) => Number.isInteger(s.slot))) o.table = tabulate(o.samples, o.monitors);
   return r;
 }
 
