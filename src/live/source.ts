@@ -71,16 +71,21 @@ const DRAIN_MS = 50;
  * lost there at 200 ms (bench/loss-at-max-rate.mjs). */
 const RECORDING_DRAIN_MS = 200;
 
-/** The rings of `live`: a smaller `events` and a larger overflow ring than the object's
- * 16 + 16 MiB. All of `events` is resident in the process from the start (its mapping gets
- * every page at mmap), the spill's data pages only while it holds records; so 8 + 32 MiB
- * takes 8 MiB off `live`'s resident memory (the TUI at 100,000 held flows: the BPF-map
+/** The rings' sizes per command: a larger overflow ring than the object's 16 + 16 MiB in
+ * both, a smaller `events` in `live`. All of `events` is resident in the process from the
+ * start (its mapping gets every page at mmap), the spill's data pages only while it holds
+ * records, and the kernel allocates both whole when the maps are created. `live`'s 8 + 32
+ * MiB takes 8 MiB off its resident memory (the TUI at 100,000 held flows: the BPF-map
  * mappings 16,436 -> 8,244 KiB) and covers a longer stalled drain than 16 + 16 (40 MiB of
- * records, about 4.6 s at 25,000 loopback connections/s, instead of 3.6), for 8 MiB more
- * kernel memory (the spill's pages are allocated when the map is created). `events` alone
- * still holds about 0.9 s at that rate, 18 of live's 50 ms drains. `record` (200 ms
- * drains, no reducer, bpf/README.md's loss measurements) keeps the object's sizes. */
-const LIVE_RING_SIZES: CaptureSizes = { ringBytes: 8 << 20, spillBytes: 32 << 20 };
+ * records, about 4.6 s at 25,000 loopback connections/s, instead of 3.6); `events` alone
+ * still holds about 0.9 s at that rate, 18 of its 50 ms drains. `record`, whose file is
+ * the point, keeps its 16 MiB `events` for 48 MiB of cover: stopped for 2.5 s under a
+ * churn at the machine's full rate with no other monitor attached, it lost records in
+ * every run with 16 + 16 and with 8 + 32, with 16 + 32 in none (bpf/README.md, sizes). */
+const RING_SIZES: Record<'live' | 'record', CaptureSizes> = {
+  live: { ringBytes: 8 << 20, spillBytes: 32 << 20 },
+  record: { ringBytes: 16 << 20, spillBytes: 32 << 20 },
+};
 
 /** An interval with fewer ring records than this is quiet (a burst is over). */
 const QUIET_RECORDS = 1000;
@@ -102,13 +107,13 @@ function checkReady(): void {
  * with applyRecordedBatch (src/core/apply-runs.ts), without an event object per record. */
 export async function openLiveRunsSource(opts: LiveSourceOptions<RecordedEvent>): Promise<RecordedEventSource> {
   checkReady();
-  return new LiveSource(capture({ ...opts, sizes: { ...LIVE_RING_SIZES, ...opts.sizes } }), { drainMs: DRAIN_MS, ...opts });
+  return new LiveSource(capture({ ...opts, sizes: { ...RING_SIZES.live, ...opts.sizes } }), { drainMs: DRAIN_MS, ...opts });
 }
 
 /** The live source for a recording: flow records pass through as kernel-records runs. */
 export async function openRecordingLiveSource(opts: LiveSourceOptions<RecordedEvent>): Promise<RecordedEventSource> {
   checkReady();
-  return new LiveSource(capture(opts), opts);
+  return new LiveSource(capture({ ...opts, sizes: { ...RING_SIZES.record, ...opts.sizes } }), opts);
 }
 
 function capture(opts: { objectPath?: string; sizes?: CaptureSizes }): KernelCapture {
