@@ -29,6 +29,14 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define EHOSTUNREACH 113
 #define ENETUNREACH 101
 
+/* A socket's cookie if one was made (the kernel makes it at the first bpf_get_socket_cookie
+ * or SO_COOKIE, and never changes it), else 0: the caller then calls the helper, which
+ * makes it. One load instead of a helper call per UDP datagram. */
+static __always_inline __u64 sk_cookie_made(const struct sock *sk)
+{
+	return kview(struct sock, sk)->__sk_common.skc_cookie.counter;
+}
+
 static __always_inline __u32 sk_netns(const struct sock *sk)
 {
 	return kview(struct sock, sk)->__sk_common.skc_net.net->ns.inum;

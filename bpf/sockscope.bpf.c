@@ -894,6 +894,8 @@ static __always_inline void tcp_first_io(const struct sock *sk, int ret, int sen
 
 /* ---- UDP ---- */
 
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
 static __always_inline void stash_peer(struct bpf_sock_addr *ctx, int v6)
 {
 	struct ss_peer_stash *s = bpf_task_storage_get(&peer_stash, bpf_get_current_task_btf(), 0,
@@ -902,7 +904,9 @@ static __always_inline void stash_peer(struct bpf_sock_addr *ctx, int v6)
 	/* Left behind when consumed (cookie 0), reused by the thread's next call. */
 	if (!s)
 		return;
-	s->cookie = bpf_get_socket_cookie(ctx);
+	s->cookie = sk_cookie_made(((struct bpf_sock_addr_kern *)bpf_cast_to_kern_ctx(ctx))->sk);
+	if (!s->cookie)
+		s->cookie = bpf_get_socket_cookie(ctx);
 	s->rport = bpf_ntohs((__u16)ctx->user_port);
 	if (v6) {
 		s->family = AF_INET6;
@@ -934,7 +938,9 @@ static __always_inline void udp_count(struct sock *sk, int ret, int sending)
 
 	if (family != AF_INET && family != AF_INET6)
 		return;
-	key.cookie = bpf_get_socket_cookie(sk);
+	key.cookie = sk_cookie_made(sk);
+	if (!key.cookie)
+		key.cookie = bpf_get_socket_cookie(sk);
 	s = bpf_task_storage_get(&peer_stash, bpf_get_current_task_btf(), 0, 0);
 	if (s && s->cookie == key.cookie) {
 		/* Unconnected socket: the peer of this very call, from the cgroup hook. */
@@ -1040,8 +1046,6 @@ int BPF_PROG(on_sock_recv_length, struct sock *sk, int ret, int flags)
 	udp_count(sk, ret, 0);
 	return 0;
 }
-
-extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
 /* The last reference to an inet socket goes (close, or exit), in the closing task.
  * TCP: a parked inbound socket that no send or receive touched (accepted and closed

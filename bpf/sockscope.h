@@ -172,14 +172,13 @@ struct ss_tcp_sock {
 	__u32 _pad2;
 };
 
-/* Key of udp_flows: one UDP socket and one peer (40 bytes). */
+/* Key of udp_flows: one UDP socket and one peer (32 bytes: hashed per datagram). */
 struct ss_udp_key {
 	__u64 cookie;
 	__u8 raddr[16];
 	__u16 rport;
 	__u8 family;
 	__u8 _pad[5];
-	__u64 _reserved;
 };
 
 /* Value of udp_flows (48 bytes). */

@@ -82,8 +82,8 @@ export const TCP_SOCK = {
 } as const satisfies Struct;
 
 export const UDP_KEY = {
-  size: 40,
-  members: { cookie: f(0, 8), raddr: f(8, 16), rport: f(24, 2), family: f(26, 1), _pad: f(27, 5), _reserved: f(32, 8) },
+  size: 32,
+  members: { cookie: f(0, 8), raddr: f(8, 16), rport: f(24, 2), family: f(26, 1), _pad: f(27, 5) },
 } as const satisfies Struct;
 
 export const UDP_FLOW = {
