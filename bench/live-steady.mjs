@@ -7,7 +7,7 @@
 //   node bench/live-steady.mjs --mode tui --repo /tmp/main-ref --repo . [--clients 2]
 //     [--warm 5] [--seconds 10] [--profile OUT_PREFIX] [--load churn|keepalive|idle]
 // Prints one JSON line per run: {repo, mode, connections, rate, usMain, usOthers, usTotal}.
-// `--together` (churn only, jsonl or record): every --repo attached at once to the same churn,
+// `--together` (churn only; tui, jsonl or record): every --repo attached at once to the same churn,
 // each one's CPU from its own /proc/PID/task/*/schedstat (ns, not 10 ms ticks), --reps times with the start order
 // rotating; the VM's drift then moves all builds alike, so the ratio of each build to the
 // first one is read per rep (printed last, with median and range). Both builds' BPF programs
@@ -62,7 +62,8 @@ async function startLive(repo, profileOut) {
     const child = start(node, [...preload, ...nodeArgs, ...cmd], { stdio: ['ignore', 'ignore', 'pipe'], env });
     return { pid: child.pid, isAlive: () => child.exitCode === null && child.signalCode === null, stop: () => stop(child, 'SIGINT', 60000) };
   }
-  const socket = `sockscope-live-steady-${process.pid}`;
+  // A tmux server per TUI: with --together several run at once.
+  const socket = `sockscope-live-steady-${process.pid}-${started++}`;
   const tmux = (...args) => run('tmux', ['-L', socket, '-f', '/dev/null', ...args], { timeoutMs: 10000, env });
   const envPrefix = profileOut ? `SOCKSCOPE_PROFILE_OUT=${profileOut} SOCKSCOPE_PROFILE_DELAY_MS=2500 ` : '';
   await tmux('new-session', '-d', '-s', 'live', '-x', '120', '-y', '40', `${envPrefix}exec ${node} ${[...preload, ...nodeArgs].join(' ')} live`);
@@ -105,7 +106,7 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.lengt
 
 /** --together: all builds on one churn load per rep; returns after printing the ratios. */
 async function together() {
-  if (values.load !== 'churn' || values.mode === 'tui') throw new Error('--together measures churn with --mode record or jsonl');
+  if (values.load !== 'churn') throw new Error('--together measures churn');
   const repos = values.repo;
   const ratios = repos.map(() => []);
   for (let rep = 0; rep < Number(values.reps); rep++) {
