@@ -163,11 +163,12 @@ export function tabulate(samples, monitors) {
         const b = neighbours(samples, wl.id, s.slot).filter((x) => x !== s);
         return b.length === 2 ? s.rps / geomean(b.map((x) => x.rps)) : NaN;
       });
+      const ratio = summary(ratios);
       rows.push({
         workload: wl.id, monitor: mon.id, n: mine.length,
         rps: summary(mine.map((s) => s.rps)),
         // ci: where the median ratio lies (96% for 9 reps), to judge a target line against.
-        ratio: summary(ratios) && { ...summary(ratios), ci: medianInterval(ratios) },
+        ratio: ratio && { ...ratio, ci: medianInterval(ratios) },
         cpuPct: summary(mine.map((s) => (100 * (s.cpuUser + s.cpuSys)) / s.wall)),
         cpuUserPct: summary(mine.map((s) => (100 * s.cpuUser) / s.wall)),
         cpuSysPct: summary(mine.map((s) => (100 * s.cpuSys) / s.wall)),
