@@ -29,8 +29,9 @@ export class JsonlFlows {
       lingerNs: JSONL_LINGER_NS,
       // Every flow is written, however many: none is capped away.
       maxFlows: Number.MAX_SAFE_INTEGER,
-      // No rate history: the JSON lines never show it.
+      // No rates, nor their history: the JSON lines never show them.
       historyLength: 0,
+      rates: false,
       onFlowDone: (flow) => this.add(flow),
     });
   }

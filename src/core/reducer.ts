@@ -69,7 +69,8 @@ interface Book {
    * linger expires them in this order and the cap evicts the oldest first, so one head
    * serves both, with no lookup in the flows' id index. */
   closed: SlotList;
-  /** Flows a tick must visit (slots and serials, like the closed ones): open ones, and
+  /** Flows a tick must visit (slots and serials, like the closed ones; none without
+   * options.rates): open ones, and
    * closed ones until their rates drop to zero. Closed, quiet flows (most of them in a
    * connection churn) cost a tick nothing. A list in opening order, not a Set (whose
    * hashing was a tenth of a replay): an entry whose flow left the state is dropped by the
@@ -416,8 +417,10 @@ function openFlow(s: State, e: FlowOpenEvent): number {
   int[q + LIFECYCLE] = -1;
   int[q + HISTORY] = NO_HISTORY;
   flows.slots.set(e.flowId, slot);
-  book.active.push(slot, num[o + SERIAL]);
-  if (book.active.end > 2 * flows.size + 1024) dropRemoved(book, store); // no ticks to do it
+  if (s.options.rates !== false) {
+    book.active.push(slot, num[o + SERIAL]);
+    if (book.active.end > 2 * flows.size + 1024) dropRemoved(book, store); // no ticks to do it
+  }
   s.totals.flowsOpen++;
   book.newFlowsSinceTick++;
   if (s.factsVersion !== book.notedVersion) {

@@ -95,6 +95,10 @@ export interface CoreOptions {
   maxFlows: number;
   /** Length of per-flow and total rate histories. */
   historyLength: number;
+  /** false: no rates are kept (flows' and totals' stay 0), for a reader that never shows
+   * them (--format jsonl): ticks then visit no flow, where each flow of a connection churn
+   * cost two visits to its row (its only rate, then the zero after it). Default true. */
+  rates?: boolean;
   /** Called with each closed flow whose linger has ended, just before it leaves the state
    * (its facts are all still there): --format jsonl writes the flow's line then. The flow
    * is valid during the call only (read it there, do not keep it). */

@@ -47,6 +47,17 @@ describe('reducer', () => {
     expect(rateHistory(s, f).tx).toEqual([1000, 1000, 500, 0, 0, 100]);
   });
 
+  it('keeps no rates with options.rates false, the counters and the rest of the flow as with them', () => {
+    const s = createCoreState({ rates: false, historyLength: 0 });
+    applyBatch(s, [tick(0), open(1, 0.1 * S), counters(0.9 * S, 1, 1000, 4000), tick(S)]);
+    applyBrief(s, open(2, 1.1 * S) as FlowOpenEvent, close(1.2 * S, 2, 10, 20) as Extract<AppEvent, { type: 'flow-close' }>);
+    applyBatch(s, [tick(2 * S)]);
+    const f = s.flows.get(1)!;
+    expect([f.bytesSent, f.bytesReceived, f.txRate, f.rxRate, s.totals.txRate, s.totals.rxRate]).toEqual([1000, 4000, 0, 0, 0, 0]);
+    const g = s.flows.get(2)!;
+    expect([g.bytesSent, g.state, g.endTs, g.txRate]).toEqual([10, 'closed', 1.2 * S, 0]);
+  });
+
   it('drops the history of a flow that stayed quiet for a whole window after its first samples', () => {
     const len = 6;
     const s = createCoreState({ historyLength: len });
