@@ -27,11 +27,25 @@ interface OwnerText {
   /** state.factsVersion when json was last found to be ownerJson's: until it moves, the
    * facts are not compared again (that was ~5% of writing a line under churn). */
   version: number;
-  /** Per direction word: ',"direction":"...",' + members + ',"bytes_sent":', copied whole. */
-  byDirection: Map<string, Piece>;
-  /** The last direction asked for and its piece (a process's flows mostly go one way). */
+  /** Per direction word: its piece and the counters after it (DirectionText). */
+  byDirection: Map<string, DirectionText>;
+  /** The last direction asked for and its text (a process's flows mostly go one way). */
   lastDirection: string;
-  lastDirectionPiece: Piece | null;
+  lastDirectionText: DirectionText | null;
+}
+
+/** ',"direction":"...",' + an owner's members + ',"bytes_sent":', copied whole; and the
+ * same with the counters up to ',"srtt_us":' after it, for lines whose counters repeat. */
+class DirectionText {
+  /** bytes_sent, bytes_received, packets_sent, packets_received and retransmits (as
+   * stored: NaN, U32_NULL for null) of the last line written with `piece`. */
+  readonly counters = new Float64Array(REPEATED_COUNTERS);
+  /** `piece`, the counters in `counters` and ',"srtt_us":', once two lines in a row had
+   * them (under connection churn a client's and a server's flows each move the same
+   * bytes every time); else null. */
+  withCounters: Piece | null = null;
+
+  constructor(readonly piece: Piece) {}
 }
 
 // The fixed parts of a line, as bytes.
@@ -49,6 +63,8 @@ const NULL = new Piece(asciiBytes('null'));
  * each after its name (the first one's ends the owner's piece). */
 const COUNTER_FIELDS = [BYTES_SENT, BYTES_RECEIVED, PACKETS_SENT, PACKETS_RECEIVED, RETRANSMITS, SRTT_US, CONNECT_LATENCY_US];
 const COUNTER_U32_FROM = 4;
+/** The counters a DirectionText's withCounters holds: those before srtt_us. */
+const REPEATED_COUNTERS = 5;
 const COUNTER_NAMES = [null as unknown as Piece, BYTES_RECEIVED_NAME, PACKETS_SENT_NAME, PACKETS_RECEIVED_NAME, RETRANSMITS_NAME, SRTT_NAME, LATENCY_NAME];
 const SEEN_TRUE = new Piece(asciiBytes(',"seen_at_start":true}\n'));
 const SEEN_FALSE = new Piece(asciiBytes(',"seen_at_start":false}\n'));
@@ -132,7 +148,7 @@ export class FlowJsonLines {
     if (known === undefined || (known.version !== version && !ownerJsonIs(known.json, state, owner))) {
       const json = ownerJson(state, { owner } as Flow);
       const text = JSON.stringify(json);
-      known = { json, text, members: Buffer.from(text.slice(1, -1), 'utf8'), version, byDirection: new Map(), lastDirection: '', lastDirectionPiece: null };
+      known = { json, text, members: Buffer.from(text.slice(1, -1), 'utf8'), version, byDirection: new Map(), lastDirection: '', lastDirectionText: null };
       this.owners.set(owner, known);
     }
     known.version = version;
@@ -216,10 +232,10 @@ export class FlowJsonLines {
     const ports = int[q + PORTS];
     const head = this.head(proto, family, laddr);
     const remote = this.remote(raddr);
-    const withOwner = this.withDirection(this.owner(state, owner), direction);
+    const owned = this.withDirection(this.owner(state, owner), direction);
     const stateStart = this.stateStart(st);
     const headBytes = head !== undefined ? head.length : HEAD_FIXED_BYTES + 6 * (proto.length + laddr.length);
-    if (at + headBytes + remote.length + withOwner.length + stateStart.length + ROW_FIXED_BYTES > limit) return -1;
+    if (at + headBytes + remote.length + owned.piece.length + stateStart.length + ROW_FIXED_BYTES > limit) return -1;
     if (b !== this.viewed) {
       this.view = new DataView(b.buffer, b.byteOffset, b.length);
       this.viewed = b;
@@ -238,8 +254,29 @@ export class FlowJsonLines {
     at = numberAt(b, at, ports & 0xffff);
     at = putPiece(b, v, at, remote);
     at = numberAt(b, at, ports >>> 16);
-    at = putPiece(b, v, at, withOwner);
-    at = this.countersAt(b, v, at, num, o, int, q);
+    // The counters before srtt_us as the last line of this owner and direction had them:
+    // copied with the owner's piece when they repeat (withCounters), else written and
+    // kept as such a piece once they repeated.
+    const seen = owned.counters;
+    const same = num[o + BYTES_SENT] === seen[0] && num[o + BYTES_RECEIVED] === seen[1] && num[o + PACKETS_SENT] === seen[2] &&
+      num[o + PACKETS_RECEIVED] === seen[3] && int[q + RETRANSMITS] === seen[4];
+    if (same && owned.withCounters !== null) at = putPiece(b, v, at, owned.withCounters);
+    else {
+      const from = at;
+      at = putPiece(b, v, at, owned.piece);
+      at = this.countersAt(b, v, at, num, o, int, q, 0, REPEATED_COUNTERS);
+      at = putPiece(b, v, at, SRTT_NAME);
+      if (same) owned.withCounters = new Piece(Buffer.from(b.subarray(from, at)));
+      else {
+        seen[0] = num[o + BYTES_SENT];
+        seen[1] = num[o + BYTES_RECEIVED];
+        seen[2] = num[o + PACKETS_SENT];
+        seen[3] = num[o + PACKETS_RECEIVED];
+        seen[4] = int[q + RETRANSMITS];
+        owned.withCounters = null;
+      }
+    }
+    at = this.countersAt(b, v, at, num, o, int, q, REPEATED_COUNTERS, COUNTER_FIELDS.length);
     at = putPiece(b, v, at, stateStart);
     // The two times, as jsonStringOrNull(flowTimeIso(...)) (flow-json.ts) writes them, in
     // this loop rather than a call per time: a double passed to a call that is not inlined
@@ -257,12 +294,13 @@ export class FlowJsonLines {
     return putPiece(b, v, at, (flags & SEEN_AT_START_BIT) !== 0 ? SEEN_TRUE : SEEN_FALSE);
   }
 
-  /** The values of bytes_sent to connect_latency_us and the names between them, of the
-   * flow whose rows are `num` at `o` and `int` at `q`: one loop, so numberAt is inlined
-   * in one place here rather than called 7 times from writeRow. */
-  private countersAt(b: Buffer, v: DataView<ArrayBufferLike>, at: number, num: Float64Array, o: number, int: Int32Array, q: number): number {
-    for (let k = 0; k < COUNTER_FIELDS.length; k++) {
-      if (k > 0) at = putPiece(b, v, at, COUNTER_NAMES[k]);
+  /** The values of counters `from` to `to` - 1 (bytes_sent to connect_latency_us) and the
+   * names between them, of the flow whose rows are `num` at `o` and `int` at `q`: one
+   * loop, so numberAt is inlined in one place here rather than called 7 times from writeRow. */
+  private countersAt(b: Buffer, v: DataView<ArrayBufferLike>, at: number, num: Float64Array, o: number, int: Int32Array, q: number, from: number,
+    to: number): number {
+    for (let k = from; k < to; k++) {
+      if (k > from) at = putPiece(b, v, at, COUNTER_NAMES[k]);
       const f = COUNTER_FIELDS[k];
       const x = k < COUNTER_U32_FROM ? num[o + f] : u32Number(int[q + f]);
       // null (NaN) here: passed to a call that is not inlined, a NaN is a new heap number
@@ -358,16 +396,16 @@ export class FlowJsonLines {
     return r;
   }
 
-  /** ',"direction":...,' + the owner's members + ',"bytes_sent":'. */
-  private withDirection(owner: OwnerText, direction: string): Piece {
-    if (direction === owner.lastDirection && owner.lastDirectionPiece !== null) return owner.lastDirectionPiece;
+  /** ',"direction":...,' + the owner's members + ',"bytes_sent":' (DirectionText). */
+  private withDirection(owner: OwnerText, direction: string): DirectionText {
+    if (direction === owner.lastDirection && owner.lastDirectionText !== null) return owner.lastDirectionText;
     let d = owner.byDirection.get(direction);
     if (d === undefined) {
-      d = new Piece(Buffer.concat([asciiBytes(',"direction":'), jsonStringBytes(direction), asciiBytes(','), owner.members, asciiBytes(',"bytes_sent":')]));
+      d = new DirectionText(new Piece(Buffer.concat([asciiBytes(',"direction":'), jsonStringBytes(direction), asciiBytes(','), owner.members, asciiBytes(',"bytes_sent":')])));
       owner.byDirection.set(direction, d);
     }
     owner.lastDirection = direction;
-    owner.lastDirectionPiece = d;
+    owner.lastDirectionText = d;
     return d;
   }
 

@@ -104,6 +104,26 @@ describe('FlowJsonLines.writeLine', () => {
   });
 });
 
+describe('FlowJsonLines counters that repeat', () => {
+  it('writes them as JSON.stringify does when they repeat, change, go null and come back, per owner and direction', () => {
+    const owner: Owner = { pid: 9, tid: 9, ppid: 0, uid: 0, gid: 0, comm: 'x', cgroupId: 0, netns: 0 };
+    const state = createCoreState({ historyLength: 0 });
+    applyEvent(state, { type: 'tick', ts: 1, wallMs: 1_764_000_000_000, lost: 0, evicted: 0 });
+    const lines = new FlowJsonLines();
+    const same = { bytesSent: 69, bytesReceived: 255, packetsSent: 1, packetsReceived: 1, retransmits: 0, srttUs: 11 };
+    const counters = [same, same, same, { ...same, bytesReceived: 256 }, same, { ...same, packetsSent: null }, { ...same, packetsSent: null },
+      { ...same, retransmits: null }, { ...same, retransmits: null }, same, { ...same, srttUs: 12 }, same];
+    counters.forEach((c, i) => {
+      applyEvent(state, {
+        type: 'flow-open', ts: 10 + i, flowId: i + 1, cookie: i, direction: i % 5 === 4 ? 'inbound' : 'outbound', owner, proto: 'tcp', family: 4,
+        laddr: '10.0.0.1', lport: 40000 + i, raddr: '10.0.0.2', rport: 80, state: 'SYN_SENT', connectLatencyUs: 20 + i, seenAtStart: false,
+      });
+      applyEvent(state, { type: 'flow-close', ts: 20 + i, flowId: i + 1, counters: c });
+    });
+    for (const f of [...state.flows.values(), ...state.flows.values()]) expect(written(lines, state, f)).toBe(`${JSON.stringify(toJsonFlow(state, f))}\n`);
+  });
+});
+
 describe('FlowJsonLines.writeLineWithin', () => {
   it('writes the line when it surely fits before the limit, else nothing and -1', () => {
     const owner: Owner = { pid: 9, tid: 9, ppid: 0, uid: 0, gid: 0, comm: 'x'.repeat(15), cgroupId: 0, netns: 0 };
