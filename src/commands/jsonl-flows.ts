@@ -6,7 +6,7 @@
 // and still-lingering flows are written at the end.
 import { releaseRun, type RecordedEvent } from '../events/kernel-records';
 import { FlowJsonLines } from '../core/flow-json-line';
-import { createCoreState } from '../core/reducer';
+import { createCoreState, heldSlots } from '../core/reducer';
 import { applyRecordedBatch } from '../core/apply-runs';
 import type { CoreState, Flow } from '../core/state';
 import { LineWriter } from './line-writer';
@@ -32,6 +32,8 @@ export class JsonlFlows {
       // No rates, nor their history: the JSON lines never show them.
       historyLength: 0,
       rates: false,
+      // Nothing looks a flow up: one closed as it opened needs no place in the index.
+      listBriefs: false,
       onFlowDone: (flow) => this.add(flow),
     });
   }
@@ -55,7 +57,7 @@ export class JsonlFlows {
     // run that held ~500,000 (churn at 25,000 connections/s and their 10 s of lingering).
     const store = this.state.flows.store;
     let n = 0;
-    for (const slot of this.state.flows.slots.values()) {
+    for (const slot of heldSlots(this.state)) {
       this.add(store.transientView(slot));
       // A slow reader holds back the rest rather than all of it queued in memory.
       if (++n % LINES_PER_WAIT === 0) await this.out.flush();

@@ -12,6 +12,9 @@ import { FLOW_ID, INT_STRIDE, NEXT, NUM_STRIDE, PAGE_BITS, PAGE_MASK, PREV } fro
 import type { FlowStore } from './flow-store';
 import { IdWindow } from './id-window';
 
+/** NEXT of a slot whose flow the store holds outside the index (CoreOptions.listBriefs). */
+export const UNLISTED = -2;
+
 export class FlowIndex {
   private readonly ids = new IdWindow();
   /** The first and last slots in opening order (-1: none). */
@@ -45,6 +48,16 @@ export class FlowIndex {
     else int[this.tail >> PAGE_BITS][(this.tail & PAGE_MASK) * INT_STRIDE + NEXT] = slot;
     this.tail = slot;
     return this;
+  }
+
+  /** Marks a slot the store just gave a flow that stays out of the index. */
+  setApart(slot: number): void {
+    this.store.int[slot >> PAGE_BITS][(slot & PAGE_MASK) * INT_STRIDE + NEXT] = UNLISTED;
+  }
+
+  /** Whether the flow in the slot is in the index (not set apart). */
+  lists(slot: number): boolean {
+    return this.store.int[slot >> PAGE_BITS][(slot & PAGE_MASK) * INT_STRIDE + NEXT] !== UNLISTED;
   }
 
   /** Takes the id out (before the store releases its slot). */

@@ -348,8 +348,9 @@ function isOpen(store: FlowStore, slot: number): boolean {
   return end !== end;
 }
 
-/** Opens the flow; returns its slot. */
-function openFlow(s: State, e: FlowOpenEvent): number {
+/** Opens the flow; returns its slot. `listed` false: it stays out of the flows' index
+ * (CoreOptions.listBriefs). */
+function openFlow(s: State, e: FlowOpenEvent, listed = true): number {
   const book = s.book;
   const flows = s.flows;
   if (e.flowId > book.maxFlowId) book.maxFlowId = e.flowId;
@@ -416,7 +417,8 @@ function openFlow(s: State, e: FlowOpenEvent): number {
   int[q + OPENED_AS] = e.seenAtStart ? W_SEEN_AT_START : state < -1 ? store.wordCode(e.state) : state;
   int[q + LIFECYCLE] = -1;
   int[q + HISTORY] = NO_HISTORY;
-  flows.slots.set(e.flowId, slot);
+  if (listed) flows.slots.set(e.flowId, slot);
+  else flows.slots.setApart(slot);
   if (s.options.rates !== false) {
     book.active.push(slot, num[o + SERIAL]);
     if (book.active.end > 2 * flows.size + 1024) dropRemoved(book, store); // no ticks to do it
@@ -444,7 +446,7 @@ export function applyBrief(state: CoreState, open: FlowOpenEvent, close: FlowClo
   const book = s.book;
   book.eventsSinceTick += 2;
   noteTs(s, open.ts);
-  const slot = openFlow(s, open);
+  const slot = openFlow(s, open, s.options.listBriefs !== false);
   noteTs(s, close.ts);
   const store = s.flows.store;
   setCounters(store, slot, close.counters);
@@ -493,7 +495,7 @@ function sharedOwner(list: Owner[], o: Owner): Owner {
 
 function removeFlow(s: State, slot: number): void {
   const store = s.flows.store;
-  s.flows.slots.delete(store.numAt(slot, FLOW_ID));
+  if (s.flows.slots.lists(slot)) s.flows.slots.delete(store.numAt(slot, FLOW_ID));
   // Out of the tick's rounds (dropped from the active list by the next tick): its history ends.
   if (store.intAt(slot, HISTORY_END) === -1) store.setInt(slot, HISTORY_END, s.ticks);
   // A short history's slot goes back for the next flow (a flow out of the state has none;
@@ -826,6 +828,28 @@ function pruneProcesses(s: State, now: number): void {
 }
 
 // ---- lookups ---------------------------------------------------------------------
+
+/** The slots of every flow the state holds, in opening order: those of `flows` and the
+ * closed ones held outside it (CoreOptions.listBriefs), merged by their serials (both in
+ * opening order). */
+export function* heldSlots(state: CoreState): IterableIterator<number> {
+  const store = state.flows.store;
+  const closed = (state as State).book.closed;
+  const index = state.flows.slots;
+  let c = closed.head;
+  for (const slot of index.values()) {
+    const serial = store.numAt(slot, SERIAL);
+    for (; c < closed.end && closed.serials[c] < serial; c++) if (isApart(store, index, closed, c)) yield closed.slots[c];
+    yield slot;
+  }
+  for (; c < closed.end; c++) if (isApart(store, index, closed, c)) yield closed.slots[c];
+}
+
+/** Whether entry `i` of the closed list is a flow still held outside the index. */
+function isApart(store: FlowStore, index: FlowMap['slots'], closed: SlotList, i: number): boolean {
+  const slot = closed.slots[i];
+  return store.numAt(slot, SERIAL) === closed.serials[i] && !index.lists(slot);
+}
 
 export function flowProcess(state: CoreState, flow: Flow): ProcessInfo | null {
   return state.processes.get(flow.owner.pid) ?? null;

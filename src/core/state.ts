@@ -99,6 +99,13 @@ export interface CoreOptions {
    * them (--format jsonl): ticks then visit no flow, where each flow of a connection churn
    * cost two visits to its row (its only rate, then the zero after it). Default true. */
   rates?: boolean;
+  /** false: a flow that opened and closed in one record (applyBrief: a FLOW_BRIEF, most
+   * flows of a connection churn) is not in `flows`, only held until its linger ends
+   * (onFlowDone), for a state with no cap that nothing looks up by id (--format jsonl): no
+   * record names such a flow again (the kernel numbers flows upwards and sends nothing
+   * after a FLOW_BRIEF), and its entry in the flows' id index and opening order were work
+   * for nobody. heldSlots gives it with the flows, in opening order. Default true. */
+  listBriefs?: boolean;
   /** Called with each closed flow whose linger has ended, just before it leaves the state
    * (its facts are all still there): --format jsonl writes the flow's line then. The flow
    * is valid during the call only (read it there, do not keep it). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyBatch, applyBrief, applyEvent, createCoreState, flowContainer, flowCgroup, flowProcess, flowLifecycle, flowUser, rateHistory } from '../../src/core/reducer';
+import { applyBatch, applyBrief, applyEvent, createCoreState, flowContainer, flowCgroup, flowProcess, flowLifecycle, flowUser, heldSlots, rateHistory } from '../../src/core/reducer';
 import type { AppEvent, FlowOpenEvent, Owner, TickEvent } from '../../src/events/types';
+import { FLOW_ID } from '../../src/core/flow-fields';
 import { syntheticBatches } from '../replay/synthetic';
 
 const S = 1e9;
@@ -56,6 +57,31 @@ describe('reducer', () => {
     expect([f.bytesSent, f.bytesReceived, f.txRate, f.rxRate, s.totals.txRate, s.totals.rxRate]).toEqual([1000, 4000, 0, 0, 0, 0]);
     const g = s.flows.get(2)!;
     expect([g.bytesSent, g.state, g.endTs, g.txRate]).toEqual([10, 'closed', 1.2 * S, 0]);
+  });
+
+  it('holds a flow that opened and closed in one record outside flows with listBriefs false, in opening order for heldSlots', () => {
+    const done: number[] = [];
+    const s = createCoreState({ listBriefs: false, rates: false, historyLength: 0, lingerNs: 5 * S, maxFlows: Number.MAX_SAFE_INTEGER, onFlowDone: (f) => done.push(f.flowId) });
+    const brief = (id: number, ts: number) => applyBrief(s, open(id, ts), close(ts + 1, id, id, 2 * id) as Extract<AppEvent, { type: 'flow-close' }>);
+    const ids = () => [...heldSlots(s)].map((slot) => s.flows.store.numAt(slot, FLOW_ID));
+    applyBatch(s, [tick(0), open(1, 0.1 * S)]);
+    brief(2, 0.2 * S);
+    applyEvent(s, open(3, 0.3 * S));
+    brief(4, 0.4 * S);
+    applyEvent(s, close(0.5 * S, 1, 10, 20));
+    brief(5, 0.6 * S);
+    expect([s.flows.has(1), s.flows.has(2), s.flows.has(3), s.flows.has(4), s.flows.size]).toEqual([true, false, true, false, 2]);
+    expect(ids()).toEqual([1, 2, 3, 4, 5]);
+    // A record that names a held brief's id finds nothing: no owner moves to it.
+    applyEvent(s, { type: 'flow-owner', ts: 0.7 * S, flowId: 2, owner: { ...owner, pid: 99 } });
+    expect(s.processes.has(99)).toBe(false);
+    applyEvent(s, tick(5.45 * S));
+    expect(done).toEqual([2, 4]);
+    expect(ids()).toEqual([1, 3, 5]);
+    applyEvent(s, tick(6 * S));
+    expect(done).toEqual([2, 4, 1, 5]);
+    expect(ids()).toEqual([3]);
+    expect(s.flows.size).toBe(1);
   });
 
   it('drops the history of a flow that stayed quiet for a whole window after its first samples', () => {

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JSONL_LINGER_NS, JsonlFlows } from '../../src/commands/jsonl-flows';
 import type { AppEvent, FlowOpenEvent, Owner, TickEvent } from '../../src/events/types';
+import { withRuns } from '../replay/kernel-record-encoder';
 
 const S = 1e9;
 const owner: Owner = { pid: 10, tid: 11, ppid: 1, uid: 1000, gid: 1000, comm: 'curl', cgroupId: 77, netns: 1 };
@@ -44,6 +45,16 @@ describe('JsonlFlows', () => {
     expect(out.state.flows.has(2)).toBe(true);
     await out.finish();
     expect(lines.map((l) => [l.lport, l.state])).toEqual([[40001, 'closed'], [40002, 'ESTABLISHED']]);
+  });
+
+  it('writes the flows left at the end in opening order, those that opened and closed in one record among them', async () => {
+    const lines = captureStdout();
+    const out = new JsonlFlows();
+    // Flows 2 and 4 become FLOW_BRIEF records, 1 and 3 stay open.
+    await out.apply(withRuns([tick(0), open(1, 0.1 * S), open(2, 0.2 * S), open(3, 0.3 * S), close(2, 0.35 * S, 5), open(4, 0.4 * S), close(4, 0.45 * S, 6), tick(S)]));
+    expect(out.state.flows.size).toBe(2);
+    await out.finish();
+    expect(lines.map((l) => [l.lport, l.state])).toEqual([[40001, 'ESTABLISHED'], [40002, 'closed'], [40003, 'ESTABLISHED'], [40004, 'closed']]);
   });
 
   it('a churn of many short flows: one line each, and only the recent ones stay in memory', async () => {
