@@ -28,7 +28,8 @@ function measure(): { heapUsedMiB: number; arrayBuffersMiB: number; rssMiB: numb
 }
 
 const before = measure();
-const state = createCoreState({ lingerNs: Infinity, maxFlows: Number.MAX_SAFE_INTEGER, historyLength: tui ? 60 : 0 });
+// As each keeps its flows: --format jsonl keeps no rates (src/commands/jsonl-flows.ts).
+const state = createCoreState({ lingerNs: Infinity, maxFlows: Number.MAX_SAFE_INTEGER, historyLength: tui ? 60 : 0, rates: tui });
 const owner = (i: number): Owner => {
   const pid = 2000 + (i % 50); // hold_conns-like: few processes, many flows each
   return { pid, tid: pid, ppid: 1, uid: 1000, gid: 1000, comm: `proc${i % 50}`, cgroupId: 5000, netns: 4026531840 };

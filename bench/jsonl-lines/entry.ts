@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import v8 from 'node:v8';
 import { JsonlFlows } from '../../src/commands/jsonl-flows';
 import { LineWriter } from '../../src/commands/line-writer';
+import { heldSlots } from '../../src/core/reducer';
 import { openRecording } from '../../src/record/reader';
 
 const src = await openRecording(process.argv[2]);
@@ -17,7 +18,8 @@ for await (const batch of src.batches()) await out.apply(batch);
 const { state } = out;
 const lines = (out as unknown as { lines: import('../../src/core/flow-json-line').FlowJsonLines }).lines;
 const store = state.flows.store;
-const slots = [...state.flows.slots.values()];
+// Every flow held, those that opened and closed in one record (held outside state.flows) too.
+const slots = [...heldSlots(state)];
 // ORDER=end: the flows by end time (as live writes them, in close order) rather than slot
 // order; FLIPS=1 also prints how often a time's second differs from the one of the line
 // before (each a Date formatted with one second kept per time).
