@@ -14,7 +14,7 @@ export async function runExternal(ctx, which) {
   // Replay is judged warm (a throughput): each file is replayed for 2 s before its timed
   // passes (demo.ssrec, 1,511 events, needs about 2,000 passes before the JIT has settled:
   // 0.48M events/s after 20 passes, 1.06M after 400, 1.42M after 2,000); the script also
-  // reports each file's first, cold pass.
+  // reports one pass of each file in a fresh process (what a one-off `sockscope replay` gets).
   const extra = which === 'replay' ? ['--runs', ctx.opts.quick ? '1' : '5', ...(ctx.opts.quick ? [] : ['--warmup-ms', '2000'])] : ctx.opts.quick ? ['--seconds', '4'] : [];
   const command = ['node', rel, ...extra].join(' ');
   ctx.log(`${which}: ${command}`);
