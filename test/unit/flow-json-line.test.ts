@@ -8,9 +8,26 @@ import { toJsonFlow } from '../../src/core/flow-json';
 import { FlowJsonLines } from '../../src/core/flow-json-line';
 import { copyOf } from '../../src/core/flow-view';
 import { applyBatch, applyEvent, createCoreState } from '../../src/core/reducer';
-import type { FlowOpenEvent, Owner } from '../../src/events/types';
+import type { FlowCloseEvent, FlowOpenEvent, Owner } from '../../src/events/types';
 import { openRecording } from '../../src/record/reader';
 import type { CoreState, Flow } from '../../src/core/state';
+
+const OWNER: Owner = { pid: 9, tid: 9, ppid: 0, uid: 0, gid: 0, comm: 'x', cgroupId: 0, netns: 0 };
+
+/** A state (wall clock at `wallMs`) holding one closed TCP flow per entry of `counters`,
+ * each opened with OWNER and the fields `open(i)` gives. */
+function closedFlows(wallMs: number, counters: FlowCloseEvent['counters'][], open: (i: number) => Partial<FlowOpenEvent>): CoreState {
+  const state = createCoreState({ historyLength: 0 });
+  applyEvent(state, { type: 'tick', ts: 1, wallMs, lost: 0, evicted: 0 });
+  counters.forEach((c, i) => {
+    applyEvent(state, {
+      type: 'flow-open', ts: 10 + i, flowId: i + 1, cookie: i, direction: 'outbound', owner: OWNER, proto: 'tcp', family: 4,
+      laddr: '10.0.0.1', lport: 0, raddr: '10.0.0.2', rport: 80, state: 'SYN_SENT', connectLatencyUs: null, seenAtStart: false, ...open(i),
+    });
+    applyEvent(state, { type: 'flow-close', ts: 20 + i, flowId: i + 1, counters: c });
+  });
+  return state;
+}
 
 /** What writeLine writes for the flow, as text (it must be line() and a newline). */
 function written(lines: FlowJsonLines, state: CoreState, f: Flow, boot: number | null = null): string {
@@ -83,18 +100,10 @@ describe('FlowJsonLines', () => {
 
 describe('FlowJsonLines.writeLine', () => {
   it('writes numbers and texts as JSON.stringify does: large, fractional, missing, escaped', () => {
-    const owner: Owner = { pid: 9, tid: 9, ppid: 0, uid: 0, gid: 0, comm: 'x', cgroupId: 0, netns: 0 };
-    const state = createCoreState({ historyLength: 0 });
-    applyEvent(state, { type: 'tick', ts: 1, wallMs: 1_764_000_000_000.5, lost: 0, evicted: 0 });
     const lines = new FlowJsonLines();
     const counts = [0, 7, 9, 10, 99, 100, 12345, 2 ** 32, 2 ** 53 - 1, 2 ** 53 + 2, 1e16, 1e21, 0.5];
-    counts.forEach((n, i) => {
-      applyEvent(state, {
-        type: 'flow-open', ts: 10 + i, flowId: i + 1, cookie: i, direction: 'outbound', owner, proto: 'tcp', family: 4,
-        laddr: i === 3 ? 'we"ird\u0001\u00e9' : '10.0.0.1', lport: 0, raddr: '10.0.0.2', rport: 65535, state: 'SYN_SENT', connectLatencyUs: n === 0 ? null : n, seenAtStart: i % 2 === 0,
-      });
-      applyEvent(state, { type: 'flow-close', ts: 20 + i, flowId: i + 1, counters: { bytesSent: n, bytesReceived: NaN, packetsSent: null, packetsReceived: Infinity, retransmits: n, srttUs: null } });
-    });
+    const state = closedFlows(1_764_000_000_000.5, counts.map((n) => ({ bytesSent: n, bytesReceived: NaN, packetsSent: null, packetsReceived: Infinity, retransmits: n, srttUs: null })),
+      (i) => ({ laddr: i === 3 ? 'we"ird\u0001\u00e9' : '10.0.0.1', rport: 65535, connectLatencyUs: counts[i] === 0 ? null : counts[i], seenAtStart: i % 2 === 0 }));
     for (const f of state.flows.values()) {
       expect(written(lines, state, f)).toBe(`${JSON.stringify(toJsonFlow(state, f))}\n`);
       // A flow that is not a view of the store (copied into rows of the writer's own).
@@ -106,20 +115,11 @@ describe('FlowJsonLines.writeLine', () => {
 
 describe('FlowJsonLines counters that repeat', () => {
   it('writes them as JSON.stringify does when they repeat, change, go null and come back, per owner and direction', () => {
-    const owner: Owner = { pid: 9, tid: 9, ppid: 0, uid: 0, gid: 0, comm: 'x', cgroupId: 0, netns: 0 };
-    const state = createCoreState({ historyLength: 0 });
-    applyEvent(state, { type: 'tick', ts: 1, wallMs: 1_764_000_000_000, lost: 0, evicted: 0 });
     const lines = new FlowJsonLines();
     const same = { bytesSent: 69, bytesReceived: 255, packetsSent: 1, packetsReceived: 1, retransmits: 0, srttUs: 11 };
     const counters = [same, same, same, { ...same, bytesReceived: 256 }, same, { ...same, packetsSent: null }, { ...same, packetsSent: null },
       { ...same, retransmits: null }, { ...same, retransmits: null }, same, { ...same, srttUs: 12 }, same];
-    counters.forEach((c, i) => {
-      applyEvent(state, {
-        type: 'flow-open', ts: 10 + i, flowId: i + 1, cookie: i, direction: i % 5 === 4 ? 'inbound' : 'outbound', owner, proto: 'tcp', family: 4,
-        laddr: '10.0.0.1', lport: 40000 + i, raddr: '10.0.0.2', rport: 80, state: 'SYN_SENT', connectLatencyUs: 20 + i, seenAtStart: false,
-      });
-      applyEvent(state, { type: 'flow-close', ts: 20 + i, flowId: i + 1, counters: c });
-    });
+    const state = closedFlows(1_764_000_000_000, counters, (i) => ({ direction: i % 5 === 4 ? 'inbound' : 'outbound', lport: 40000 + i, connectLatencyUs: 20 + i }));
     for (const f of [...state.flows.values(), ...state.flows.values()]) expect(written(lines, state, f)).toBe(`${JSON.stringify(toJsonFlow(state, f))}\n`);
   });
 });
