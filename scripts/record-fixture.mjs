@@ -459,9 +459,13 @@ async function brief() {
   const NG = 8110, H10 = 8100, KB = 9100;
   const H10_CONNS = 2000, REQ = 45, RESP = 255;
   const EXACT_PORTS = Array.from({ length: 10 }, (_, i) => 31000 + i);
+  // A python3 process's exe is /usr/bin/python3.11 when sockscope read /proc at its exec,
+  // the exec's /usr/bin/python3 when it had exited by then: its command line is matched.
+  const actor = (...a) => [PY, join(tmp, 'actors.py'), ...a.map(String)];
   const nginx = await startNginx(NG);
-  const h10 = bg(...inNs([PY, join(tmp, 'actors.py'), 'h10server', '127.0.0.1', String(H10), String(RESP)]));
-  const kb = bg(...inNs([PY, join(tmp, 'actors.py'), 'kbserver', '127.0.0.1', String(KB)]));
+  const h10Argv = actor('h10server', '127.0.0.1', H10, RESP);
+  const h10 = bg(...inNs(h10Argv));
+  const kb = bg(...inNs(actor('kbserver', '127.0.0.1', KB)));
   await Promise.all([waitPort('127.0.0.1', H10), waitPort('127.0.0.1', KB)]);
   // (waitPort's own probes are connections too: the recorder starts after them)
   // wrk waits ~1 ms before each request (its Lua delay()): a modest burst, not a churn
@@ -472,18 +476,20 @@ async function brief() {
   const wrk = await run(...inNs(['wrk', '-t1', '-c1', '-d1s', '-s', join(tmp, 'delay.lua'), '-H', 'Connection: close', `http://127.0.0.1:${NG}/index.html`]));
   const requests = Number(/(\d+) requests in/.exec(wrk.out)?.[1]);
   if (!(requests > 0)) throw new Error(`wrk: no request count in its output: ${wrk.out}`);
-  const client = await run(...inNs([PY, join(tmp, 'actors.py'), 'h10client', '127.0.0.1', String(H10), String(H10_CONNS), String(REQ), String(RESP)]));
+  const clientArgv = actor('h10client', '127.0.0.1', H10, H10_CONNS, REQ, RESP);
+  const client = await run(...inNs(clientArgv));
   const expect = [
     // wrk's count is of the responses it read; a connection it cut at the end (a request in flight) adds one
     { name: 'wrk connections (one per request)', match: { proto: 'tcp', comm: 'wrk', rport: NG }, count: { min: requests, max: requests + 2 }, expect: { direction: 'outbound', state: 'closed', user: 'root', uid: 0, exe: '/usr/bin/wrk', pid: wrk.pid } },
     { name: 'nginx side of each', match: { proto: 'tcp', lport: NG }, count: { min: requests, max: requests + 2 }, expect: { direction: 'inbound', comm: 'nginx', user: 'nobody', uid: 65534, exe: '/usr/sbin/nginx', state: 'closed' } },
-    { name: 'HTTP/1.0 client connections', match: { proto: 'tcp', rport: H10 }, count: H10_CONNS, expect: { pid: client.pid, comm: 'python3', exe: PY, user: 'root', uid: 0, direction: 'outbound', state: 'closed', bytes_sent: REQ, bytes_received: RESP } },
-    { name: 'HTTP/1.0 server side of each', match: { proto: 'tcp', lport: H10 }, count: H10_CONNS, expect: { pid: h10.pid, comm: 'python3', exe: PY, user: 'root', uid: 0, direction: 'inbound', state: 'closed', bytes_sent: RESP, bytes_received: REQ } },
+    { name: 'HTTP/1.0 client connections', match: { proto: 'tcp', rport: H10 }, count: H10_CONNS, expect: { pid: client.pid, comm: 'python3', cmdline: clientArgv.join(' '), user: 'root', uid: 0, direction: 'outbound', state: 'closed', bytes_sent: REQ, bytes_received: RESP } },
+    { name: 'HTTP/1.0 server side of each', match: { proto: 'tcp', lport: H10 }, count: H10_CONNS, expect: { pid: h10.pid, comm: 'python3', cmdline: h10Argv.join(' '), user: 'root', uid: 0, direction: 'inbound', state: 'closed', bytes_sent: RESP, bytes_received: REQ } },
   ];
   for (const [i, lport] of EXACT_PORTS.entries()) {
     const n = 1000 + 111 * i;
-    const c = await run(...inNs(kbclient('127.0.0.1', KB, lport, n)));
-    expect.push({ name: `exact bytes client ${lport}`, match: { proto: 'tcp', lport, rport: KB }, count: 1, expect: { pid: c.pid, comm: 'python3', exe: PY, user: 'root', uid: 0, direction: 'outbound', state: 'closed', bytes_sent: n, bytes_received: 2 * n } });
+    const argv = kbclient('127.0.0.1', KB, lport, n);
+    const c = await run(...inNs(argv));
+    expect.push({ name: `exact bytes client ${lport}`, match: { proto: 'tcp', lport, rport: KB }, count: 1, expect: { pid: c.pid, comm: 'python3', cmdline: argv.join(' '), user: 'root', uid: 0, direction: 'outbound', state: 'closed', bytes_sent: n, bytes_received: 2 * n } });
     // the server's end is owned by the worker it forked for the connection (ppid: the server)
     expect.push({ name: `exact bytes server end ${lport}`, match: { proto: 'tcp', lport: KB, rport: lport }, count: 1, expect: { ppid: kb.pid, comm: 'python3', user: 'root', uid: 0, direction: 'inbound', state: 'closed', bytes_sent: 2 * n, bytes_received: n } });
   }
