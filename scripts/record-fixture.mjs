@@ -2,14 +2,15 @@
 // Records the committed recordings on this machine, as root (recordings/README.md says
 // what each scenario does):
 //
-//   node scripts/build.mjs && node scripts/record-fixture.mjs [demo] [churn]
-//   node scripts/record-fixture.mjs --rewrite [demo] [churn]   re-encode with the current writer
+//   node scripts/build.mjs && node scripts/record-fixture.mjs [demo] [churn] [brief]
+//   node scripts/record-fixture.mjs --rewrite [demo] [churn] [brief]   re-encode with the current writer
 //
 // All traffic runs in a network namespace this script creates (loopback inside it), so
 // the scenario is isolated from whatever else the host does. sockscope records the whole
 // host; the script then keeps only the flows owned in its namespace (and the facts about
-// their processes, users and cgroups) so the committed file holds the scenario and nothing
-// else. It writes recordings/<name>.expect.json with what the script itself knows (ports,
+// their processes, users and cgroups; src/record/filter-netns.ts, which keeps the kept
+// flows' kernel records byte for byte) so the committed file holds the scenario and
+// nothing else. It writes recordings/<name>.expect.json with what the script itself knows (ports,
 // pids, users, the container id, the exact bytes it sent): test/replay/golden.test.ts
 // checks the recording against that.
 import { build } from 'esbuild';
@@ -27,7 +28,7 @@ const CLI = join(root, 'dist/sockscope.mjs');
 const PY = '/usr/bin/python3'; // readable by uid 65534 (a pyenv one under /root is not)
 const args = process.argv.slice(2);
 const REWRITE = args.includes('--rewrite');
-const wanted = args.filter((a) => !a.startsWith('--')).length ? args.filter((a) => !a.startsWith('--')) : ['demo', 'churn'];
+const wanted = args.filter((a) => !a.startsWith('--')).length ? args.filter((a) => !a.startsWith('--')) : ['demo', 'churn', 'brief'];
 
 if (process.getuid() !== 0) {
   console.error('record-fixture: run as root (live capture, network namespace, podman)');
@@ -90,6 +91,34 @@ elif cmd == 'udpclient':  # one socket, several peers: peer:count:size ...
         for _ in range(count):
             u.sendto(b'u' * size, (host, port)); u.recvfrom(65536); time.sleep(0.05)
     time.sleep(1.5)  # keep the socket past one snapshot
+elif cmd == 'h10server':  # HTTP/1.0, one connection at a time: reads a request, answers exactly size bytes, closes
+    host, port, size = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    head = b'HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n'
+    body = next(n for n in range(size, -1, -1) if len(head % n) + n == size)
+    resp = head % body + b'b' * body
+    s = socket.socket(fam(host), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((host, port)); s.listen(128)
+    while True:
+        c, _ = s.accept()
+        d = b''
+        while b'\r\n\r\n' not in d:
+            x = c.recv(4096)
+            if not x: break
+            d += x
+        c.sendall(resp); c.close()
+elif cmd == 'h10client':  # n HTTP/1.0 requests of exactly qsize bytes, one connection each; each answer must be rsize bytes
+    host, port, n, qsize, rsize = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+    req = b'GET /' + b'q' * (qsize - len(b'GET / HTTP/1.0\r\n\r\n')) + b' HTTP/1.0\r\n\r\n'
+    assert len(req) == qsize
+    for i in range(n):
+        c = socket.create_connection((host, port)); c.sendall(req)
+        got = 0
+        while True:
+            d = c.recv(65536)
+            if not d: break
+            got += len(d)
+        c.close()
+        if got != rsize: sys.exit('h10client: got %d, want %d' % (got, rsize))
 `;
 writeFileSync(join(tmp, 'actors.py'), ACTORS);
 chmodSync(join(tmp, 'actors.py'), 0o644);
@@ -204,7 +233,7 @@ async function recordLib() {
         "export { openRecording } from './src/record/reader';",
         "export { writeCompact } from './src/record/write-offline';",
         "export { runsFromEvents } from './src/record/runs-from-events';",
-        "export { columnsToCounters } from './src/record/counter-columns';",
+        "export { filterToNetns } from './src/record/filter-netns';",
       ].join(' '),
       resolveDir: root,
       loader: 'ts',
@@ -253,9 +282,10 @@ async function readBatches(file) {
   return { src, batches };
 }
 
-/** Keeps the flows owned in network namespace `netns` and the facts about their owners. */
-async function filterToNetns(raw, out, netns) {
-  const { columnsToCounters } = await recordLib();
+/** Keeps the flows owned in network namespace `netns` and the facts about their owners
+ * (src/record/filter-netns.ts: from the stored events, runs filtered record by record). */
+async function filterRecording(raw, out, netns) {
+  const { filterToNetns } = await recordLib();
   const { src, batches } = await readBatches(raw);
   // A busy host (other captures, benchmarks) can make the kernel drop events or evict
   // flows; such a recording would miss part of the scenario: refuse it.
@@ -263,54 +293,38 @@ async function filterToNetns(raw, out, netns) {
   const lost = ticks.at(-1).lost - ticks[0].lost;
   const evicted = ticks.at(-1).evicted - ticks[0].evicted;
   if (lost > 0 || evicted > 0) throw new Error(`the host was too busy: ${lost} events lost, ${evicted} flows evicted during the scenario; run again when it is quieter`);
-  const flows = new Set();
-  const pids = new Set();
-  const cgroups = new Set();
-  for (const e of batches.flat()) {
-    if ((e.type === 'flow-open' || e.type === 'connect-fail') && e.owner.netns === netns) {
-      if (e.type === 'flow-open') flows.add(e.flowId);
-      pids.add(e.owner.pid);
-      pids.add(e.owner.ppid);
-      cgroups.add(e.owner.cgroupId);
+  const stored = await readStored(raw);
+  const { batches: kept, flows } = filterToNetns(stored, netns);
+  const capture = { ...src.header.capture, filteredTo: `flows owned in one network namespace (inode ${netns}) by scripts/record-fixture.mjs` };
+  const bytes = await writeCommitted(out, src.info, capture, kept);
+  return { flows, bytes, kernelBriefs: briefRecordsIn(stored, netns) };
+}
+
+/** Every batch of a recording as stored (runs not expanded). */
+async function readStored(file) {
+  const { openRecording } = await recordLib();
+  const src = await openRecording(file);
+  const batches = [];
+  for await (const b of src.storedBatches()) batches.push(b);
+  await src.close();
+  if (src.damage()) throw new Error(src.damage().message);
+  return batches;
+}
+
+/** FLOW_BRIEF records (type 10) in the stored runs whose owner is in `netns` (its inode at
+ * byte 92 of the record: struct ss_flow_record's owner at 72, netns at 20 in it). */
+function briefRecordsIn(stored, netns) {
+  let n = 0;
+  for (const b of stored) {
+    for (const e of b) {
+      if (e.type !== 'kernel-records') continue;
+      const r = Buffer.from(e.bytes.buffer, e.bytes.byteOffset, e.bytes.byteLength);
+      for (let pos = 0; pos < r.length; pos += 4 + r.readUInt32LE(pos)) {
+        if (r.readUInt32LE(pos + 4) === 10 && r.readUInt32LE(pos + 4 + 92) === netns) n++;
+      }
     }
   }
-  const containers = new Set();
-  for (const e of batches.flat()) if (e.type === 'cgroup' && cgroups.has(e.cgroupId) && e.container) containers.add(e.container.id);
-  const keep = (e) => {
-    switch (e.type) {
-      case 'flow-open':
-      case 'flow-state':
-      case 'flow-close':
-        return flows.has(e.flowId);
-      case 'connect-fail':
-        return e.owner.netns === netns;
-      case 'proc-exec':
-      case 'proc-fork':
-      case 'proc-exit':
-      case 'process':
-        return pids.has(e.pid);
-      case 'cgroup':
-        return cgroups.has(e.cgroupId);
-      case 'container-name':
-        return containers.has(e.id);
-      default:
-        return true; // ticks, users, groups
-    }
-  };
-  const capture = { ...src.header.capture, filteredTo: `flows owned in one network namespace (inode ${netns}) by scripts/record-fixture.mjs` };
-  const kept = batches.map((b) => {
-    const k = [];
-    for (const e of b) {
-      // Counter snapshots: as columns when read from format version 4 on.
-      if (e.type === 'counters' || e.type === 'counter-columns') {
-        const f = (e.type === 'counters' ? e.flows : columnsToCounters(e.columns)).filter((c) => flows.has(c.flowId));
-        if (f.length) k.push({ type: 'counters', ts: e.ts, flows: f });
-      } else if (keep(e)) k.push(e);
-    }
-    return k;
-  });
-  const bytes = await writeCommitted(out, src.info, capture, kept);
-  return { flows: flows.size, bytes };
+  return n;
 }
 
 // ---- scenarios ----------------------------------------------------------------------------
@@ -438,8 +452,55 @@ async function churn() {
   return { raw, expect, extra: {} };
 }
 
+/** Flows that open and close within one kernel record (FLOW_BRIEF): a short wrk burst
+ * with Connection: close against nginx, a Python HTTP/1.0 client with exact request and
+ * answer sizes, and exact-bytes clients on fixed ports. See recordings/README.md. */
+async function brief() {
+  const NG = 8110, H10 = 8100, KB = 9100;
+  const H10_CONNS = 2000, REQ = 45, RESP = 255;
+  const EXACT_PORTS = Array.from({ length: 10 }, (_, i) => 31000 + i);
+  // A python3 process's exe is /usr/bin/python3.11 when sockscope read /proc at its exec,
+  // the exec's /usr/bin/python3 when it had exited by then: its command line is matched.
+  const actor = (...a) => [PY, join(tmp, 'actors.py'), ...a.map(String)];
+  const nginx = await startNginx(NG);
+  const h10Argv = actor('h10server', '127.0.0.1', H10, RESP);
+  const h10 = bg(...inNs(h10Argv));
+  const kb = bg(...inNs(actor('kbserver', '127.0.0.1', KB)));
+  await Promise.all([waitPort('127.0.0.1', H10), waitPort('127.0.0.1', KB)]);
+  // (waitPort's own probes are connections too: the recorder starts after them)
+  // wrk waits ~1 ms before each request (its Lua delay()): a modest burst, not a churn
+  writeFileSync(join(tmp, 'delay.lua'), 'function delay() return 1 end\n');
+  const raw = join(tmp, 'brief.raw.ssrec');
+  const rec = startRecorder(raw);
+  await waitHeader(raw);
+  const wrk = await run(...inNs(['wrk', '-t1', '-c1', '-d1s', '-s', join(tmp, 'delay.lua'), '-H', 'Connection: close', `http://127.0.0.1:${NG}/index.html`]));
+  const requests = Number(/(\d+) requests in/.exec(wrk.out)?.[1]);
+  if (!(requests > 0)) throw new Error(`wrk: no request count in its output: ${wrk.out}`);
+  const clientArgv = actor('h10client', '127.0.0.1', H10, H10_CONNS, REQ, RESP);
+  const client = await run(...inNs(clientArgv));
+  const expect = [
+    // wrk's count is of the responses it read; a connection it cut at the end (a request in flight) adds one
+    { name: 'wrk connections (one per request)', match: { proto: 'tcp', comm: 'wrk', rport: NG }, count: { min: requests, max: requests + 2 }, expect: { direction: 'outbound', state: 'closed', user: 'root', uid: 0, exe: '/usr/bin/wrk', pid: wrk.pid } },
+    { name: 'nginx side of each', match: { proto: 'tcp', lport: NG }, count: { min: requests, max: requests + 2 }, expect: { direction: 'inbound', comm: 'nginx', user: 'nobody', uid: 65534, exe: '/usr/sbin/nginx', state: 'closed' } },
+    { name: 'HTTP/1.0 client connections', match: { proto: 'tcp', rport: H10 }, count: H10_CONNS, expect: { pid: client.pid, comm: 'python3', cmdline: clientArgv.join(' '), user: 'root', uid: 0, direction: 'outbound', state: 'closed', bytes_sent: REQ, bytes_received: RESP } },
+    { name: 'HTTP/1.0 server side of each', match: { proto: 'tcp', lport: H10 }, count: H10_CONNS, expect: { pid: h10.pid, comm: 'python3', cmdline: h10Argv.join(' '), user: 'root', uid: 0, direction: 'inbound', state: 'closed', bytes_sent: RESP, bytes_received: REQ } },
+  ];
+  for (const [i, lport] of EXACT_PORTS.entries()) {
+    const n = 1000 + 111 * i;
+    const argv = kbclient('127.0.0.1', KB, lport, n);
+    const c = await run(...inNs(argv));
+    expect.push({ name: `exact bytes client ${lport}`, match: { proto: 'tcp', lport, rport: KB }, count: 1, expect: { pid: c.pid, comm: 'python3', cmdline: argv.join(' '), user: 'root', uid: 0, direction: 'outbound', state: 'closed', bytes_sent: n, bytes_received: 2 * n } });
+    // the server's end is owned by the worker it forked for the connection (ppid: the server)
+    expect.push({ name: `exact bytes server end ${lport}`, match: { proto: 'tcp', lport: KB, rport: lport }, count: 1, expect: { ppid: kb.pid, comm: 'python3', user: 'root', uid: 0, direction: 'inbound', state: 'closed', bytes_sent: 2 * n, bytes_received: n } });
+  }
+  await sleep(1500);
+  await stopRecorder(rec);
+  for (const c of [nginx, h10, kb]) await stopChild(c);
+  return { raw, expect, extra: { users: ['root', 'nobody'], wrkRequests: requests } };
+}
+
 // ---- main ---------------------------------------------------------------------------------
-const SCENARIOS = { demo, churn };
+const SCENARIOS = { demo, churn, brief };
 let failed = false;
 try {
   if (REWRITE) {
@@ -451,10 +512,13 @@ try {
     const { raw, expect, extra } = await SCENARIOS[name]();
     console.error(`record-fixture: ${name} recorded, filtering`);
     const out = join(root, 'recordings', `${name}.ssrec`);
-    const { flows, bytes } = await filterToNetns(raw, out, netns);
+    const { flows, bytes, kernelBriefs } = await filterRecording(raw, out, netns);
     const rawSize = statSync(raw).size;
-    writeFileSync(join(root, 'recordings', `${name}.expect.json`), `${JSON.stringify({ recording: `${name}.ssrec`, ...extra, flows: expect }, null, 2)}\n`);
-    console.log(JSON.stringify({ scenario: name, file: out, bytes, flows, rawBytes: rawSize }));
+    // brief: the FLOW_BRIEF records the kernel sent for the scenario's flows, which the
+    // committed file's runs must hold (test/replay/golden.test.ts)
+    const briefs = name === 'brief' ? { kernelBriefRecords: kernelBriefs } : {};
+    writeFileSync(join(root, 'recordings', `${name}.expect.json`), `${JSON.stringify({ recording: `${name}.ssrec`, ...extra, ...briefs, flows: expect }, null, 2)}\n`);
+    console.log(JSON.stringify({ scenario: name, file: out, bytes, flows, kernelBriefs, rawBytes: rawSize }));
     if (bytes > 2 * 1024 * 1024) throw new Error(`${out} is ${bytes} bytes, over the 2 MB budget`);
   }
 } catch (err) {

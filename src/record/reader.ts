@@ -12,7 +12,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { BadFileError } from '../errors';
 import type { AppEvent, EventSource, SourceInfo } from '../events/types';
-import { checkEvents, expandStored } from './check-events';
+import { checkEvents, expandStored, type StoredEvent } from './check-events';
 import { decompress, sharedUnpacker, structuresUnpacker, unpackValue } from './codec';
 import { FORMAT_VERSION, FRAME_HEADER_SIZE, FrameKind, MAGIC, PREAMBLE_SIZE, SHARED_STRUCTURES_VERSION, decodeFrameHeader, frameCrc, type FrameHeader } from './format';
 import { checkEnd, checkHeader, headerToInfo, type EndSummary, type RecordingHeader } from './header';
@@ -25,6 +25,8 @@ export interface RecordingSource extends EventSource {
   readonly size: number;
   damage(): BadFileError | null;
   end(): EndSummary | null;
+  /** The event frames as stored (runs and packed counters not expanded). */
+  storedBatches(): AsyncIterable<StoredEvent[]>;
 }
 
 interface Frame {
@@ -180,7 +182,18 @@ class Recording implements RecordingSource {
     return this.ended;
   }
 
-  async *batches(): AsyncIterable<AppEvent[]> {
+  batches(): AsyncIterable<AppEvent[]> {
+    return this.frames(true) as AsyncIterable<AppEvent[]>;
+  }
+
+  /** The event frames as stored: kernel-records runs and packed counters not expanded
+   * (checked as batches() checks them, but a run that does not decode is not noticed).
+   * For tools that filter or re-encode a file (scripts/record-fixture.mjs). */
+  storedBatches(): AsyncIterable<StoredEvent[]> {
+    return this.frames(false);
+  }
+
+  private async *frames(expand: boolean): AsyncIterable<AppEvent[] | StoredEvent[]> {
     let pos = this.firstFramePos;
     // Chunks are the event frames; a structures frame belongs to the chunk after it.
     for (let chunk = 1; !this.closed; ) {
@@ -228,7 +241,7 @@ class Recording implements RecordingSource {
         this.fail(checked < 0 ? `${at}: the chunk is not a list of events` : `${at}: malformed event #${checked}`);
         return;
       }
-      const events = expandStored(checked);
+      const events = expand ? expandStored(checked) : checked;
       if (!Array.isArray(events)) {
         this.fail(`${at}: event #${events.index}: ${events.what}`);
         return;

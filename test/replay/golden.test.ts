@@ -3,13 +3,17 @@
 // and wrote down in recordings/<name>.expect.json (ports, pids, users, container id,
 // exact byte counts it sent). The expectations come from the script, not from a previous
 // run of sockscope.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { demoRecordingPath, RECORDINGS_DIR } from '../../src/assets';
 import { toJsonFlow } from '../../src/core/flow-json';
 import { applyBatch, createCoreState } from '../../src/core/reducer';
 import { openRecording } from '../../src/record/reader';
+import { REC } from '../../src/events/layout';
+import { walkKernelRecords } from '../../src/events/kernel-records';
+import { readAll, tempDir, writeRecording } from './recording-helpers';
+import { storedEvents } from './stored-frames';
 
 type Flow = Record<string, any>;
 interface Expectation {
@@ -23,6 +27,8 @@ interface ExpectFile {
   recording: string;
   container?: string;
   users?: string[];
+  /** FLOW_BRIEF records the kernel sent for the scenario's flows (brief.ssrec). */
+  kernelBriefRecords?: number;
   flows: Expectation[];
 }
 
@@ -48,8 +54,8 @@ async function replay(path: string) {
 const expectFiles = readdirSync(RECORDINGS_DIR).filter((f) => f.endsWith('.expect.json'));
 
 describe('committed recordings', () => {
-  it('include the demo and the churn burst, each with its expectations, each under 2 MB', () => {
-    expect(expectFiles.sort()).toEqual(['churn.expect.json', 'demo.expect.json']);
+  it('include the demo, the churn burst and the brief flows, each with its expectations, each under 2 MB', () => {
+    expect(expectFiles.sort()).toEqual(['brief.expect.json', 'churn.expect.json', 'demo.expect.json']);
     for (const f of readdirSync(RECORDINGS_DIR).filter((f) => f.endsWith('.ssrec'))) {
       expect(statSync(join(RECORDINGS_DIR, f)).size).toBeLessThan(2 * 1024 * 1024);
     }
@@ -118,5 +124,65 @@ describe.each(expectFiles)('golden replay of %s', (file) => {
       expect(inContainer.length).toBeGreaterThan(0);
       for (const f of inContainer) expect(f.cgroup).toContain(`libpod-${spec.container}`);
     }
+  });
+});
+
+/** FLOW_BRIEF records in the file's stored kernel-records runs (not what replay expands). */
+function storedBriefRecords(path: string): number {
+  let n = 0;
+  for (const e of storedEvents(path)) {
+    if (e.type === 'kernel-records') walkKernelRecords(e.bytes, (type) => (n += type === REC.FLOW_BRIEF ? 1 : 0));
+  }
+  return n;
+}
+
+/** Null, or why the file does not cover the FLOW_BRIEF path of replay (runs of FLOW_BRIEF
+ * records, at least as many as the kernel sent for the scenario). */
+function briefRunsProblem(path: string, kernelBriefRecords: number): string | null {
+  const stored = storedBriefRecords(path);
+  return stored >= kernelBriefRecords ? null : `${stored} FLOW_BRIEF records in its runs, the kernel sent ${kernelBriefRecords}`;
+}
+
+const specs = expectFiles.map((f) => JSON.parse(readFileSync(join(RECORDINGS_DIR, f), 'utf8')) as ExpectFile);
+const withBriefs = specs.filter((s) => s.kernelBriefRecords !== undefined);
+
+describe('FLOW_BRIEF records stored as kernel-records runs', () => {
+  it('only brief.ssrec has them: churn.ssrec and demo.ssrec were recorded before FLOW_BRIEF existed', () => {
+    expect(withBriefs.map((s) => s.recording)).toEqual(['brief.ssrec']);
+    expect(storedBriefRecords(join(RECORDINGS_DIR, 'churn.ssrec'))).toBe(0);
+    expect(storedBriefRecords(join(RECORDINGS_DIR, 'demo.ssrec'))).toBe(0);
+  });
+
+  it.each(withBriefs.map((s) => [s.recording, s] as const))('%s holds every FLOW_BRIEF record the kernel sent, as a record', (_f, spec) => {
+    expect(spec.kernelBriefRecords).toBeGreaterThan(1000);
+    expect(briefRunsProblem(join(RECORDINGS_DIR, spec.recording), spec.kernelBriefRecords!)).toBeNull();
+  });
+
+  it.each(withBriefs.map((s) => [s.recording, s] as const))('the check rejects %s with its runs expanded into ordinary events', async (_f, spec) => {
+    const dir = tempDir();
+    try {
+      const { batches, damage } = await readAll(join(RECORDINGS_DIR, spec.recording));
+      expect(damage).toBeNull();
+      const copy = join(dir, 'expanded.ssrec');
+      writeRecording(copy, batches);
+      expect(storedEvents(copy).some((e) => e.type === 'kernel-records')).toBe(false);
+      // the same flows when replayed: only the stored form differs
+      expect((await replay(copy)).flows.length).toBe((await replay(join(RECORDINGS_DIR, spec.recording))).flows.length);
+      expect(briefRunsProblem(copy, spec.kernelBriefRecords!)).toMatch(/^0 FLOW_BRIEF records/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(expectFiles)('capture losses in %s', (file) => {
+  it('the kernel lost no event and evicted no flow during the scenario', async () => {
+    const spec: ExpectFile = JSON.parse(readFileSync(join(RECORDINGS_DIR, file), 'utf8'));
+    const { batches } = await readAll(join(RECORDINGS_DIR, spec.recording));
+    const ticks = batches.flat().filter((e) => e.type === 'tick');
+    expect(ticks.length).toBeGreaterThan(1);
+    const [first, last] = [ticks[0], ticks.at(-1)!] as any[];
+    expect(last.lost - first.lost).toBe(0);
+    expect(last.evicted - first.evicted).toBe(0);
   });
 });
