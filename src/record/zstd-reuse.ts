@@ -12,6 +12,14 @@
 // It drives node:zlib's native handle directly (`_handle.writeSync`, `_writeState`), as
 // zlib's own synchronous path does: undocumented, so anything unexpected (another Node,
 // an error from the handle) drops back to zstdCompressSync for good.
+//
+// zstd's experimental parameters (ZstdReuse's `advanced`: `record` stores literals raw)
+// are not among those node:zlib's options accept (it refuses a key above its last named
+// one, ZSTD_c_overlapLog), but its native init() hands every entry of the parameter array
+// it is given to ZSTD_CCtx_setParameter: the handle is initialised a second time with an
+// array long enough to hold them (init() replaces the context, freeing the first). Every
+// new handle gets them (after close(), or another Node's fallback has none: its frames
+// are standard zstd all the same).
 import * as zlib from 'node:zlib';
 import { zstdFrameComplete } from './zstd-frame';
 
@@ -19,9 +27,13 @@ interface ZstdHandle {
   writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
   close(): void;
   reset(): void;
+  init(params: Uint32Array, pledgedSrcSize: number | undefined, writeState: Uint32Array, writeCallback: () => void): void;
 }
 
 type Engine = (zlib.ZstdCompress | zlib.ZstdDecompress) & { _handle?: ZstdHandle | null; _writeState?: Uint32Array };
+
+/** A parameter left at zstd's default in a native init()'s array. */
+const UNSET = 0xffffffff;
 
 /** A zlib zstd stream kept only for its native handle and the handle's [availOut, availIn]
  * state; both classes below hold one. */
@@ -33,24 +45,43 @@ class NativeZstd {
   /** The handle path turned out unusable (another Node): never tried again. */
   broken = false;
 
-  /** Whether a handle is ready, making one with `create` if needed. */
-  open(create: () => Engine): boolean {
+  /** Whether a handle is ready, making one with `create` if needed. `params` (parameter
+   * id: value), when given, are all of the context's parameters, set by initialising the
+   * handle again (see the top of this file): for parameters node:zlib's options refuse. */
+  open(create: () => Engine, params: Readonly<Record<number, number>> | null = null): boolean {
     if (this.handle !== null) return true;
     if (this.broken) return false;
     const engine = create();
     const handle = engine._handle;
     const state = engine._writeState;
-    if (!handle || typeof handle.writeSync !== 'function' || typeof handle.reset !== 'function' || !(state instanceof Uint32Array) || state.length < 2) {
+    // The handle reports errors through the stream's 'error' event.
+    engine.on('error', (err) => (this.failed = err));
+    if (!handle || typeof handle.writeSync !== 'function' || typeof handle.reset !== 'function' || !(state instanceof Uint32Array) || state.length < 2 || (params !== null && !this.initWith(handle, state, params))) {
       engine.close();
+      this.failed = null;
       this.broken = true;
       return false;
     }
-    // The handle reports errors through the stream's 'error' event.
-    engine.on('error', (err) => (this.failed = err));
     this.engine = engine;
     this.handle = handle;
     this.state = state;
     return true;
+  }
+
+  /** Initialises the handle again, with `params`; false if it or zstd refuses them. */
+  private initWith(handle: ZstdHandle, state: Uint32Array, params: Readonly<Record<number, number>>): boolean {
+    if (typeof handle.init !== 'function') return false;
+    const keys = Object.keys(params).map(Number);
+    const all = new Uint32Array(Math.max(0, ...keys) + 1).fill(UNSET);
+    for (const k of keys) all[k] = params[k];
+    try {
+      // pledgedSrcSize undefined: unknown, as the stream's own init had it. The callback is
+      // only for the asynchronous write(), which this class never calls.
+      handle.init(all, undefined, state, () => {});
+    } catch {
+      return false; // zstd refused a parameter (another zstd), or another Node
+    }
+    return this.failed === null;
   }
 
   /** Throws if the last writeSync failed: an error destroys the stream, which closes the
@@ -68,15 +99,36 @@ class NativeZstd {
   }
 }
 
+/** zstd's experimental compression parameters used here (zstd.h, ZSTD_STATIC_LINKING_ONLY;
+ * ids of zstd 1.5, which Node 22-24 bundle: a zstd that refuses them leaves the writer
+ * on zstdCompressSync, without them). */
+export const ZSTD_ADVANCED = {
+  /** ZSTD_c_literalCompressionMode (ZSTD_c_experimentalParam5): whether literals are
+   * Huffman-coded. */
+  literalCompressionMode: 1002,
+  /** Its value ZSTD_ps_disable: literals stored raw. */
+  psDisable: 2,
+} as const;
+
 export class ZstdReuse {
   private readonly z = new NativeZstd();
   private out = Buffer.allocUnsafe(64 * 1024);
+  /** `params` and `advanced` together, or null without `advanced`. */
+  private readonly all: Readonly<Record<number, number>> | null;
 
-  constructor(private readonly params: Record<number, number>) {}
+  /** `params`: as node:zlib's options take them. `advanced`: zstd's experimental
+   * parameters, which node:zlib's options refuse (ZSTD_ADVANCED below), set on the context
+   * directly; the fallback (zstdCompressSync) compresses without them. */
+  constructor(
+    private readonly params: Readonly<Record<number, number>>,
+    advanced: Readonly<Record<number, number>> = {},
+  ) {
+    this.all = Object.keys(advanced).length > 0 ? { ...params, ...advanced } : null;
+  }
 
   /** zstd of `raw`: a view of a buffer this object reuses, valid until the next call. */
   compress(raw: Uint8Array): Buffer {
-    if (this.z.open(() => zlib.createZstdCompress({ params: this.params }) as Engine)) {
+    if (this.z.open(() => zlib.createZstdCompress({ params: this.params }) as Engine, this.all)) {
       try {
         return this.compressWith(this.z.handle!, this.z.state!, raw);
       } catch {

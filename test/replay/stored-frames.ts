@@ -13,6 +13,8 @@ export interface StoredFrame {
   fileBytes: number;
   /** msgpack bytes after decompression. */
   rawBytes: number;
+  /** The payload as stored (compressed, if the frame is). */
+  payload: Uint8Array;
   /** The decoded payload: an event frame's stored events, or the header, table or end. */
   value: unknown;
 }
@@ -35,7 +37,7 @@ export function storedFrames(path: string): StoredFrame[] {
       value = unpackValue(raw);
     } else if (h.kind === FrameKind.Events && unpackEvents) value = unpackEvents(raw);
     else value = unpackValue(raw);
-    frames.push({ kind: h.kind, codec: h.codec, fileBytes: FRAME_HEADER_SIZE + h.payloadLength, rawBytes: h.rawLength, value });
+    frames.push({ kind: h.kind, codec: h.codec, fileBytes: FRAME_HEADER_SIZE + h.payloadLength, rawBytes: h.rawLength, payload, value });
     pos += FRAME_HEADER_SIZE + h.payloadLength;
   }
   return frames;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
+import { ZSTD_LEVEL_ADVANCED } from '../../src/record/codec';
 import { zstdFrameComplete } from '../../src/record/zstd-frame';
 import { ZstdDecompressReuse, ZstdReuse } from '../../src/record/zstd-reuse';
 
@@ -21,14 +22,17 @@ function unsized(raw: Buffer): Promise<Buffer> {
 describe('zstdFrameComplete', () => {
   it('is true for a whole frame that declares the length, as node:zlib and the writer make them', () => {
     const writer = new ZstdReuse(LEVEL1);
+    const record = new ZstdReuse(LEVEL1, ZSTD_LEVEL_ADVANCED); // raw literals, as `record` writes
     for (const raw of raws) {
       expect(zstdFrameComplete(zlib.zstdCompressSync(raw, { params: LEVEL1 }), raw.length)).toBe(true);
       expect(zstdFrameComplete(writer.compress(raw), raw.length)).toBe(true);
+      expect(zstdFrameComplete(record.compress(raw), raw.length)).toBe(true);
       const summed = zlib.zstdCompressSync(raw, { params: { ...LEVEL1, [zlib.constants.ZSTD_c_checksumFlag]: 1 } });
       expect(zstdFrameComplete(summed, raw.length)).toBe(true);
       expect(zstdFrameComplete(summed.subarray(0, summed.length - 4), raw.length)).toBe(false); // no checksum
     }
     writer.close();
+    record.close();
   });
 
   it('is false for another length, a cut frame, a frame and more, or no zstd', () => {

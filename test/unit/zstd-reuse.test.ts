@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
-import { ZstdDecompressReuse, ZstdReuse } from '../../src/record/zstd-reuse';
+import { ZSTD_ADVANCED, ZstdDecompressReuse, ZstdReuse } from '../../src/record/zstd-reuse';
+import { literalsTypes } from '../replay/zstd-literals';
 
 const PARAMS = { [zlib.constants.ZSTD_c_compressionLevel]: 1 };
 
@@ -53,6 +54,68 @@ describe('ZstdReuse', () => {
     z.compress(raw);
     z.close();
     expect(zlib.zstdDecompressSync(z.compress(raw)).equals(raw)).toBe(true);
+    z.close();
+  });
+});
+
+describe('ZstdReuse with zstd experimental parameters', () => {
+  const RAW_LITERALS = { [ZSTD_ADVANCED.literalCompressionMode]: ZSTD_ADVANCED.psDisable };
+  /** Records whose changing bytes (a third of each) are small numbers: literals that
+   * Huffman coding shrinks, as a kernel-records run's times, ids and counters. */
+  const varied = (n: number, seed: number) => {
+    const b = Buffer.alloc(n * 180);
+    let x = seed;
+    for (let i = 0; i < b.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      b[i] = i % 180 < 60 ? (x >>> 16) & 0x0f : i % 180;
+    }
+    return b;
+  };
+  /** The literals types of the compressed blocks of every frame of frames() and two more. */
+  const literalsOf = (z: ZstdReuse) => [...frames(), varied(1000, 1), varied(300, 2)].flatMap((raw) => {
+    const out = Buffer.from(z.compress(raw));
+    expect(zlib.zstdDecompressSync(out).equals(raw)).toBe(true);
+    return literalsTypes(out);
+  });
+
+  it('stores literals raw with ZSTD_c_literalCompressionMode = ZSTD_ps_disable, frame after frame and after close', () => {
+    const z = new ZstdReuse(PARAMS, RAW_LITERALS);
+    for (let pass = 0; pass < 3; pass++) {
+      const types = literalsOf(z);
+      expect(z.reusing).toBe(true); // not the fallback, which cannot set the parameter
+      expect(types.length).toBeGreaterThan(2);
+      expect(types.every((t) => t === 'raw' || t === 'rle')).toBe(true);
+      if (pass === 1) z.close(); // a new context gets the parameter too
+    }
+    z.close();
+    // Without it level 1 Huffman-codes them (what makes the check above mean something).
+    const plain = new ZstdReuse(PARAMS);
+    expect(literalsOf(plain).filter((t) => t === 'compressed' || t === 'treeless').length).toBeGreaterThan(1);
+    plain.close();
+  });
+
+  it('keeps its level beside the parameter', () => {
+    const raw = varied(500, 3);
+    const size = (level: number, advanced = {}) => {
+      const z = new ZstdReuse({ [zlib.constants.ZSTD_c_compressionLevel]: level }, advanced);
+      const n = z.compress(raw).length;
+      z.close();
+      return n;
+    };
+    // Level 1 and level 19, both with raw literals, differ (the re-initialised context did
+    // not fall back to zstd's default level 3 either).
+    expect(size(1, RAW_LITERALS)).not.toBe(size(19, RAW_LITERALS));
+    expect(size(1, RAW_LITERALS)).not.toBe(size(3, RAW_LITERALS));
+  });
+
+  it('falls back to zstdCompressSync, without them, when zstd refuses a parameter', async () => {
+    const z = new ZstdReuse(PARAMS, { [ZSTD_ADVANCED.literalCompressionMode]: 7 }); // out of bounds
+    const raw = frames()[0];
+    const out = Buffer.from(z.compress(raw));
+    expect(z.reusing).toBe(false);
+    expect(out.equals(zlib.zstdCompressSync(raw, { params: PARAMS }))).toBe(true);
+    await new Promise((r) => setTimeout(r, 10)); // the refused init's 'error' event is handled
+    expect(Buffer.from(z.compress(raw)).equals(out)).toBe(true);
     z.close();
   });
 });
