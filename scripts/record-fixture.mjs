@@ -465,7 +465,8 @@ async function brief() {
   const nginx = await startNginx(NG);
   const h10Argv = actor('h10server', '127.0.0.1', H10, RESP);
   const h10 = bg(...inNs(h10Argv));
-  const kb = bg(...inNs(actor('kbserver', '127.0.0.1', KB)));
+  const kbArgv = actor('kbserver', '127.0.0.1', KB);
+  const kb = bg(...inNs(kbArgv));
   await Promise.all([waitPort('127.0.0.1', H10), waitPort('127.0.0.1', KB)]);
   // (waitPort's own probes are connections too: the recorder starts after them)
   // wrk waits ~1 ms before each request (its Lua delay()): a modest burst, not a churn
@@ -490,8 +491,9 @@ async function brief() {
     const argv = kbclient('127.0.0.1', KB, lport, n);
     const c = await run(...inNs(argv));
     expect.push({ name: `exact bytes client ${lport}`, match: { proto: 'tcp', lport, rport: KB }, count: 1, expect: { pid: c.pid, comm: 'python3', cmdline: argv.join(' '), user: 'root', uid: 0, direction: 'outbound', state: 'closed', bytes_sent: n, bytes_received: 2 * n } });
-    // the server's end is owned by the worker it forked for the connection (ppid: the server)
-    expect.push({ name: `exact bytes server end ${lport}`, match: { proto: 'tcp', lport: KB, rport: lport }, count: 1, expect: { ppid: kb.pid, comm: 'python3', user: 'root', uid: 0, direction: 'inbound', state: 'closed', bytes_sent: 2 * n, bytes_received: n } });
+    // the server's end is owned by the worker it forked for the connection (ppid: the
+    // server), gone before sockscope looks it up: named by its parent's image (a fork copies it)
+    expect.push({ name: `exact bytes server end ${lport}`, match: { proto: 'tcp', lport: KB, rport: lport }, count: 1, expect: { ppid: kb.pid, comm: 'python3', cmdline: kbArgv.join(' '), user: 'root', uid: 0, direction: 'inbound', state: 'closed', bytes_sent: 2 * n, bytes_received: n } });
   }
   await sleep(1500);
   await stopRecorder(rec);

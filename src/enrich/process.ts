@@ -109,16 +109,19 @@ export class ProcessTable {
     });
   }
 
-  /** fork() copies the parent's image, so a known parent's exe and cmdline are the child's
-   * too, with no /proc read. Threads also fire fork events; they cost one bounded entry. */
+  /** fork() copies the parent's image, so the parent's exe and cmdline are the child's too.
+   * An unknown parent is read from /proc now, once (it has just forked, so it is most likely
+   * alive): a server that forks a worker per connection then names workers that are gone
+   * before their flows are looked up (their own /proc is empty by then). */
   onFork(ev: ProcForkEvent): void {
-    const parent = this.entries.get(ev.ppid);
+    const parent = this.lookup(ev.ppid, ev.ts);
     this.put(ev.pid, {
       ppid: ev.ppid,
-      exe: parent?.exe ?? null,
-      cmdline: parent?.cmdline ?? null,
+      exe: parent.exe,
+      cmdline: parent.cmdline,
       exitedTs: null,
-      complete: parent !== undefined && parent.exitedTs === null,
+      // A parent without an image (a kernel thread, or gone): read the child's /proc on use.
+      complete: parent.exe !== null || parent.cmdline !== null,
     });
   }
 

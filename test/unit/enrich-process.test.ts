@@ -101,6 +101,19 @@ describe('ProcessTable', () => {
     expect(t.lookup(6000, 2 * S)).toEqual({ ppid: 4242, exe: '/usr/bin/python3.11', cmdline: '/usr/bin/python3 -m http.server 8080' });
   });
 
+  test('a fork of a parent not yet known reads the parent: a worker gone from /proc is still named', () => {
+    const t = new ProcessTable({ procRoot: PROC });
+    // 6001 has no /proc entry (a forked worker that served one connection and exited).
+    t.onFork({ type: 'proc-fork', ts: 1 * S, pid: 6001, ppid: 4242, comm: 'python3' });
+    expect(t.lookup(6001, 2 * S)).toEqual({ ppid: 4242, exe: '/usr/bin/python3.11', cmdline: '/usr/bin/python3 -m http.server 8080' });
+  });
+
+  test('a fork of a parent without an image (a kernel thread) still reads the child on use', () => {
+    const t = new ProcessTable({ procRoot: PROC });
+    t.onFork({ type: 'proc-fork', ts: 1 * S, pid: 4242, ppid: 4300, comm: 'python3' });
+    expect(t.lookup(4242, 2 * S).exe).toBe('/usr/bin/python3.11');
+  });
+
   test('exec replaces what was known about the pid', () => {
     const t = new ProcessTable({ procRoot: PROC });
     t.onFork({ type: 'proc-fork', ts: 1 * S, pid: 6000, ppid: 4242, comm: 'sh' });
