@@ -17,7 +17,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './lib/args.mjs';
 import { run, start, stop, sleep, killOwnedSync } from './lib/proc.mjs';
 import { enableStats, restoreStats, snapshot } from './lib/bpfstats.mjs';
 import { compileTools } from './lib/compile.mjs';

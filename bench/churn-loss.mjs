@@ -11,7 +11,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './lib/args.mjs';
 import { compileTools } from './lib/compile.mjs';
 import { killOwnedSync, run, sleep, start, stop } from './lib/proc.mjs';
 import { finishJsonl, replayJsonl, sockscopePaths, waitForBpf } from './lib/sockscope.mjs';

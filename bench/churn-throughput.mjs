@@ -14,7 +14,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './lib/args.mjs';
 import { sleep, stop, killOwnedSync } from './lib/proc.mjs';
 import { startNginx, stopNginx, runWrk, placement } from './lib/workloads.mjs';
 import { enableStats, setStats, restoreStats } from './lib/bpfstats.mjs';

@@ -18,7 +18,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './lib/args.mjs';
 import { compileTools } from './lib/compile.mjs';
 import { alive, killOwnedSync, onExitSync, run, sleep, start, stop, threadCpuSeconds, threadRunSeconds, waitFor } from './lib/proc.mjs';
 import { sockscopePaths, waitForBpf } from './lib/sockscope.mjs';

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './lib/args.mjs';
 import { run, start, stop, sleep, killOwnedSync, mainThreadSchedstat, rssKiB } from './lib/proc.mjs';
 import { compileTools } from './lib/compile.mjs';
 import { waitForBpf } from './lib/sockscope.mjs';

@@ -14,7 +14,7 @@
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, chmodSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './lib/args.mjs';
 import { run, start, stop, sleep, killOwnedSync, cpuSeconds, treePids } from './lib/proc.mjs';
 
 const { values: o } = parseArgs({ options: {

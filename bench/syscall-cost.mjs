@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './lib/args.mjs';
 import { killOwnedSync, run, sleep, start, stop } from './lib/proc.mjs';
 import { sockscopePaths, waitForBpf } from './lib/sockscope.mjs';
 import { summary } from './lib/stats.mjs';

@@ -19,7 +19,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './lib/args.mjs';
 import { cpuSeconds, killOwnedSync, sleep } from './lib/proc.mjs';
 import { startNginx, stopNginx, runWrk, placement } from './lib/workloads.mjs';
 import { monitorDefinitions } from './lib/monitors.mjs';

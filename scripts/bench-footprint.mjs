@@ -15,7 +15,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../bench/lib/args.mjs';
 import { compileTools } from '../bench/lib/compile.mjs';
 import { treePids, sleep } from '../bench/lib/proc.mjs';
 import { finishJsonl, startLiveJsonl } from '../bench/lib/sockscope.mjs';

@@ -36,7 +36,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../bench/lib/args.mjs';
 
 import { NODE_FLAGS } from './node-flags.mjs';
 

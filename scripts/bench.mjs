@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../bench/lib/args.mjs';
 import { killOwnedSync } from '../bench/lib/proc.mjs';
 import { enableStats, restoreStats } from '../bench/lib/bpfstats.mjs';
 import { describeMachine } from '../bench/lib/machine.mjs';
