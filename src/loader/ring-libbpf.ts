@@ -5,8 +5,9 @@
 import { libbpf, type Ptr } from './libbpf';
 import { runtimeFailure } from './failures';
 import type { RecordAtHandler, WalkResult } from './ring-walk';
+import type { PairedRing } from './ring-pair';
 
-export class LibbpfRing {
+export class LibbpfRing implements PairedRing {
   private rb: Ptr | null;
   private cb: Ptr | null;
   private handler: RecordAtHandler | null = null;
@@ -15,7 +16,7 @@ export class LibbpfRing {
   private records = 0;
   private scratch = Buffer.alloc(4096);
 
-  constructor(mapName: string, fd: number) {
+  constructor(private readonly mapName: string, fd: number) {
     const b = libbpf();
     this.cb = b.registerSampleCallback((_ctx, data, size) => {
       try {
@@ -45,7 +46,7 @@ export class LibbpfRing {
   }
 
   /** Every committed record to `onRecord`; a negative libbpf result throws. */
-  drain(onRecord: RecordAtHandler, mapName: string): WalkResult {
+  drain(onRecord: RecordAtHandler): WalkResult {
     this.handler = onRecord;
     this.records = 0;
     this.hasError = false;
@@ -58,8 +59,21 @@ export class LibbpfRing {
     }
     const r: WalkResult = { pos: 0, records: this.records, error: this.pendingError, hasError: this.hasError };
     this.pendingError = null;
-    if (!r.hasError && n < 0) throw runtimeFailure(`reading ring buffer '${mapName}'`, n);
+    if (!r.hasError && n < 0) throw runtimeFailure(`reading ring buffer '${this.mapName}'`, n);
     return r;
+  }
+
+  /** libbpf keeps the positions to itself. */
+  pending(): null {
+    return null;
+  }
+
+  produced(): null {
+    return null;
+  }
+
+  get consumed(): null {
+    return null;
   }
 
   /** Frees the ring buffer and its callback; idempotent. */

@@ -7,10 +7,11 @@ import { libbpf, type Ptr } from './libbpf';
 import { runtimeFailure } from './failures';
 import { walkRing, type RecordAtHandler, type RingView, type WalkResult } from './ring-walk';
 import { RuntimeError } from '../errors';
+import type { PairedRing } from './ring-pair';
 
 const MAX_RING_BYTES = 2 ** 30;
 
-export class MmapRing {
+export class MmapRing implements PairedRing {
   private consumerPtr: Ptr | null;
   private producerPtr: Ptr | null;
   private readonly consumerLen: number;

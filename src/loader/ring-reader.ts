@@ -4,12 +4,12 @@
 // mapped, libbpf's ring_buffer__consume with a JS callback per record does it instead
 // (ring-libbpf.ts). The timer backs off while the ring stays empty, so an idle sockscope
 // wakes up a few times a second, not twenty. A reader may also drain an overflow ring
-// (`spill`), which the kernel writes while the main ring is full: after the main ring, so
-// that records keep their order, but for spill records that were still being written at
-// the last walk, read before it (bpf/README.md, lost events and order).
+// (`spill`), which the kernel writes while the main ring is full, in the order of
+// ring-pair.ts (bpf/README.md, lost events and order).
 import { RuntimeError } from '../errors';
 import { MmapRing } from './ring-mmap';
 import { LibbpfRing } from './ring-libbpf';
+import { RingPair } from './ring-pair';
 import type { RecordAtHandler, RecordHandler } from './ring-walk';
 
 export type { RecordAtHandler, RecordHandler };
@@ -47,11 +47,7 @@ export class RingReader {
   private delay = 0;
   private draining = false;
   private readonly maxIdlePeriodMs: number;
-  /** Records handed to the handler since creation. */
-  records = 0;
-  /** The spill's producer position at its last resume: records before it were reserved by
-   * then (drain). */
-  private spillOwedTo = 0;
+  private readonly pair: RingPair;
 
   /** Use BpfObject.ringBuffer(); this constructor trusts `mapFd` to be a loaded RINGBUF map
    * of `size` bytes (its max_entries). */
@@ -86,6 +82,17 @@ export class RingReader {
         throw err;
       }
     }
+    this.pair = new RingPair(this.ring, this.spillRing, this.spill?.size ?? 0, this.spill?.resume ?? (() => {}));
+  }
+
+  /** Records handed to the handler since creation. */
+  get records(): number {
+    return this.pair.records;
+  }
+
+  /** Drains whose overflow ring waited for a main ring record still being written. */
+  get spillWaits(): number {
+    return this.pair.spillWaits;
   }
 
   /** Whether the overflow ring's data pages are mapped now (false without one). */
@@ -100,41 +107,14 @@ export class RingReader {
    * after its record, which counts as consumed; the rest stay in the ring.
    */
   drain(): number {
-    const ring = this.ring;
-    if (ring === null) throw new RuntimeError(`ring buffer '${this.mapName}' used after close`);
+    if (this.ring === null) throw new RuntimeError(`ring buffer '${this.mapName}' used after close`);
     if (this.draining) return 0; // a handler that drains again would re-enter the walk
     this.draining = true;
-    let n = 0;
     try {
-      const spill = this.spillRing;
-      // Spill records reserved by the last resume but still being written (BUSY) when the
-      // spill was walked then: older than every record written to the main ring since, so
-      // read first (read after them, it would be up to a drain period behind them, not the
-      // microseconds of its write: bpf/README.md, order).
-      if (spill instanceof MmapRing && spill.consumed < this.spillOwedTo) n += this.drainOne(spill, this.spill!.mapName, this.spillOwedTo);
-      n += this.drainOne(ring, this.mapName);
-      if (spill !== null) {
-        // Only when the spill holds records (libbpf's reader cannot tell: always): a map
-        // update is a syscall.
-        const mapped = spill instanceof MmapRing;
-        if (!mapped || spill.pending() > 0) {
-          this.spill!.resume();
-          if (mapped) this.spillOwedTo = spill.produced();
-        }
-        n += this.drainOne(spill, this.spill!.mapName);
-      }
+      return this.pair.drain(this.onRecord);
     } finally {
       this.draining = false;
     }
-    return n;
-  }
-
-  /** Drains `ring` (an mmap'd one only up to position `upTo`). */
-  private drainOne(ring: MmapRing | LibbpfRing, mapName: string, upTo = Infinity): number {
-    const r = ring instanceof MmapRing ? ring.drain(this.onRecord, upTo) : ring.drain(this.onRecord, mapName);
-    this.records += r.records;
-    if (r.hasError) throw r.error;
-    return r.records;
   }
 
   /**

@@ -160,7 +160,7 @@ describe.skipIf(!canCapture.ok)(`the overflow ring${skipWhy}`, () => {
     const stillOpen = r.seen.length < 2 * n ? openSocketsOfPort(port) : [];
     const spilled = stat(STAT.SPILLED) - spilled0;
     const ids = new Set(r.seen.map((s) => s.flowId));
-    console.log(`one-page ring drained every 20 ms: ${r.seen.length} briefs (${waitedMs} ms after the server's exit), ${spilled} records spilled, lost ${stat(STAT.LOST) - lost0}, worst step back ${worstStepBack(r.seen)} ns`);
+    console.log(`one-page ring drained every 20 ms: ${r.seen.length} briefs (${waitedMs} ms after the server's exit), ${spilled} records spilled, lost ${stat(STAT.LOST) - lost0}, ${ring.spillWaits} drains held the spill for a record still being written, worst step back ${worstStepBack(r.seen)} ns`);
     expect(stat(STAT.LOST) - lost0).toBe(0);
     expect(spilled).toBeGreaterThan(0);
     expect(r.seen.length, `sockets of the port not closed yet: ${stillOpen.join(', ') || 'none'}`).toBe(2 * n);
