@@ -1090,6 +1090,7 @@ struct snap_ctx {
 	__u64 now;
 	__u64 ring_half;  /* bytes: announcing stops while more than this awaits user space */
 	__u32 ring_full;  /* announce the rest at a later snapshot */
+	__u32 may_delete; /* walking the slot index, not bpf_for_each_map_elem over tcp_socks */
 };
 
 /* The FLOW_OPEN of a flow no record has opened yet. Reserved before the test-and-set
@@ -1130,20 +1131,54 @@ static __always_inline void announce(const struct sock *sk, struct ss_tcp_sock *
 	}
 }
 
+/* A socket freed with its entry still here: its close and its destroy both went by without
+ * these programs (bpf/README "Known limits"). TCP sockets come from a SLAB_TYPESAFE_BY_RCU
+ * cache, so the address stays a struct sock: a freed one keeps its last state and cookie
+ * until the slab gives it to another socket, whose allocation zeroes them. The destroy
+ * tracepoint runs before the last reference is dropped, so a count of 0 means no program
+ * will see this socket again. Without this, such a flow was reported only when a later
+ * socket took the address, and never if none did. */
+static __always_inline int freed_unseen(const struct sock *sk)
+{
+	const struct sock_common *c = &kview(struct sock, sk)->__sk_common;
+
+	return c->skc_state == TCP_CLOSE && c->skc_refcnt.refs.counter == 0;
+}
+
+/* Reports a freed socket's flow closed unseen, exactly once: the delete claims the entry
+ * (a socket that meets it at its address, drop_left_over, races for the same entry), and
+ * the report is written from a copy taken before it (a deleted entry's memory may be
+ * reused at once by an insert on this CPU). */
+static __always_inline void drop_freed(const struct sock *sk, __u64 key, struct ss_tcp_sock *v)
+{
+	struct ss_tcp_sock copy = *v;
+
+	if (bpf_map_delete_elem(&tcp_socks, &key))
+		return;
+	slot_put(copy.slot);
+	count_stat(report_left_over(sk, &copy) ? SS_STAT_UNSEEN : SS_STAT_LOST);
+}
+
 static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v, struct snap_ctx *c)
 {
 	const struct sock *sk = (const struct sock *)*key;
 	int unnamed = v->phase == SS_TCP_PENDING_ACCEPT;
 	__u64 cookie;
 
-	/* A parked socket no task has touched for a while (accepted and idle, or waiting in
-	 * the accept queue) is announced without an owner, so that it is listed at all. */
-	if (v->phase != SS_TCP_TRACKED && !(unnamed && c->now - v->start_ts >= SS_UNNAMED_AFTER_NS))
+	if (v->phase == SS_TCP_CONNECTING)
 		return 0;
 	/* The address may have been freed and reused since: trust it only while the cookie
 	 * still matches the one recorded for this flow. */
 	cookie = kview(struct sock, sk)->__sk_common.skc_cookie.counter;
 	if (cookie != v->cookie)
+		return 0;
+	if (c->may_delete && freed_unseen(sk)) {
+		drop_freed(sk, *key, v);
+		return 0;
+	}
+	/* A parked socket no task has touched for a while (accepted and idle, or waiting in
+	 * the accept queue) is announced without an owner, so that it is listed at all. */
+	if (v->phase != SS_TCP_TRACKED && !(unnamed && c->now - v->start_ts >= SS_UNNAMED_AFTER_NS))
 		return 0;
 	/* The state user space reports for this interval: transitions are not written by
 	 * on_inet_sock_set_state (intermediate states are sampled, open and close are exact). */
@@ -1208,10 +1243,12 @@ int snapshot(void *ctx)
 
 	__u64 *unindexed = slotless();
 
-	if (!unindexed || *unindexed)
+	if (!unindexed || *unindexed) {
 		bpf_for_each_map_elem(&tcp_socks, snapshot_one, &c, 0);
-	else
+	} else {
+		c.may_delete = 1;
 		bpf_loop(SS_SLOT_WORDS, snapshot_word, &c, 0);
+	}
 	/* 1: flows are left to announce; user space reads the ring and runs it again. */
 	return c.ring_full;
 }

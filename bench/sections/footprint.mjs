@@ -151,7 +151,7 @@ export async function startTuiPane(ctx, tag, extraArgs = []) {
 
 // Start to first data, as a user sees it: one connection is already open, the TUI starts in a
 // tmux pane (120x40) and we poll the pane every 25 ms until that connection's port shows.
-async function firstData(ctx, port, reps) {
+export async function firstData(ctx, port, reps) {
   const { node, nodeArgs } = sockscopePaths(ctx.repoDir);
   const server = net.createServer((s) => s.on('error', () => {}));
   await new Promise((r) => server.listen(port, '127.0.0.1', r));

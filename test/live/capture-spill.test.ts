@@ -157,10 +157,20 @@ describe.skipIf(!canCapture.ok)(`the overflow ring${skipWhy}`, () => {
     // retransmission timeouts after it): a record that never comes still fails below,
     // with the port's sockets the kernel had not closed by then.
     const waitedMs = await drainUntil(ring, () => r.seen.length >= 2 * n, 5_000);
+    // A socket freed without the programs seeing its close (bpf/README "Known limits")
+    // leaves its entry: the snapshot, which live runs every interval, reports its flow
+    // closed unseen. Run only now that the port's sockets are closed: earlier it would
+    // announce open flows, whose closes then come as FLOW_CLOSEs, not FLOW_BRIEFs.
+    const unseen0 = stat(STAT.UNSEEN);
+    if (r.seen.length < 2 * n) {
+      for (let i = 0; i < 8 && cap.obj.runProgram('snapshot') !== 0; i++) ring.drain();
+      ring.drain();
+    }
+    const unseen = stat(STAT.UNSEEN) - unseen0;
     const stillOpen = r.seen.length < 2 * n ? openSocketsOfPort(port) : [];
     const spilled = stat(STAT.SPILLED) - spilled0;
     const ids = new Set(r.seen.map((s) => s.flowId));
-    console.log(`one-page ring drained every 20 ms: ${r.seen.length} briefs (${waitedMs} ms after the server's exit), ${spilled} records spilled, lost ${stat(STAT.LOST) - lost0}, ${ring.spillWaits} drains held the spill for a record still being written, worst step back ${worstStepBack(r.seen)} ns`);
+    console.log(`one-page ring drained every 20 ms: ${r.seen.length} briefs (${waitedMs} ms after the server's exit), ${spilled} records spilled, lost ${stat(STAT.LOST) - lost0}, ${ring.spillWaits} drains held the spill for a record still being written, ${unseen} closes unseen reported by the snapshot, worst step back ${worstStepBack(r.seen)} ns`);
     expect(stat(STAT.LOST) - lost0).toBe(0);
     expect(spilled).toBeGreaterThan(0);
     expect(r.seen.length, `sockets of the port not closed yet: ${stillOpen.join(', ') || 'none'}`).toBe(2 * n);
