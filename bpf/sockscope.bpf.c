@@ -598,9 +598,13 @@ static __always_inline int report_left_over(const struct sock *sk, struct ss_tcp
 }
 
 /* Its flow's close was not seen: reported now, or, its tuple gone, a lost event (user
- * space sweeps a flow it reported). */
+ * space sweeps a flow it reported). A socket meeting the entry at its address and the
+ * snapshot's sweep of freed sockets may find it at once: the first to take `reported`
+ * reports and deletes it, the other leaves it. */
 static __always_inline void drop_left_over(const struct sock *sk, __u64 key, struct ss_tcp_sock *v)
 {
+	if (__sync_fetch_and_add(&v->reported, 1))
+		return;
 	count_stat(report_left_over(sk, v) ? SS_STAT_UNSEEN : SS_STAT_LOST);
 	delete_tcp(key, v->slot);
 }
@@ -1145,20 +1149,6 @@ static __always_inline int freed_unseen(const struct sock *sk)
 	return c->skc_state == TCP_CLOSE && c->skc_refcnt.refs.counter == 0;
 }
 
-/* Reports a freed socket's flow closed unseen, exactly once: the delete claims the entry
- * (a socket that meets it at its address, drop_left_over, races for the same entry), and
- * the report is written from a copy taken before it (a deleted entry's memory may be
- * reused at once by an insert on this CPU). */
-static __always_inline void drop_freed(const struct sock *sk, __u64 key, struct ss_tcp_sock *v)
-{
-	struct ss_tcp_sock copy = *v;
-
-	if (bpf_map_delete_elem(&tcp_socks, &key))
-		return;
-	slot_put(copy.slot);
-	count_stat(report_left_over(sk, &copy) ? SS_STAT_UNSEEN : SS_STAT_LOST);
-}
-
 static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v, struct snap_ctx *c)
 {
 	const struct sock *sk = (const struct sock *)*key;
@@ -1173,7 +1163,7 @@ static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v,
 	if (cookie != v->cookie)
 		return 0;
 	if (c->may_delete && freed_unseen(sk)) {
-		drop_freed(sk, *key, v);
+		drop_left_over(sk, *key, v);
 		return 0;
 	}
 	/* A parked socket no task has touched for a while (accepted and idle, or waiting in

@@ -169,7 +169,7 @@ struct ss_tcp_sock {
 	__u8 open_state;   /* TCP state when the flow opened, for the open */
 	__u8 _pad[3];
 	__u32 slot;        /* index in live_slots/slot_keys (SS_NO_SLOT: none was free) */
-	__u32 _pad2;
+	__u32 reported;    /* a left-over: 0 until one program took its report (atomic fetch-add) */
 };
 
 /* Key of udp_flows: one UDP socket and one peer (32 bytes: hashed per datagram). */
