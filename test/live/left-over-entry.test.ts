@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../src/events/decode';
 import { STAT, TCP_SOCK } from '../../src/events/layout';
+import type { BpfMap } from '../../src/loader/bpf-map';
 import { u32 } from './fixtures/loader-fixture';
 import { canCapture, skipWhy } from './helpers/capture';
 import { kernelCaptureEachTest } from './helpers/kernel-fixture';
@@ -25,6 +26,30 @@ const SPARE_SLOT = 262143;
 
 describe.skipIf(!canCapture.ok)(`an entry a closed socket left in tcp_socks${skipWhy}`, () => {
   const { open, helpers } = kernelCaptureEachTest();
+
+  /** The tcp_socks entries of HELD connections (both ends), saved while they are open
+   * and handed back once every one of those sockets has closed (and is freed): what a
+   * close the programs did not see would leave. `before`: the keys to leave out. */
+  async function entriesOfClosedSockets(socks: BpfMap, before: Set<string>): Promise<{ saved: Array<[Buffer, Buffer]>; port: number }> {
+    const first = await tcpServer('127.0.0.1', ['--count', String(HELD)]);
+    helpers.push(first.server);
+    const hold = runTraffic(['hold-tcp', '127.0.0.1', String(first.port), String(HELD)]);
+    helpers.push(hold);
+    await hold.next('holding');
+    const saved = socks.entries().filter(([k]) => !before.has(k.toString('hex')));
+    expect(saved.length).toBeGreaterThanOrEqual(2 * HELD);
+    hold.child.stdin!.end();
+    await first.server.exited;
+    await hold.exited;
+    // The last ACKs may still be on their way when both processes have exited.
+    const stillOpen = () => {
+      const open = new Set(socks.keys().map((k) => k.toString('hex')));
+      return saved.filter(([k]) => open.has(k.toString('hex'))).length;
+    };
+    for (let i = 0; i < 40 && stillOpen() > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(stillOpen()).toBe(0);
+    return { saved, port: first.port };
+  }
 
   it('is replaced by the next socket at its address and reported as a flow closed unseen', async () => {
     const cap = open();
@@ -59,26 +84,9 @@ describe.skipIf(!canCapture.ok)(`an entry a closed socket left in tcp_socks${ski
       else if (lport === port) ids.in.add(flowId);
     });
 
-    // HELD connections open at once: both ends of each have an entry.
-    const first = await tcpServer('127.0.0.1', ['--count', String(HELD)]);
-    helpers.push(first.server);
-    heldPort = first.port;
-    const hold = runTraffic(['hold-tcp', '127.0.0.1', String(first.port), String(HELD)]);
-    helpers.push(hold);
-    await hold.next('holding');
-    const saved = socks.entries().filter(([k]) => !before.has(k.toString('hex')));
-    expect(saved.length).toBeGreaterThanOrEqual(2 * HELD);
-    hold.child.stdin!.end();
-    await first.server.exited;
-    await hold.exited;
-    // Only entries whose socket closed (and is freed) become left-overs; the last ACKs
-    // may still be on their way when both processes have exited.
-    const stillOpen = () => {
-      const open = new Set(socks.keys().map((k) => k.toString('hex')));
-      return saved.filter(([k]) => open.has(k.toString('hex'))).length;
-    };
-    for (let i = 0; i < 40 && stillOpen() > 0; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(stillOpen()).toBe(0);
+    // HELD connections open at once, both ends of each with an entry, then closed.
+    const { saved, port: held } = await entriesOfClosedSockets(socks, before);
+    heldPort = held;
     const planted = saved;
     ring.drain();
     plantedIds = new Set<number>();
@@ -146,24 +154,7 @@ describe.skipIf(!canCapture.ok)(`an entry a closed socket left in tcp_socks${ski
       if (!rec.close.closeUnseen || reported.has(rec.open.flowId)) twice++;
       else reported.set(rec.open.flowId, { lport: rec.open.lport, rport: rec.open.rport });
     });
-    const first = await tcpServer('127.0.0.1', ['--count', String(HELD)]);
-    helpers.push(first.server);
-    const hold = runTraffic(['hold-tcp', '127.0.0.1', String(first.port), String(HELD)]);
-    helpers.push(hold);
-    await hold.next('holding');
-    const saved = socks.entries().filter(([k]) => !before.has(k.toString('hex')));
-    expect(saved.length).toBeGreaterThanOrEqual(2 * HELD);
-    hold.child.stdin!.end();
-    await first.server.exited;
-    await hold.exited;
-    const present = new Set<string>();
-    for (let i = 0; i < 40; i++) {
-      present.clear();
-      for (const k of socks.keys()) present.add(k.toString('hex'));
-      if (!saved.some(([k]) => present.has(k.toString('hex')))) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(saved.filter(([k]) => present.has(k.toString('hex'))).length).toBe(0);
+    const { saved, port: heldPort } = await entriesOfClosedSockets(socks, before);
     ring.drain();
     // Planted with a slot each (a bit of live_slots, the key in slot_keys), as an insert
     // makes them, so that the snapshot's walk of the slot index visits them.
@@ -204,6 +195,6 @@ describe.skipIf(!canCapture.ok)(`an entry a closed socket left in tcp_socks${ski
     expect(twice).toBe(0);
     expect(Number(stat(STAT.LOST) - lost0)).toBe(0);
     expect(Number(stat(STAT.UNSEEN) - unseen0)).toBe(reported.size);
-    for (const { lport, rport } of reported.values()) expect(lport === first.port || rport === first.port).toBe(true);
+    for (const { lport, rport } of reported.values()) expect(lport === heldPort || rport === heldPort).toBe(true);
   });
 });
