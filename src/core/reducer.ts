@@ -597,13 +597,27 @@ function expireLinger(s: State, now: number): void {
   const store = s.flows.store;
   const linger = s.options.lingerNs;
   if (linger === Infinity) return;
+  const lingerForFacts = s.options.lingerForFactsNs ?? linger;
   const done = s.options.onFlowDone;
   for (let slot = oldestClosed(book, store); slot !== -1; slot = oldestClosed(book, store)) {
-    if (now - store.numAt(slot, END_TS) < linger) break;
+    const age = now - store.numAt(slot, END_TS);
+    if (age < linger || (age < lingerForFacts && ownerFactsPending(s, store.owner(slot).cgroupId))) break;
     book.closed.head++;
     if (done !== undefined) done(store.transientView(slot));
     removeFlow(s, slot);
   }
+}
+
+/** Whether facts about a flow's owner may still come: its cgroup's path (the enricher
+ * retries one it could not resolve), or the name of the docker/podman container it is in
+ * (asked of the runtime's API). */
+function ownerFactsPending(s: State, cgroupId: number): boolean {
+  if (cgroupId === 0) return false;
+  const cgroup = s.cgroups.get(cgroupId);
+  if (cgroup === undefined || cgroup.path === null) return true;
+  const c = cgroup.container;
+  if (c === null || c.name !== null || (c.runtime !== 'docker' && c.runtime !== 'podman')) return false;
+  return !s.containerNames.has(c.id);
 }
 
 function setCounters(

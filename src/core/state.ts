@@ -91,6 +91,11 @@ export interface Totals {
 export interface CoreOptions {
   /** How long closed flows stay visible, ns. */
   lingerNs: number;
+  /** Longer, up to this (ns), for a closed flow whose owner's facts may still come: its
+   * cgroup's path not known yet, or a docker/podman container's name (the enricher asks
+   * the runtime). Flows leave in the order they closed, so the ones behind wait with it.
+   * Default: lingerNs. */
+  lingerForFactsNs?: number;
   /** Cap on tracked flows; beyond it the oldest closed (then oldest idle) flows go. */
   maxFlows: number;
   /** Length of per-flow and total rate histories. */

@@ -1,8 +1,9 @@
 // --format jsonl writes a closed flow's line once its linger has passed and forgets the
 // flow; open flows (and those still lingering) are written at the end. Every flow gets
-// exactly one line, and a long run keeps only recent flows in memory.
+// exactly one line, and a long run keeps only recent flows in memory. A flow whose owner's
+// facts may still come (its cgroup's path, its container's name) lingers longer.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { JSONL_LINGER_NS, JsonlFlows } from '../../src/commands/jsonl-flows';
+import { JSONL_FACTS_LINGER_NS, JSONL_LINGER_NS, JsonlFlows } from '../../src/commands/jsonl-flows';
 import type { AppEvent, FlowOpenEvent, Owner, TickEvent } from '../../src/events/types';
 import { withRuns } from '../replay/kernel-record-encoder';
 
@@ -16,6 +17,8 @@ const open = (flowId: number, ts: number): FlowOpenEvent => ({
 const close = (flowId: number, ts: number, sent: number): AppEvent => ({
   type: 'flow-close', ts, flowId, counters: { bytesSent: sent, bytesReceived: 2 * sent, packetsSent: 1, packetsReceived: 1, retransmits: 0, srttUs: 50 },
 });
+/** The owner's cgroup, resolved: nothing more to wait for. */
+const cgroup: AppEvent = { type: 'cgroup', cgroupId: 77, path: '/user.slice/user-1000.slice/session-1.scope', container: null };
 const tick = (ts: number): TickEvent => ({ type: 'tick', ts, wallMs: 1_700_000_000_000 + ts / 1e6, lost: 0, evicted: 0 });
 
 /** The lines written to stdout so far, parsed. */
@@ -34,7 +37,7 @@ describe('JsonlFlows', () => {
   it('writes a closed flow once its linger has passed, with its final counters, and forgets it', async () => {
     const lines = captureStdout();
     const out = new JsonlFlows();
-    await out.apply([tick(0), open(1, 0.1 * S), open(2, 0.2 * S), close(1, 0.5 * S, 100), tick(S)]);
+    await out.apply([tick(0), cgroup, open(1, 0.1 * S), open(2, 0.2 * S), close(1, 0.5 * S, 100), tick(S)]);
     expect(lines).toEqual([]); // flow 1 is closed but still lingering
     const lingerEnds = 0.5 * S + JSONL_LINGER_NS;
     await out.apply([tick(lingerEnds - 0.1 * S)]);
@@ -63,7 +66,7 @@ describe('JsonlFlows', () => {
     let id = 0;
     let maxHeld = 0;
     for (let sec = 0; sec < 60; sec++) {
-      const batch: AppEvent[] = [];
+      const batch: AppEvent[] = sec === 0 ? [cgroup] : [];
       for (let i = 0; i < 100; i++) {
         id++;
         batch.push(open(id, sec * S + i * 1e6), close(id, sec * S + i * 1e6 + 5e5, id));
@@ -76,7 +79,36 @@ describe('JsonlFlows', () => {
     expect(lines).toHaveLength(6000);
     expect(new Set(lines.map((l) => l.lport)).size).toBe(6000);
     expect(lines.every((l) => l.state === 'closed')).toBe(true);
-    // About linger / interval seconds of flows (11 x 100), not all 6,000.
+    // About linger / interval seconds of flows (3 x 100), not all 6,000.
     expect(maxHeld).toBeLessThanOrEqual(((JSONL_LINGER_NS / S) + 2) * 100);
+  });
+  it('a flow whose cgroup path or container name is still unknown lingers until it comes (up to the longer linger), and the flows behind it wait with it', async () => {
+    const lines = captureStdout();
+    const out = new JsonlFlows();
+    const podman = { id: 'c'.repeat(64), runtime: 'podman', name: null, pod: null, namespace: null };
+    const inPod: Owner = { ...owner, pid: 20, cgroupId: 88 };
+    const unresolved: Owner = { ...owner, pid: 30, cgroupId: 99 };
+    const openAs = (flowId: number, ts: number, o: Owner): FlowOpenEvent => ({ ...open(flowId, ts), owner: o });
+    await out.apply([
+      tick(0), cgroup,
+      { type: 'cgroup', cgroupId: 88, path: `/machine.slice/libpod-${podman.id}.scope`, container: podman },
+      { type: 'cgroup', cgroupId: 99, path: null, container: null },
+      openAs(1, 0.1 * S, inPod), close(1, 0.2 * S, 1),
+      open(2, 0.3 * S), close(2, 0.4 * S, 2),
+      tick(S),
+    ]);
+    // Past the short linger: flow 1 waits for its container's name, flow 2 behind it.
+    await out.apply([tick(0.5 * S + JSONL_LINGER_NS)]);
+    expect(lines).toEqual([]);
+    await out.apply([{ type: 'container-name', id: podman.id, name: 'web' }, tick(0.6 * S + JSONL_LINGER_NS)]);
+    expect(lines.map((l) => l.lport)).toEqual([40001, 40002]);
+    expect((lines[0] as unknown as { container: { name: string } }).container.name).toBe('web');
+    // A cgroup whose path never resolves holds its flow for the longer linger only.
+    const t = 10 * S;
+    await out.apply([openAs(3, t, unresolved), close(3, t + 0.1 * S, 3), tick(t + S)]);
+    await out.apply([tick(t + 0.1 * S + JSONL_FACTS_LINGER_NS - 0.1 * S)]);
+    expect(lines).toHaveLength(2);
+    await out.apply([tick(t + 0.1 * S + JSONL_FACTS_LINGER_NS + 0.1 * S)]);
+    expect(lines.map((l) => l.lport)).toEqual([40001, 40002, 40003]);
   });
 });
