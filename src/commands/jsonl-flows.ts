@@ -4,8 +4,10 @@
 // open flows and those closed in the last seconds, not every flow it has ever seen. The
 // linger is short unless a fact about the flow's owner may still come (its cgroup's path,
 // a container's name from the runtime's API): then up to JSONL_FACTS_LINGER_NS. Open and
-// still-lingering flows are written at the end.
+// still-lingering flows are written at the end. A flow that opened and closed in one record
+// (most flows of a connection churn) is written as it comes when no fact is pending.
 import { releaseRun, type RecordedEvent } from '../events/kernel-records';
+import { BriefFlow } from '../core/brief-flow';
 import { FlowJsonLines } from '../core/flow-json-line';
 import { createCoreState, heldSlots } from '../core/reducer';
 import { applyRecordedBatch } from '../core/apply-runs';
@@ -30,6 +32,7 @@ export class JsonlFlows {
   readonly state: CoreState;
   private readonly out = new LineWriter();
   private readonly lines = new FlowJsonLines();
+  private readonly brief = new BriefFlow();
 
   /** `bootTimeMs`: the recording host's boot time (replay), for wall-clock times before
    * the first tick. */
@@ -45,6 +48,9 @@ export class JsonlFlows {
       // Nothing looks a flow up: one closed as it opened needs no place in the index.
       listBriefs: false,
       onFlowDone: (flow) => this.add(flow),
+      // A flow opened and closed in one record, its owner's facts all in, is final as it
+      // comes: its line is written then, with no stay in the state.
+      onBriefDone: (open, close) => this.add(this.brief.set(open, close)),
     });
   }
 

@@ -425,6 +425,13 @@ function openFlow(s: State, e: FlowOpenEvent, listed = true): number {
   }
   s.totals.flowsOpen++;
   book.newFlowsSinceTick++;
+  noteOwnerOnce(s, owner);
+  return slot;
+}
+
+/** noteOwner, skipped for the owners of the last two flows while no fact has moved. */
+function noteOwnerOnce(s: State, owner: Owner): void {
+  const book = s.book;
   if (s.factsVersion !== book.notedVersion) {
     book.notedVersion = s.factsVersion;
     book.notedOwner = null;
@@ -435,7 +442,6 @@ function openFlow(s: State, e: FlowOpenEvent, listed = true): number {
     book.prevNotedOwner = book.notedOwner;
     book.notedOwner = owner;
   }
-  return slot;
 }
 
 /** A flow that opened and closed in one record (FLOW_BRIEF, src/core/apply-runs.ts): what
@@ -446,6 +452,17 @@ export function applyBrief(state: CoreState, open: FlowOpenEvent, close: FlowClo
   const book = s.book;
   book.eventsSinceTick += 2;
   noteTs(s, open.ts);
+  const atOnce = s.options.onBriefDone;
+  if (atOnce !== undefined && s.bootWallMs !== null && !ownerFactsPending(s, open.owner.cgroupId)) {
+    // Final as it comes (CoreOptions.onBriefDone): it never enters the state.
+    noteTs(s, close.ts);
+    if (open.flowId > book.maxFlowId) book.maxFlowId = open.flowId;
+    book.newFlowsSinceTick++;
+    if (close.closeUnseen) s.totals.closesUnseen++;
+    noteOwnerOnce(s, open.owner);
+    atOnce(open, close);
+    return;
+  }
   const slot = openFlow(s, open, s.options.listBriefs !== false);
   noteTs(s, close.ts);
   const store = s.flows.store;

@@ -1,7 +1,7 @@
 // The shape of what the reducer knows. Owned and mutated only by src/core/reducer.ts;
 // everything else reads it (selectors, JSON output, the TUI). Flows are kept in columns
 // (flow-store.ts) and read through views with this interface (flow-view.ts).
-import type { Container, Direction, Family, Owner, Proto } from '../events/types';
+import type { Container, Direction, Family, FlowCloseEvent, FlowOpenEvent, Owner, Proto } from '../events/types';
 import type { FlowMap } from './flow-map';
 
 export interface Flow {
@@ -115,6 +115,14 @@ export interface CoreOptions {
    * (its facts are all still there): --format jsonl writes the flow's line then. The flow
    * is valid during the call only (read it there, do not keep it). */
   onFlowDone?: (flow: Flow) => void;
+  /** Given, a flow that opened and closed in one record (applyBrief) goes here as it comes,
+   * instead of into the state, once nothing about it can change: no fact about its owner
+   * is pending (lingerForFactsNs: the enricher puts the others before the record that
+   * needs them), no record names it again (listBriefs), and a tick has paired the clocks.
+   * For --format jsonl, which writes its line at once: under connection churn these are
+   * most flows, and opening, holding and expiring each in the flow store was a third of
+   * the main thread. The events are valid during the call only. */
+  onBriefDone?: (open: FlowOpenEvent, close: FlowCloseEvent) => void;
 }
 
 export interface CoreState {

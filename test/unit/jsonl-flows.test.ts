@@ -4,6 +4,7 @@
 // facts may still come (its cgroup's path, its container's name) lingers longer.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JSONL_FACTS_LINGER_NS, JSONL_LINGER_NS, JsonlFlows } from '../../src/commands/jsonl-flows';
+import { heldSlots } from '../../src/core/reducer';
 import type { AppEvent, FlowOpenEvent, Owner, TickEvent } from '../../src/events/types';
 import { withRuns } from '../replay/kernel-record-encoder';
 
@@ -58,6 +59,34 @@ describe('JsonlFlows', () => {
     expect(out.state.flows.size).toBe(2);
     await out.finish();
     expect(lines.map((l) => [l.lport, l.state])).toEqual([[40001, 'ESTABLISHED'], [40002, 'closed'], [40003, 'ESTABLISHED'], [40004, 'closed']]);
+  });
+
+  it('writes a flow that opened and closed in one record as it comes, once a tick paired the clocks and no fact about its owner is pending', async () => {
+    const lines = captureStdout();
+    const out = new JsonlFlows();
+    const unresolved: Owner = { ...owner, pid: 30, cgroupId: 99 };
+    // Before the first tick its times could not be written: held.
+    await out.apply(withRuns([cgroup, open(1, 0.1 * S), close(1, 0.2 * S, 7)]));
+    expect(lines).toEqual([]);
+    await out.apply(withRuns([
+      tick(S), { type: 'cgroup', cgroupId: 99, path: null, container: null },
+      open(2, 1.1 * S), close(2, 1.2 * S, 8),
+      { ...open(3, 1.3 * S), owner: unresolved }, close(3, 1.4 * S, 9),
+      open(4, 1.5 * S), close(4, 1.6 * S, 10),
+    ]));
+    // Flows 2 and 4 at once, with no tick after them; 3 waits for its cgroup's path.
+    expect(lines).toEqual([
+      {
+        proto: 'tcp', family: 4, laddr: '127.0.0.1', lport: 40002, raddr: '127.0.0.1', rport: 80, direction: 'outbound',
+        pid: 10, tid: 11, ppid: 1, comm: 'curl', exe: null, cmdline: null, uid: 1000, gid: 1000, user: null, cgroup: cgroup.path, container: null,
+        bytes_sent: 8, bytes_received: 16, packets_sent: 1, packets_received: 1, retransmits: 0, srtt_us: 50, connect_latency_us: 120,
+        state: 'closed', start: new Date(1_700_000_001_100).toISOString(), end: new Date(1_700_000_001_200).toISOString(), seen_at_start: false,
+      },
+      expect.objectContaining({ lport: 40004, bytes_sent: 10, end: new Date(1_700_000_001_600).toISOString() }),
+    ]);
+    expect([...heldSlots(out.state)]).toHaveLength(2);
+    await out.finish();
+    expect(lines.map((l) => l.lport)).toEqual([40002, 40004, 40001, 40003]);
   });
 
   it('a churn of many short flows: one line each, and only the recent ones stay in memory', async () => {
