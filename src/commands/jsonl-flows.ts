@@ -7,6 +7,7 @@
 // still-lingering flows are written at the end. A flow that opened and closed in one record
 // (most flows of a connection churn) is written as it comes when no fact is pending.
 import { releaseRun, type RecordedEvent } from '../events/kernel-records';
+import type { FlowCloseEvent, FlowOpenEvent } from '../events/types';
 import { BriefFlow } from '../core/brief-flow';
 import { FlowJsonLines } from '../core/flow-json-line';
 import { createCoreState, heldSlots } from '../core/reducer';
@@ -50,7 +51,7 @@ export class JsonlFlows {
       onFlowDone: (flow) => this.add(flow),
       // A flow opened and closed in one record, its owner's facts all in, is final as it
       // comes: its line is written then, with no stay in the state.
-      onBriefDone: (open, close) => this.add(this.brief.set(open, close)),
+      onBriefDone: (open, close) => this.addBrief(open, close),
     });
   }
 
@@ -79,6 +80,20 @@ export class JsonlFlows {
       if (++n % LINES_PER_WAIT === 0) await this.out.flush();
     }
     await this.out.flush();
+  }
+
+  /** add() of a flow that opened and closed in one record, written from its events. */
+  private addBrief(open: FlowOpenEvent, close: FlowCloseEvent): void {
+    const out = this.out;
+    const current = out.current;
+    if (current !== null) {
+      const end = this.lines.writeBriefWithin(current, out.used, current.length, this.state, open, close, this.bootTimeMs);
+      if (end >= 0) {
+        out.commit(end);
+        return;
+      }
+    }
+    this.add(this.brief.set(open, close));
   }
 
   private add(flow: Flow): void {

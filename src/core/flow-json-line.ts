@@ -4,7 +4,7 @@
 // cgroup path), and a server under connection churn owns thousands of flows a second. The
 // fields before and after the owner's are written as text directly (headText, tailText),
 // in toJsonFlow's order, without an object per line to stringify.
-import type { Container, Owner } from '../events/types';
+import type { Container, FlowCloseEvent, FlowOpenEvent, Owner } from '../events/types';
 import {
   BYTES_RECEIVED, BYTES_SENT, CONNECT_LATENCY_US, DIRECTION, END_TS, FAMILY_FLAGS, INT_STRIDE, LADDR, NUM_STRIDE, OWNER, PACKETS_RECEIVED,
   PACKETS_SENT, PAGE_BITS, PAGE_MASK, PORTS, PROTO, RADDR as RADDR_CODE, RETRANSMITS, SEEN_AT_START_BIT, SRTT_US, START_TS, STATE, u32Field,
@@ -221,6 +221,27 @@ export class FlowJsonLines {
     num[END_TS] = flow.endTs ?? NaN;
     int[FAMILY_FLAGS] = (flow.family & 0xff) | (flow.seenAtStart ? SEEN_AT_START_BIT : 0);
     return this.writeRow(b, at, limit, state, num, 0, int, 0, flow.proto, flow.laddr, flow.raddr, flow.direction, flow.owner, flow.state, fallbackBootWallMs);
+  }
+
+  /** writeLineWithin of a flow that opened and closed in one record (its two events, as
+   * CoreOptions.onBriefDone gives them), read from the events with no Flow made of them. */
+  writeBriefWithin(b: Buffer, at: number, limit: number, state: CoreState, open: FlowOpenEvent, close: FlowCloseEvent,
+    fallbackBootWallMs: number | null = null): number {
+    const num = this.scratchNum;
+    const int = this.scratchInt;
+    const c = close.counters;
+    int[PORTS] = (open.lport & 0xffff) | (open.rport << 16);
+    num[BYTES_SENT] = c.bytesSent;
+    num[BYTES_RECEIVED] = c.bytesReceived;
+    num[PACKETS_SENT] = c.packetsSent ?? NaN;
+    num[PACKETS_RECEIVED] = c.packetsReceived ?? NaN;
+    int[RETRANSMITS] = u32Field(c.retransmits);
+    int[SRTT_US] = u32Field(c.srttUs);
+    int[CONNECT_LATENCY_US] = u32Field(open.connectLatencyUs);
+    num[START_TS] = open.ts;
+    num[END_TS] = close.ts;
+    int[FAMILY_FLAGS] = (open.family & 0xff) | (open.seenAtStart ? SEEN_AT_START_BIT : 0);
+    return this.writeRow(b, at, limit, state, num, 0, int, 0, open.proto, open.laddr, open.raddr, open.direction, open.owner, 'closed', fallbackBootWallMs);
   }
 
   /** writeLine of the flow whose numbers are in rows `num` at `o` and `int` at `q`

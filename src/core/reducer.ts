@@ -95,6 +95,11 @@ interface Book {
   notedOwner: Owner | null;
   prevNotedOwner: Owner | null;
   notedVersion: number;
+  /** ownerFactsPending's answers for the last two cgroups asked about, at factsVersion
+   * `pendingVersion` (a Map lookup by a cgroup id, most of them above 2^32, per flow). */
+  pendingCgroups: Float64Array;
+  pendingAnswers: Uint8Array;
+  pendingVersion: number;
   /** pids in exit order, pruned after linger. */
   exitedOrder: number[];
   exitedHead: number;
@@ -153,6 +158,9 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       notedOwner: null,
       prevNotedOwner: null,
       notedVersion: 0,
+      pendingCgroups: new Float64Array([NaN, NaN]),
+      pendingAnswers: new Uint8Array(2),
+      pendingVersion: -1,
       shortHistories: new ShortHistories(),
       exitedOrder: [],
       exitedHead: 0,
@@ -630,6 +638,25 @@ function expireLinger(s: State, now: number): void {
  * (asked of the runtime's API). */
 function ownerFactsPending(s: State, cgroupId: number): boolean {
   if (cgroupId === 0) return false;
+  const book = s.book;
+  const asked = book.pendingCgroups;
+  const answers = book.pendingAnswers;
+  if (book.pendingVersion !== s.factsVersion) {
+    book.pendingVersion = s.factsVersion;
+    asked[0] = NaN;
+    asked[1] = NaN;
+  }
+  if (asked[0] === cgroupId) return answers[0] === 1;
+  if (asked[1] === cgroupId) return answers[1] === 1;
+  const pending = cgroupFactsPending(s, cgroupId);
+  asked[1] = asked[0];
+  answers[1] = answers[0];
+  asked[0] = cgroupId;
+  answers[0] = pending ? 1 : 0;
+  return pending;
+}
+
+function cgroupFactsPending(s: State, cgroupId: number): boolean {
   const cgroup = s.cgroups.get(cgroupId);
   if (cgroup === undefined || cgroup.path === null) return true;
   const c = cgroup.container;

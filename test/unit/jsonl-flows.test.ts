@@ -84,9 +84,15 @@ describe('JsonlFlows', () => {
       },
       expect.objectContaining({ lport: 40004, bytes_sent: 10, end: new Date(1_700_000_001_600).toISOString() }),
     ]);
+    // Once its cgroup's path is in, the next flow of that owner is written as it comes.
+    await out.apply(withRuns([
+      { type: 'cgroup', cgroupId: 99, path: '/user.slice/user-1000.slice/session-2.scope', container: null },
+      { ...open(5, 1.7 * S), owner: unresolved }, close(5, 1.8 * S, 11),
+    ]));
+    expect(lines.map((l) => l.lport)).toEqual([40002, 40004, 40005]);
     expect([...heldSlots(out.state)]).toHaveLength(2);
     await out.finish();
-    expect(lines.map((l) => l.lport)).toEqual([40002, 40004, 40001, 40003]);
+    expect(lines.map((l) => l.lport)).toEqual([40002, 40004, 40005, 40001, 40003]);
   });
 
   it('a churn of many short flows: one line each, and only the recent ones stay in memory', async () => {
