@@ -11,9 +11,11 @@ export const LIVE_HELP = `usage: sockscope live [--format jsonl|tui] [--duration
 Captures every TCP connection and UDP flow on this host (needs root, or CAP_BPF +
 CAP_PERFMON + CAP_NET_ADMIN). On a terminal it opens the TUI; with --format jsonl, or when
 standard output is not a terminal, it prints one JSON object per flow seen, in its final
-state: a closed flow 10 s after it closed, the open ones when --duration ends or on
-Ctrl-C/SIGTERM. The screen keeps at most --max-flows flows (default 100,000; the rest are
-counted as evicted); --format jsonl writes every flow.`;
+state: a closed flow 2 s after it closed (up to 10 s while its owner's cgroup or container
+name is being resolved; one that opened and closed within one interval as soon as it is
+read), the open ones when --duration ends or on Ctrl-C/SIGTERM. The screen keeps at most
+--max-flows flows (default 100,000; the rest are counted as evicted); --format jsonl
+writes every flow.`;
 
 export interface LiveOptions {
   format: 'jsonl' | 'tui';
