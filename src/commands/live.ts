@@ -138,10 +138,15 @@ async function runJsonl(opts: LiveOptions): Promise<number> {
 }
 
 async function runTui(opts: LiveOptions): Promise<number> {
-  const { runLiveTui } = await import('../tui/run-live');
   // The screen's frames keep the garbage collector busy: freed native memory goes back
   // every quiet interval (src/live/native-memory.ts).
-  const source = await openEnrichedLiveSource(opts.intervalMs, { trimWhenQuiet: true });
+  const opening = openEnrichedLiveSource(opts.intervalMs, { trimWhenQuiet: true });
+  opening.catch(() => {}); // awaited below; not an unhandled rejection while the TUI loads
+  // Let the source reach its kernel load (its module imports are microtasks), which runs on
+  // a worker thread: the TUI's modules (Ink, its layout engine) set up meanwhile.
+  await new Promise((resolve) => setImmediate(resolve));
+  const { runLiveTui } = await import('../tui/run-live');
+  const source = await opening;
   return runLiveTui(source, { durationMs: opts.durationMs, maxFlows: opts.maxFlows });
 }
 

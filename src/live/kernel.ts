@@ -7,6 +7,7 @@ import { HOOKS, OPTIONAL_PROGS, SIZABLE_MAPS } from '../loader/hooks';
 import { cgroup2MountPoint, readMountinfo } from '../loader/mountinfo';
 import { BPF_OBJECT_PATH } from '../assets';
 import { NotSupportedError } from '../errors';
+import { QuietLoadFailure } from '../loader/failures';
 
 export interface CaptureSizes {
   /** Ring buffer bytes (power of two, >= page size). Default 16 MiB. */
@@ -29,6 +30,39 @@ export interface KernelCapture {
 }
 
 export function openKernelCapture(objectPath = BPF_OBJECT_PATH, sizes: CaptureSizes = {}): KernelCapture {
+  const obj = openSized(objectPath, sizes);
+  try {
+    obj.load();
+    return attachAll(obj);
+  } catch (err) {
+    obj.close();
+    throw err;
+  }
+}
+
+/**
+ * As openKernelCapture, with the programs verified on a worker thread: the caller's main
+ * thread is free for about 0.2 s meanwhile (the TUI imports its modules then). A failed load
+ * is done again in the foreground with libbpf's log on, for the error that explains it.
+ */
+export async function openKernelCaptureOffThread(objectPath = BPF_OBJECT_PATH, sizes: CaptureSizes = {}): Promise<KernelCapture> {
+  const obj = openSized(objectPath, sizes);
+  try {
+    await obj.loadOffThread();
+  } catch (err) {
+    obj.close();
+    if (err instanceof QuietLoadFailure) return openKernelCapture(objectPath, sizes);
+    throw err;
+  }
+  try {
+    return attachAll(obj);
+  } catch (err) {
+    obj.close();
+    throw err;
+  }
+}
+
+function openSized(objectPath: string, sizes: CaptureSizes): BpfObject {
   const obj = BpfObject.open(objectPath);
   try {
     if (sizes.ringBytes) obj.setMapMaxEntries(SIZABLE_MAPS.ring, sizes.ringBytes);
@@ -38,27 +72,31 @@ export function openKernelCapture(objectPath = BPF_OBJECT_PATH, sizes: CaptureSi
       obj.setMapMaxEntries(SIZABLE_MAPS.udp, sizes.udpEntries);
       obj.setMapMaxEntries(SIZABLE_MAPS.udpSockets, sizes.udpEntries);
     }
-    obj.load();
-
-    const cgroupRoot = cgroup2MountPoint(readMountinfo());
-    const hooks: string[] = [];
-    const warnings: string[] = [];
-    for (const h of HOOKS) {
-      try {
-        if (h.kind === 'tp_btf' || h.kind === 'tp') obj.attach(h.prog);
-        else if (h.kind === 'cgroup') {
-          if (!cgroupRoot) throw new NotSupportedError(`no cgroup v2 mount: cannot attach ${h.target}`);
-          obj.attachCgroup(h.prog, cgroupRoot);
-        }
-        hooks.push(h.prog);
-      } catch (err) {
-        if (!OPTIONAL_PROGS.has(h.prog)) throw err;
-        warnings.push(`${h.target} unavailable (${h.why} will be missing): ${(err as Error).message}`);
-      }
-    }
-    return { obj, hooks, warnings, cgroupRoot };
+    return obj;
   } catch (err) {
     obj.close();
     throw err;
   }
+}
+
+/** Attaches every hook of a loaded object: a core hook's failure throws, an optional one's
+ * is a warning. */
+function attachAll(obj: BpfObject): KernelCapture {
+  const cgroupRoot = cgroup2MountPoint(readMountinfo());
+  const hooks: string[] = [];
+  const warnings: string[] = [];
+  for (const h of HOOKS) {
+    try {
+      if (h.kind === 'tp_btf' || h.kind === 'tp') obj.attach(h.prog);
+      else if (h.kind === 'cgroup') {
+        if (!cgroupRoot) throw new NotSupportedError(`no cgroup v2 mount: cannot attach ${h.target}`);
+        obj.attachCgroup(h.prog, cgroupRoot);
+      }
+      hooks.push(h.prog);
+    } catch (err) {
+      if (!OPTIONAL_PROGS.has(h.prog)) throw err;
+      warnings.push(`${h.target} unavailable (${h.why} will be missing): ${(err as Error).message}`);
+    }
+  }
+  return { obj, hooks, warnings, cgroupRoot };
 }

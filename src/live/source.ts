@@ -27,7 +27,7 @@ import type { BpfMap, RingReader } from '../loader';
 import { SlotIndexedMap } from '../loader/slot-index';
 import { VERSION } from '../version';
 import { favourDrainThread } from './drain-priority';
-import { openKernelCapture, type CaptureSizes, type KernelCapture } from './kernel';
+import { openKernelCaptureOffThread, type CaptureSizes, type KernelCapture } from './kernel';
 import { monotonicNs } from './clock';
 
 export interface LiveSourceOptions<E = AppEvent> {
@@ -110,17 +110,18 @@ function checkReady(): void {
  * with applyRecordedBatch (src/core/apply-runs.ts), without an event object per record. */
 export async function openLiveRunsSource(opts: LiveSourceOptions<RecordedEvent>): Promise<RecordedEventSource> {
   checkReady();
-  return new LiveSource(capture({ ...opts, sizes: { ...RING_SIZES.live, ...opts.sizes } }), { drainMs: DRAIN_MS, ...opts });
+  return new LiveSource(await capture({ ...opts, sizes: { ...RING_SIZES.live, ...opts.sizes } }), { drainMs: DRAIN_MS, ...opts });
 }
 
 /** The live source for a recording: flow records pass through as kernel-records runs. */
 export async function openRecordingLiveSource(opts: LiveSourceOptions<RecordedEvent>): Promise<RecordedEventSource> {
   checkReady();
-  return new LiveSource(capture({ ...opts, sizes: { ...RING_SIZES.record, ...opts.sizes } }), opts);
+  return new LiveSource(await capture({ ...opts, sizes: { ...RING_SIZES.record, ...opts.sizes } }), opts);
 }
 
-function capture(opts: { objectPath?: string; sizes?: CaptureSizes }): KernelCapture {
-  return openKernelCapture(opts.objectPath, opts.sizes);
+/** The kernel's verifier runs on a worker thread: the caller may import or set up meanwhile. */
+function capture(opts: { objectPath?: string; sizes?: CaptureSizes }): Promise<KernelCapture> {
+  return openKernelCaptureOffThread(opts.objectPath, opts.sizes);
 }
 
 /** An EventSource whose batches may hold kernel-records runs (recordings only). */

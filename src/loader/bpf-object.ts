@@ -7,7 +7,7 @@ import { NotSupportedError, PermissionError, RuntimeError } from '../errors';
 import { libbpf, type Ptr, type TestRunOpts } from './libbpf';
 import { captureLibbpfLog, logMark, logSince } from './libbpf-log';
 import { ownBpfPrivileges, privilegeHint } from './caps';
-import { attachFailure, errnoName, loadFailure, openFailure, runtimeFailure } from './failures';
+import { attachFailure, errnoName, loadFailure, openFailure, QuietLoadFailure, runtimeFailure } from './failures';
 import { datasecVars } from './btf';
 import { BpfMap, BPF_MAP_TYPE } from './bpf-map';
 import { RingReader, type RecordAtHandler, type RecordHandler, type RingReaderOptions } from './ring-reader';
@@ -24,7 +24,7 @@ export type ObjectRingOptions = Omit<RingReaderOptions, 'spill'> & { spill?: { r
 
 export { VMLINUX_BTF };
 
-type Phase = 'opened' | 'loaded' | 'closed';
+type Phase = 'opened' | 'loading' | 'loaded' | 'closed';
 export type RodataValue = number | bigint | boolean | Buffer;
 
 interface Attachment {
@@ -36,6 +36,8 @@ interface Attachment {
 export class BpfObject {
   private obj: Ptr | null;
   private phase: Phase = 'opened';
+  /** close() came while a worker thread was loading the object: close once it is done. */
+  private closeAfterLoad = false;
   private readonly links: Attachment[] = [];
   private readonly rings: RingReader[] = [];
   private readonly maps = new Map<string, BpfMap>();
@@ -155,8 +157,48 @@ export class BpfObject {
 
   /** Verifies and loads every (autoloaded) program and creates the maps in the kernel. */
   load(): void {
-    this.requirePhase('opened', 'load');
-    const b = libbpf();
+    const { what, privileges } = this.beforeLoad('load');
+    const mark = logMark();
+    const err = libbpf().bpf.bpf_object__load(this.handle());
+    if (err < 0) {
+      const log = logSince(mark);
+      this.close();
+      throw loadFailure({ what, err, privileges, log });
+    }
+    this.phase = 'loaded';
+  }
+
+  /**
+   * As load(), with the kernel's verifier running on a worker thread while the main thread
+   * goes on (the TUI imports its modules meanwhile). libbpf logs nothing during it, so a
+   * failure cannot quote libbpf's explanation: it is a QuietLoadFailure, and the caller
+   * loads a fresh object with load() to get the explained error (or a success, if the cause
+   * has passed). Nothing else may use the object until the promise settles; close() in the
+   * meantime (process exit) closes it once the load is over.
+   */
+  async loadOffThread(): Promise<void> {
+    const { what, privileges } = this.beforeLoad('loadOffThread');
+    this.phase = 'loading';
+    let err: number;
+    try {
+      err = await libbpf().loadObjectOffThread(this.handle());
+    } finally {
+      this.phase = 'opened';
+    }
+    if (this.closeAfterLoad) {
+      this.close();
+      throw new RuntimeError(`${what}: the object was closed while loading`);
+    }
+    if (err < 0) {
+      this.close();
+      throw new QuietLoadFailure(loadFailure({ what, err, privileges, log: [] }));
+    }
+    this.phase = 'loaded';
+  }
+
+  /** The checks before either load: privileges and kernel BTF, each with its own error. */
+  private beforeLoad(op: string): { what: string; privileges: ReturnType<typeof ownBpfPrivileges> } {
+    this.requirePhase('opened', op);
     const what = `loading BPF object ${this.path}`;
     const privileges = ownBpfPrivileges();
     if (!privileges.canTrace) {
@@ -172,14 +214,7 @@ export class BpfObject {
           : `this kernel has no BTF (${btfPath} is missing): sockscope needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.8 or newer)`,
       );
     }
-    const mark = logMark();
-    const err = b.bpf.bpf_object__load(this.handle());
-    if (err < 0) {
-      const log = logSince(mark);
-      this.close();
-      throw loadFailure({ what, err, privileges, log });
-    }
-    this.phase = 'loaded';
+    return { what, privileges };
   }
 
   /**
@@ -364,6 +399,11 @@ export class BpfObject {
   /** Detaches and frees everything; idempotent, never throws. */
   close(): void {
     if (this.phase === 'closed') return;
+    if (this.phase === 'loading') {
+      // bpf_object__close now would free what the worker thread's load is using.
+      this.closeAfterLoad = true;
+      return;
+    }
     this.phase = 'closed';
     this.untrack();
     const { bpf } = libbpf();

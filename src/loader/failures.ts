@@ -2,7 +2,7 @@
 // typed errors of src/errors.ts, with one line that says what is wrong and what to do.
 // Pure functions: the privileges and the log are inputs, so this is unit-testable.
 import { constants } from 'node:os';
-import { NotSupportedError, PermissionError, RuntimeError, type SockscopeError } from '../errors';
+import { NotSupportedError, PermissionError, RuntimeError, SockscopeError } from '../errors';
 import { privilegeHint, type BpfPrivileges } from './caps';
 import { explainingLine, type LogLine } from './libbpf-log';
 
@@ -85,6 +85,16 @@ export function loadFailure(ctx: FailureContext): SockscopeError {
     );
   }
   return new NotSupportedError(`${ctx.what} failed (${because(ctx)})`);
+}
+
+/** A load that failed while libbpf's log was off (BpfObject.loadOffThread): the error
+ * without libbpf's explaining line. Load again with the log on to get that line. */
+export class QuietLoadFailure extends SockscopeError {
+  readonly exitCode: number;
+  constructor(readonly unexplained: SockscopeError) {
+    super(unexplained.message);
+    this.exitCode = unexplained.exitCode;
+  }
 }
 
 /** bpf_program__attach* failed. */

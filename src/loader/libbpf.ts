@@ -167,6 +167,11 @@ export interface Bindings {
   /** The library file that was loaded (libbpf.so.1, or SOCKSCOPE_LIBBPF). */
   libbpfPath: string;
   setPrint(fn: ((level: number, fmt: Ptr, args: Ptr) => number) | null): void;
+  /** bpf_object__load on one of koffi's worker threads, so that the main thread goes on while
+   * the kernel verifies the programs. libbpf's log is off meanwhile: a JS print callback
+   * called off the main thread waits for the event loop, once per line (thousands at debug
+   * level). Resolves to bpf_object__load's return value. */
+  loadObjectOffThread(obj: Ptr): Promise<number>;
 }
 
 let bindings: Bindings | null = null;
@@ -340,6 +345,16 @@ export function libbpf(): Bindings {
     testRunOptsSize: koffi.sizeof(TestRunOptsType),
     openOptsSize: koffi.sizeof(OpenOptsType),
     libbpfPath: libPath,
+    loadObjectOffThread: (obj) =>
+      new Promise((resolve, reject) => {
+        setPrintRaw(null);
+        const load = bpf.bpf_object__load as unknown as { async(obj: Ptr, done: (err: unknown, res: number) => void): void };
+        load.async(obj, (err, res) => {
+          setPrintRaw(printCb);
+          if (err) reject(err instanceof Error ? err : new Error(String(err)));
+          else resolve(res);
+        });
+      }),
     setPrint(fn) {
       // The callback stays registered for the life of the process: libbpf may log at any
       // time, and re-registering on every call would leak koffi's callback slots.
