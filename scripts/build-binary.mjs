@@ -18,9 +18,12 @@ await build({ entryPoints: ['src/sea/main.cjs'], outfile: 'dist/sea/main.cjs', b
 
 // What the binary unpacks, at the same paths as in the repo and the npm package.
 const files = {
-  'dist/sockscope.mjs': 'dist/sockscope.mjs',
   'bpf/dist/sockscope.bpf.o': 'bpf/dist/sockscope.bpf.o',
 };
+// The bundle's entry and its chunks (scripts/bundle.mjs).
+for (const name of await fs.readdir('dist')) {
+  if (/^sockscope(-.*)?\.mjs$/.test(name)) files[`dist/${name}`] = `dist/${name}`;
+}
 // koffi and its native package, whole (only the files Node loads), at their node_modules
 // paths so that the bundle's `import 'koffi'` resolves as it does from a checkout.
 const koffiDir = path.dirname(require.resolve('koffi'));

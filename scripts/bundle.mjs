@@ -1,6 +1,7 @@
-// The one esbuild configuration for sockscope's bundles (dist/sockscope.mjs and the TUI
-// benchmark's app), so that what is measured is built the way users get it.
-import { readFile } from 'node:fs/promises';
+// The one esbuild configuration for sockscope's bundles (dist/sockscope.mjs with its chunks,
+// and the TUI benchmark's app), so that what is measured is built the way users get it.
+import { readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { build } from 'esbuild';
 
 // Ink loads its React devtools bridge only when DEV=true and react-devtools-core is
@@ -33,8 +34,7 @@ const yogaWithoutFetch = {
  * more esbuild options (tests: nodePaths for an entry outside the tree). */
 export function bundle(entry, outfile, version, extra = {}) {
   return build({
-    entryPoints: [entry],
-    outfile,
+    ...(entry === undefined ? {} : { entryPoints: [entry], outfile }),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -55,4 +55,29 @@ export function bundle(entry, outfile, version, extra = {}) {
     logLevel: 'warning',
     ...extra,
   });
+}
+
+/** The CLI's files in `outdir`: the entry `sockscope.mjs` and the chunks it imports, each
+ * `sockscope-*.mjs` beside it (src/assets.ts finds the tree from a chunk's folder). Each
+ * command compiles only what it runs: before the split, every start compiled all 1.5 MB
+ * (about 0.1 s; `--version` took 0.21 s against 0.12 s split), Ink and React included for
+ * `record` and `--format jsonl`; and the TUI's 1 MB now compiles while the kernel verifies
+ * the BPF programs (src/commands/live.ts). The previous build's chunks are removed first.
+ * Returns the files written, entry first. */
+export async function bundleCli(outdir, version, extra = {}) {
+  for (const name of await readdir(outdir).catch(() => [])) {
+    if (/^sockscope(-.*)?\.mjs$/.test(name)) await rm(path.join(outdir, name));
+  }
+  const result = await bundle(undefined, undefined, version, {
+    entryPoints: { sockscope: path.join(import.meta.dirname, '..', 'src', 'cli.ts') },
+    outdir,
+    splitting: true,
+    chunkNames: 'sockscope-[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    metafile: true,
+    ...extra,
+  });
+  const files = Object.keys(result.metafile.outputs).map((f) => path.resolve(f));
+  const entry = path.resolve(outdir, 'sockscope.mjs');
+  return [entry, ...files.filter((f) => f !== entry)];
 }

@@ -2,7 +2,7 @@
 // saying why, then the bundled demo recording in the replay TUI, labelled as a replay.
 import { demoRecordingPath } from '../assets';
 import { RuntimeError, SockscopeError, UsageError } from '../errors';
-import { openEnrichedLiveSource } from './live';
+import { openLiveSourceForTui } from './live';
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.length > 0) throw new UsageError(`unknown argument '${argv[0]}'; try 'sockscope --help'`);
@@ -11,8 +11,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let why: string;
   try {
-    const source = await openEnrichedLiveSource(1000, { trimWhenQuiet: true });
-    const { runLiveTui } = await import('../tui/run-live');
+    const { source, runLiveTui } = await openLiveSourceForTui(1000);
     return await runLiveTui(source, { durationMs: null });
   } catch (err) {
     // Only the "cannot capture here" failures fall back to the demo; bugs surface.

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from '../duration';
 import { UsageError } from '../errors';
 import type { RecordedEvent } from '../events/kernel-records';
-import type { RecordedEventSource } from '../live/source';
+import { openLiveRunsSource, openRecordingLiveSource, type RecordedEventSource } from '../live/source';
+import { createEnricher } from '../enrich/index';
 
 export const LIVE_HELP = `usage: sockscope live [--format jsonl|tui] [--duration D] [--interval I] [--max-flows N]
 
@@ -68,18 +69,35 @@ export function parseLiveArgs(argv: string[], help: string): LiveOptions | null 
 }
 
 /** Opens the live source with enrichment; the one place live capture starts. Its batches
- * carry flow records as kernel-records runs: fold them with applyRecordedBatch. */
-export async function openEnrichedLiveSource(intervalMs: number, opts: { trimWhenQuiet?: boolean } = {}): Promise<RecordedEventSource> {
-  const [{ openLiveRunsSource }, { createEnricher }] = await Promise.all([import('../live/source'), import('../enrich/index')]);
+ * carry flow records as kernel-records runs: fold them with applyRecordedBatch. The kernel
+ * verifies the BPF programs on a worker thread: by the time this returns its promise, the
+ * load is under way and the caller may import what it needs meanwhile. */
+export function openEnrichedLiveSource(intervalMs: number, opts: { trimWhenQuiet?: boolean } = {}): Promise<RecordedEventSource> {
   const enricher = createEnricher();
   return openLiveRunsSource({ intervalMs, enrich: (batch: RecordedEvent[]) => enricher.observe(batch), trimWhenQuiet: opts.trimWhenQuiet });
 }
 
 /** As openEnrichedLiveSource, with flow records passed through undecoded (for record). */
-export async function openEnrichedRecordingSource(intervalMs: number): Promise<RecordedEventSource> {
-  const [{ openRecordingLiveSource }, { createEnricher }] = await Promise.all([import('../live/source'), import('../enrich/index')]);
+export function openEnrichedRecordingSource(intervalMs: number): Promise<RecordedEventSource> {
   const enricher = createEnricher();
   return openRecordingLiveSource({ intervalMs, enrich: (batch: RecordedEvent[]) => enricher.observe(batch) });
+}
+
+/** The live source for the TUI and the TUI's modules, loaded side by side: Ink and React
+ * compile on the main thread while the kernel verifies the programs (about 0.2 s each). */
+export async function openLiveSourceForTui(intervalMs: number): Promise<{ source: RecordedEventSource; runLiveTui: typeof import('../tui/run-live').runLiveTui }> {
+  // The screen's frames keep the garbage collector busy: freed native memory goes back
+  // every quiet interval (src/live/native-memory.ts).
+  const opening = openEnrichedLiveSource(intervalMs, { trimWhenQuiet: true });
+  const tui = import('../tui/run-live');
+  tui.catch(() => {}); // awaited below, unless the source fails first
+  const source = await opening;
+  try {
+    return { source, runLiveTui: (await tui).runLiveTui };
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
 }
 
 /** Ends `promise`'s wait when the duration passes or on Ctrl-C/SIGTERM. */
@@ -100,8 +118,10 @@ export function untilStopped(durationMs: number | null): { stopped: Promise<void
 }
 
 async function runJsonl(opts: LiveOptions): Promise<number> {
+  const opening = openEnrichedLiveSource(opts.intervalMs);
+  opening.catch(() => {}); // awaited below, once the writer's module is in
   const { JsonlFlows } = await import('./jsonl-flows');
-  const source = await openEnrichedLiveSource(opts.intervalMs);
+  const source = await opening;
   const out = new JsonlFlows();
   const stop = untilStopped(opts.durationMs);
   const iterator = source.batches()[Symbol.asyncIterator]();
@@ -138,15 +158,7 @@ async function runJsonl(opts: LiveOptions): Promise<number> {
 }
 
 async function runTui(opts: LiveOptions): Promise<number> {
-  // The screen's frames keep the garbage collector busy: freed native memory goes back
-  // every quiet interval (src/live/native-memory.ts).
-  const opening = openEnrichedLiveSource(opts.intervalMs, { trimWhenQuiet: true });
-  opening.catch(() => {}); // awaited below; not an unhandled rejection while the TUI loads
-  // Let the source reach its kernel load (its module imports are microtasks), which runs on
-  // a worker thread: the TUI's modules (Ink, its layout engine) set up meanwhile.
-  await new Promise((resolve) => setImmediate(resolve));
-  const { runLiveTui } = await import('../tui/run-live');
-  const source = await opening;
+  const { source, runLiveTui } = await openLiveSourceForTui(opts.intervalMs);
   return runLiveTui(source, { durationMs: opts.durationMs, maxFlows: opts.maxFlows });
 }
 

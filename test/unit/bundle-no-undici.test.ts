@@ -8,9 +8,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a JavaScript module of the build, without types
-import { bundle } from '../../scripts/bundle.mjs';
+import { bundle, bundleCli } from '../../scripts/bundle.mjs';
 
 describe('bundle', () => {
   it('lays out with Yoga without loading undici', async () => {
@@ -36,14 +37,20 @@ describe('bundle', () => {
     // In the tree, where the bundle finds koffi (external).
     const dir = mkdtempSync(new URL('../../dist/.test-bundle-', import.meta.url).pathname);
     try {
-      const out = join(dir, 'sockscope.mjs');
-      await bundle(new URL('../../src/cli.ts', import.meta.url).pathname, out, 'test');
+      const [out, ...chunks]: string[] = await bundleCli(dir, 'test');
       // Every static import of the bundle is evaluated before it prints its version.
       const preload = join(dir, 'report.cjs');
       writeFileSync(preload, 'process.on("exit", () => process._rawDebug("undici:" + process.moduleLoadList.filter((m) => m.includes("undici")).length));');
       const r = spawnSync(process.execPath, ['--require', preload, out, '--version'], { encoding: 'utf8' });
       expect(r.stdout.trim()).toBe('test');
       expect(r.stderr.trim()).toBe('undici:0');
+      // The chunks the commands import later (the TUI's among them), each evaluated.
+      const loadAll = join(dir, 'load-all.mjs');
+      writeFileSync(loadAll, chunks.map((f) => `await import(${JSON.stringify(pathToFileURL(f).href)});`).join('\n'));
+      const all = spawnSync(process.execPath, ['--require', preload, loadAll], { encoding: 'utf8' });
+      expect(chunks.some((f) => /sockscope-run-live-/.test(f))).toBe(true);
+      expect(all.status).toBe(0);
+      expect(all.stderr.trim()).toBe('undici:0');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
