@@ -2,7 +2,7 @@
 // saying why, then the bundled demo recording in the replay TUI, labelled as a replay.
 import { demoRecordingPath } from '../assets';
 import { RuntimeError, SockscopeError, UsageError } from '../errors';
-import { openLiveSourceForTui } from './live';
+import { runLiveTuiWhileOpening } from './live';
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.length > 0) throw new UsageError(`unknown argument '${argv[0]}'; try 'sockscope --help'`);
@@ -11,8 +11,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let why: string;
   try {
-    const { source, runLiveTui } = await openLiveSourceForTui(1000);
-    return await runLiveTui(source, { durationMs: null });
+    return await runLiveTuiWhileOpening(1000, { durationMs: null });
   } catch (err) {
     // Only the "cannot capture here" failures fall back to the demo; bugs surface.
     if (!(err instanceof SockscopeError) || err.exitCode < 3 || err.exitCode > 4) throw err;

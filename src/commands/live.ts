@@ -6,6 +6,8 @@ import { UsageError } from '../errors';
 import type { RecordedEvent } from '../events/kernel-records';
 import { openLiveRunsSource, openRecordingLiveSource, type RecordedEventSource } from '../live/source';
 import { createEnricher } from '../enrich/index';
+import { PendingSource } from '../live/pending-source';
+import type { LiveTuiOptions } from '../tui/run-live';
 
 export const LIVE_HELP = `usage: sockscope live [--format jsonl|tui] [--duration D] [--interval I] [--max-flows N]
 
@@ -83,21 +85,29 @@ export function openEnrichedRecordingSource(intervalMs: number): Promise<Recorde
   return openRecordingLiveSource({ intervalMs, enrich: (batch: RecordedEvent[]) => enricher.observe(batch) });
 }
 
-/** The live source for the TUI and the TUI's modules, loaded side by side: Ink and React
- * compile on the main thread while the kernel verifies the programs (about 0.2 s each). */
-export async function openLiveSourceForTui(intervalMs: number): Promise<{ source: RecordedEventSource; runLiveTui: typeof import('../tui/run-live').runLiveTui }> {
+/**
+ * The live TUI on a source that is still opening: the kernel verifies the BPF programs on a
+ * worker thread (about 0.2 s) while the TUI's modules compile and its first frame draws.
+ * What is checked before the load (privileges, BTF, libbpf) fails before the screen comes;
+ * a failed load closes the screen and is this call's error, as if it had come first.
+ */
+export async function runLiveTuiWhileOpening(intervalMs: number, opts: Omit<LiveTuiOptions, 'ready'>): Promise<number> {
   // The screen's frames keep the garbage collector busy: freed native memory goes back
   // every quiet interval (src/live/native-memory.ts).
   const opening = openEnrichedLiveSource(intervalMs, { trimWhenQuiet: true });
   const tui = import('../tui/run-live');
   tui.catch(() => {}); // awaited below, unless the source fails first
-  const source = await opening;
+  // The checks before the load settle within microtasks: a failure there ends the start here.
+  await Promise.race([opening, new Promise((resolve) => setImmediate(resolve))]);
+  const source = new PendingSource(opening, intervalMs);
+  let runLiveTui: typeof import('../tui/run-live').runLiveTui;
   try {
-    return { source, runLiveTui: (await tui).runLiveTui };
+    ({ runLiveTui } = await tui);
   } catch (err) {
     await source.close();
     throw err;
   }
+  return runLiveTui(source, { ...opts, ready: source.ready });
 }
 
 /** Ends `promise`'s wait when the duration passes or on Ctrl-C/SIGTERM. */
@@ -158,8 +168,7 @@ async function runJsonl(opts: LiveOptions): Promise<number> {
 }
 
 async function runTui(opts: LiveOptions): Promise<number> {
-  const { source, runLiveTui } = await openLiveSourceForTui(opts.intervalMs);
-  return runLiveTui(source, { durationMs: opts.durationMs, maxFlows: opts.maxFlows });
+  return runLiveTuiWhileOpening(opts.intervalMs, { durationMs: opts.durationMs, maxFlows: opts.maxFlows });
 }
 
 export async function run(argv: string[]): Promise<number> {

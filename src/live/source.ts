@@ -97,6 +97,22 @@ function bootTimeMs(): number {
   return Date.now() - monotonicNs() / 1e6;
 }
 
+/** What a live source says about itself; before its capture is open (PendingSource), no
+ * hooks and no cgroup root yet. */
+export function liveSourceInfo(intervalMs: number, capture?: KernelCapture): SourceInfo {
+  return {
+    mode: 'live',
+    hostname: os.hostname(),
+    kernel: os.release(),
+    cpus: os.cpus().length,
+    bootTimeMs: bootTimeMs(),
+    cgroupRoot: capture?.cgroupRoot ?? null,
+    hooks: capture?.hooks ?? [],
+    intervalMs,
+    sockscopeVersion: VERSION,
+  };
+}
+
 /** Throws the loader's typed error (permission, not supported, libbpf missing) before
  * touching the kernel, so the message says what is missing rather than an errno. */
 function checkReady(): void {
@@ -169,17 +185,7 @@ class LiveSource implements RecordedEventSource {
     this.udpFlows = obj.map('udp_flows');
     this.udpSocks = obj.map('udp_socks');
     this.stats = obj.map('stats');
-    this.info = {
-      mode: 'live',
-      hostname: os.hostname(),
-      kernel: os.release(),
-      cpus: os.cpus().length,
-      bootTimeMs: bootTimeMs(),
-      cgroupRoot: capture.cgroupRoot,
-      hooks: capture.hooks,
-      intervalMs: opts.intervalMs,
-      sockscopeVersion: VERSION,
-    };
+    this.info = liveSourceInfo(opts.intervalMs, capture);
     for (const w of capture.warnings) process.stderr.write(`sockscope: ${w}\n`);
     // The overflow ring, when the object has one (every object built from this tree).
     const spill = obj.mapNames().includes(SPILL.ring) ? SPILL : undefined;

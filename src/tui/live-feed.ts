@@ -68,6 +68,11 @@ export class LiveFeed implements TuiFeed {
 
   startRecording(path: string): void {
     if (this.writer) return;
+    // A source still opening (PendingSource) has no hooks or cgroup root for the header yet.
+    if ((this.source as { opening?: boolean }).opening) {
+      this.update({ note: 'cannot record yet: the capture is still starting; press R again in a moment' });
+      return;
+    }
     try {
       const w = RecordingWriter.create(path, this.source.info, { capture: { intervalMs: this.source.info.intervalMs, from: 'tui' }, releaseRuns: true });
       w.write(snapshotEvents(this.core));

@@ -6,9 +6,16 @@ import type { TuiFeed } from './feed';
 import { screenRenderOptions } from './render-options';
 import { capYoungGeneration, closeRate } from './young-generation';
 
-export async function mountTui(feed: TuiFeed, opts: { durationMs?: number | null; notice?: string } = {}): Promise<number> {
+/** `ready`: the source mounted while still opening (PendingSource); if it fails, the screen
+ * closes and its error is this call's, as if it had failed before the screen came. */
+export async function mountTui(feed: TuiFeed, opts: { durationMs?: number | null; notice?: string; ready?: Promise<unknown> } = {}): Promise<number> {
   const uncap = capYoungGeneration(closeRate(() => feed.state().totals));
   const instance = render(<App feed={feed} notice={opts.notice} />, screenRenderOptions());
+  let openFailure: { err: unknown } | null = null;
+  opts.ready?.catch((err: unknown) => {
+    openFailure = { err };
+    instance.unmount();
+  });
   const timer = opts.durationMs ? setTimeout(() => instance.unmount(), opts.durationMs) : null;
   // SIGTERM (and SIGINT from outside the terminal) leave the same way q does.
   const onSignal = () => instance.unmount();
@@ -24,5 +31,6 @@ export async function mountTui(feed: TuiFeed, opts: { durationMs?: number | null
     // Closing the feed also completes a recording started with R.
     await feed.close();
   }
+  if (openFailure) throw (openFailure as { err: unknown }).err;
   return 0;
 }

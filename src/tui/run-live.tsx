@@ -12,6 +12,8 @@ export interface LiveTuiOptions {
   recordDir?: string;
   /** The flow cap (--max-flows); null or absent: the reducer's default. */
   maxFlows?: number | null;
+  /** Settles when a source mounted while opening is open (see mountTui). */
+  ready?: Promise<unknown>;
 }
 
 export async function runLiveTui(source: EventSource | RecordedEventSource, opts: LiveTuiOptions = {}): Promise<number> {
@@ -22,5 +24,5 @@ export async function runLiveTui(source: EventSource | RecordedEventSource, opts
     throw err;
   }
   const feed = new LiveFeed(source, { recordDir: opts.recordDir, ...(opts.maxFlows ? { maxFlows: opts.maxFlows } : {}) });
-  return mountTui(feed, { durationMs: opts.durationMs ?? null });
+  return mountTui(feed, { durationMs: opts.durationMs ?? null, ready: opts.ready });
 }

@@ -3,7 +3,7 @@
 // complete file in the current directory; q exits 0. And plain `sockscope` as a user
 // without BPF privileges says why in one line and opens the demo recording as a replay.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +89,33 @@ describe.skipIf(why !== '')(`sockscope live in a terminal${why ? ` (skipped: ${w
     expect(sent.length).toBeGreaterThan(0);
     expect(sent.at(-1)!.bytesSent).toBeGreaterThan(0);
     expect(events.filter((e) => e.type === 'tick').length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+// The screen comes while the kernel still verifies the BPF programs (runLiveTuiWhileOpening):
+// a load that fails then must close it and end as a failure before it would have: one line,
+// exit 4. The failure is real: a copy of this kernel's BTF in which no struct has a member
+// named srtt_us, so the CO-RE relocation of tcp_sock's srtt_us fails the load.
+describe.skipIf(why !== '')(`sockscope live when the kernel load fails after the screen came${why ? ` (skipped: ${why})` : ''}`, () => {
+  it('closes the screen, says why in one line and exits 4; plain sockscope shows the demo instead', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sockscope-tui-btf-'));
+    const btf = readFileSync('/sys/kernel/btf/vmlinux');
+    const renamed = Buffer.from(btf.toString('latin1').replace('\0srtt_us\0', '\0srtt_zz\0'), 'latin1');
+    expect(renamed.equals(btf)).toBe(false);
+    writeFileSync(join(dir, 'vmlinux'), renamed);
+    const t = new TmuxScreen(`${process.execPath} ${CLI} live`, 120, 40, { SOCKSCOPE_BTF: join(dir, 'vmlinux') }, dir);
+    screens.push(t);
+    expect(await t.exitCode(15_000)).toBe(4);
+    // One line, wrapped at the pane's 120 columns.
+    const lines = t.screen().split('\n').filter((l) => l.trim() !== '').join('');
+    expect(lines).toMatch(/^sockscope: loading BPF object \S+ failed: this kernel does not support what sockscope uses/);
+    expect(lines).not.toMatch(/LIVE|flows/);
+    // Plain sockscope takes the same failure as "cannot capture here": the demo replay.
+    const d = new TmuxScreen(`${process.execPath} ${CLI}`, 120, 40, { SOCKSCOPE_BTF: join(dir, 'vmlinux') }, dir);
+    screens.push(d);
+    await d.waitFor((x) => /^sockscope\s+REPLAY /m.test(x) && x.includes('demo.ssrec'), 'the demo replay', 15_000);
+    d.send('q');
+    expect(await d.exitCode()).toBe(0);
   });
 });
 
