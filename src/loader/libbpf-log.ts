@@ -12,17 +12,15 @@ const MAX_LINES = 400;
 const lines: LogLine[] = [];
 let partial = '';
 let installed = false;
-const formatBuf = Buffer.alloc(4096);
 
 /** Installs the capturing print callback once per process. */
 export function captureLibbpfLog(): void {
   if (installed) return;
-  const { libc, setPrint } = libbpf();
+  const { formatPrint, setPrint } = libbpf();
   setPrint((level: number, fmt: Ptr, args: Ptr) => {
     if (level >= LIBBPF_DEBUG && !process.env.SOCKSCOPE_LIBBPF_DEBUG) return 0;
-    const n = libc.vsnprintf(formatBuf, formatBuf.length, fmt, args);
-    if (n <= 0) return 0;
-    appendLog(level, formatBuf.toString('utf8', 0, Math.min(n, formatBuf.length - 1)));
+    const text = formatPrint(fmt, args);
+    if (text !== '') appendLog(level, text);
     return 0;
   });
   installed = true;
@@ -70,8 +68,9 @@ function flushPartial(): void {
 export function explainingLine(log: LogLine[]): string | null {
   const texts = log.map((l) => l.text.replace(/^libbpf: /, ''));
   const begin = texts.findIndex((t) => t.includes('-- BEGIN PROG LOAD LOG --'));
-  if (begin >= 0) {
-    let end = texts.findIndex((t, i) => i > begin && t.includes('-- END PROG LOAD LOG --'));
+  // A long verifier log may have pushed its BEGIN out of the kept lines: its END still marks it.
+  let end = texts.findIndex((t, i) => i > begin && t.includes('-- END PROG LOAD LOG --'));
+  if (begin >= 0 || end >= 0) {
     if (end < 0) end = texts.length;
     for (let i = end - 1; i > begin; i--) {
       const t = texts[i];

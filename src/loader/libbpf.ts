@@ -167,6 +167,10 @@ export interface Bindings {
   /** The library file that was loaded (libbpf.so.1, or SOCKSCOPE_LIBBPF). */
   libbpfPath: string;
   setPrint(fn: ((level: number, fmt: Ptr, args: Ptr) => number) | null): void;
+  /** A print callback's message, whole however long (a verifier log comes as one message of
+   * many KB): formatted into 4 KiB, and when that is short, the va_list is put back as it
+   * was before (its bytes, saved: vsnprintf moves it) and formatted again into enough. */
+  formatPrint(fmt: Ptr, args: Ptr): string;
   /** bpf_object__load on one of koffi's worker threads, so that the main thread goes on while
    * the kernel verifies the programs. libbpf's log is off meanwhile: a JS print callback
    * called off the main thread waits for the event loop, once per line (thousands at debug
@@ -317,6 +321,12 @@ export function libbpf(): Bindings {
   }
 
   let printCb: Ptr | null = null;
+  const printBuf = Buffer.alloc(4096);
+  // sizeof(va_list) as a callee sees it (a pointer to it): x86-64's __va_list_tag, arm64's
+  // __va_list. Elsewhere a long message stays cut at 4 KiB.
+  const vaListBytes = process.arch === 'x64' ? 24 : process.arch === 'arm64' ? 32 : 0;
+  const formatInto = (buf: Buffer, fmt: Ptr, args: Ptr): number => libc.vsnprintf(buf, buf.length, fmt, args);
+  const text = (buf: Buffer, n: number): string => (n <= 0 ? '' : buf.toString('utf8', 0, Math.min(n, buf.length - 1)));
   bindings = {
     bpf,
     libc,
@@ -355,6 +365,14 @@ export function libbpf(): Bindings {
           else resolve(res);
         });
       }),
+    formatPrint(fmt, args) {
+      const saved = vaListBytes > 0 ? Buffer.from(Buffer.from(koffi.view(args, vaListBytes))) : null;
+      const n = formatInto(printBuf, fmt, args);
+      if (n < printBuf.length || saved === null) return text(printBuf, n);
+      memcpy(args, saved, saved.length);
+      const whole = Buffer.alloc(n + 1);
+      return text(whole, formatInto(whole, fmt, args));
+    },
     setPrint(fn) {
       // The callback stays registered for the life of the process: libbpf may log at any
       // time, and re-registering on every call would leak koffi's callback slots.

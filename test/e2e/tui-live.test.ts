@@ -109,6 +109,8 @@ describe.skipIf(why !== '')(`sockscope live when the kernel load fails after the
     // One line, wrapped at the pane's 120 columns.
     const lines = t.screen().split('\n').filter((l) => l.trim() !== '').join('');
     expect(lines).toMatch(/^sockscope: loading BPF object \S+ failed: this kernel does not support what sockscope uses/);
+    // The verifier's log (one libbpf message of several KB, read whole) names the cause.
+    expect(lines).toMatch(/failed to resolve CO-RE relocation .*struct tcp_sock\.srtt_us/);
     expect(lines).not.toMatch(/LIVE|flows/);
     // Plain sockscope takes the same failure as "cannot capture here": the demo replay.
     const d = new TmuxScreen(`${process.execPath} ${CLI}`, 120, 40, { SOCKSCOPE_BTF: join(dir, 'vmlinux') }, dir);

@@ -108,4 +108,16 @@ describe('libbpf log capture', () => {
     expect(explainingLine([])).toBeNull();
     clearLog();
   });
+
+  it('a verifier log longer than the lines kept is still explained by its last line', () => {
+    clearLog();
+    appendLog(0, "libbpf: prog 'p': -- BEGIN PROG LOAD LOG --\n");
+    for (let i = 0; i < 1000; i++) appendLog(0, `${i}: (b7) r${i % 10} = 0\n`);
+    appendLog(0, '1000: <invalid CO-RE relocation>\nfailed to resolve CO-RE relocation <byte_off> [9] struct tcp_sock.srtt_us (0:73 @ offset 1680)\nprocessed 1001 insns\n');
+    appendLog(0, "libbpf: prog 'p': -- END PROG LOAD LOG --\nlibbpf: failed to load object 'x.bpf.o'\n");
+    const kept = logSince(0);
+    expect(kept.some((l) => l.text.includes('BEGIN PROG LOAD LOG'))).toBe(false);
+    expect(explainingLine(kept)).toBe('verifier: failed to resolve CO-RE relocation <byte_off> [9] struct tcp_sock.srtt_us (0:73 @ offset 1680)');
+    clearLog();
+  });
 });
