@@ -46,6 +46,8 @@ export function openKernelCapture(objectPath = BPF_OBJECT_PATH, sizes: CaptureSi
  * is done again in the foreground with libbpf's log on, for the error that explains it.
  */
 export async function openKernelCaptureOffThread(objectPath = BPF_OBJECT_PATH, sizes: CaptureSizes = {}): Promise<KernelCapture> {
+  // SOCKSCOPE_LIBBPF_DEBUG asks for libbpf's whole log, which only a load in the foreground has.
+  if (process.env.SOCKSCOPE_LIBBPF_DEBUG) return openKernelCapture(objectPath, sizes);
   const obj = openSized(objectPath, sizes);
   try {
     await obj.loadOffThread();

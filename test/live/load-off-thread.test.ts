@@ -9,6 +9,7 @@ import { openKernelCaptureOffThread } from '../../src/live/kernel';
 import { NotSupportedError, RuntimeError } from '../../src/errors';
 import { bpfFds } from './fixtures/bpf-fds';
 import { canRunBpf, FIXTURE } from './fixtures/loader-fixture';
+import { ensureBuilt, runCli } from '../helpers/cli';
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {
@@ -55,6 +56,15 @@ describe.skipIf(!canRunBpf.ok)(`loading off the main thread${canRunBpf.ok ? '' :
     expect(err).not.toBeInstanceOf(QuietLoadFailure);
     expect(err.message).toMatch(/sockscope_no_such_tracepoint/);
     expect(err.message.split('\n')).toHaveLength(1);
+  });
+
+  it('with SOCKSCOPE_LIBBPF_DEBUG=1 the load runs in the foreground, so its log is printed', () => {
+    ensureBuilt();
+    const r = runCli(['live', '--format', 'jsonl', '--duration', '1s'], { env: { ...process.env, SOCKSCOPE_LIBBPF_DEBUG: '1' } });
+    expect(r.code).toBe(0);
+    // Lines libbpf prints only while it loads: CO-RE relocations and program loads.
+    expect(r.stderr).toMatch(/CO-RE relocating \[\d+\] struct tcp_sock/);
+    expect(r.stderr).toMatch(/prog 'on_inet_sock_set_state': relo #/);
   });
 
   it('close() during the load waits for the worker thread, then frees every program', async () => {
