@@ -475,6 +475,30 @@ static __always_inline void start_kept_flow(struct ss_tcp_sock *v, const struct 
 	}
 }
 
+/* start_kept_flow for a socket whose every byte is the flow's (counted from 0, no
+ * baseline): one whose ESTABLISHED went by without these programs, found later. */
+static __always_inline void start_whole_flow(struct ss_tcp_sock *v, const struct sock *sk, __u8 direction, __u64 cookie)
+{
+	start_kept_flow(v, sk, direction, cookie);
+	v->base_bytes_out = 0;
+	v->base_bytes_received = 0;
+	v->base_segs_out = 0;
+	v->base_segs_in = 0;
+	v->base_retrans = 0;
+}
+
+/* A connecting socket that closes from a state past its handshake, or (its close unseen
+ * too, closed in tcp_destroy_sock) with bytes acked or received: it was connected. A
+ * failed connect closes from SYN_SENT with nothing acked. */
+static __always_inline int established_unseen(const struct sock *sk, int oldstate)
+{
+	const struct tcp_sock *tp = kview(struct tcp_sock, sk);
+
+	if (oldstate != TCP_SYN_SENT && oldstate != TCP_SYN_RECV && oldstate != TCP_CLOSE)
+		return 1;
+	return tp->bytes_acked > 0 || tp->bytes_received > 0;
+}
+
 /* Final counters, one close record, forget the socket. */
 static __always_inline void close_tcp(const struct sock *sk, __u64 key, struct ss_tcp_sock *v, int oldstate)
 {
@@ -488,6 +512,18 @@ static __always_inline void close_tcp(const struct sock *sk, __u64 key, struct s
 			emit_tcp(SS_REC_FLOW_CLOSE, sk, v, TCP_CLOSE, 0, 0);
 		else
 			emit_brief(sk, v);
+	} else if (v->phase == SS_TCP_CONNECTING && established_unseen(sk, oldstate)) {
+		/* Its ESTABLISHED went by without these programs (bpf/README "Known limits"):
+		 * not a failed connect. The flow is reported now, open and close in one record,
+		 * with its connect latency unknown. */
+		start_whole_flow(v, sk, SS_DIR_OUTBOUND, bpf_get_socket_cookie((void *)sk));
+		v->open_state = TCP_ESTABLISHED;
+		v->latency_us = 0;
+		if (!v->start_ts) /* connecting when capture began */
+			v->start_ts = bpf_ktime_get_ns();
+		tcp_read_counters(sk, v, &v->counters, oldstate);
+		v->announced = 1;
+		emit_brief(sk, v);
 	} else if (v->phase == SS_TCP_CONNECTING) {
 		int err = kview(struct sock, sk)->sk_err;
 		/* start_ts 0: the SYN went out before capture began (listed at start). */
@@ -843,26 +879,40 @@ static __always_inline int tcp_fresh(const struct sock *sk, __u32 sent, __u32 re
 
 /* Names the current task the owner of a parked socket and publishes it to the snapshot
  * (TRACKED last, see barrier). The flow keeps its open (time and state at ESTABLISHED) and
- * its counters' zero point. `fast_open`: a TCP Fast Open child read or written in SYN_RECV
- * has no entry yet (its ESTABLISHED comes later and keeps this one): inserted here, owned
- * (tp_btf callers only: the cookie helper takes the socket there). */
-static __always_inline void name_inbound(const struct sock *sk, int fast_open)
+ * its counters' zero point. `may_insert` (tp_btf callers only: the cookie helper takes the
+ * socket there): a socket without an entry is inserted here, owned: a TCP Fast Open child
+ * read or written in SYN_RECV (its ESTABLISHED comes later and keeps this one), or an
+ * accepted socket whose ESTABLISHED the programs did not see. */
+static __always_inline void name_inbound(const struct sock *sk, int may_insert)
 {
 	__u64 key = (__u64)sk;
 	struct ss_tcp_sock *v = bpf_map_lookup_elem(&tcp_socks, &key);
 
 	if (!v) {
 		struct ss_tcp_sock nv = {};
+		__u8 state = kview(struct sock, sk)->__sk_common.skc_state;
+		long err;
 
-		if (!fast_open || kview(struct sock, sk)->__sk_common.skc_state != TCP_SYN_RECV)
+		if (may_insert && state == TCP_SYN_RECV) {
+			start_kept_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
+			nv.open_state = TCP_SYN_RECV;
+		} else if (may_insert && (state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT)) {
+			/* An accepted socket without an entry: its ESTABLISHED went by without
+			 * these programs (bpf/README "Known limits"), or the map was full then
+			 * (counted then). Tracked from here, every byte it has counted its own. */
+			start_whole_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
+			nv.open_state = TCP_ESTABLISHED;
+		} else {
 			return;
-		start_kept_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
+		}
 		nv.phase = SS_TCP_PENDING_ACCEPT; /* published as TRACKED below */
 		nv.start_ts = bpf_ktime_get_ns();
-		nv.open_state = TCP_SYN_RECV;
-		nv.state = TCP_SYN_RECV;
-		if (insert_tcp(key, &nv))
-			return count_stat(SS_STAT_EVICTED);
+		nv.state = state;
+		err = insert_tcp(key, &nv);
+		if (err && nv.open_state == TCP_SYN_RECV)
+			count_stat(SS_STAT_EVICTED);
+		if (err)
+			return;
 		v = bpf_map_lookup_elem(&tcp_socks, &key);
 		if (!v)
 			return;

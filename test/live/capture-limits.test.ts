@@ -1,7 +1,8 @@
 // Nothing is lost silently: a full map (tiny tcp_socks) shows as `evicted`, a full ring
 // buffer (one page, its overflow ring one page too) as `lost`, both carried by ticks into
 // the reducer's totals; and with the default sizes a burst of 2,000 short connections is
-// reported whole, zero lost.
+// reported whole, both ends, zero lost (a close the kernel ran no program for comes late
+// and counted: bpf/README "Known limits").
 import { afterEach, describe, expect, it } from 'vitest';
 import { canCapture, skipWhy, startCapture, type Capture } from './helpers/capture';
 import { runTraffic, stopHelpers, tcpServer, type Helper } from './helpers/procs';
@@ -87,31 +88,43 @@ describe.skipIf(!canCapture.ok)(`live capture limits${skipWhy}`, () => {
     await burst.next('done');
     expect(await server.exited).toBe(0);
     const ms = performance.now() - t0;
+    // Each end closed, owned by its process, with its one byte. `late`: closed and owned,
+    // with the counters a snapshot last read: a close the kernel ran none of the programs
+    // for, reported when its entry was found (bpf/README "Known limits"), each one counted
+    // in totals.closesUnseen.
     const count = () => {
       let out = 0;
       let inn = 0;
+      let late = 0;
       for (const f of cap!.state.flows.values()) {
         if (f.proto !== 'tcp' || f.state !== 'closed') continue;
-        if (f.rport === port && f.owner.pid === burst.pid && f.bytesSent === 1) out++;
-        else if (f.lport === port && f.owner.pid === server.pid && f.bytesReceived === 1) inn++;
+        const client = f.rport === port && f.owner.pid === burst.pid;
+        const served = f.lport === port && f.owner.pid === server.pid;
+        if (client && f.bytesSent === 1) out++;
+        else if (served && f.bytesReceived === 1) inn++;
+        else if (client || served) late++;
       }
-      return { out, inn };
+      return { out, inn, late };
     };
+    const totals = cap.state.totals;
     try {
       await cap.waitFor('2,000 closed flows each way', () => {
         const c = count();
-        return c.out === n && c.inn === n;
+        return c.out + c.inn + c.late === 2 * n && c.late <= totals.closesUnseen;
       }, 20_000);
     } catch (err) {
       // Say which flows did not match, so a failure points at its cause.
       const odd = [...cap.state.flows.values()].filter((f) => f.proto === 'tcp' && (f.rport === port || f.lport === port)
         && !(f.state === 'closed' && ((f.owner.pid === burst.pid && f.bytesSent === 1) || (f.owner.pid === server.pid && f.bytesReceived === 1))));
-      const show = odd.slice(0, 5).map((f) => ({ state: f.state, pid: f.owner.pid, lport: f.lport, rport: f.rport, tx: f.bytesSent, rx: f.bytesReceived }));
-      throw new Error(`${(err as Error).message}; ${JSON.stringify(count())}; ${odd.length} unmatched, e.g. ${JSON.stringify(show)} (burst ${burst.pid}, server ${server.pid})`);
+      const show = odd.slice(0, 5).map((f) => ({ id: f.flowId, state: f.state, pid: f.owner.pid, lport: f.lport, rport: f.rport, tx: f.bytesSent, rx: f.bytesReceived }));
+      const { connectFailures, closesUnseen, lost, evicted } = totals;
+      throw new Error(`${(err as Error).message}; ${JSON.stringify(count())}; totals ${JSON.stringify({ connectFailures, closesUnseen, lost, evicted })}; `
+        + `${odd.length} unmatched, e.g. ${JSON.stringify(show)} (burst ${burst.pid}, server ${server.pid})`);
     }
     const last = await cap.nextTick();
     expect(last.lost).toBe(0);
     expect(last.evicted).toBe(0);
-    console.log(`2000 connections in ${ms.toFixed(0)} ms: ${JSON.stringify(count())} closed flows, lost ${last.lost}, evicted ${last.evicted}`);
+    expect(totals.connectFailures).toBe(0);
+    console.log(`2000 connections in ${ms.toFixed(0)} ms: ${JSON.stringify(count())} closed flows, ${totals.closesUnseen} closes reported late, lost ${last.lost}, evicted ${last.evicted}`);
   });
 });
