@@ -1213,6 +1213,14 @@ static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v,
 	if (cookie != v->cookie)
 		return 0;
 	if (c->may_delete && freed_unseen(sk)) {
+		/* Its final counters are still in the freed socket: kept if it is still this
+		 * socket after the read (a new socket at the address changes its cookie). */
+		struct ss_counters last;
+
+		tcp_read_counters(sk, v, &last, TCP_CLOSE);
+		barrier();
+		if (freed_unseen(sk) && kview(struct sock, sk)->__sk_common.skc_cookie.counter == cookie)
+			v->counters = last;
 		drop_left_over(sk, *key, v);
 		return 0;
 	}

@@ -7,7 +7,8 @@
 // are made here by writing the entries of closed connections back under their keys; the
 // connections after them must each be reported under a fresh flow id, and every left-over
 // a new socket met must be reported itself: one FLOW_BRIEF with its own id and addresses,
-// marked close-unseen (SS_CLOSE_UNSEEN), counted in SS_STAT_UNSEEN and not as lost.
+// marked close-unseen (SS_CLOSE_UNSEEN), counted in SS_STAT_UNSEEN and not as lost. One
+// that the snapshot finds freed is reported with the final counters its socket kept.
 import { describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../src/events/decode';
 import { STAT, TCP_SOCK } from '../../src/events/layout';
@@ -18,6 +19,8 @@ import { kernelCaptureEachTest } from './helpers/kernel-fixture';
 import { runTraffic, tcpServer } from './helpers/procs';
 
 const HELD = 20;
+/** Bytes each held connection's client sends (its server reads them). */
+const HELD_BYTES = 3;
 const BURST = 300;
 const { flow_id: FLOW_ID, slot: SLOT } = TCP_SOCK.members;
 /** Slots at the top of the index (262,144), far from where slot_take starts: a planted
@@ -33,7 +36,7 @@ describe.skipIf(!canCapture.ok)(`an entry a closed socket left in tcp_socks${ski
   async function entriesOfClosedSockets(socks: BpfMap, before: Set<string>): Promise<{ saved: Array<[Buffer, Buffer]>; port: number }> {
     const first = await tcpServer('127.0.0.1', ['--count', String(HELD)]);
     helpers.push(first.server);
-    const hold = runTraffic(['hold-tcp', '127.0.0.1', String(first.port), String(HELD)]);
+    const hold = runTraffic(['hold-tcp', '127.0.0.1', String(first.port), String(HELD), '--send', String(HELD_BYTES)]);
     helpers.push(hold);
     await hold.next('holding');
     const saved = socks.entries().filter(([k]) => !before.has(k.toString('hex')));
@@ -147,12 +150,15 @@ describe.skipIf(!canCapture.ok)(`an entry a closed socket left in tcp_socks${ski
     const before = new Set(socks.keys().map((k) => k.toString('hex')));
     let plantedIds = new Set<number>();
     let twice = 0;
-    const reported = new Map<number, { lport: number; rport: number }>();
+    const reported = new Map<number, { lport: number; rport: number; sent: number; received: number }>();
     const ring = cap.obj.ringBufferAt('events', (buf, offset, length) => {
       const rec = decodeRecord(buf.subarray(offset, offset + length));
       if (rec?.type !== 'flow-brief' || !plantedIds.has(rec.open.flowId)) return;
       if (!rec.close.closeUnseen || reported.has(rec.open.flowId)) twice++;
-      else reported.set(rec.open.flowId, { lport: rec.open.lport, rport: rec.open.rport });
+      else {
+        const { bytesSent: sent, bytesReceived: received } = rec.close.counters;
+        reported.set(rec.open.flowId, { lport: rec.open.lport, rport: rec.open.rport, sent, received });
+      }
     });
     const { saved, port: heldPort } = await entriesOfClosedSockets(socks, before);
     ring.drain();
@@ -196,5 +202,9 @@ describe.skipIf(!canCapture.ok)(`an entry a closed socket left in tcp_socks${ski
     expect(Number(stat(STAT.LOST) - lost0)).toBe(0);
     expect(Number(stat(STAT.UNSEEN) - unseen0)).toBe(reported.size);
     for (const { lport, rport } of reported.values()) expect(lport === heldPort || rport === heldPort).toBe(true);
+    // With its final counters, read from the freed socket (the planted entries hold none).
+    for (const { lport, sent, received } of reported.values()) {
+      expect(lport === heldPort ? [sent, received] : [sent, received].reverse()).toEqual([0, HELD_BYTES]);
+    }
   });
 });

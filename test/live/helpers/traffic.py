@@ -14,7 +14,8 @@ Modes:
       connect, send P bytes, [wait for a line on stdin], send N, [exit at once], read M,
       close and read to EOF. --thread: all of it from a second thread.
   burst-tcp HOST PORT COUNT   COUNT sequential connections, each sends 1 byte, closes.
-  hold-tcp HOST PORT COUNT    COUNT connections held open until stdin closes.
+  hold-tcp HOST PORT COUNT [--send N]
+      COUNT connections, each sends N bytes, held open until stdin closes.
   refused HOST PORT [--syncnt N]
       connect where nobody answers with a connection; report the errno.
   udp-connected FAMILY        a connected UDP socket A (send/recv) and a peer B.
@@ -154,6 +155,8 @@ def burst_tcp(a):
 
 def hold_tcp(a):
     socks = [socket.create_connection((a.host, a.port)) for _ in range(a.count)]
+    for s in socks:
+        s.sendall(b"h" * a.send)
     say(event="holding", lports=[s.getsockname()[1] for s in socks])
     sys.stdin.read()
     for s in socks:
@@ -268,6 +271,7 @@ def main():
     h.add_argument("host")
     h.add_argument("port", type=int)
     h.add_argument("count", type=int)
+    h.add_argument("--send", type=int, default=0)
     h.set_defaults(fn=hold_tcp)
     r = sub.add_parser("refused")
     r.add_argument("host")
