@@ -879,11 +879,12 @@ static __always_inline int tcp_fresh(const struct sock *sk, __u32 sent, __u32 re
 
 /* Names the current task the owner of a parked socket and publishes it to the snapshot
  * (TRACKED last, see barrier). The flow keeps its open (time and state at ESTABLISHED) and
- * its counters' zero point. `may_insert` (tp_btf callers only: the cookie helper takes the
- * socket there): a socket without an entry is inserted here, owned: a TCP Fast Open child
- * read or written in SYN_RECV (its ESTABLISHED comes later and keeps this one), or an
- * accepted socket whose ESTABLISHED the programs did not see. */
-static __always_inline void name_inbound(const struct sock *sk, int may_insert)
+ * its counters' zero point. A socket without an entry is inserted here, owned: a TCP Fast
+ * Open child read or written in SYN_RECV (its ESTABLISHED comes later and keeps this one),
+ * or an accepted socket whose ESTABLISHED the programs did not see. `from_release`:
+ * cgroup/sock_release's call, whose cookie helper takes its context, not the socket: it
+ * passes the cookie (the tp_btf callers pass 0 and 0). */
+static __always_inline void name_inbound(const struct sock *sk, int from_release, __u64 release_cookie)
 {
 	__u64 key = (__u64)sk;
 	struct ss_tcp_sock *v = bpf_map_lookup_elem(&tcp_socks, &key);
@@ -893,14 +894,16 @@ static __always_inline void name_inbound(const struct sock *sk, int may_insert)
 		__u8 state = kview(struct sock, sk)->__sk_common.skc_state;
 		long err;
 
-		if (may_insert && state == TCP_SYN_RECV) {
+		if (!from_release && state == TCP_SYN_RECV) {
 			start_kept_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
 			nv.open_state = TCP_SYN_RECV;
-		} else if (may_insert && (state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT)) {
+		} else if (state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT) {
 			/* An accepted socket without an entry: its ESTABLISHED went by without
 			 * these programs (bpf/README "Known limits"), or the map was full then
 			 * (counted then). Tracked from here, every byte it has counted its own. */
-			start_whole_flow(&nv, sk, SS_DIR_INBOUND, bpf_get_socket_cookie((void *)sk));
+			__u64 cookie = from_release ? release_cookie : bpf_get_socket_cookie((void *)sk);
+
+			start_whole_flow(&nv, sk, SS_DIR_INBOUND, cookie);
 			nv.open_state = TCP_ESTABLISHED;
 		} else {
 			return;
@@ -943,7 +946,7 @@ static __always_inline void tcp_first_io(const struct sock *sk, int ret, int sen
 		return;
 	if (!tcp_fresh(sk, sending ? n : 0, sending ? 1 : n + 1, !sending))
 		return;
-	name_inbound(sk, 1);
+	name_inbound(sk, 0, 0);
 }
 
 /* ---- UDP ---- */
@@ -1122,7 +1125,7 @@ int on_sock_release(struct bpf_sock *ctx)
 			return 1;
 		if (kview(struct task_struct, bpf_get_current_task_btf())->flags & SS_PF_KTHREAD)
 			return 1;
-		name_inbound(sk, 0);
+		name_inbound(sk, 1, bpf_get_socket_cookie(ctx));
 		return 1;
 	}
 	if (ctx->protocol != IPPROTO_UDP)

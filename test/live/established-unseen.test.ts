@@ -47,7 +47,7 @@ describe.skipIf(!canCapture.ok)(`a TCP ESTABLISHED the programs did not see${ski
     helpers.push(server);
     const client = runTraffic(['client-tcp', '127.0.0.1', String(port), '--send', '5', '--recv', '7', '--wait-stdin']);
     helpers.push(client);
-    const { lport } = await client.next('connected');
+    const lport = (await client.next('connected')).lport as number;
     // What a missed ESTABLISHED leaves: the entry its SYN_SENT made, still connecting.
     const [key, value] = entryOf(socks, (v) => ownerPid(v) === client.pid && v[M.phase.offset] === TCP_PHASE.TRACKED);
     value[M.phase.offset] = TCP_PHASE.CONNECTING;
@@ -74,18 +74,11 @@ describe.skipIf(!canCapture.ok)(`a TCP ESTABLISHED the programs did not see${ski
     expect(brief.close.closeUnseen).toBeUndefined();
   });
 
-  it('inbound: its first read starts the flow, owned by the reader, every byte counted', async () => {
-    const cap = open();
+  /** Deletes the tcp_socks entry of the accepted end of the connection from client port
+   * `lport` to `port`, told from other parked sockets on the host by the ports
+   * recent_flows keeps for its flow id: what a missed ESTABLISHED leaves. */
+  function forgetAccepted(cap: ReturnType<typeof open>, port: number, lport: number): void {
     const socks = cap.obj.map('tcp_socks');
-    const ring = collect(cap);
-    // The server accepts only when told: the connection waits in its accept queue.
-    const { server, port } = await tcpServer('127.0.0.1', ['--expect', '5', '--wait-stdin']);
-    helpers.push(server);
-    const client = runTraffic(['client-tcp', '127.0.0.1', String(port), '--pre', '5', '--wait-stdin']);
-    helpers.push(client);
-    const { lport } = await client.next('connected');
-    // What a missed ESTABLISHED leaves: no entry for the accepted end (told from other
-    // parked sockets on the host by the ports recent_flows keeps for its flow id).
     const recent = cap.obj.map('recent_flows');
     const portsOf = (flowId: number) => {
       const r = recent.lookup(u32(flowId & (RECENT_SLOTS - 1)));
@@ -98,6 +91,18 @@ describe.skipIf(!canCapture.ok)(`a TCP ESTABLISHED the programs did not see${ski
       return ports !== null && ports[0] === port && ports[1] === lport;
     });
     socks.delete(key);
+  }
+
+  it('inbound: its first read starts the flow, owned by the reader, every byte counted', async () => {
+    const cap = open();
+    const ring = collect(cap);
+    // The server accepts only when told: the connection waits in its accept queue.
+    const { server, port } = await tcpServer('127.0.0.1', ['--expect', '5', '--wait-stdin']);
+    helpers.push(server);
+    const client = runTraffic(['client-tcp', '127.0.0.1', String(port), '--pre', '5', '--wait-stdin']);
+    helpers.push(client);
+    const lport = (await client.next('connected')).lport as number;
+    forgetAccepted(cap, port, lport);
     server.send('go');
     client.send('go');
     await client.next('done');
@@ -112,5 +117,28 @@ describe.skipIf(!canCapture.ok)(`a TCP ESTABLISHED the programs did not see${ski
     expect(briefs[0].open.direction).toBe('inbound');
     expect(briefs[0].close.counters.bytesReceived).toBe(5);
     expect(briefs[0].close.counters.bytesSent).toBe(0);
+  });
+
+  it('inbound, closed without a read or a write: its release starts the flow, owned by the closer', async () => {
+    const cap = open();
+    const ring = collect(cap);
+    const { server, port } = await tcpServer('127.0.0.1', ['--close-at-once', '--wait-stdin']);
+    helpers.push(server);
+    const client = runTraffic(['client-tcp', '127.0.0.1', String(port), '--wait-stdin']);
+    helpers.push(client);
+    const lport = (await client.next('connected')).lport as number;
+    forgetAccepted(cap, port, lport);
+    server.send('go');
+    expect((await server.next('closed')).rport).toBe(lport);
+    client.send('go');
+    await client.next('done');
+    ring.drain();
+    ring.close();
+    const briefs = ring.records.filter((r): r is Extract<DecodedRecord, { type: 'flow-brief' }> =>
+      r.type === 'flow-brief' && r.open.lport === port && r.open.rport === lport);
+    expect(briefs.length).toBe(1);
+    expect(briefs[0].open.owner.pid).toBe(server.pid);
+    expect(briefs[0].open.direction).toBe('inbound');
+    expect(briefs[0].close.counters.bytesReceived).toBe(0);
   });
 });
