@@ -912,10 +912,11 @@ static __always_inline void name_inbound(const struct sock *sk, int from_release
 		nv.start_ts = bpf_ktime_get_ns();
 		nv.state = state;
 		err = insert_tcp(key, &nv);
-		if (err && nv.open_state == TCP_SYN_RECV)
-			count_stat(SS_STAT_EVICTED);
-		if (err)
+		if (err) {
+			if (nv.open_state == TCP_SYN_RECV) /* an ESTABLISHED's failed insert was counted */
+				count_stat(SS_STAT_EVICTED);
 			return;
+		}
 		v = bpf_map_lookup_elem(&tcp_socks, &key);
 		if (!v)
 			return;

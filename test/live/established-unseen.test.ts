@@ -27,6 +27,15 @@ function entryOf(socks: BpfMap, match: (value: Buffer) => boolean): [Buffer, Buf
   return found[0];
 }
 
+type BriefRecord = Extract<DecodedRecord, { type: 'flow-brief' }>;
+
+/** The one FLOW_BRIEF between local port `lport` and remote port `rport`. */
+function onlyBrief(records: DecodedRecord[], lport: number, rport: number): BriefRecord {
+  const briefs = records.filter((r): r is BriefRecord => r.type === 'flow-brief' && r.open.lport === lport && r.open.rport === rport);
+  expect(briefs.length).toBe(1);
+  return briefs[0];
+}
+
 describe.skipIf(!canCapture.ok)(`a TCP ESTABLISHED the programs did not see${skipWhy}`, () => {
   const { open, helpers } = kernelCaptureEachTest();
 
@@ -64,7 +73,7 @@ describe.skipIf(!canCapture.ok)(`a TCP ESTABLISHED the programs did not see${ski
       (r.type === 'connect-fail' && r.owner.pid === client.pid)
       || (r.type === 'flow-brief' && r.open.lport === lport && r.open.rport === port));
     expect(mine.map((r) => r.type)).toEqual(['flow-brief']);
-    const brief = mine[0] as Extract<DecodedRecord, { type: 'flow-brief' }>;
+    const brief = mine[0] as BriefRecord;
     expect(brief.open.owner.pid).toBe(client.pid);
     expect(brief.open.direction).toBe('outbound');
     expect(brief.open.state).toBe('ESTABLISHED');
@@ -110,13 +119,11 @@ describe.skipIf(!canCapture.ok)(`a TCP ESTABLISHED the programs did not see${ski
     expect(served.received).toBe(5);
     ring.drain();
     ring.close();
-    const briefs = ring.records.filter((r): r is Extract<DecodedRecord, { type: 'flow-brief' }> =>
-      r.type === 'flow-brief' && r.open.lport === port && r.open.rport === lport);
-    expect(briefs.length).toBe(1);
-    expect(briefs[0].open.owner.pid).toBe(server.pid);
-    expect(briefs[0].open.direction).toBe('inbound');
-    expect(briefs[0].close.counters.bytesReceived).toBe(5);
-    expect(briefs[0].close.counters.bytesSent).toBe(0);
+    const brief = onlyBrief(ring.records, port, lport);
+    expect(brief.open.owner.pid).toBe(server.pid);
+    expect(brief.open.direction).toBe('inbound');
+    expect(brief.close.counters.bytesReceived).toBe(5);
+    expect(brief.close.counters.bytesSent).toBe(0);
   });
 
   it('inbound, closed without a read or a write: its release starts the flow, owned by the closer', async () => {
@@ -134,11 +141,9 @@ describe.skipIf(!canCapture.ok)(`a TCP ESTABLISHED the programs did not see${ski
     await client.next('done');
     ring.drain();
     ring.close();
-    const briefs = ring.records.filter((r): r is Extract<DecodedRecord, { type: 'flow-brief' }> =>
-      r.type === 'flow-brief' && r.open.lport === port && r.open.rport === lport);
-    expect(briefs.length).toBe(1);
-    expect(briefs[0].open.owner.pid).toBe(server.pid);
-    expect(briefs[0].open.direction).toBe('inbound');
-    expect(briefs[0].close.counters.bytesReceived).toBe(0);
+    const brief = onlyBrief(ring.records, port, lport);
+    expect(brief.open.owner.pid).toBe(server.pid);
+    expect(brief.open.direction).toBe('inbound');
+    expect(brief.close.counters.bytesReceived).toBe(0);
   });
 });
