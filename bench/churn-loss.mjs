@@ -59,7 +59,8 @@ for (let rep = 0; rep < Number(values.reps); rep++, port++) {
   // As the capacity section: a moment for the consumer to catch up, then stop.
   await sleep(1000);
   const fin = await finishJsonl(live, 60000);
-  const line = { rep, connections: made.connections, live: countChurnFlows(fin.flows, port), liveLost: fin.stderr.split('\n').filter((l) => /lost/.test(l)).join(' '), liveUnseen: Number(/(\d+) TCP flows closed without/.exec(fin.stderr)?.[1] ?? 0) };
+  const line = { rep, connections: made.connections, live: countChurnFlows(fin.flows, port), liveLost: fin.stderr.split('\n').filter((l) => /lost/.test(l)).join(' '), liveUnseen: Number(/(\d+) TCP flows closed without/.exec(fin.stderr)?.[1] ?? 0),
+    liveOpensUnseen: Number(/(\d+) TCP flows established without/.exec(fin.stderr)?.[1] ?? 0) };
   if (rec) {
     await stop(rec, 'SIGINT', 60000);
     line.recordLost = Number(/(\d+) lost/.exec(rec.err)?.[1] ?? NaN);

@@ -319,7 +319,8 @@ function targets(r) {
   const counterMax = counters.length ? Math.max(...counters) : 0;
   const liveSaid = Math.max(0, ...lostRuns.map(liveLostCount));
   const unseenSaid = lostRuns.reduce((n, x) => n + (x.unseen ?? 0), 0);
-  out.push({ target: `zero lost events at the maximum connection rate (${fmtInt(c?.maxRate)}/s)`, measured: lostMax === null ? 'n/a' : `worst of ${lostRuns.length} runs: ${fmtInt(lostMax)} connections missing; lost events counted up to ${fmtInt(counterMax)} (record's kernel counter) and ${fmtInt(liveSaid)} (live --format jsonl's closing line on stderr)${unseenSaid ? `; ${fmtInt(unseenSaid)} flows reported closed unseen, late (section 2)` : ''}`, verdict: lostMax === null ? 'not measured' : verdict(lostMax === 0 && counterMax === 0 && liveSaid === 0, `${fmtInt(lostMax)} flows missing, ${fmtInt(Math.max(counterMax, liveSaid))} events lost`) });
+  const opensUnseenSaid = lostRuns.reduce((n, x) => n + (x.opensUnseen ?? 0), 0);
+  out.push({ target: `zero lost events at the maximum connection rate (${fmtInt(c?.maxRate)}/s)`, measured: lostMax === null ? 'n/a' : `worst of ${lostRuns.length} runs: ${fmtInt(lostMax)} connections missing; lost events counted up to ${fmtInt(counterMax)} (record's kernel counter) and ${fmtInt(liveSaid)} (live --format jsonl's closing line on stderr)${unseenSaid ? `; ${fmtInt(unseenSaid)} flows reported closed unseen, late (section 2)` : ''}${opensUnseenSaid ? `; ${fmtInt(opensUnseenSaid)} flows reported established unseen, found later (section 2)` : ''}`, verdict: lostMax === null ? 'not measured' : verdict(lostMax === 0 && counterMax === 0 && liveSaid === 0, `${fmtInt(lostMax)} flows missing, ${fmtInt(Math.max(counterMax, liveSaid))} events lost`) });
   for (const mode of ['record', 'jsonl', 'tui']) {
     const big = f?.sizes?.find((s) => s.flows === 100000 && s.mode === mode && !s.failed);
     if (mode === 'record' && !big) continue; // runs before record was measured

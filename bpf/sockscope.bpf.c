@@ -416,6 +416,7 @@ static __always_inline void fill_tcp_open(struct ss_flow_record *r, __u32 type, 
 	r->state = v->open_state;
 	r->seen_at_start = v->seen_at_start;
 	r->latency_us = v->latency_us;
+	r->reason = v->open_unseen ? SS_OPEN_UNSEEN : 0;
 	tuple_from_sk(&r->tuple, sk, IPPROTO_TCP);
 	r->owner = v->owner;
 }
@@ -485,6 +486,7 @@ static __always_inline void start_whole_flow(struct ss_tcp_sock *v, const struct
 	v->base_segs_out = 0;
 	v->base_segs_in = 0;
 	v->base_retrans = 0;
+	v->open_unseen = 1;
 }
 
 /* A connecting socket that closes from a state past its handshake, or (its close unseen
@@ -621,7 +623,7 @@ static __always_inline int report_left_over(const struct sock *sk, struct ss_tcp
 		return 1;
 	fill_tcp_open(&r->flow, SS_REC_FLOW_BRIEF, sk, v);
 	__builtin_memcpy(&r->flow.tuple, &recent->tuple, sizeof(r->flow.tuple));
-	r->flow.reason = SS_CLOSE_UNSEEN;
+	r->flow.reason |= SS_CLOSE_UNSEEN;
 	r->flow.counters = v->counters;
 	r->close_ts = bpf_ktime_get_ns();
 	barrier();

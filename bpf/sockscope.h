@@ -31,11 +31,15 @@ enum ss_direction { SS_DIR_UNKNOWN = 0, SS_DIR_OUTBOUND = 1, SS_DIR_INBOUND = 2 
 /* Why a connect failed; user space maps these to ConnectFailEvent.reason. */
 enum ss_fail_reason { SS_FAIL_CLOSED = 0, SS_FAIL_REFUSED = 1, SS_FAIL_RESET = 2, SS_FAIL_TIMEOUT = 3, SS_FAIL_UNREACHABLE = 4 };
 
-/* `reason` of a FLOW_CLOSE or FLOW_BRIEF: 0 the programs saw the socket close;
- * SS_CLOSE_UNSEEN they did not (the kernel skipped them, bpf/README "Known limits"): the
- * flow's entry was found left behind when a new socket got its address, and the record
- * was written then (close time: then; counters: as the last snapshot read them). */
+/* `reason` of a FLOW_OPEN, FLOW_CLOSE or FLOW_BRIEF: flags, 0 when the programs saw the
+ * socket open and close (the kernel skipped them otherwise, bpf/README "Known limits").
+ * SS_CLOSE_UNSEEN (close, brief): the flow's entry was found left behind when a new socket
+ * got its address, or freed, and the record was written then (close time: then).
+ * SS_OPEN_UNSEEN (open, brief): its ESTABLISHED went by unseen; the flow was found at its
+ * close (outbound) or its first send, receive or release (inbound): every byte its socket
+ * counted is the flow's, its connect latency unknown. */
 #define SS_CLOSE_UNSEEN 1
+#define SS_OPEN_UNSEEN 2
 
 /* Index into the per-CPU `stats` array. */
 /* SS_STAT_LOST counts records the full ring could not take and closes never seen (an
@@ -91,7 +95,7 @@ struct ss_flow_record {
 	__u64 cookie;      /* socket cookie */
 	__u8 direction;    /* enum ss_direction */
 	__u8 state;        /* TCP state number (0 for UDP) */
-	__u8 reason;       /* enum ss_fail_reason (CONNECT_FAIL) */
+	__u8 reason;       /* enum ss_fail_reason (CONNECT_FAIL); SS_*_UNSEEN flags (flows) */
 	__u8 seen_at_start;
 	__u32 latency_us;  /* connect latency (open) or SYN -> failure (connect-fail) */
 	struct ss_tuple tuple;
@@ -167,7 +171,8 @@ struct ss_tcp_sock {
 	__u64 snap_ts;
 	__u32 latency_us;  /* connect latency (outbound), for the open */
 	__u8 open_state;   /* TCP state when the flow opened, for the open */
-	__u8 _pad[3];
+	__u8 open_unseen;  /* its ESTABLISHED went by unseen (SS_OPEN_UNSEEN), for the open */
+	__u8 _pad[2];
 	__u32 slot;        /* index in live_slots/slot_keys (SS_NO_SLOT: none was free) */
 	__u32 reported;    /* a left-over: 0 until one program took its report (atomic fetch-add) */
 };

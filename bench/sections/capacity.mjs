@@ -106,7 +106,8 @@ export async function runCapacity(ctx) {
         bpf: delta(bpf0, bpf1, progs), wall,
         // The main thread (which drains the ring): time on a CPU and time runnable but waiting for one.
         mainRanMs: (sched1.runNs - sched0.runNs) / 1e6, mainWaitedMs: (sched1.waitNs - sched0.waitNs) / 1e6,
-        stderrLost: lostMentions(fin.stderr), unseen: Number(/(\d+) TCP flows closed without/.exec(fin.stderr ?? '')?.[1] ?? 0), info, fileBytes, events, lostCounter, failed: reason,
+        stderrLost: lostMentions(fin.stderr), unseen: Number(/(\d+) TCP flows closed without/.exec(fin.stderr ?? '')?.[1] ?? 0),
+        opensUnseen: Number(/(\d+) TCP flows established without/.exec(fin.stderr ?? '')?.[1] ?? 0), info, fileBytes, events, lostCounter, failed: reason,
       };
       result.runs.push(run1);
       log(`capacity: ${mode}: ${r.connections} connections at ${Math.round(r.rate)}/s; sockscope reported ${counted.outbound} out / ${counted.inbound} in; cpu ${run1.cpuPct.toFixed(1)}%${reason ? `; ${reason}` : ''}`);

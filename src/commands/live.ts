@@ -157,7 +157,10 @@ async function runJsonl(opts: LiveOptions): Promise<number> {
   for (let r = pending ? await pending : null; r && !r.done; r = await iterator.next()) await out.apply(r.value);
   await out.finish();
   // Nothing is lost silently: the JSON lines are flows only, so say it on stderr.
-  const { lost, evicted, closesUnseen } = out.state.totals;
+  const { lost, evicted, closesUnseen, opensUnseen } = out.state.totals;
+  if (opensUnseen > 0) {
+    process.stderr.write(`sockscope: ${opensUnseen} TCP flows established without the kernel programs seeing it (bpf/README "Known limits"): each is listed from when it was found, with every byte, its connect latency unknown\n`);
+  }
   if (closesUnseen > 0) {
     process.stderr.write(`sockscope: ${closesUnseen} TCP flows closed without the kernel programs seeing it (bpf/README "Known limits"): each is listed closed at the time it was found, with the counters last read\n`);
   }

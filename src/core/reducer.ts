@@ -138,6 +138,7 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       evicted: 0,
       connectFailures: 0,
       closesUnseen: 0,
+      opensUnseen: 0,
       throughputHistory: [],
     },
     ticks: 0,
@@ -369,6 +370,7 @@ function openFlow(s: State, e: FlowOpenEvent, listed = true): number {
     if (existing !== undefined) removeFlow(s, existing);
   }
   if (flows.size >= s.options.maxFlows) evictOne(s);
+  if (e.openUnseen) s.totals.opensUnseen++;
   const ownerPid = e.owner.pid;
   let pid = ownerPid === book.lastPid ? book.lastPidFlows : undefined;
   if (pid === undefined) {
@@ -467,6 +469,7 @@ export function applyBrief(state: CoreState, open: FlowOpenEvent, close: FlowClo
     if (open.flowId > book.maxFlowId) book.maxFlowId = open.flowId;
     book.newFlowsSinceTick++;
     if (close.closeUnseen) s.totals.closesUnseen++;
+    if (open.openUnseen) s.totals.opensUnseen++;
     noteOwnerOnce(s, open.owner);
     atOnce(open, close);
     return;

@@ -84,6 +84,8 @@ export interface Totals {
   connectFailures: number;
   /** TCP flows closed with closeUnseen (their close reported late, when found). */
   closesUnseen: number;
+  /** TCP flows opened with openUnseen (their ESTABLISHED unseen, found later). */
+  opensUnseen: number;
   /** Total throughput (tx + rx bytes/s) per interval, newest last, bounded. */
   throughputHistory: number[];
 }

@@ -33,8 +33,11 @@ export function tcpStateName(n: number): string {
 
 const DIRECTIONS: Direction[] = ['unknown', 'outbound', 'inbound'];
 const FAIL_REASONS: ConnectFailEvent['reason'][] = ['closed', 'refused', 'reset', 'timeout', 'unreachable'];
-/** `reason` of a FLOW_CLOSE or FLOW_BRIEF whose close the programs did not see (SS_CLOSE_UNSEEN). */
+/** Flags in `reason` of a flow record (bpf/sockscope.h): a close (FLOW_CLOSE, FLOW_BRIEF)
+ * the programs did not see (SS_CLOSE_UNSEEN), an open (FLOW_OPEN, FLOW_BRIEF) whose
+ * ESTABLISHED they did not see (SS_OPEN_UNSEEN). */
 const CLOSE_UNSEEN = 1;
+const OPEN_UNSEEN = 2;
 
 // Under connection churn every record passes through here: plain reads at offsets, no
 // BigInt and no subarray (each a heap object) on the way. Bytes are read as array
@@ -424,7 +427,7 @@ function decodeStateRecord(b: Buffer, o: number): AppEvent {
 function briefClose(b: Buffer, o: number, open: FlowOpenEvent): FlowCloseEvent {
   const counters = decodeCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto);
   const close: FlowCloseEvent = { type: 'flow-close', ts: u64(b, o, BRIEF_RECORD.members.close_ts), flowId: open.flowId, counters };
-  if (u8(b, o, FLOW_RECORD.members.reason) === CLOSE_UNSEEN) close.closeUnseen = true;
+  if ((u8(b, o, FLOW_RECORD.members.reason) & CLOSE_UNSEEN) !== 0) close.closeUnseen = true;
   return close;
 }
 
@@ -438,7 +441,7 @@ function decodeFlowRecord(b: Buffer, o: number, type: number): AppEvent {
   if (type === REC.FLOW_CLOSE) {
     // Only TCP sends FLOW_CLOSE (UDP flows close from the maps): no tuple or owner needed.
     const close: FlowCloseEvent = { type: 'flow-close', ts, flowId, counters: decodeCounters(b, o + m.counters.offset, proto) };
-    if (u8(b, o, m.reason) === CLOSE_UNSEEN) close.closeUnseen = true;
+    if ((u8(b, o, m.reason) & CLOSE_UNSEEN) !== 0) close.closeUnseen = true;
     return close;
   }
   const owner = decodeOwner(b, o + m.owner.offset);
@@ -469,6 +472,7 @@ function decodeFlowRecord(b: Buffer, o: number, type: number): AppEvent {
     connectLatencyUs: proto === 'tcp' && direction === 'outbound' && latencyUs > 0 ? latencyUs : null,
     seenAtStart: u8(b, o, m.seen_at_start) !== 0,
   };
+  if ((u8(b, o, m.reason) & OPEN_UNSEEN) !== 0) open.openUnseen = true;
   return open;
 }
 
@@ -495,7 +499,7 @@ export function flowRecordScratch(): FlowRecordScratch {
 /** The scratch close of the record at `o` marked closeUnseen as the record says (the mark
  * of an earlier record taken off: rare, so the shape change is too). */
 function markUnseen(b: Buffer, o: number, close: FlowCloseEvent): void {
-  if (u8(b, o, FLOW_RECORD.members.reason) === CLOSE_UNSEEN) close.closeUnseen = true;
+  if ((u8(b, o, FLOW_RECORD.members.reason) & CLOSE_UNSEEN) !== 0) close.closeUnseen = true;
   else if (close.closeUnseen) delete close.closeUnseen;
 }
 
@@ -613,6 +617,9 @@ function fillOpen(b: Buffer, o: number, e: FlowOpenEvent): FlowOpenEvent {
   e.state = proto === 'udp' ? 'open' : tcpStateName(u8(b, o, m.state));
   e.connectLatencyUs = proto === 'tcp' && direction === 'outbound' && latencyUs > 0 ? latencyUs : null;
   e.seenAtStart = u8(b, o, m.seen_at_start) !== 0;
+  // As markUnseen: rare, so the shape change is too.
+  if ((u8(b, o, m.reason) & OPEN_UNSEEN) !== 0) e.openUnseen = true;
+  else if (e.openUnseen) delete e.openUnseen;
   return e;
 }
 

@@ -52,6 +52,11 @@ export interface FlowOpenEvent extends Tuple {
   state: string; // 'open' for UDP, TCP state name otherwise
   connectLatencyUs: number | null; // outbound TCP: SYN sent -> ESTABLISHED
   seenAtStart: boolean;
+  /** Present (true) when the kernel programs did not see the TCP connection established
+   * (bpf/README "Known limits"): the flow was found at its close (outbound) or at its first
+   * send, receive or release (inbound), with every byte its socket counted; connectLatencyUs
+   * is null. */
+  openUnseen?: true;
 }
 
 /** A TCP state change of a known flow (not the open or the close). */

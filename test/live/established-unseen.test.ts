@@ -81,6 +81,9 @@ describe.skipIf(!canCapture.ok)(`a TCP ESTABLISHED the programs did not see${ski
     expect(brief.close.counters.bytesSent).toBe(5);
     expect(brief.close.counters.bytesReceived).toBe(7);
     expect(brief.close.closeUnseen).toBeUndefined();
+    expect(brief.open.openUnseen).toBe(true);
+    // The server's end, whose ESTABLISHED was seen, carries no such mark.
+    expect(onlyBrief(ring.records, port, lport).open.openUnseen).toBeUndefined();
   });
 
   /** Deletes the tcp_socks entry of the accepted end of the connection from client port
@@ -124,6 +127,7 @@ describe.skipIf(!canCapture.ok)(`a TCP ESTABLISHED the programs did not see${ski
     expect(brief.open.direction).toBe('inbound');
     expect(brief.close.counters.bytesReceived).toBe(5);
     expect(brief.close.counters.bytesSent).toBe(0);
+    expect(brief.open.openUnseen).toBe(true);
   });
 
   it('inbound, closed without a read or a write: its release starts the flow, owned by the closer', async () => {
@@ -145,5 +149,6 @@ describe.skipIf(!canCapture.ok)(`a TCP ESTABLISHED the programs did not see${ski
     expect(brief.open.owner.pid).toBe(server.pid);
     expect(brief.open.direction).toBe('inbound');
     expect(brief.close.counters.bytesReceived).toBe(0);
+    expect(brief.open.openUnseen).toBe(true);
   });
 });

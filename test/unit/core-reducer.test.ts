@@ -225,6 +225,25 @@ describe('reducer', () => {
     expect(s.totals.closesUnseen).toBe(2);
   });
 
+  it('counts the opens the kernel programs did not see (openUnseen): a flow-open, a brief, and a brief written at once', () => {
+    const zero = { bytesSent: 0, bytesReceived: 0, packetsSent: 0, packetsReceived: 0, retransmits: 0, srttUs: 0 };
+    const unseen = (flowId: number, ts: number) => ({ ...(open(flowId, ts) as FlowOpenEvent), openUnseen: true as const });
+    const s = createCoreState();
+    applyBatch(s, [open(1, 1), unseen(2, 2)]);
+    expect(s.totals.opensUnseen).toBe(1);
+    applyBrief(s, open(3, 3), { type: 'flow-close', ts: 4, flowId: 3, counters: zero });
+    applyBrief(s, unseen(4, 5), { type: 'flow-close', ts: 6, flowId: 4, counters: zero });
+    expect(s.totals.opensUnseen).toBe(2);
+    // CoreOptions.onBriefDone: the brief never enters the state, and is still counted.
+    const done: number[] = [];
+    const atOnce = createCoreState({ onBriefDone: (o) => done.push(o.flowId) });
+    applyEvent(atOnce, tick(1));
+    // An owner with no cgroup: no fact about it may still come.
+    applyBrief(atOnce, { ...unseen(5, 2), owner: { ...owner, cgroupId: 0 } }, { type: 'flow-close', ts: 3, flowId: 5, counters: zero });
+    expect(done).toEqual([5]);
+    expect(atOnce.totals.opensUnseen).toBe(1);
+  });
+
   it('counts a connect failure without making it a flow', () => {
     const s = createCoreState();
     applyEvent(s, { type: 'connect-fail', ts: 5, owner, proto: 'tcp', family: 4, laddr: '127.0.0.1', lport: 1, raddr: '127.0.0.1', rport: 9, reason: 'refused', latencyUs: 40 });

@@ -132,6 +132,34 @@ describe('decodeRecord: process and cgroup records', () => {
     expect(marks).toEqual([true, true, undefined]);
   });
 
+  it('a FLOW_BRIEF or FLOW_OPEN with the SS_OPEN_UNSEEN flag: a flow-open marked openUnseen, beside SS_CLOSE_UNSEEN', () => {
+    const brief = Buffer.alloc(BRIEF_RECORD.size);
+    put(brief, FLOW_RECORD.members.type, REC.FLOW_BRIEF);
+    put(brief, FLOW_RECORD.members.flow_id, 80);
+    put(brief, FLOW_RECORD.members.reason, 2);
+    const onlyOpen = decodeRecord(brief) as { open: object; close: object };
+    expect(onlyOpen.open).toMatchObject({ type: 'flow-open', flowId: 80, openUnseen: true });
+    expect(onlyOpen.close).not.toHaveProperty('closeUnseen');
+    put(brief, FLOW_RECORD.members.reason, 3);
+    expect(decodeRecord(brief)).toMatchObject({ open: { openUnseen: true }, close: { closeUnseen: true } });
+    const open = Buffer.alloc(FLOW_RECORD.size);
+    put(open, FLOW_RECORD.members.type, REC.FLOW_OPEN);
+    put(open, FLOW_RECORD.members.flow_id, 81);
+    put(open, FLOW_RECORD.members.reason, 2);
+    expect(decodeRecord(open)).toMatchObject({ type: 'flow-open', flowId: 81, openUnseen: true });
+    put(open, FLOW_RECORD.members.reason, 0);
+    expect(decodeRecord(open)).not.toHaveProperty('openUnseen');
+    // The scratch decoder: the mark, then off again for the next record.
+    const scratch = flowRecordScratch();
+    const marks: unknown[] = [];
+    const take = (e: { type: string; openUnseen?: true }) => { if (e.type === 'flow-open') marks.push(e.openUnseen); };
+    decodeFlowRecordWith(brief, 0, brief.length, scratch, () => {}, (o) => marks.push(o.openUnseen));
+    decodeFlowRecordWith(open, 0, open.length, scratch, take);
+    put(open, FLOW_RECORD.members.reason, 2);
+    decodeFlowRecordWith(open, 0, open.length, scratch, take);
+    expect(marks).toEqual([true, undefined, true]);
+  });
+
   it('a FLOW_OWNER record: the flow id, the time it was named and its owner', () => {
     const b = Buffer.alloc(FLOW_RECORD.size);
     const m = FLOW_RECORD.members;
