@@ -129,7 +129,8 @@ let lastDotted = '255.255.255.255';
 
 function dotted(b: Buffer, o: number): string {
   // Signed: an unsigned key >= 2^31 (any address from 128.0.0.0) is a heap number per call.
-  const key = b.readInt32BE(o);
+  // Read as bytes: readInt32BE's argument checks kept it from being inlined.
+  const key = (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
   if (key === lastDottedKey) return lastDotted;
   let s = dottedCache.get(key);
   if (s === undefined) {
@@ -526,7 +527,9 @@ export function decodeFlowRecordWith(
       const open = fillOpen(b, o, s.open);
       const close = s.close;
       if (brief !== undefined) {
-        close.ts = u64(b, o, BRIEF_RECORD.members.close_ts);
+        const at = o + BRIEF_RECORD.members.close_ts.offset;
+        const v = viewOf(b);
+        close.ts = v.getUint32(at + 4, true) * 4294967296 + v.getUint32(at, true);
         close.flowId = open.flowId;
         fillCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto, close.counters);
         markUnseen(b, o, close);
@@ -573,16 +576,35 @@ export function decodeFlowRecordWith(
   }
 }
 
+/** A DataView of the last buffer a record was filled from: one load per field where
+ * reading a u32 byte by byte was four loads and their bounds checks (the fills below are
+ * most of decoding a record). */
+let viewed: Uint8Array | null = null;
+let view = new DataView(new ArrayBuffer(0));
+
+function viewOf(b: Uint8Array): DataView {
+  if (b !== viewed) {
+    view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    viewed = b;
+  }
+  return view;
+}
+
 /** decodeCounters into `c`. */
 function fillCounters(b: Buffer, base: number, proto: 'tcp' | 'udp', c: FlowCounters): void {
   const m = COUNTERS.members;
+  const v = viewOf(b);
   const tcp = proto === 'tcp';
-  c.bytesSent = u64(b, base, m.bytes_sent);
-  c.bytesReceived = u64(b, base, m.bytes_received);
-  c.packetsSent = u64(b, base, m.packets_sent);
-  c.packetsReceived = u64(b, base, m.packets_received);
-  c.retransmits = tcp ? u32(b, base, m.retransmits) : null;
-  c.srttUs = tcp ? u32(b, base, m.srtt_us) : null;
+  let at = base + m.bytes_sent.offset;
+  c.bytesSent = v.getUint32(at + 4, true) * 4294967296 + v.getUint32(at, true);
+  at = base + m.bytes_received.offset;
+  c.bytesReceived = v.getUint32(at + 4, true) * 4294967296 + v.getUint32(at, true);
+  at = base + m.packets_sent.offset;
+  c.packetsSent = v.getUint32(at + 4, true) * 4294967296 + v.getUint32(at, true);
+  at = base + m.packets_received.offset;
+  c.packetsReceived = v.getUint32(at + 4, true) * 4294967296 + v.getUint32(at, true);
+  c.retransmits = tcp ? v.getUint32(base + m.retransmits.offset, true) : null;
+  c.srttUs = tcp ? v.getUint32(base + m.srtt_us.offset, true) : null;
 }
 
 /** decodeFlowRecord's flow-open of the record at `o`, written into `e`. */
@@ -595,23 +617,22 @@ function fillOpen(b: Buffer, o: number, e: FlowOpenEvent): FlowOpenEvent {
   const localV4 = isV4At(b, t + TUPLE.members.laddr.offset, fam);
   const family = tupleFamily(isV4At(b, t + TUPLE.members.raddr.offset, fam), localV4, raddr);
   const direction = DIRECTIONS[u8(b, o, m.direction)] ?? 'unknown';
-  const latencyUs = u32(b, o, m.latency_us);
+  const v = viewOf(b);
+  const latencyUs = v.getUint32(o + m.latency_us.offset, true);
   // u64 written out here: fillOpen is inlined into its caller and u64 then was not, so
   // each of these came back as a new heap number (a sampling heap profile of
   // `live --format jsonl` under churn).
   const ts = o + m.ts.offset;
-  e.ts = ((b[ts + 4] | (b[ts + 5] << 8) | (b[ts + 6] << 16)) + b[ts + 7] * 0x1000000) * 4294967296 +
-    ((b[ts] | (b[ts + 1] << 8) | (b[ts + 2] << 16)) + b[ts + 3] * 0x1000000);
-  e.flowId = u32(b, o, m.flow_id);
+  e.ts = v.getUint32(ts + 4, true) * 4294967296 + v.getUint32(ts, true);
+  e.flowId = v.getUint32(o + m.flow_id.offset, true);
   const ck = o + m.cookie.offset;
-  e.cookie = ((b[ck + 4] | (b[ck + 5] << 8) | (b[ck + 6] << 16)) + b[ck + 7] * 0x1000000) * 4294967296 +
-    ((b[ck] | (b[ck + 1] << 8) | (b[ck + 2] << 16)) + b[ck + 3] * 0x1000000);
+  e.cookie = v.getUint32(ck + 4, true) * 4294967296 + v.getUint32(ck, true);
   e.proto = proto;
   e.family = family;
   e.laddr = localText(addrAt(b, t + TUPLE.members.laddr.offset, fam), localV4, family);
-  e.lport = u16(b, t, TUPLE.members.lport);
+  e.lport = v.getUint16(t + TUPLE.members.lport.offset, true);
   e.raddr = raddr;
-  e.rport = u16(b, t, TUPLE.members.rport);
+  e.rport = v.getUint16(t + TUPLE.members.rport.offset, true);
   e.direction = direction;
   e.owner = decodeOwner(b, o + m.owner.offset);
   e.state = proto === 'udp' ? 'open' : tcpStateName(u8(b, o, m.state));
