@@ -580,9 +580,9 @@ export function decodeFlowRecordWith(
  * reading a u32 byte by byte was four loads and their bounds checks (the fills below are
  * most of decoding a record). */
 let viewed: Uint8Array | null = null;
-let view = new DataView(new ArrayBuffer(0));
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
-function viewOf(b: Uint8Array): DataView {
+function viewOf(b: Uint8Array): DataView<ArrayBufferLike> {
   if (b !== viewed) {
     view = new DataView(b.buffer, b.byteOffset, b.byteLength);
     viewed = b;
