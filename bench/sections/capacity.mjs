@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { summarizeProfile } from '../profile/summarize.mjs';
 import path from 'node:path';
-import { run, start, stop, treePids, cpuSeconds, threadCpuSeconds, mainThreadSchedstat, bpfObjects, sleep } from '../lib/proc.mjs';
+import { run, start, stop, treePids, cpuSeconds, threadRunSeconds, mainThreadSchedstat, bpfObjects, sleep } from '../lib/proc.mjs';
 import { snapshot, delta } from '../lib/bpfstats.mjs';
 import { sockscopePaths, waitForBpf, finishJsonl, replayJsonl, firstLine, lostMentions } from '../lib/sockscope.mjs';
 import { summary } from '../lib/stats.mjs';
@@ -137,12 +137,16 @@ export async function runCapacity(ctx) {
 // seconds include V8 compiling sockscope's hot code (a cost a long-running sockscope pays
 // once): here a warm-up churn runs first, then a longer one is measured, per thread
 // (main thread; V8's helper threads for GC and compilation), up to 1 s after it ends so
-// that the ring's backlog is drained within the measurement.
+// that the ring's backlog is drained within the measurement. Four repetitions, the
+// scheduler's ns run times: with two, of 10 ms ticks, one slow spell of this VM moved the
+// reported median by a third (2026-11-29: 2.76 and 3.11 µs per connection for
+// `live --format jsonl` in the full bench, 1.51-2.20 in six runs of bench/live-steady.mjs
+// right after it).
 async function steadyCpu(ctx, nextPort, clients) {
   const { node, nodeArgs } = sockscopePaths(ctx.repoDir);
   const warm = ctx.opts.quick ? 1 : 5, measured = ctx.opts.quick ? 2 : 15;
   const out = { warmSeconds: warm, seconds: measured, runs: [] };
-  for (let rep = 0; rep < (ctx.opts.quick ? 1 : 2); rep++) {
+  for (let rep = 0; rep < (ctx.opts.quick ? 1 : 4); rep++) {
     for (const mode of ['record', 'live']) {
       const args = mode === 'live' ? [...nodeArgs, 'live', '--format', 'jsonl'] : [...nodeArgs, 'record', '-o', path.join(ctx.workDir, `steady-${rep}.ssrec`)];
       const child = start(node, args, { name: `sockscope ${mode} (steady)`, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -154,10 +158,10 @@ async function steadyCpu(ctx, nextPort, clients) {
       }
       await churn(ctx, nextPort(), warm, clients);
       await sleep(1000);
-      const t0 = threadCpuSeconds(child.pid);
+      const t0 = threadRunSeconds(child.pid);
       const r = await churn(ctx, nextPort(), measured, clients);
       await sleep(1000);
-      const t1 = threadCpuSeconds(child.pid);
+      const t1 = threadRunSeconds(child.pid);
       await stop(child, 'SIGINT', 60000);
       const us = (sec) => (sec / r.connections) * 1e6;
       const run1 = { rep, mode, rate: r.rate, connections: r.connections, usMain: us(t1.main - t0.main), usOthers: us(t1.others - t0.others), usTotal: us(t1.total - t0.total) };

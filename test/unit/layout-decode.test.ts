@@ -132,6 +132,54 @@ describe('decodeRecord: process and cgroup records', () => {
     expect(marks).toEqual([true, true, undefined]);
   });
 
+  it('the scratch decoder gives decodeRecord\'s values, 64-bit ones whole, for records at any offset of any buffer', () => {
+    // Fields read through a DataView of the record's buffer (kept per buffer): records
+    // placed at odd offsets in two pools whose memory starts inside a larger ArrayBuffer.
+    const brief = (flowId: number, big: bigint): Buffer => {
+      const b = Buffer.alloc(BRIEF_RECORD.size);
+      const m = FLOW_RECORD.members;
+      put(b, m.type, REC.FLOW_BRIEF);
+      put(b, m.flow_id, flowId);
+      put(b, m.ts, big + 1n);
+      put(b, m.cookie, big + 2n);
+      put(b, m.direction, 1);
+      put(b, m.state, 1);
+      put(b, m.latency_us, 0xfffffff0);
+      put(b, at(m.tuple, TUPLE.members.laddr), Buffer.from([10, 1, 2, 3]));
+      put(b, at(m.tuple, TUPLE.members.raddr), Buffer.from([192, 168, 200, 254]));
+      put(b, at(m.tuple, TUPLE.members.lport), 65535);
+      put(b, at(m.tuple, TUPLE.members.rport), 443);
+      put(b, at(m.tuple, TUPLE.members.family), 2);
+      put(b, at(m.tuple, TUPLE.members.proto), 6);
+      put(b, at(m.owner, OWNER.members.tgid), 77);
+      const c = COUNTERS.members;
+      put(b, at(m.counters, c.bytes_sent), big + 3n);
+      put(b, at(m.counters, c.bytes_received), (1n << 40n) + 5n);
+      put(b, at(m.counters, c.packets_sent), 0xffffffffn);
+      put(b, at(m.counters, c.packets_received), 1n << 32n);
+      put(b, at(m.counters, c.retransmits), 0x80000001);
+      put(b, at(m.counters, c.srtt_us), 12);
+      put(b, BRIEF_RECORD.members.close_ts, big + 4n);
+      return b;
+    };
+    const records = [brief(1, (1n << 52n) + 123n), brief(0xfffffffe, 5_000_000_000n), brief(3, 0n)];
+    for (const shift of [0, 1, 3, 6]) {
+      const pool = Buffer.from(new ArrayBuffer(4096)).subarray(8 + shift, 8 + shift + 3 * BRIEF_RECORD.size);
+      records.forEach((r, i) => r.copy(pool, i * BRIEF_RECORD.size));
+      const scratch = flowRecordScratch();
+      records.forEach((r, i) => {
+        const expected = decodeRecord(r) as { open: object; close: object };
+        let seen: unknown = null;
+        decodeFlowRecordWith(pool, i * BRIEF_RECORD.size, BRIEF_RECORD.size, scratch, () => {}, (o, c) => {
+          seen = { open: { ...o }, close: { ...c, counters: { ...c.counters } } };
+        });
+        expect(seen).toEqual({ open: expected.open, close: expected.close });
+        // Another buffer between two records of this one: the view follows the buffer.
+        decodeFlowRecordWith(r, 0, r.length, scratch, () => {}, () => {});
+      });
+    }
+  });
+
   it('a FLOW_BRIEF or FLOW_OPEN with the SS_OPEN_UNSEEN flag: a flow-open marked openUnseen, beside SS_CLOSE_UNSEEN', () => {
     const brief = Buffer.alloc(BRIEF_RECORD.size);
     put(brief, FLOW_RECORD.members.type, REC.FLOW_BRIEF);
