@@ -525,24 +525,19 @@ export function decodeFlowRecordWith(
     case REC.FLOW_BRIEF: {
       if (length < BRIEF_RECORD.size) return false;
       const open = fillOpen(b, o, s.open);
+      // The close is its own scratch object: filled before the open is applied.
       const close = s.close;
+      const at = o + BRIEF_RECORD.members.close_ts.offset;
+      const v = viewOf(b);
+      close.ts = v.getUint32(at + 4, true) * 4294967296 + v.getUint32(at, true);
+      close.flowId = open.flowId;
+      fillCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto, close.counters);
+      markUnseen(b, o, close);
       if (brief !== undefined) {
-        const at = o + BRIEF_RECORD.members.close_ts.offset;
-        const v = viewOf(b);
-        close.ts = v.getUint32(at + 4, true) * 4294967296 + v.getUint32(at, true);
-        close.flowId = open.flowId;
-        fillCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto, close.counters);
-        markUnseen(b, o, close);
         brief(open, close);
         return true;
       }
       fn(open);
-      // Read after the open was applied: `fn` may not keep `open`, but its fields are the
-      // record's until the next fill.
-      close.ts = u64(b, o, BRIEF_RECORD.members.close_ts);
-      close.flowId = open.flowId;
-      fillCounters(b, o + FLOW_RECORD.members.counters.offset, open.proto, close.counters);
-      markUnseen(b, o, close);
       fn(close);
       return true;
     }
@@ -619,9 +614,9 @@ function fillOpen(b: Buffer, o: number, e: FlowOpenEvent): FlowOpenEvent {
   const direction = DIRECTIONS[u8(b, o, m.direction)] ?? 'unknown';
   const v = viewOf(b);
   const latencyUs = v.getUint32(o + m.latency_us.offset, true);
-  // u64 written out here: fillOpen is inlined into its caller and u64 then was not, so
-  // each of these came back as a new heap number (a sampling heap profile of
-  // `live --format jsonl` under churn).
+  // The two halves of each u64 read here, not through a helper: fillOpen is inlined into
+  // its caller and u64 then was not, so each of these came back as a new heap number (a
+  // sampling heap profile of `live --format jsonl` under churn).
   const ts = o + m.ts.offset;
   e.ts = v.getUint32(ts + 4, true) * 4294967296 + v.getUint32(ts, true);
   e.flowId = v.getUint32(o + m.flow_id.offset, true);

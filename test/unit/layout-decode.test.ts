@@ -14,6 +14,15 @@ function put(b: Buffer, fld: Field, v: number | bigint | string | Buffer): void 
   else b.writeUInt8(Number(v), fld.offset);
 }
 
+/** A flow record of `type` (its size) with only its flow id and `reason` flags set. */
+function flaggedRecord(type: number, flowId: number, reason: number): Buffer {
+  const b = Buffer.alloc(type === REC.FLOW_BRIEF ? BRIEF_RECORD.size : FLOW_RECORD.size);
+  put(b, FLOW_RECORD.members.type, type);
+  put(b, FLOW_RECORD.members.flow_id, flowId);
+  put(b, FLOW_RECORD.members.reason, reason);
+  return b;
+}
+
 /** A field of a struct nested at `base`. */
 const at = (base: Field, fld: Field): Field => ({ offset: base.offset + fld.offset, size: fld.size });
 
@@ -109,16 +118,10 @@ describe('decodeRecord: process and cgroup records', () => {
   });
 
   it('a FLOW_BRIEF or FLOW_CLOSE with reason SS_CLOSE_UNSEEN: a flow-close marked closeUnseen', () => {
-    const brief = Buffer.alloc(BRIEF_RECORD.size);
-    put(brief, FLOW_RECORD.members.type, REC.FLOW_BRIEF);
-    put(brief, FLOW_RECORD.members.flow_id, 78);
-    put(brief, FLOW_RECORD.members.reason, 1);
+    const brief = flaggedRecord(REC.FLOW_BRIEF, 78, 1);
     put(brief, BRIEF_RECORD.members.close_ts, 3_000n);
     expect(decodeRecord(brief)).toMatchObject({ type: 'flow-brief', close: { type: 'flow-close', ts: 3000, flowId: 78, closeUnseen: true } });
-    const close = Buffer.alloc(FLOW_RECORD.size);
-    put(close, FLOW_RECORD.members.type, REC.FLOW_CLOSE);
-    put(close, FLOW_RECORD.members.flow_id, 79);
-    put(close, FLOW_RECORD.members.reason, 1);
+    const close = flaggedRecord(REC.FLOW_CLOSE, 79, 1);
     expect(decodeRecord(close)).toMatchObject({ type: 'flow-close', flowId: 79, closeUnseen: true });
     put(close, FLOW_RECORD.members.reason, 0);
     expect(decodeRecord(close)).not.toHaveProperty('closeUnseen');
@@ -181,19 +184,13 @@ describe('decodeRecord: process and cgroup records', () => {
   });
 
   it('a FLOW_BRIEF or FLOW_OPEN with the SS_OPEN_UNSEEN flag: a flow-open marked openUnseen, beside SS_CLOSE_UNSEEN', () => {
-    const brief = Buffer.alloc(BRIEF_RECORD.size);
-    put(brief, FLOW_RECORD.members.type, REC.FLOW_BRIEF);
-    put(brief, FLOW_RECORD.members.flow_id, 80);
-    put(brief, FLOW_RECORD.members.reason, 2);
+    const brief = flaggedRecord(REC.FLOW_BRIEF, 80, 2);
     const onlyOpen = decodeRecord(brief) as { open: object; close: object };
     expect(onlyOpen.open).toMatchObject({ type: 'flow-open', flowId: 80, openUnseen: true });
     expect(onlyOpen.close).not.toHaveProperty('closeUnseen');
     put(brief, FLOW_RECORD.members.reason, 3);
     expect(decodeRecord(brief)).toMatchObject({ open: { openUnseen: true }, close: { closeUnseen: true } });
-    const open = Buffer.alloc(FLOW_RECORD.size);
-    put(open, FLOW_RECORD.members.type, REC.FLOW_OPEN);
-    put(open, FLOW_RECORD.members.flow_id, 81);
-    put(open, FLOW_RECORD.members.reason, 2);
+    const open = flaggedRecord(REC.FLOW_OPEN, 81, 2);
     expect(decodeRecord(open)).toMatchObject({ type: 'flow-open', flowId: 81, openUnseen: true });
     put(open, FLOW_RECORD.members.reason, 0);
     expect(decodeRecord(open)).not.toHaveProperty('openUnseen');
