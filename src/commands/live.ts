@@ -17,8 +17,8 @@ standard output is not a terminal, it prints one JSON object per flow seen, in i
 state: a closed flow 2 s after it closed (up to 10 s while its owner's cgroup or container
 name is being resolved; one that opened and closed within one interval as soon as it is
 read), the open ones when --duration ends or on Ctrl-C/SIGTERM. The screen keeps at most
---max-flows flows (default 100,000; the rest are counted as evicted); --format jsonl
-writes every flow.`;
+--max-flows flows (default 100,000; closed flows leave early first, counted as shed, then
+open ones, counted as evicted); --format jsonl writes every flow.`;
 
 export interface LiveOptions {
   format: 'jsonl' | 'tui';

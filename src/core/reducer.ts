@@ -136,6 +136,7 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       eventsPerSec: 0,
       lost: 0,
       evicted: 0,
+      closedShed: 0,
       connectFailures: 0,
       closesUnseen: 0,
       opensUnseen: 0,
@@ -562,8 +563,10 @@ function forgetPidFlow(s: State, pid: number): void {
   }
 }
 
-/** The cap is reached: the oldest closed flow goes, else the oldest idle one, else the
- * oldest. Counted in totals.evicted, like kernel map evictions. */
+/** The cap is reached: the oldest closed flow goes (counted in totals.closedShed: it had
+ * ended, only its time on screen is cut short), else the oldest idle one, else the oldest
+ * (counted in totals.evicted, like kernel map evictions: a flow still open is no longer
+ * followed). */
 /** How many of the oldest flows evictOne looks at for an idle one. */
 const EVICTION_SCAN = 64;
 
@@ -574,7 +577,7 @@ function evictOne(s: State): void {
   if (oldest !== -1) {
     book.closed.head++;
     removeFlow(s, oldest);
-    book.reducerEvicted++;
+    s.totals.closedShed++;
     return;
   }
   // The oldest idle flow among the oldest few, else the oldest: a full scan for an idle

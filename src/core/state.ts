@@ -80,7 +80,10 @@ export interface Totals {
   rxRate: number;
   eventsPerSec: number;
   lost: number;
-  evicted: number; // kernel map evictions + reducer flow-cap evictions
+  evicted: number; // kernel map evictions + open flows the flow cap let go
+  /** Closed flows the flow cap let go before their linger ended: a connection storm filled
+   * the cap with closed flows. Not a loss (they had ended), so apart from evicted. */
+  closedShed: number;
   connectFailures: number;
   /** TCP flows closed with closeUnseen (their close reported late, when found). */
   closesUnseen: number;

@@ -11,6 +11,7 @@ import { LiveFeed } from '../../src/tui/live-feed';
 import { openRecording } from '../../src/record/reader';
 import { BINDINGS, keyLabel } from '../../src/tui/keymap';
 import { INFO, KEYS, PushSource, flush, lines, renderApp, scenePlayer } from './render-app';
+import type { AppEvent } from '../../src/events/types';
 import { manyFlowBatches, sceneBatches, tick } from './fixtures';
 
 afterEach(() => cleanup());
@@ -272,6 +273,22 @@ describe('live', () => {
     expect(opens.every((e) => e.type === 'flow-open' && e.seenAtStart)).toBe(true);
     expect(events.some((e) => e.type === 'user' && e.name === 'www-data')).toBe(true);
     expect(events.filter((e) => e.type === 'tick')).toHaveLength(2);
+    await feed.close();
+  });
+
+  it('past --max-flows, closed flows that leave early are shed, not highlighted as evicted', async () => {
+    const src = new PushSource({ ...INFO, mode: 'live', file: undefined });
+    const feed = new LiveFeed(src, { maxFlows: 4 });
+    const app = renderApp(feed, { columns: 160, rows: 30 });
+    // Ten closed flows of a churn: the screen keeps four, the oldest six go early.
+    const storm = manyFlowBatches(10, 0)[0].flatMap((e): AppEvent[] =>
+      e.type === 'flow-open' ? [e, { type: 'flow-close', ts: e.ts + 1, flowId: e.flowId, counters: { bytesSent: 1, bytesReceived: 1, packetsSent: 1, packetsReceived: 1, retransmits: 0, srttUs: 100 } }] : e.type === 'tick' ? [] : [e]);
+    src.push([...storm, tick(0)]);
+    await flush(60);
+    const header = lines(app.frame()).find((l) => l.includes('lost '))!;
+    expect(header).toContain('evicted 0');
+    expect(header).toContain('shed 6');
+    expect(feed.state().totals).toMatchObject({ evicted: 0, closedShed: 6 });
     await feed.close();
   });
 

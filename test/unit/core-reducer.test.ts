@@ -260,15 +260,18 @@ describe('reducer', () => {
     expect(s.flows.has(1)).toBe(false);
   });
 
-  it('caps tracked flows: oldest closed goes first, then an idle one; evictions are counted', () => {
+  it('caps tracked flows: oldest closed goes first (shed), then an idle one (evicted)', () => {
     const s = createCoreState({ maxFlows: 2, lingerNs: Infinity });
     applyBatch(s, [open(1, 1), open(2, 2), close(3, 1), open(3, 4)]);
     expect([...s.flows.keys()]).toEqual([2, 3]);
     applyBatch(s, [counters(5, 3, 100, 0), tick(S, 0, 7)]); // flow 3 busy, 2 idle
+    expect(s.totals.closedShed).toBe(1); // flow 1 had closed: not a loss
+    expect(s.totals.evicted).toBe(7);
     applyEvent(s, open(4, S + 1));
     expect([...s.flows.keys()]).toEqual([3, 4]);
     applyEvent(s, tick(2 * S, 0, 7));
-    expect(s.totals.evicted).toBe(7 + 2);
+    expect(s.totals.evicted).toBe(7 + 1); // flow 2, open, no longer followed
+    expect(s.totals.closedShed).toBe(1);
     expect(s.totals.flowsOpen).toBe(2);
   });
 
@@ -354,7 +357,8 @@ describe('reducer', () => {
     applyBatch(capped, [open(1, 1), open(2, 2), close(3, 1), close(4, 2), open(1, 5, { rport: 81 }), close(6, 1), open(3, 7)]);
     expect([...capped.flows.keys()]).toEqual([1, 3]); // flow 2, the oldest closed still there, went
     applyEvent(capped, tick(S));
-    expect(capped.totals.evicted).toBe(1);
+    expect(capped.totals.closedShed).toBe(1);
+    expect(capped.totals.evicted).toBe(0);
   });
 
   it('gives a short history back when its flow leaves: the next flow reads only its own rates', () => {

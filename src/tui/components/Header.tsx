@@ -40,6 +40,8 @@ export function Header({ info, status, totals, wallMs, width, recording, crumbs,
     { text: `events ${formatPerSec(totals.eventsPerSec)}`, keep: 4 },
     { text: `lost ${formatCount(totals.lost)}`, keep: 0, warn: totals.lost > 0 },
     { text: `evicted ${formatCount(totals.evicted)}`, keep: 0, warn: totals.evicted > 0 },
+    // Closed flows the flow cap let go early (a connection storm): said, not highlighted.
+    ...(totals.closedShed > 0 ? [{ text: `shed ${formatCount(totals.closedShed)}`, keep: 4 }] : []),
   ];
   const lineLen = (list: typeof items) => list.reduce((n, it) => n + it.text.length, 0) + 3 * (list.length - 1);
   let shown = items;
