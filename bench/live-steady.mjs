@@ -13,8 +13,10 @@
 // first one is read per rep (printed last, with median and range). Both builds' BPF programs
 // run on every connection, so the rate is lower than with one attached.
 // `--load keepalive` (nginx + wrk -c32, as the overhead section's keep-alive row) and `--load idle`
-// (nothing) print instead {repo, mode, load, rps, pctMain, pctOthers, pctTotal}: sockscope's
-// CPU as % of one core over the measured seconds.
+// (nothing) print instead {repo, mode, load, rps, pctMain, pctOthers, pctTotal, others}:
+// sockscope's CPU as % of one core over the measured seconds (the scheduler's ns run times;
+// `others` per thread name). The TUI needs about a minute to settle (V8 compiles its code
+// meanwhile: idle, 3.4% of a core 5-15 s after start, 1.2% after 60 s): --warm 40.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,7 +58,9 @@ async function churn(seconds) {
 async function startLive(repo, profileOut) {
   const { node, nodeArgs } = sockscopePaths(path.resolve(repo));
   const preload = profileOut ? ['--require', path.join(benchDir, 'profile', 'late-cpu-profile.cjs')] : [];
-  const env = profileOut ? { ...process.env, SOCKSCOPE_PROFILE_OUT: profileOut, SOCKSCOPE_PROFILE_DELAY_MS: '2500' } : process.env;
+  // Under keep-alive or idle the profile covers the measured seconds only, not the warm-up.
+  const delayMs = values.load === 'churn' ? 2500 : 1000 * Number(values.warm) + 2000;
+  const env = profileOut ? { ...process.env, SOCKSCOPE_PROFILE_OUT: profileOut, SOCKSCOPE_PROFILE_DELAY_MS: String(delayMs) } : process.env;
   if (values.mode === 'jsonl' || values.mode === 'record') {
     const cmd = values.mode === 'record' ? ['record', '-o', path.join(workDir, `steady-${started++}.ssrec`)] : ['live', '--format', 'jsonl'];
     const child = start(node, [...preload, ...nodeArgs, ...cmd], { stdio: ['ignore', 'ignore', 'pipe'], env });
@@ -65,7 +69,7 @@ async function startLive(repo, profileOut) {
   // A tmux server per TUI: with --together several run at once.
   const socket = `sockscope-live-steady-${process.pid}-${started++}`;
   const tmux = (...args) => run('tmux', ['-L', socket, '-f', '/dev/null', ...args], { timeoutMs: 10000, env });
-  const envPrefix = profileOut ? `SOCKSCOPE_PROFILE_OUT=${profileOut} SOCKSCOPE_PROFILE_DELAY_MS=2500 ` : '';
+  const envPrefix = profileOut ? `SOCKSCOPE_PROFILE_OUT=${profileOut} SOCKSCOPE_PROFILE_DELAY_MS=${delayMs} ` : '';
   await tmux('new-session', '-d', '-s', 'live', '-x', '120', '-y', '40', `${envPrefix}exec ${node} ${[...preload, ...nodeArgs].join(' ')} live`);
   const [serverPid, pid] = (await tmux('display-message', '-p', '-t', 'live', '#{pid} #{pane_pid}')).stdout.trim().split(' ').map(Number);
   const unhook = onExitSync(() => { for (const p of [pid, serverPid]) if (alive(p)) process.kill(p, 'SIGKILL'); });
@@ -91,15 +95,16 @@ async function steadyLoad(live, repo) {
   const seconds = Number(values.seconds);
   if (nginx) await runWrk(nginx.url, Number(values.warm), false);
   await sleep(1000);
-  const t0 = threadCpuSeconds(live.pid);
+  const t0 = threadRunSeconds(live.pid);
   const w0 = performance.now();
   const r = nginx ? await runWrk(nginx.url, seconds, false) : (await sleep(seconds * 1000), { rps: null });
-  const t1 = threadCpuSeconds(live.pid);
+  const t1 = threadRunSeconds(live.pid);
   const wall = (performance.now() - w0) / 1000;
   await live.stop();
   const pct = (sec) => Number(((100 * sec) / wall).toFixed(2));
+  const others = Object.fromEntries(Object.entries(t1.byName).map(([name, sec]) => [name, pct(sec - (t0.byName[name] ?? 0))]));
   console.log(JSON.stringify({ repo, mode: values.mode, load: values.load, rps: r.rps && Math.round(r.rps),
-    pctMain: pct(t1.main - t0.main), pctOthers: pct(t1.others - t0.others), pctTotal: pct(t1.total - t0.total) }));
+    pctMain: pct(t1.main - t0.main), pctOthers: pct(t1.others - t0.others), pctTotal: pct(t1.total - t0.total), others }));
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };

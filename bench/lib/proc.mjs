@@ -135,17 +135,25 @@ export function threadCpuSeconds(pid) {
 // threadCpuSeconds() from the scheduler's nanosecond run times (/proc/PID/task/*/schedstat)
 // instead of stat's clock ticks (10 ms each: a few percent of what `record` spends in a
 // 10 s churn). Run time counts user and system alike, as utime + stime do.
+// `byName`: the other threads' seconds per thread name (V8Worker: V8's GC and compiler
+// helpers; libuv-worker: the thread pool).
 export function threadRunSeconds(pid) {
   let main = 0, others = 0;
+  const byName = {};
   let tids = [];
-  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return { main, others, total: 0 }; }
+  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return { main, others, total: 0, byName }; }
   for (const tid of tids) {
     try {
       const sec = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
-      if (Number(tid) === pid) main += sec; else others += sec;
+      if (Number(tid) === pid) main += sec;
+      else {
+        others += sec;
+        const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+        byName[name] = (byName[name] ?? 0) + sec;
+      }
     } catch { /* thread gone meanwhile */ }
   }
-  return { main, others, total: main + others };
+  return { main, others, total: main + others, byName };
 }
 
 // The scheduler's view of one process's main thread (tid = pid) from /proc: nanoseconds it

@@ -4,8 +4,8 @@
 // which a quiet process may not run for minutes, and glibc keeps what is freed in its heap.
 // So, when array-buffer memory or V8's heap grew by more than SLACK since its lowest point:
 // one full GC; at the next call (V8 frees the buffers' memory on a background thread, after
-// the GC) malloc_trim. Nothing while memory is steady, unless told to trim in every quiet
-// interval (the TUI: below).
+// the GC) malloc_trim. Nothing while memory is steady, unless told to trim in quiet
+// intervals (the TUI: below), then whenever resident memory grew by QUIET_TRIM_SLACK.
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { libbpf } from '../loader/libbpf';
@@ -16,6 +16,14 @@ const MALLOC_ARENAS = 2;
 /** At most one reclaim this often: under sustained churn a reclaim would find little to
  * give back, and malloc_trim on a large heap costs tens of ms. */
 const MIN_GAP_MS = 30_000;
+/** trimWhenQuiet trims once resident memory grew this much since the last trim. Trimming
+ * every quiet interval, as until 2026-11-29, cost the TUI under keep-alive about a tenth of
+ * its CPU (the trim, and its GC threads faulting the pages back in): 1.98 against 2.22% of
+ * a core, 3 interleaved pairs of `bench/live-steady.mjs --mode tui --load keepalive --warm
+ * 40 --seconds 20`, 2026-11-29); with 100,000 flows held, median RSS of the hold's last
+ * 30 s 137.5 and 133.2 against 132.3 and 130.3 MiB, at its end the same (2 pairs of
+ * scripts/bench-footprint.mjs --mode tui). */
+const QUIET_TRIM_SLACK = 2 * 2 ** 20;
 
 type GcFunction = (options?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
 let fullGc: GcFunction | null | undefined;
@@ -33,7 +41,8 @@ function gcFunction(): GcFunction | null {
 }
 
 export interface MemoryReturnerOptions {
-  /** malloc_trim in every quiet interval, not only after a burst. For the TUI: its frame
+  /** malloc_trim in quiet intervals (once RSS grew by QUIET_TRIM_SLACK since the last
+   * trim), not only after a burst. For the TUI: its frame
    * each interval keeps V8's garbage collector busy, whose helper threads take and free
    * several MiB of malloc'd memory per collection, and glibc keeps those pages (with
    * 100,000 held flows the helper threads' arenas held 15-17 MiB resident, 10 after a
@@ -48,6 +57,8 @@ export class MemoryReturner {
   private prev = this.low;
   private trimNext = false;
   private lastReclaim = -Infinity;
+  /** The fewest resident bytes since the last trim (right after it, at first). */
+  private trimmedRss = Infinity;
 
   constructor(private readonly options: MemoryReturnerOptions = {}) {
     // V8's helper threads (GC, compiler) took malloc arenas of their own (glibc allows 8
@@ -64,9 +75,10 @@ export class MemoryReturner {
    * burst is over). Under sustained churn nothing runs: V8's own GCs keep up there, and a
    * GC plus malloc_trim every 30 s was a visible share of the recorder's CPU. */
   maybeReclaim(quiet: boolean): boolean {
-    if (this.trimNext || (quiet && this.options.trimWhenQuiet)) {
+    if (this.trimNext || (quiet && this.options.trimWhenQuiet && this.grewSinceTrim())) {
       libbpf().trimNativeHeap();
       this.trimNext = false;
+      this.trimmedRss = process.memoryUsage.rss();
     }
     const now = readMemory();
     const growing = now.buffers > this.prev.buffers + SLACK / 16 || now.heap > this.prev.heap + SLACK / 16;
@@ -82,6 +94,13 @@ export class MemoryReturner {
     this.trimNext = true;
     this.low = readMemory();
     return true;
+  }
+
+  /** Whether resident memory grew by QUIET_TRIM_SLACK from its low since the last trim. */
+  private grewSinceTrim(): boolean {
+    const rss = process.memoryUsage.rss();
+    this.trimmedRss = Math.min(this.trimmedRss, rss);
+    return rss >= this.trimmedRss + QUIET_TRIM_SLACK;
   }
 }
 
