@@ -35,7 +35,8 @@ export const WORKLOADS = [
 // WARM_UP is in the order measured; every monitor, nothing attached aside, gets the same.
 // Keep-alive 15 s: a fresh TUI is still compiling for seconds (2026-11-29, under keep-alive,
 // % of a core per 5 s since start: 8.2 at 6 s, about 3 at 11-21 s, 1.2-2.9 from 26 s on);
-// with 5 s its keep-alive run measured its 6th-9th second.
+// with 5 s its keep-alive run measured its 6th-9th second (4.3% of a core; still 4.3 with
+// 15 s in the full run of 21d7530, where standalone runs read about 3: bench/README.md).
 export const WARM_UP = [{ id: 'keepalive', s: 15 }, { id: 'udp', s: 1 }, { id: 'close', s: 4 }];
 export const WARM_UP_S = WARM_UP.reduce((a, w) => a + w.s, 0);
 export const BPF_PHASE_S = 1; // per workload, bpf_stats on: runs and ns per run
