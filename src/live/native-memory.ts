@@ -21,8 +21,8 @@ const MIN_GAP_MS = 30_000;
  * its CPU (the trim, and its GC threads faulting the pages back in): 1.98 against 2.22% of
  * a core, 3 interleaved pairs of `bench/live-steady.mjs --mode tui --load keepalive --warm
  * 40 --seconds 20`, 2026-11-29); with 100,000 flows held, median RSS of the hold's last
- * 30 s 137.5 and 133.2 against 132.3 and 130.3 MiB, at its end the same (2 pairs of
- * scripts/bench-footprint.mjs --mode tui). */
+ * 30 s 137.5 and 133.2 against 132.3 and 130.3 MiB, at its end 132.4 and 126.1 against
+ * 128.4 and 126.2 (2 pairs of scripts/bench-footprint.mjs --mode tui). */
 const QUIET_TRIM_SLACK = 2 * 2 ** 20;
 
 type GcFunction = (options?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
