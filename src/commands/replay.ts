@@ -13,8 +13,8 @@ Replays a recording made by 'sockscope record'. On a terminal it opens the TUI a
 output is not a terminal, it prints one JSON object per flow of the recording, in its
 final state, and exits 0 (5 if the file is damaged, after printing what precedes the
 damage). The screen keeps at most --max-flows flows (default 100,000; closed flows leave
-early first, counted as shed, then open ones, counted as evicted); --format jsonl writes every flow, a closed one 10 s (recording time) after it
-closed.`;
+early first, counted as shed, then open ones, counted as evicted); --format jsonl writes
+every flow, a closed one 10 s (recording time) after it closed.`;
 
 export async function run(argv: string[]): Promise<number> {
   let parsed;

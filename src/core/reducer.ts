@@ -563,13 +563,13 @@ function forgetPidFlow(s: State, pid: number): void {
   }
 }
 
+/** How many of the oldest flows evictOne looks at for an idle one. */
+const EVICTION_SCAN = 64;
+
 /** The cap is reached: the oldest closed flow goes (counted in totals.closedShed: it had
  * ended, only its time on screen is cut short), else the oldest idle one, else the oldest
  * (counted in totals.evicted, like kernel map evictions: a flow still open is no longer
  * followed). */
-/** How many of the oldest flows evictOne looks at for an idle one. */
-const EVICTION_SCAN = 64;
-
 function evictOne(s: State): void {
   const book = s.book;
   const store = s.flows.store;
