@@ -13,7 +13,7 @@ import { openRecording } from '../../src/record/reader';
 const src = await openRecording(process.argv[2]);
 const out = new JsonlFlows(src.header.bootTimeMs);
 // No lines written while the recording is folded: its flows stay in the state.
-(out as unknown as { out: unknown }).out = { reserve: () => null, addMerged() {}, flush: () => Promise.resolve() };
+(out as unknown as { out: unknown }).out = { current: null, reserve: () => null, addMerged() {}, flush: () => Promise.resolve() };
 for await (const batch of src.batches()) await out.apply(batch);
 const { state } = out;
 const lines = (out as unknown as { lines: import('../../src/core/flow-json-line').FlowJsonLines }).lines;
