@@ -172,7 +172,8 @@ struct ss_tcp_sock {
 	__u32 latency_us;  /* connect latency (outbound), for the open */
 	__u8 open_state;   /* TCP state when the flow opened, for the open */
 	__u8 open_unseen;  /* its ESTABLISHED went by unseen (SS_OPEN_UNSEEN), for the open */
-	__u8 _pad[2];
+	__u8 snap_state;   /* `state` and `phase` as the last snapshot read them (written by */
+	__u8 snap_phase;   /* the snapshot alone): what it compares with (changed_slots) */
 	__u32 slot;        /* index in live_slots/slot_keys (SS_NO_SLOT: none was free) */
 	__u32 reported;    /* a left-over: 0 until one program took its report (atomic fetch-add) */
 };

@@ -77,7 +77,7 @@ export const TCP_SOCK = {
     cookie: f(0, 8), start_ts: f(8, 8), flow_id: f(16, 4), phase: f(20, 1), direction: f(21, 1), seen_at_start: f(22, 1),
     state: f(23, 1), base_bytes_out: f(24, 8), base_bytes_received: f(32, 8), base_segs_out: f(40, 4),
     base_segs_in: f(44, 4), base_retrans: f(48, 4), announced: f(52, 4), owner: f(56, 56), counters: f(112, 40), snap_ts: f(152, 8),
-    latency_us: f(160, 4), open_state: f(164, 1), open_unseen: f(165, 1), _pad: f(166, 2), slot: f(168, 4), reported: f(172, 4),
+    latency_us: f(160, 4), open_state: f(164, 1), open_unseen: f(165, 1), snap_state: f(166, 1), snap_phase: f(167, 1), slot: f(168, 4), reported: f(172, 4),
   },
 } as const satisfies Struct;
 

@@ -181,7 +181,8 @@ class LiveSource implements RecordedEventSource {
     const { obj } = capture;
     this.enrich = opts.enrich ?? ((b) => b);
     this.memory = new MemoryReturner({ trimWhenQuiet: opts.trimWhenQuiet });
-    this.tcpSocks = new SlotIndexedMap(obj.map('tcp_socks'), obj.map('live_slots'), obj.map('slot_keys'), TCP_SOCK.members.slot.offset);
+    const changedSlots = obj.mapNames().includes('changed_slots') ? obj.map('changed_slots') : null;
+    this.tcpSocks = new SlotIndexedMap(obj.map('tcp_socks'), obj.map('live_slots'), obj.map('slot_keys'), TCP_SOCK.members.slot.offset, changedSlots);
     this.udpFlows = obj.map('udp_flows');
     this.udpSocks = obj.map('udp_socks');
     this.stats = obj.map('stats');
@@ -278,7 +279,8 @@ class LiveSource implements RecordedEventSource {
       const inMaps = sweeping ? new Set<number>() : null;
       const changed: CountersEvent['flows'] = [];
       const states: AppEvent[] = [];
-      // Read in place: a flow whose counters and state did not change costs a few reads.
+      // Only the entries the snapshot found changed (or not reported yet), unless sweeping
+      // (that needs every flow still in the map); read in place.
       this.tcpSocks.forEachEntryAt((_k, _ko, v, o) => {
         const flowId = tcpSockAt.flowId(v, o);
         inMaps?.add(flowId);
@@ -294,7 +296,7 @@ class LiveSource implements RecordedEventSource {
           states.push({ type: 'flow-state', ts: tcpSockAt.snapTs(v, o), flowId, state });
         }
         this.report(flowId, k, v, tcpSockAt.counters(o), 'tcp', changed);
-      });
+      }, !sweeping);
       // Sockets with UDP flows, read before udp_flows: an entry of udp_flows whose socket
       // is missing here was released (its open record came after its udp_socks entry).
       const udpSockets = sweeping ? new Set([...this.udpSocks.keys()].map((k) => Number(k.readBigUInt64LE(0)))) : null;

@@ -1,6 +1,6 @@
-// A BPF array map created with BPF_F_MMAPABLE, read through a read-only mapping of its
-// values: a read of the whole map is then a loop over memory, not a batch read, which
-// copies every element out one at a time (live_slots, 4,097 words: about 1.6 ms of kernel
+// A BPF array map created with BPF_F_MMAPABLE, read through a mapping of its values: a
+// read of the whole map is then a loop over memory, not a batch read, which copies every
+// element out one at a time (live_slots, 4,097 words: about 1.6 ms of kernel
 // time per interval, idle or not). Values are 8-aligned (elements of an array map are
 // round_up(value_size, 8) bytes apart).
 import { libbpf, type Ptr } from './libbpf';
@@ -23,12 +23,13 @@ export class MappedArray {
   }
 
   /** The mapping of `map`, or null when it cannot be mapped (a map without
-   * BPF_F_MMAPABLE, as in an older object, or a kernel before 5.5). */
-  static open(map: BpfMap): MappedArray | null {
+   * BPF_F_MMAPABLE, as in an older object, or a kernel before 5.5). `writable`: user space
+   * writes the values too (changed_slots, whose bits it clears). */
+  static open(map: BpfMap, writable = false): MappedArray | null {
     const b = libbpf();
     const bytes = Math.ceil(map.valueSize / 8) * 8 * map.maxEntries;
     const length = Math.ceil(bytes / b.pageSize) * b.pageSize;
-    const ptr = b.mapShared(map.fd, length, false, 0);
+    const ptr = b.mapShared(map.fd, length, writable, 0);
     return ptr === null ? null : new MappedArray(ptr, length, map);
   }
 

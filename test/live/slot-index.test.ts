@@ -1,9 +1,10 @@
 // tcp_socks read through the snapshot's slot index (src/loader/slot-index.ts) holds the
 // same entries as a batch read of the whole map, with connections held open (both ends
-// local: two entries each) and the kernel's own state of the host around them.
+// local: two entries each) and the kernel's own state of the host around them; asked for
+// changes only, it reads the entries the snapshot marked in changed_slots.
 import { describe, expect, it } from 'vitest';
 import { SlotIndexedMap, MAX_LOOKED_UP } from '../../src/loader/slot-index';
-import { TCP_SOCK } from '../../src/events/layout';
+import { OWNER, TCP_SOCK } from '../../src/events/layout';
 import { canCapture, skipWhy } from './helpers/capture';
 import { kernelCaptureEachTest } from './helpers/kernel-fixture';
 import { runTraffic, tcpServer } from './helpers/procs';
@@ -41,6 +42,52 @@ describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, ()
     expect(indexed.slotsRead).toBe('mapped');
     indexed.close();
     expect(indexed.slotsRead).toBe('batch');
+  });
+
+  it('reads changes only: a held connection again only once it moved', async () => {
+    const { server, port } = await tcpServer('127.0.0.1');
+    helpers.push(server);
+    const cap = open();
+    const hold = runTraffic(['hold-tcp', '127.0.0.1', String(port), '20', '--send', '100']);
+    helpers.push(hold);
+    await hold.next('holding');
+    // The held sends' ACKs (srtt_us) come in before the first snapshot.
+    await new Promise((r) => setTimeout(r, 300));
+    const indexed = new SlotIndexedMap(cap.obj.map('tcp_socks'), cap.obj.map('live_slots'), cap.obj.map('slot_keys'), TCP_SOCK.members.slot.offset,
+      cap.obj.map('changed_slots'));
+    expect(indexed.readsChanges).toBe(true);
+    // The held clients' entries a changes-only read visits (owner: the helper), by key.
+    const sent = TCP_SOCK.members.counters.offset;
+    const tgid = TCP_SOCK.members.owner.offset + OWNER.members.tgid.offset;
+    const heldRead = (): Map<string, bigint> => {
+      const out = new Map<string, bigint>();
+      indexed.forEachEntryAt((k, ko, v, vo) => {
+        if (v.readUInt32LE(vo + tgid) === hold.pid) out.set(k.subarray(ko, ko + 8).toString('hex'), v.readBigUInt64LE(vo + sent));
+      }, true);
+      expect(indexed.lastRead).toBe('changed');
+      return out;
+    };
+    cap.obj.runProgram('snapshot');
+    const first = heldRead();
+    expect(first.size).toBe(20);
+    expect([...first.values()]).toEqual(Array(20).fill(100n));
+    // Nothing moved since: none is read again, by a second snapshot or none.
+    cap.obj.runProgram('snapshot');
+    expect(heldRead().size).toBe(0);
+    expect(heldRead().size).toBe(0);
+    // The first connection sends 100 bytes more: its entry alone is read, with its new count.
+    hold.send('');
+    await hold.next('sent');
+    await new Promise((r) => setTimeout(r, 300));
+    cap.obj.runProgram('snapshot');
+    const moved = heldRead();
+    expect([...moved.values()]).toEqual([200n]);
+    expect(first.has([...moved.keys()][0])).toBe(true);
+    // A read of every entry (as a sweep asks) still sees all 20, and takes the marks with it.
+    const all = entries((fn) => indexed.forEachEntryAt(fn));
+    expect([...first.keys()].every((k) => all.has(k))).toBe(true);
+    indexed.close();
+    expect(indexed.readsChanges).toBe(false);
   });
 
   it('gives every slot back: after a burst of short connections, as many slots in use as entries', async () => {

@@ -158,7 +158,11 @@ def hold_tcp(a):
     for s in socks:
         s.sendall(b"h" * a.send)
     say(event="holding", lports=[s.getsockname()[1] for s in socks])
-    sys.stdin.read()
+    # Each line on stdin: the first connection sends --send bytes more (one flow that moves
+    # while the others stay idle); end of input: all close.
+    while sys.stdin.readline():
+        socks[0].sendall(b"m" * max(a.send, 1))
+        say(event="sent")
     for s in socks:
         s.close()
 
