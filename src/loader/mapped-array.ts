@@ -1,7 +1,7 @@
 // A BPF array map created with BPF_F_MMAPABLE, read through a mapping of its values: a
 // read of the whole map is then a loop over memory, not a batch read, which copies every
-// element out one at a time (live_slots, 4,097 words: about 1.6 ms of kernel
-// time per interval, idle or not). Values are 8-aligned (elements of an array map are
+// element out one at a time (live_slots, 4,097 words: about 1.6 ms of kernel time per
+// interval, idle or not). Values are 8-aligned (elements of an array map are
 // round_up(value_size, 8) bytes apart).
 import { libbpf, type Ptr } from './libbpf';
 import type { BpfMap } from './bpf-map';
