@@ -71,7 +71,7 @@ export class SlotIndexedMap {
    * `changedOnly`, the entries the snapshot marked since the last call (all of them when
    * the marks cannot tell: entries without a slot, or more marked than MAX_LOOKED_UP). */
   forEachEntryAt(fn: EntryFn, changedOnly = false): void {
-    const changed = changedOnly && this.changed !== null ? this.gatherChanged(this.changed.words, this.mapped!.words) : -1;
+    const changed = changedOnly && this.changed !== null ? this.gatherMapped(this.mapped!.words, this.changed.words) : -1;
     const n = changed >= 0 ? changed : this.gatherSlots();
     this.lastRead = changed >= 0 ? 'changed' : n < 0 ? 'batch' : 'index';
     // Every entry marked is visited below, whichever way: the marks start again from none.
@@ -115,33 +115,16 @@ export class SlotIndexedMap {
     return complete ? n : -1;
   }
 
-  /** gatherSlots() from the mapping: u64 words as pairs of u32 (little-endian). A word
-   * being changed by a program as it is read gives a slot too many or too few, as in a
-   * batch read: the lookups skip an entry that is gone, and the next interval sees one
-   * that came. */
-  private gatherMapped(w: Uint32Array): number {
-    const words = this.liveSlots.maxEntries - 1;
-    if (w[2 * words] !== 0 || w[2 * words + 1] !== 0) return -1; // slotless entries
-    let n = 0;
-    for (let word = 0; word < words; word++) {
-      const lo = w[2 * word];
-      const hi = w[2 * word + 1];
-      if ((lo | hi) === 0) continue;
-      n = this.collect(lo, word * 64, n);
-      if (n >= 0) n = this.collect(hi, word * 64 + 32, n);
-      if (n < 0) return -1;
-    }
-    return n;
-  }
-
-  /** The slots marked in changed_slots (`c`) and still in use (live_slots: `w`) into
-   * this.slots; -1 when the marks cannot serve this read (as gatherMapped). */
-  private gatherChanged(c: Uint32Array, w: Uint32Array): number {
+  /** gatherSlots() from the mapping: u64 words as pairs of u32 (little-endian); with
+   * `marks` (changed_slots' words), only the slots marked there too. A word being changed
+   * by a program as it is read gives a slot too many or too few, as in a batch read: the
+   * lookups skip an entry that is gone, and the next interval sees one that came. */
+  private gatherMapped(w: Uint32Array, marks: Uint32Array | null = null): number {
     const words = this.liveSlots.maxEntries - 1;
     if (w[2 * words] !== 0 || w[2 * words + 1] !== 0) return -1; // slotless entries
     let n = 0;
     for (let i = 0; i < 2 * words; i++) {
-      const bits = c[i] & w[i];
+      const bits = marks === null ? w[i] : marks[i] & w[i];
       if (bits === 0) continue;
       n = this.collect(bits, i * 32, n);
       if (n < 0) return -1;
