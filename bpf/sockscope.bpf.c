@@ -84,12 +84,17 @@ struct {
 	__type(value, __u64);
 } live_slots SEC(".maps");
 
+/* Each slot's key, and what the snapshot last read of its socket (struct ss_slot: 32 bytes
+ * a slot, 8 MiB; the settled check beside the key costs no extra cache line). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SS_SLOTS);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct ss_slot);
 } slot_keys SEC(".maps");
+
+#define SS_SLOT_GEN_MASK 0xffffffffULL
+#define SS_SLOT_SETTLED (1ULL << 40)
 
 /* One bit per slot whose entry the snapshot found changed (state, counters) or not yet
  * reported (its first snapshot, or not announced yet), set by the snapshot only and
@@ -341,16 +346,38 @@ __noinline int slot_put(__u32 slot)
 static __always_inline long insert_tcp(__u64 key, struct ss_tcp_sock *nv)
 {
 	__u32 slot = slot_take();
-	__u64 *k = bpf_map_lookup_elem(&slot_keys, &slot);
+	struct ss_slot *k = bpf_map_lookup_elem(&slot_keys, &slot);
 	long err;
 
-	if (k)
-		*k = key;
+	if (k) {
+		/* A new generation, not settled: a snapshot that read the slot before this
+		 * insert fails its compare-and-swap on `head` and cannot mark the new entry
+		 * settled with what it read of the old one. The slot is this CPU's alone here
+		 * (slot_take), so a plain store; the snapshot's CAS is atomic against it. */
+		k->key = key;
+		k->head = (k->head + 1) & SS_SLOT_GEN_MASK;
+	}
 	nv->slot = slot;
 	err = bpf_map_update_elem(&tcp_socks, &key, nv, BPF_NOEXIST);
 	if (err)
 		slot_put(nv->slot);
 	return err;
+}
+
+/* A parked flow the snapshot announced (and may have settled) is named: the snapshot must
+ * read its entry again (user space reads a parked flow's counters only once it is named,
+ * and a naming moves nothing on the socket). The generation advances, so that a snapshot
+ * that read the slot before cannot settle it, and the settled mark goes. A carry out of the
+ * generation into the state bits (after 2^32 namings in one slot) only costs a read. */
+static __always_inline void slot_unsettle(__u32 slot)
+{
+	struct ss_slot *s;
+
+	if (slot == SS_NO_SLOT)
+		return;
+	s = bpf_map_lookup_elem(&slot_keys, &slot);
+	if (s && (__sync_fetch_and_add(&s->head, 1) & SS_SLOT_SETTLED))
+		__sync_fetch_and_and(&s->head, ~SS_SLOT_SETTLED);
 }
 
 /* Deletes a tcp_socks entry; only the caller whose delete removed it frees its slot. */
@@ -945,8 +972,10 @@ static __always_inline void name_inbound(const struct sock *sk, int from_release
 	 * The atomic read orders the phase store before it; the snapshot's test-and-set on
 	 * `announced` then reads the phase, so one of the two writes the owner (both, at
 	 * worst: the same owner twice). */
-	if (__sync_fetch_and_add(&v->announced, 0))
+	if (__sync_fetch_and_add(&v->announced, 0)) {
 		emit_owner(sk, v);
+		slot_unsettle(v->slot);
+	}
 }
 
 /* A TCP send or receive of `ret` bytes (< 0: an error, EAGAIN included): the socket's
@@ -1288,6 +1317,65 @@ static long snapshot_one(struct bpf_map *map, __u64 *key, struct ss_tcp_sock *v,
 	return 0;
 }
 
+/* Whether the flow in this slot is settled and its socket reads as the snapshot that settled
+ * it read it: same state, same next sequence number each way and as many data segments
+ * in. Settled means nothing was in flight (snd_una == snd_nxt), so whatever the snapshot
+ * reads of the socket can change only with new data sent (snd_nxt: bytes and segments
+ * out, then retransmits and srtt, which need data in flight), data received (rcv_nxt: bytes;
+ * data_segs_in also counts a duplicate or out-of-order segment, which rcv_nxt does not) or
+ * a FIN either way (a sequence number, and the state). The sequence numbers start at random
+ * ISNs, so they also tell this connection from a later socket at the same address. Three
+ * cache lines of the socket (state; rcv_nxt/snd_nxt; data_segs_in) instead of the lookup of
+ * the entry in `tcp_socks` and the reads of snapshot_one: most of a snapshot of many idle
+ * flows was those cache misses. Read before the entry, so a change racing the read shows
+ * at the next snapshot. */
+struct slot_reads {
+	__u64 head;
+	__u32 rcv_nxt;
+	__u32 snd_nxt;
+	__u32 snd_una;
+	__u32 data_segs_in;
+	__u8 state;
+	__u64 cookie; /* read only when the reads differ: for slot_settle */
+};
+
+static __always_inline int slot_unchanged(const struct ss_slot *s, struct slot_reads *r)
+{
+	const struct sock *sk = (const struct sock *)s->key;
+	const struct tcp_sock *tp = kview(struct tcp_sock, sk);
+
+	r->head = *(volatile __u64 *)&s->head;
+	r->state = kview(struct sock, sk)->__sk_common.skc_state;
+	r->rcv_nxt = tp->rcv_nxt;
+	r->snd_nxt = tp->snd_nxt;
+	r->data_segs_in = tp->data_segs_in;
+	if ((r->head & SS_SLOT_SETTLED) && (__u8)(r->head >> 32) == r->state && r->rcv_nxt == s->rcv_nxt &&
+	    r->snd_nxt == s->snd_nxt && r->data_segs_in == s->data_segs_in)
+		return 1;
+	r->snd_una = tp->snd_una;
+	r->cookie = kview(struct sock, sk)->__sk_common.skc_cookie.counter;
+	return 0;
+}
+
+/* After snapshot_one: the slot settled with these reads when the flow is announced, open (a
+ * socket in TCP_CLOSE may be freed unseen: freed_unseen() must look each time) and has
+ * nothing in flight, unsettled otherwise. The compare-and-swap fails if an insert took the
+ * slot or a parked flow was named since `r` was read (both advance the generation). */
+static __always_inline void slot_settle(struct ss_slot *s, const struct ss_tcp_sock *v, const struct slot_reads *r)
+{
+	__u64 gen = r->head & SS_SLOT_GEN_MASK;
+
+	if ((v->phase == SS_TCP_TRACKED || v->phase == SS_TCP_PENDING_ACCEPT) && v->announced &&
+	    v->cookie == r->cookie && r->state != TCP_CLOSE && r->snd_una == r->snd_nxt) {
+		s->rcv_nxt = r->rcv_nxt;
+		s->snd_nxt = r->snd_nxt;
+		s->data_segs_in = r->data_segs_in;
+		__sync_val_compare_and_swap(&s->head, r->head, gen | ((__u64)r->state << 32) | SS_SLOT_SETTLED);
+	} else if (r->head & SS_SLOT_SETTLED) {
+		__sync_val_compare_and_swap(&s->head, r->head, gen);
+	}
+}
+
 /* One word of live_slots being visited: its set bits not yet visited. */
 struct snap_word {
 	struct snap_ctx *c;
@@ -1303,19 +1391,22 @@ static long snapshot_bit(__u64 index, struct snap_word *w)
 {
 	__u64 bits = w->bits;
 	__u32 slot;
-	__u64 *key;
+	struct ss_slot *s;
+	struct slot_reads r;
 	struct ss_tcp_sock *v;
 
 	if (!bits)
 		return 1;
 	slot = w->idx * 64 + bit_index(bits & -bits);
 	w->bits = bits & (bits - 1);
-	key = bpf_map_lookup_elem(&slot_keys, &slot);
-	if (!key)
+	s = bpf_map_lookup_elem(&slot_keys, &slot);
+	if (!s || slot_unchanged(s, &r))
 		return 0;
-	v = bpf_map_lookup_elem(&tcp_socks, key);
-	if (v && v->slot == slot)
-		snapshot_one((struct bpf_map *)&tcp_socks, key, v, w->c);
+	v = bpf_map_lookup_elem(&tcp_socks, &s->key);
+	if (v && v->slot == slot) {
+		snapshot_one((struct bpf_map *)&tcp_socks, &s->key, v, w->c);
+		slot_settle(s, v, &r);
+	}
 	return 0;
 }
 

@@ -178,6 +178,21 @@ struct ss_tcp_sock {
 	__u32 reported;    /* a left-over: 0 until one program took its report (atomic fetch-add) */
 };
 
+/* Value of slot_keys (32 bytes): the key of the tcp_socks entry holding the slot, and what
+ * the snapshot last read of that socket when it found the flow settled (announced, open,
+ * nothing in flight), so that a later snapshot whose reads of the socket match skips the
+ * flow without looking up its entry. `head`: the slot's generation (bits 0-31, advanced by
+ * every insert into the slot and when a parked flow is named), the TCP state (32-39) and
+ * SS_SLOT_SETTLED (40). */
+struct ss_slot {
+	__u64 key;
+	__u64 head;
+	__u32 rcv_nxt;
+	__u32 snd_nxt;
+	__u32 data_segs_in;
+	__u32 _pad;
+};
+
 /* Key of udp_flows: one UDP socket and one peer (32 bytes: hashed per datagram). */
 struct ss_udp_key {
 	__u64 cookie;

@@ -96,6 +96,12 @@ export const PEER_STASH = {
   members: { cookie: f(0, 8), raddr: f(8, 16), rport: f(24, 2), family: f(26, 1), _pad: f(27, 5) },
 } as const satisfies Struct;
 
+/** Value of slot_keys: the entry's key and what the snapshot last read of a settled flow. */
+export const SLOT = {
+  size: 32,
+  members: { key: f(0, 8), head: f(8, 8), rcv_nxt: f(16, 4), snd_nxt: f(20, 4), data_segs_in: f(24, 4), _pad: f(28, 4) },
+} as const satisfies Struct;
+
 /** C struct name -> layout, for the drift test. */
 export const LAYOUTS: Record<string, Struct> = {
   ss_owner: OWNER,
@@ -110,6 +116,7 @@ export const LAYOUTS: Record<string, Struct> = {
   ss_udp_key: UDP_KEY,
   ss_udp_flow: UDP_FLOW,
   ss_peer_stash: PEER_STASH,
+  ss_slot: SLOT,
 };
 
 /** enum ss_record_type */

@@ -1,6 +1,6 @@
 // Reads tcp_socks through the slot index its programs keep beside it (bpf/README.md):
 // `live_slots` has one bit per slot in use (u64 words, the last word counts entries that
-// found no slot) and `slot_keys` the key in each slot. A batch read of the hash map visits
+// found no slot) and `slot_keys` the key in each slot (struct ss_slot). A batch read of the hash map visits
 // every one of its 262,144 buckets however few hold an entry, about as much kernel time per
 // interval as the snapshot's own walk was; with a few hundred entries (connection churn, a
 // quiet host) one lookup per entry costs a fraction of it. Many entries, or any without a
@@ -20,7 +20,8 @@ export const MAX_LOOKED_UP = 2048;
 
 export class SlotIndexedMap {
   private readonly key = Buffer.alloc(8);
-  private readonly slotKey = Buffer.alloc(8);
+  /** A slot_keys value: the key first (struct ss_slot, 32 bytes; 8 in older objects). */
+  private readonly slotKey: Buffer;
   private readonly index = Buffer.alloc(4);
   private readonly value: Buffer;
   /** Slots in use, gathered from live_slots each read (reused). */
@@ -40,6 +41,7 @@ export class SlotIndexedMap {
     changedSlots: BpfMap | null = null,
   ) {
     this.value = Buffer.alloc(map.userValueSize);
+    this.slotKey = Buffer.alloc(slotKeys.valueSize);
     this.mapped = liveSlots.valueSize === 8 ? MappedArray.open(liveSlots) : null;
     this.changed = this.mapped !== null && changedSlots?.valueSize === 8 ? MappedArray.open(changedSlots, true) : null;
   }
@@ -84,7 +86,7 @@ export class SlotIndexedMap {
       const slot = this.slots[i];
       this.index.writeUInt32LE(slot, 0);
       if (!this.slotKeys.lookupInto(this.index, this.slotKey)) continue;
-      this.slotKey.copy(this.key);
+      this.slotKey.copy(this.key, 0, 0, 8);
       if (!this.map.lookupInto(this.key, this.value)) continue; // deleted since
       if (this.value.readUInt32LE(this.slotOffset) !== slot) continue; // visited from its own slot
       fn(this.key, 0, this.value, 0);

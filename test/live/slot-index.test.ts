@@ -4,7 +4,8 @@
 // changes only, it reads the entries the snapshot marked in changed_slots.
 import { describe, expect, it } from 'vitest';
 import { SlotIndexedMap, MAX_LOOKED_UP } from '../../src/loader/slot-index';
-import { OWNER, TCP_SOCK } from '../../src/events/layout';
+import { OWNER, SLOT, TCP_SOCK } from '../../src/events/layout';
+import { u32 } from './fixtures/loader-fixture';
 import { canCapture, skipWhy } from './helpers/capture';
 import { kernelCaptureEachTest } from './helpers/kernel-fixture';
 import { runTraffic, tcpServer } from './helpers/procs';
@@ -14,6 +15,9 @@ function entries(read: (fn: (k: Buffer, ko: number, v: Buffer, vo: number) => vo
   read((k, ko, v, vo) => out.set(k.subarray(ko, ko + 8).toString('hex'), v.readUInt32LE(vo + TCP_SOCK.members.flow_id.offset)));
   return out;
 }
+
+/** struct ss_slot's head: the flow is settled (bpf/sockscope.bpf.c SS_SLOT_SETTLED). */
+const SETTLED = 1n << 40n;
 
 describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, () => {
   const { open, helpers } = kernelCaptureEachTest();
@@ -95,6 +99,52 @@ describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, ()
     expect(heldRead().size).toBe(0);
     indexed.close();
     expect(indexed.readsChanges).toBe(false);
+  });
+
+  it('skips settled flows: an idle held connection is not read again by the snapshot until it moves', async () => {
+    const { server, port } = await tcpServer('127.0.0.1');
+    helpers.push(server);
+    const cap = open();
+    const hold = runTraffic(['hold-tcp', '127.0.0.1', String(port), '20', '--send', '100']);
+    helpers.push(hold);
+    await hold.next('holding');
+    await new Promise((r) => setTimeout(r, 300));
+    const tcpSocks = cap.obj.map('tcp_socks');
+    const slotKeys = cap.obj.map('slot_keys');
+    const { snap_ts: SNAP_TS, slot: SLOT_OF, counters } = TCP_SOCK.members;
+    const tgid = TCP_SOCK.members.owner.offset + OWNER.members.tgid.offset;
+    // The held clients' entries: key -> when a snapshot last read it, its slot, bytes sent.
+    const held = () => {
+      const out = new Map<string, { snapTs: bigint; slot: number; sent: bigint }>();
+      tcpSocks.forEachEntryAt((k, ko, v, vo) => {
+        if (v.readUInt32LE(vo + tgid) !== hold.pid) return;
+        out.set(k.subarray(ko, ko + 8).toString('hex'), { snapTs: v.readBigUInt64LE(vo + SNAP_TS.offset), slot: v.readUInt32LE(vo + SLOT_OF.offset),
+          sent: v.readBigUInt64LE(vo + counters.offset) });
+      });
+      return out;
+    };
+    cap.obj.runProgram('snapshot');
+    const first = held();
+    expect(first.size).toBe(20);
+    // Read, announced, nothing in flight: each slot holds its key and is settled.
+    for (const [key, e] of first) {
+      const s = slotKeys.lookup(u32(e.slot))!;
+      expect(s.subarray(SLOT.members.key.offset, SLOT.members.key.offset + 8).toString('hex')).toBe(key);
+      expect(s.readBigUInt64LE(SLOT.members.head.offset) & SETTLED).toBe(SETTLED);
+    }
+    // Two more snapshots with nothing moving: no entry is read (its snap_ts stays).
+    await new Promise((r) => setTimeout(r, 20));
+    cap.obj.runProgram('snapshot');
+    cap.obj.runProgram('snapshot');
+    const idle = held();
+    expect([...idle].filter(([k, e]) => e.snapTs !== first.get(k)!.snapTs)).toEqual([]);
+    // The first connection sends 100 bytes more: the next snapshot reads it, and it alone.
+    hold.send('');
+    await hold.next('sent');
+    await new Promise((r) => setTimeout(r, 300));
+    cap.obj.runProgram('snapshot');
+    const moved = [...held()].filter(([k, e]) => e.snapTs !== first.get(k)!.snapTs);
+    expect(moved.map(([, e]) => e.sent)).toEqual([200n]);
   });
 
   it('gives every slot back: after a burst of short connections, as many slots in use as entries', async () => {
