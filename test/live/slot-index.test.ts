@@ -4,7 +4,7 @@
 // changes only, it reads the entries the snapshot marked in changed_slots.
 import { describe, expect, it } from 'vitest';
 import { SlotIndexedMap, MAX_LOOKED_UP } from '../../src/loader/slot-index';
-import { OWNER, SLOT, TCP_SOCK } from '../../src/events/layout';
+import { OWNER, SLOT, TCP_PHASE, TCP_SOCK } from '../../src/events/layout';
 import { u32 } from './fixtures/loader-fixture';
 import { canCapture, skipWhy } from './helpers/capture';
 import { kernelCaptureEachTest } from './helpers/kernel-fixture';
@@ -145,6 +145,44 @@ describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, ()
     cap.obj.runProgram('snapshot');
     const moved = [...held()].filter(([k, e]) => e.snapTs !== first.get(k)!.snapTs);
     expect(moved.map(([, e]) => e.sent)).toEqual([200n]);
+  });
+
+  it('reads a settled parked flow again once it is named (its socket unchanged)', async () => {
+    const { server, port } = await tcpServer('127.0.0.1', ['--wait-stdin', '--expect', '100']);
+    helpers.push(server);
+    const cap = open();
+    const client = runTraffic(['client-tcp', '127.0.0.1', String(port), '--pre', '100', '--wait-stdin']);
+    helpers.push(client);
+    await client.next('connected');
+    const tcpSocks = cap.obj.map('tcp_socks');
+    const { snap_ts: SNAP_TS, snap_phase: SNAP_PHASE } = TCP_SOCK.members;
+    const tgid = TCP_SOCK.members.owner.offset + OWNER.members.tgid.offset;
+    const read = () => {
+      const out = new Map<string, { snapTs: bigint; snapPhase: number; tgid: number }>();
+      tcpSocks.forEachEntryAt((k, ko, v, vo) => out.set(k.subarray(ko, ko + 8).toString('hex'),
+        { snapTs: v.readBigUInt64LE(vo + SNAP_TS.offset), snapPhase: v[vo + SNAP_PHASE.offset], tgid: v.readUInt32LE(vo + tgid) }));
+      return out;
+    };
+    // The accepted end waits in the accept queue, parked: after 1 s without an owner the
+    // snapshot announces it, and it settles (its 100 bytes in, nothing in flight).
+    await new Promise((r) => setTimeout(r, 1200));
+    cap.obj.runProgram('snapshot');
+    const announced = read();
+    await new Promise((r) => setTimeout(r, 20));
+    cap.obj.runProgram('snapshot');
+    const settled = read();
+    // The server accepts and reads the 100 bytes that came before: that names it, and moves
+    // nothing the settled check reads.
+    server.send('');
+    await new Promise((r) => setTimeout(r, 300));
+    cap.obj.runProgram('snapshot');
+    const named = [...read()].filter(([, e]) => e.tgid === server.pid);
+    expect(named.length).toBe(1);
+    const [key, now] = named[0]!;
+    expect(announced.get(key)!.snapPhase).toBe(TCP_PHASE.PENDING_ACCEPT);
+    expect(settled.get(key)!.snapTs).toBe(announced.get(key)!.snapTs); // skipped while settled
+    expect(now.snapPhase).toBe(TCP_PHASE.TRACKED); // read again once named
+    expect(now.snapTs).toBeGreaterThan(settled.get(key)!.snapTs);
   });
 
   it('gives every slot back: after a burst of short connections, as many slots in use as entries', async () => {
