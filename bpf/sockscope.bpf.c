@@ -366,7 +366,7 @@ static __always_inline long insert_tcp(__u64 key, struct ss_tcp_sock *nv)
 
 /* A parked flow the snapshot announced (and may have settled) is named: the snapshot must
  * read its entry again (user space reads a parked flow's counters only once it is named,
- * and a naming moves nothing on the socket). The generation advances, so that a snapshot
+ * and a naming need not move anything on the socket). The generation advances, so that a snapshot
  * that read the slot before cannot settle it, and the settled mark goes. A carry out of the
  * generation into the state bits (after 2^32 namings in one slot) only costs a read. */
 static __always_inline void slot_unsettle(__u32 slot)
