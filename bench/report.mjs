@@ -249,7 +249,7 @@ function footprintSection(L, f) {
   }
   if (f.idle) L.push(`Idle: \`sockscope live --format jsonl\` used ${fmt(f.idle.cpuPct, 2)}% of one core over ${fmt(f.idle.seconds, 0)} s with no generated traffic, RSS ${MiB(f.idle.rssKiB)}.`, '');
   L.push(`Resident memory: \`${f.command}\`, and the TUI (\`node ${NODE_FLAGS.join(' ')} dist/sockscope.mjs live\` in a 120x40 tmux pane). A fresh sockscope per size and mode; the connections are held open (both ends on this host, so N/2 connections are N flows) while VmRSS of the sockscope process is sampled every 0.5 s, for 65 s at 100,000 flows (the TUI's per-flow rate histories settle over 60 ticks) and 20 s otherwise.`, '');
-  L.push('CPU while held: the sockscope process\'s user + system time (all its threads, the per-interval snapshot program that runs in its thread included) over the hold\'s last 30 s (its second half at 20 s), in % of one core: what the idle monitor costs at that many open flows.', '');
+  L.push('CPU while held: the sockscope process\'s user + system time (all its threads, the per-interval snapshot program that runs in its thread included) over the hold\'s last 30 s (the second half of a shorter hold), in % of one core: what the idle monitor costs at that many open flows.', '');
   L.push('| flows | mode | connections opened | flows reported | RSS before | RSS after 5 s | RSS at the end of the hold | peak RSS | CPU while held | time to open | notes |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const x of f.sizes) {
     if (x.failed) { L.push(`| ${fmtInt(x.flows)} | ${x.mode} | | | | | | | | | ${x.failed} |`); continue; }
