@@ -18,9 +18,25 @@ function entries(read: (fn: (k: Buffer, ko: number, v: Buffer, vo: number) => vo
 
 /** struct ss_slot's head: the flow is settled (bpf/sockscope.bpf.c SS_SLOT_SETTLED). */
 const SETTLED = 1n << 40n;
+/** Where a tcp_socks value holds its owner's tgid. */
+const OWNER_TGID = TCP_SOCK.members.owner.offset + OWNER.members.tgid.offset;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, () => {
   const { open, helpers } = kernelCaptureEachTest();
+
+  /** Capture open, and 20 connections held by one helper after sending 100 bytes each;
+   * their ACKs (srtt_us) in before the first snapshot. */
+  async function holdTwenty() {
+    const { server, port } = await tcpServer('127.0.0.1');
+    helpers.push(server);
+    const cap = open();
+    const hold = runTraffic(['hold-tcp', '127.0.0.1', String(port), '20', '--send', '100']);
+    helpers.push(hold);
+    await hold.next('holding');
+    await sleep(300);
+    return { cap, hold };
+  }
 
   it('reads the entries a batch read of tcp_socks reads', async () => {
     const { server, port } = await tcpServer('127.0.0.1');
@@ -49,24 +65,16 @@ describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, ()
   });
 
   it('reads changes only: a held connection again only once it moved', async () => {
-    const { server, port } = await tcpServer('127.0.0.1');
-    helpers.push(server);
-    const cap = open();
-    const hold = runTraffic(['hold-tcp', '127.0.0.1', String(port), '20', '--send', '100']);
-    helpers.push(hold);
-    await hold.next('holding');
-    // The held sends' ACKs (srtt_us) come in before the first snapshot.
-    await new Promise((r) => setTimeout(r, 300));
+    const { cap, hold } = await holdTwenty();
     const indexed = new SlotIndexedMap(cap.obj.map('tcp_socks'), cap.obj.map('live_slots'), cap.obj.map('slot_keys'), TCP_SOCK.members.slot.offset,
       cap.obj.map('changed_slots'));
     expect(indexed.readsChanges).toBe(true);
     // The held clients' entries a changes-only read visits (owner: the helper), by key.
     const sent = TCP_SOCK.members.counters.offset;
-    const tgid = TCP_SOCK.members.owner.offset + OWNER.members.tgid.offset;
     const heldRead = (): Map<string, bigint> => {
       const out = new Map<string, bigint>();
       indexed.forEachEntryAt((k, ko, v, vo) => {
-        if (v.readUInt32LE(vo + tgid) === hold.pid) out.set(k.subarray(ko, ko + 8).toString('hex'), v.readBigUInt64LE(vo + sent));
+        if (v.readUInt32LE(vo + OWNER_TGID) === hold.pid) out.set(k.subarray(ko, ko + 8).toString('hex'), v.readBigUInt64LE(vo + sent));
       }, true);
       expect(indexed.lastRead).toBe('changed');
       return out;
@@ -82,7 +90,7 @@ describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, ()
     // The first connection sends 100 bytes more: its entry alone is read, with its new count.
     hold.send('');
     await hold.next('sent');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     cap.obj.runProgram('snapshot');
     const moved = heldRead();
     expect([...moved.values()]).toEqual([200n]);
@@ -91,7 +99,7 @@ describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, ()
     // the one that moved again is not read again by the next changes-only read.
     hold.send('');
     await hold.next('sent');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     cap.obj.runProgram('snapshot');
     const all = entries((fn) => indexed.forEachEntryAt(fn));
     expect(indexed.lastRead).not.toBe('changed');
@@ -102,22 +110,15 @@ describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, ()
   });
 
   it('skips settled flows: an idle held connection is not read again by the snapshot until it moves', async () => {
-    const { server, port } = await tcpServer('127.0.0.1');
-    helpers.push(server);
-    const cap = open();
-    const hold = runTraffic(['hold-tcp', '127.0.0.1', String(port), '20', '--send', '100']);
-    helpers.push(hold);
-    await hold.next('holding');
-    await new Promise((r) => setTimeout(r, 300));
+    const { cap, hold } = await holdTwenty();
     const tcpSocks = cap.obj.map('tcp_socks');
     const slotKeys = cap.obj.map('slot_keys');
     const { snap_ts: SNAP_TS, slot: SLOT_OF, counters } = TCP_SOCK.members;
-    const tgid = TCP_SOCK.members.owner.offset + OWNER.members.tgid.offset;
     // The held clients' entries: key -> when a snapshot last read it, its slot, bytes sent.
     const held = () => {
       const out = new Map<string, { snapTs: bigint; slot: number; sent: bigint }>();
       tcpSocks.forEachEntryAt((k, ko, v, vo) => {
-        if (v.readUInt32LE(vo + tgid) !== hold.pid) return;
+        if (v.readUInt32LE(vo + OWNER_TGID) !== hold.pid) return;
         out.set(k.subarray(ko, ko + 8).toString('hex'), { snapTs: v.readBigUInt64LE(vo + SNAP_TS.offset), slot: v.readUInt32LE(vo + SLOT_OF.offset),
           sent: v.readBigUInt64LE(vo + counters.offset) });
       });
@@ -133,7 +134,7 @@ describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, ()
       expect(s.readBigUInt64LE(SLOT.members.head.offset) & SETTLED).toBe(SETTLED);
     }
     // Two more snapshots with nothing moving: no entry is read (its snap_ts stays).
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     cap.obj.runProgram('snapshot');
     cap.obj.runProgram('snapshot');
     const idle = held();
@@ -141,7 +142,7 @@ describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, ()
     // The first connection sends 100 bytes more: the next snapshot reads it, and it alone.
     hold.send('');
     await hold.next('sent');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     cap.obj.runProgram('snapshot');
     const moved = [...held()].filter(([k, e]) => e.snapTs !== first.get(k)!.snapTs);
     expect(moved.map(([, e]) => e.sent)).toEqual([200n]);
@@ -156,25 +157,24 @@ describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, ()
     await client.next('connected');
     const tcpSocks = cap.obj.map('tcp_socks');
     const { snap_ts: SNAP_TS, snap_phase: SNAP_PHASE } = TCP_SOCK.members;
-    const tgid = TCP_SOCK.members.owner.offset + OWNER.members.tgid.offset;
     const read = () => {
       const out = new Map<string, { snapTs: bigint; snapPhase: number; tgid: number }>();
       tcpSocks.forEachEntryAt((k, ko, v, vo) => out.set(k.subarray(ko, ko + 8).toString('hex'),
-        { snapTs: v.readBigUInt64LE(vo + SNAP_TS.offset), snapPhase: v[vo + SNAP_PHASE.offset], tgid: v.readUInt32LE(vo + tgid) }));
+        { snapTs: v.readBigUInt64LE(vo + SNAP_TS.offset), snapPhase: v[vo + SNAP_PHASE.offset], tgid: v.readUInt32LE(vo + OWNER_TGID) }));
       return out;
     };
     // The accepted end waits in the accept queue, parked: after 1 s without an owner the
     // snapshot announces it, and it settles (its 100 bytes in, nothing in flight).
-    await new Promise((r) => setTimeout(r, 1200));
+    await sleep(1200);
     cap.obj.runProgram('snapshot');
     const announced = read();
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     cap.obj.runProgram('snapshot');
     const settled = read();
     // The server accepts and reads the 100 bytes that came before: that names it, and moves
     // nothing the settled check reads.
     server.send('');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     cap.obj.runProgram('snapshot');
     const named = [...read()].filter(([, e]) => e.tgid === server.pid);
     expect(named.length).toBe(1);
