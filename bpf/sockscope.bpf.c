@@ -299,11 +299,14 @@ __noinline __u32 slot_take(void)
 		/* The SS_SLOT_TRIES words from the hint were full: the run of slots another CPU
 		 * took (its search started SS_SLOT_CPU_SPREAD words on). Searched from there
 		 * again, every later take on this CPU would fail until one of those is given
-		 * back; a random word instead (odd: a hint of 0 means none) has the odds of
-		 * the whole map. */
-		if (i == SS_SLOT_TRIES)
-			start = ((bpf_get_prandom_u32() & (SS_SLOT_WORDS - 1)) | 1) - SS_SLOT_TRIES;
-		idx = (start + i) & (SS_SLOT_WORDS - 1);
+		 * back. Random words instead, each drawn on its own: consecutive words from one
+		 * random start fail whenever it lands deep in such a run (after a burst of
+		 * 100,000 connections, about as often as a word is full), independent ones
+		 * only with the map's fullness to the SS_SLOT_TRIES-th power. */
+		if (i < SS_SLOT_TRIES)
+			idx = (start + i) & (SS_SLOT_WORDS - 1);
+		else
+			idx = bpf_get_prandom_u32() & (SS_SLOT_WORDS - 1);
 		word = bpf_map_lookup_elem(&live_slots, &idx);
 		if (!word)
 			break;

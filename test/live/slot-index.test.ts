@@ -185,6 +185,48 @@ describe.skipIf(!canCapture.ok)(`tcp_socks through the slot index${skipWhy}`, ()
     expect(now.snapTs).toBeGreaterThan(settled.get(key)!.snapTs);
   });
 
+  it('finds a free slot when the words from its hint are a long full run', async () => {
+    // After a burst the per-CPU hints fill long runs of full words; a hint that ran into
+    // one sends the take to random words. Here the first 40% of live_slots is one full run
+    // and every CPU's hint points into it: each connection's takes must find a slot in the
+    // free rest. Sixteen consecutive words from one random start fail 40% of the time
+    // (passing all 30 rounds: about 1 in 4 million); sixteen independent words fail with
+    // 0.4^16.
+    const { server, port } = await tcpServer('127.0.0.1', ['--count', '40']);
+    helpers.push(server);
+    const cap = open();
+    const hold = runTraffic(['hold-tcp', '127.0.0.1', String(port), '0', '--grow']);
+    helpers.push(hold);
+    await hold.next('holding');
+    const liveSlots = cap.obj.map('live_slots');
+    const hints = cap.obj.map('slot_hints');
+    const slotless = u32(liveSlots.maxEntries - 1);
+    const fullRun = Math.floor((liveSlots.maxEntries - 1) * 0.4);
+    const full = Buffer.alloc(8, 0xff);
+    for (let word = 0; word < fullRun; word++) liveSlots.update(u32(word), full);
+    const intoTheRun = Buffer.alloc(hints.userValueSize);
+    for (let at = 0; at < intoTheRun.length; at += 8) intoTheRun.writeUInt32LE(1, at);
+    const tcpSocks = cap.obj.map('tcp_socks');
+    const NO_SLOT = 0xffffffff;
+    const ownedSlots = (): number[] => {
+      const out: number[] = [];
+      tcpSocks.forEachEntryAt((_k, _ko, v, vo) => {
+        if (v.readUInt32LE(vo + OWNER_TGID) === hold.pid) out.push(v.readUInt32LE(vo + TCP_SOCK.members.slot.offset));
+      });
+      return out;
+    };
+    for (let round = 0; round < 30; round++) {
+      hints.update(u32(0), intoTheRun);
+      hold.send('');
+      await hold.next('opened');
+    }
+    const slots = ownedSlots();
+    expect(slots.length).toBe(30);
+    expect(slots.filter((s) => s === NO_SLOT)).toEqual([]);
+    expect(slots.every((s) => s >= fullRun * 64)).toBe(true);
+    expect(liveSlots.lookup(slotless)!.readBigUInt64LE(0)).toBe(0n);
+  });
+
   it('gives every slot back: after a burst of short connections, as many slots in use as entries', async () => {
     const cap = open();
     const { server, port } = await tcpServer('127.0.0.1', ['--expect', '1', '--count', '500']);

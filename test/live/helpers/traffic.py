@@ -14,8 +14,10 @@ Modes:
       connect, send P bytes, [wait for a line on stdin], send N, [exit at once], read M,
       close and read to EOF. --thread: all of it from a second thread.
   burst-tcp HOST PORT COUNT   COUNT sequential connections, each sends 1 byte, closes.
-  hold-tcp HOST PORT COUNT [--send N]
-      COUNT connections, each sends N bytes, held open until stdin closes.
+  hold-tcp HOST PORT COUNT [--send N] [--grow]
+      COUNT connections, each sends N bytes, held open until stdin closes. Each line on
+      stdin: the first connection sends N bytes more, or with --grow one more connection
+      opens (and is held).
   refused HOST PORT [--syncnt N]
       connect where nobody answers with a connection; report the errno.
   udp-connected FAMILY        a connected UDP socket A (send/recv) and a peer B.
@@ -159,8 +161,13 @@ def hold_tcp(a):
         s.sendall(b"h" * a.send)
     say(event="holding", lports=[s.getsockname()[1] for s in socks])
     # Each line on stdin: the first connection sends --send bytes more (one flow that moves
-    # while the others stay idle); end of input: all close.
+    # while the others stay idle), or with --grow one more connection opens; end of input:
+    # all close.
     while sys.stdin.readline():
+        if a.grow:
+            socks.append(socket.create_connection((a.host, a.port)))
+            say(event="opened", lport=socks[-1].getsockname()[1])
+            continue
         socks[0].sendall(b"m" * max(a.send, 1))
         say(event="sent")
     for s in socks:
@@ -276,6 +283,7 @@ def main():
     h.add_argument("port", type=int)
     h.add_argument("count", type=int)
     h.add_argument("--send", type=int, default=0)
+    h.add_argument("--grow", action="store_true")
     h.set_defaults(fn=hold_tcp)
     r = sub.add_parser("refused")
     r.add_argument("host")
