@@ -6,7 +6,10 @@
 // the hold, at its end, the median of its last 30 s (lateMedianMiB: the steady value, less
 // noisy than the one end sample) and the peak. As root.
 //
-//   node scripts/bench-footprint.mjs --mode jsonl|tui [--flows 100000] [--hold 65] [--repo DIR] [--max-flows N] [--heap]
+//   node scripts/bench-footprint.mjs --mode jsonl|tui [--flows 100000] [--hold 65] [--repo DIR] [--max-flows N] [--heap] [--base-port P]
+//
+// --base-port (default 19080) must be below the ephemeral port range: refused otherwise.
+// holderErrors lists each hold_conns that exited before holding (why `opened` is short).
 //
 // --max-flows is passed to sockscope (the TUI keeps 100,000 flows unless told otherwise;
 // 50,000 before this default was raised: pass --max-flows 100000 to compare such a build).
@@ -29,6 +32,14 @@ const { values } = parseArgs({
   },
 });
 if (!['jsonl', 'tui'].includes(values.mode)) throw new Error(`--mode jsonl|tui, not ${values.mode}`);
+// hold_conns listens on --base-port and up: a port in the ephemeral range may be held by
+// a connection (or a TIME_WAIT of the run before), and that holder then opens nothing.
+const [ephemeralLow, ephemeralHigh] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+const basePort = Number(values['base-port']);
+if (basePort + 16 >= ephemeralLow && basePort <= ephemeralHigh) {
+  console.error(`bench-footprint: --base-port ${basePort} is in (or just below) the ephemeral range ${ephemeralLow}-${ephemeralHigh}: pick one below ${ephemeralLow - 16}`);
+  process.exit(2);
+}
 const repoDir = path.resolve(values.repo ?? new URL('..', import.meta.url).pathname);
 const workDir = mkdtempSync(path.join(tmpdir(), 'sockscope-bench-footprint-'));
 const heapFile = path.join(workDir, 'heap.txt');
@@ -52,7 +63,7 @@ try {
     topMappings = largestMappings(pids()[0]);
   };
   const row = await holdAndSample(ctx, {
-    flows: Number(values.flows), mode: values.mode, pids, portBase: Number(values['base-port']), holdSeconds: Number(values.hold),
+    flows: Number(values.flows), mode: values.mode, pids, portBase: basePort, holdSeconds: Number(values.hold),
     onHeld: async () => { await heapReport(); await mon.capture?.(); },
   });
   if (values.mode === 'jsonl') {
@@ -65,7 +76,7 @@ try {
   const mib = (kib) => Math.round((kib / 1024) * 10) / 10;
   const mb = (kib) => Math.round((kib * 1024) / 1e6);
   process.stdout.write(`${JSON.stringify({
-    repo: repoDir, mode: row.mode, maxFlows: values['max-flows'], flows: row.flows, opened: row.opened, reported: row.reported, screen: row.screen,
+    repo: repoDir, mode: row.mode, maxFlows: values['max-flows'], flows: row.flows, opened: row.opened, holderErrors: row.holderErrors, reported: row.reported, screen: row.screen,
     beforeMiB: mib(row.rssBeforeKiB), after5sMiB: mib(row.rssFirstKiB), endMiB: mib(row.rssKiB), lateMedianMiB: mib(row.rssLateMedianKiB), peakMiB: mib(row.rssPeakKiB), lateCpuPercent: row.lateCpuPercent === null ? null : Math.round(row.lateCpuPercent * 100) / 100,
     endMB: mb(row.rssKiB), peakMB: mb(row.rssPeakKiB), byMapping: row.byMapping,
     heap: values.heap ? readFileSync(heapFile, 'utf8').trim() : undefined, topMappings,
