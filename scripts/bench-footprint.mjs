@@ -9,7 +9,7 @@
 //   node scripts/bench-footprint.mjs --mode jsonl|tui [--flows 100000] [--hold 65] [--repo DIR] [--max-flows N] [--heap] [--base-port P]
 //
 // --base-port (default 19080) must be below the ephemeral port range: refused otherwise.
-// holderErrors lists each hold_conns that exited before holding (why `opened` is short).
+// notes lists each hold_conns that exited before holding (why `opened` is short).
 //
 // --max-flows is passed to sockscope (the TUI keeps 100,000 flows unless told otherwise;
 // 50,000 before this default was raised: pass --max-flows 100000 to compare such a build).
@@ -76,7 +76,7 @@ try {
   const mib = (kib) => Math.round((kib / 1024) * 10) / 10;
   const mb = (kib) => Math.round((kib * 1024) / 1e6);
   process.stdout.write(`${JSON.stringify({
-    repo: repoDir, mode: row.mode, maxFlows: values['max-flows'], flows: row.flows, opened: row.opened, holderErrors: row.holderErrors, reported: row.reported, screen: row.screen,
+    repo: repoDir, mode: row.mode, maxFlows: values['max-flows'], flows: row.flows, opened: row.opened, notes: row.notes, reported: row.reported, screen: row.screen,
     beforeMiB: mib(row.rssBeforeKiB), after5sMiB: mib(row.rssFirstKiB), endMiB: mib(row.rssKiB), lateMedianMiB: mib(row.rssLateMedianKiB), peakMiB: mib(row.rssPeakKiB), lateCpuPercent: row.lateCpuPercent === null ? null : Math.round(row.lateCpuPercent * 100) / 100,
     endMB: mb(row.rssKiB), peakMB: mb(row.rssPeakKiB), byMapping: row.byMapping,
     heap: values.heap ? readFileSync(heapFile, 'utf8').trim() : undefined, topMappings,

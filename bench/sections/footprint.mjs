@@ -46,14 +46,12 @@ export async function runFootprint(ctx) {
         }
         row.trackedFlows = 0;
         for (const f of flowList) if (f.proto === 'tcp' && (row.ports.has(f.lport) || row.ports.has(f.rport))) row.trackedFlows++;
-        row.notes = [...row.holderErrors, ...lostMentions(fin.stderr)];
+        row.notes.push(...lostMentions(fin.stderr));
       } else {
         row.screen = mon.header();
-        row.notes = row.holderErrors;
         await mon.stop();
       }
       delete row.ports;
-      delete row.holderErrors;
       result.sizes.push(row);
       log(`footprint: ${mode} ${flows} flows (${row.opened} connections): rss ${(row.rssFirstKiB / 1024).toFixed(0)} MiB after 5 s, ${(row.rssKiB / 1024).toFixed(0)} MiB after ${row.holdSeconds} s (peak ${(row.rssPeakKiB / 1024).toFixed(0)})${row.trackedFlows !== undefined ? `, reported ${row.trackedFlows} flows` : ''}${row.screen ? `; ${row.screen}` : ''}`);
     }
@@ -87,8 +85,9 @@ export async function holdAndSample(ctx, { flows, mode, pids, portBase, holdSeco
   }
   await waitFor(() => (holders.every((h) => /ready/.test(h.out) || h.exitCode !== null) ? true : null), 180000, 200);
   const opened = holders.reduce((s, h) => s + Number(/ready (\d+)/.exec(h.out)?.[1] ?? 0), 0);
-  // A holder that never got ready (its listen port taken, say) is why fewer were opened.
-  const holderErrors = holders.filter((h) => !/ready/.test(h.out)).map((h) => `hold_conns exited: ${h.err.trim().split('\n')[0] || `code ${h.exitCode}`}`);
+  // A holder that never got ready (its listen port taken, say) is why fewer were opened:
+  // the first of the row's notes.
+  const notes = holders.filter((h) => !/ready/.test(h.out)).map((h) => `hold_conns exited: ${h.err.trim().split('\n')[0] || `code ${h.exitCode}`}`);
   const openSeconds = (Date.now() - t0) / 1000;
   // The TUI's per-flow rate histories settle over their first 60 ticks: the long hold
   // shows the steady state, the 5 s sample the first impression.
@@ -119,7 +118,7 @@ export async function holdAndSample(ctx, { flows, mode, pids, portBase, holdSeco
   await Promise.all(holders.map((h) => Promise.race([h.exited, sleep(10000)])));
   for (const h of holders) await stop(h, 'SIGTERM', 2000);
   await sleep(1000);
-  return { flows, mode, connections: n, opened, holderErrors, openSeconds, holdSeconds, ports,
+  return { flows, mode, connections: n, opened, notes, openSeconds, holdSeconds, ports,
     rssBeforeKiB: before.rss, rssFirstKiB: first ?? during.rss, rssKiB: during.rss, rssPeakKiB: Math.max(peak, during.rss), rssLateMedianKiB: summary(late)?.median ?? during.rss, lateCpuPercent, byMapping };
 }
 
