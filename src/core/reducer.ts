@@ -63,6 +63,10 @@ interface Book {
   firstTs: number | null;
   eventsSinceTick: number;
   newFlowsSinceTick: number;
+  /** Bytes of flows that left the state before a tick counted them (shed at the cap, or
+   * replaced): the next tick adds them to the totals' rates (removeFlow). */
+  departedTx: number;
+  departedRx: number;
   /** Closed flows in the order they closed, as store slots and the serials of their
    * flows (FlowStore.serial): an entry whose slot holds another serial (or none) left
    * already (replaced by a flow with the same id, in recordings that reuse ids). The
@@ -150,6 +154,8 @@ export function createCoreState(options?: Partial<CoreOptions>): CoreState {
       firstTs: null,
       eventsSinceTick: 0,
       newFlowsSinceTick: 0,
+      departedTx: 0,
+      departedRx: 0,
       closed: new SlotList(),
       active: new SlotList(),
       pids: new Map(),
@@ -535,6 +541,13 @@ function removeFlow(s: State, slot: number): void {
     store.setHistory(slot, null);
   }
   if (isOpen(store, slot)) s.totals.flowsOpen--;
+  if (s.options.rates !== false) {
+    // Bytes no tick has counted yet (a flow shed at the cap within the interval it opened
+    // in, when more flows than the cap open in one) still count in the next tick's totals.
+    const book = s.book;
+    book.departedTx += store.numAt(slot, BYTES_SENT) - store.numAt(slot, PREV_BYTES_SENT);
+    book.departedRx += store.numAt(slot, BYTES_RECEIVED) - store.numAt(slot, PREV_BYTES_RECEIVED);
+  }
   const pid = store.owner(slot).pid;
   store.release(slot);
   forgetPidFlow(s, pid);
@@ -630,9 +643,15 @@ function expireLinger(s: State, now: number): void {
   if (linger === Infinity) return;
   const lingerForFacts = s.options.lingerForFactsNs ?? linger;
   const done = s.options.onFlowDone;
+  // With rates, a flow leaves only once a tick has counted its last bytes and a screen
+  // could show it: it closed by the previous tick. An interval longer than the linger
+  // (--interval 10s) otherwise lost every flow that closed early in it, unseen and its
+  // bytes missing from the totals.
+  const counted = s.options.rates === false ? Infinity : (book.lastTickTs ?? -Infinity);
   for (let slot = oldestClosed(book, store); slot !== -1; slot = oldestClosed(book, store)) {
-    const age = now - store.numAt(slot, END_TS);
-    if (age < linger || (age < lingerForFacts && ownerFactsPending(s, store.owner(slot).cgroupId))) break;
+    const end = store.numAt(slot, END_TS);
+    const age = now - end;
+    if (age < linger || end > counted || (age < lingerForFacts && ownerFactsPending(s, store.owner(slot).cgroupId))) break;
     book.closed.head++;
     if (done !== undefined) done(store.transientView(slot));
     removeFlow(s, slot);
@@ -785,6 +804,10 @@ function tick(s: State, e: TickEvent): void {
     }
   }
   book.active.end = kept;
+  if (book.departedTx > 0) tx += Math.ceil(book.departedTx * perSec);
+  if (book.departedRx > 0) rx += Math.ceil(book.departedRx * perSec);
+  book.departedTx = 0;
+  book.departedRx = 0;
   const totals = s.totals;
   totals.txRate = tx;
   totals.rxRate = rx;

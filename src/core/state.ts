@@ -94,7 +94,8 @@ export interface Totals {
 }
 
 export interface CoreOptions {
-  /** How long closed flows stay visible, ns. */
+  /** How long closed flows stay visible, ns; with rates, at least until a tick after the
+   * close has counted them (expireLinger). */
   lingerNs: number;
   /** Longer, up to this (ns), for a closed flow whose owner's facts may still come: its
    * cgroup's path not known yet, or a docker/podman container's name (the enricher asks

@@ -260,6 +260,31 @@ describe('reducer', () => {
     expect(s.flows.has(1)).toBe(false);
   });
 
+  it('keeps a closed flow past its linger until a tick has counted it, with an interval longer than the linger', () => {
+    const s = createCoreState({ lingerNs: 5 * S });
+    applyBatch(s, [tick(0), open(1, 0.5 * S), close(S, 1, 100, 50), open(2, 2 * S)]);
+    applyEvent(s, tick(10 * S)); // closed 9 s ago: no tick had counted it
+    expect(s.flows.get(1)?.txRate).toBe(10);
+    expect([s.totals.txRate, s.totals.rxRate]).toEqual([10, 5]);
+    applyEvent(s, tick(20 * S));
+    expect(s.flows.has(1)).toBe(false);
+    expect(s.flows.has(2)).toBe(true);
+    expect(s.totals.txRate).toBe(0);
+  });
+
+  it('counts in the totals the bytes of flows shed at the cap before a tick counted them', () => {
+    const s = createCoreState({ maxFlows: 10 });
+    const events: AppEvent[] = [tick(0)];
+    for (let id = 1; id <= 25; id++) events.push(open(id, id * 1e6), close(id * 1e6 + 1, id, 100, 40));
+    applyBatch(s, [...events, tick(S)]);
+    expect(s.flows.size).toBe(10);
+    expect(s.totals.closedShed).toBe(15);
+    expect([s.totals.txRate, s.totals.rxRate]).toEqual([2500, 1000]);
+    expect(s.totals.throughputHistory.at(-1)).toBe(3500);
+    applyEvent(s, tick(2 * S)); // counted once
+    expect([s.totals.txRate, s.totals.rxRate]).toEqual([0, 0]);
+  });
+
   it('caps tracked flows: oldest closed goes first (shed), then an idle one (evicted)', () => {
     const s = createCoreState({ maxFlows: 2, lingerNs: Infinity });
     applyBatch(s, [open(1, 1), open(2, 2), close(3, 1), open(3, 4)]);

@@ -82,14 +82,15 @@ describe('flow store', () => {
     const n = 2 * PAGE_SLOTS + 100;
     const s = createCoreState({ maxFlows: Number.MAX_SAFE_INTEGER, lingerNs: 0.5 * S, historyLength: 0 });
     const events: AppEvent[] = [];
-    // Every third flow closes at once and leaves at the first tick; the rest stay.
+    // Every third flow closes at once and leaves at the second tick (the first counts its
+    // bytes); the rest stay.
     for (let id = 1; id <= n; id++) {
       events.push(open(id, id));
       if (id % 3 === 0) events.push(close(id + 0.5, id, id, 2 * id));
     }
-    applyBatch(s, [...events, tick(S)]);
+    applyBatch(s, [...events, tick(S), tick(2 * S)]);
     const reopened: AppEvent[] = [];
-    for (let id = n + 1; id <= n + n / 3; id++) reopened.push(open(id, S + id, { rport: 443 }));
+    for (let id = n + 1; id <= n + n / 3; id++) reopened.push(open(id, 2 * S + id, { rport: 443 }));
     applyBatch(s, reopened);
     const stay = Math.ceil((2 * n) / 3) + Math.floor(n / 3);
     expect(s.flows.size).toBe(stay);
